@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs every test: core unit tests (GoogleTest via ctest), then against a
+# throwaway PostgreSQL 15 cluster the pg_regress suite, the pgTAP suite and
+# the isolation specs. Installs missing packages first. Ends with the line
+# "N passed, N failed" (unit test cases + regress tests + pgTAP assertions +
+# isolation specs) and exits non-zero if anything failed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh
+
+counts=$(mktemp)
+trap 'rm -f "$counts"' EXIT
+
+echo "== core unit tests"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$(nproc)" >/dev/null
+if ctest --test-dir build --output-on-failure >/tmp/lq_ctest.log 2>&1; then :; fi
+tail -n 3 /tmp/lq_ctest.log
+if line=$(grep -Eo '[0-9]+ tests failed out of [0-9]+' /tmp/lq_ctest.log); then
+  read -r f _ _ _ _ n <<<"$line"; echo "unit $((n - f)) $f" >>"$counts"
+else
+  cat /tmp/lq_ctest.log; echo "unit 0 1" >>"$counts"
+fi
+
+echo "== build and install the extension"
+bash scripts/build.sh
+
+# pg_virtualenv creates a temporary cluster, runs the command, and drops the
+# cluster afterwards whatever happens: nothing is left running.
+pg_virtualenv -v 15 bash scripts/sql_suites.sh "$counts"
+
+echo "== summary"
+awk '{printf "  %-10s %5d passed, %d failed\n", $1, $2, $3}' "$counts"
+passed=$(awk '{s+=$2} END {print s+0}' "$counts")
+failed=$(awk '{s+=$3} END {print s+0}' "$counts")
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]

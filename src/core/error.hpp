@@ -1,0 +1,38 @@
+// The one exception type the core throws for user-facing problems.
+//
+// The core knows nothing about SQLSTATEs; it classifies each problem with an
+// ErrorKind, and the PostgreSQL glue (src/pg/guard.cpp) maps kinds to codes.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+namespace lq {
+
+enum class ErrorKind {
+  InvalidParameter,    // 22023 invalid_parameter_value
+  InvalidText,         // 22P02 invalid_text_representation
+  InvalidBinary,       // 22P03 invalid_binary_representation
+  CheckViolation,      // 23514 check_violation
+  UndefinedObject,     // 42704 undefined_object
+  ProgramLimit,        // 54000 program_limit_exceeded
+  Internal,            // XX000 internal_error
+};
+
+class Error : public std::runtime_error {
+ public:
+  Error(ErrorKind kind, std::string message, std::string detail = {}, std::string hint = {})
+      : std::runtime_error(message), kind_(kind), detail_(std::move(detail)), hint_(std::move(hint)) {}
+
+  ErrorKind kind() const noexcept { return kind_; }
+  const std::string &detail() const noexcept { return detail_; }
+  const std::string &hint() const noexcept { return hint_; }
+
+ private:
+  ErrorKind kind_;
+  std::string detail_;
+  std::string hint_;
+};
+
+}  // namespace lq

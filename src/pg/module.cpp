@@ -1,0 +1,7 @@
+// Module magic and load-time setup.
+extern "C" {
+#include "postgres.h"
+#include "fmgr.h"
+
+PG_MODULE_MAGIC;
+}

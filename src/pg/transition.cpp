@@ -1,0 +1,85 @@
+// Stage transition functions and the enforce_stage_transition() trigger.
+#include "pg/lead_stage.hpp"
+
+extern "C" {
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+}
+
+#include "core/error.hpp"
+#include "pg/catalog.hpp"
+#include "pg/entry.hpp"
+
+using lq::Stage;
+
+LQ_FUNCTION(lead_stage_can_transition) {
+  PG_RETURN_BOOL(lq::can_transition(PG_GETARG_LEAD_STAGE(0), PG_GETARG_LEAD_STAGE(1)));
+}
+
+LQ_FUNCTION(lead_stage_allowed_transitions) {
+  const Stage from = PG_GETARG_LEAD_STAGE(0);
+  Datum targets[lq::kStageCount];
+  int n = 0;
+  for (Stage to : lq::kAllStages) {
+    if (lq::can_transition(from, to)) targets[n++] = lq::pg::stage_to_datum(to);
+  }
+  // The element type is this function's result element type (lead_stage),
+  // looked up rather than hard-coded because extension type OIDs vary.
+  const Oid array_type = get_fn_expr_rettype(fcinfo->flinfo);
+  const Oid element_type = get_element_type(array_type);
+  if (!OidIsValid(element_type)) throw lq::Error(lq::ErrorKind::Internal, "allowed_transitions: result is not an array");
+  PG_RETURN_ARRAYTYPE_P(construct_array(targets, n, element_type, 1, true, TYPALIGN_CHAR));
+}
+
+LQ_FUNCTION(lead_stage_transition) {
+  const Stage from = PG_GETARG_LEAD_STAGE(0);
+  const Stage to = PG_GETARG_LEAD_STAGE(1);
+  lq::pg::check_transition(from, to);
+  PG_RETURN_LEAD_STAGE(to);
+}
+
+// BEFORE UPDATE FOR EACH ROW trigger; argument: the lead_stage column's name.
+// A NULL on either side is not a stage change and is let through (use a NOT
+// NULL constraint to forbid NULL stages). On INSERT the row passes unchanged.
+LQ_FUNCTION(enforce_stage_transition) {
+  if (!CALLED_AS_TRIGGER(fcinfo))
+    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                    errmsg("enforce_stage_transition() must be called as a trigger")));
+  TriggerData *trigdata = reinterpret_cast<TriggerData *>(fcinfo->context);
+  const TriggerEvent event = trigdata->tg_event;
+  if (!TRIGGER_FIRED_BEFORE(event) || !TRIGGER_FIRED_FOR_ROW(event) ||
+      !(TRIGGER_FIRED_BY_UPDATE(event) || TRIGGER_FIRED_BY_INSERT(event)))
+    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                    errmsg("enforce_stage_transition() must be fired BEFORE UPDATE FOR EACH ROW")));
+  if (trigdata->tg_trigger->tgnargs != 1)
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                    errmsg("enforce_stage_transition() takes exactly one argument: the stage column name")));
+  if (TRIGGER_FIRED_BY_INSERT(event)) return PointerGetDatum(trigdata->tg_trigtuple);
+
+  Relation rel = trigdata->tg_relation;
+  TupleDesc desc = RelationGetDescr(rel);
+  const char *column = trigdata->tg_trigger->tgargs[0];
+  const int attnum = SPI_fnumber(desc, column);
+  if (attnum <= 0)
+    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+                    errmsg("enforce_stage_transition(): column \"%s\" does not exist in table \"%s\"", column,
+                           RelationGetRelationName(rel))));
+  const Oid column_type = TupleDescAttr(desc, attnum - 1)->atttypid;
+  if (column_type != lq::pg::extension_type("lead_stage"))
+    ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                    errmsg("enforce_stage_transition(): column \"%s\" of table \"%s\" is of type %s, not lead_qual.lead_stage",
+                           column, RelationGetRelationName(rel), format_type_be(column_type))));
+
+  bool old_null = false;
+  bool new_null = false;
+  const Datum old_value = heap_getattr(trigdata->tg_trigtuple, attnum, desc, &old_null);
+  const Datum new_value = heap_getattr(trigdata->tg_newtuple, attnum, desc, &new_null);
+  if (!old_null && !new_null)
+    lq::pg::check_transition(lq::pg::stage_from_datum(old_value), lq::pg::stage_from_datum(new_value));
+  return PointerGetDatum(trigdata->tg_newtuple);
+}
