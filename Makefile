@@ -11,15 +11,15 @@ PG_SRCS = $(sort $(wildcard src/pg/*.cpp))
 OBJS = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 
 PG_CPPFLAGS = -I$(srcdir)/src
-PG_CXXFLAGS = -std=c++17 -fno-strict-aliasing -Wno-register -Wno-missing-field-initializers
+PG_CXXFLAGS = -MMD -MP -std=c++17 -fno-strict-aliasing -Wno-register -Wno-missing-field-initializers
 SHLIB_LINK = -lre2 -lstdc++
 
-REGRESS = lead_stage transitions boundary
+REGRESS = lead_stage transitions boundary scoring scoring_errors
 REGRESS_OPTS = --inputdir=$(srcdir)
 ISOLATION = $(patsubst test/isolation/specs/%.spec,%,$(sort $(wildcard test/isolation/specs/*.spec)))
 ISOLATION_OPTS = --inputdir=$(srcdir)/test/isolation
 
-EXTRA_CLEAN = results output_iso regression.diffs regression.out build
+EXTRA_CLEAN = $(OBJS:.o=.d) results output_iso regression.diffs regression.out build
 
 # The server may be built with LLVM JIT, in which case PGXS would also emit
 # LLVM bitcode for every source file. Inlining C++ (exceptions, std
@@ -30,6 +30,9 @@ override with_llvm = no
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# Header dependencies (-MMD) so a changed header rebuilds what includes it.
+-include $(OBJS:.o=.d)
 
 # Each SQL-level suite on its own, so scripts/test.sh can run them in order
 # and count them separately. They need a running server (PGHOST etc.).

@@ -17,6 +17,8 @@ enum class ErrorKind {
   CheckViolation,      // 23514 check_violation
   UndefinedObject,     // 42704 undefined_object
   ProgramLimit,        // 54000 program_limit_exceeded
+  NullValue,           // 22004 null_value_not_allowed
+  DataCorrupted,       // XX001 data_corrupted
   Internal,            // XX000 internal_error
 };
 

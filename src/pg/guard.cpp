@@ -24,6 +24,10 @@ int sqlstate_for(ErrorKind kind) {
       return ERRCODE_UNDEFINED_OBJECT;
     case ErrorKind::ProgramLimit:
       return ERRCODE_PROGRAM_LIMIT_EXCEEDED;
+    case ErrorKind::NullValue:
+      return ERRCODE_NULL_VALUE_NOT_ALLOWED;
+    case ErrorKind::DataCorrupted:
+      return ERRCODE_DATA_CORRUPTED;
     case ErrorKind::Internal:
       break;
   }

@@ -1,0 +1,113 @@
+// A compiled scoring model. Compiling parses and validates the JSON once;
+// scoring afterwards touches no JSON and looks no attribute up by name.
+// The format and its semantics are documented in README.md ("Scoring models").
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "attr_value.hpp"
+#include "predicate.hpp"
+#include "stage.hpp"
+
+namespace lq {
+
+// Limits that keep a model's compiled form and its score_state small.
+inline constexpr std::size_t kMaxRules = 1000;
+inline constexpr std::size_t kMaxActivityName = 200;
+inline constexpr std::size_t kMaxModelName = 200;
+inline constexpr int kMaxModelDepth = 64;
+
+struct Bounds {
+  std::optional<double> min;
+  std::optional<double> max;
+  double clamp(double v) const {
+    if (max && v > *max) v = *max;
+    if (min && v < *min) v = *min;
+    return v;
+  }
+};
+
+struct FitRule {
+  Predicate when;
+  double points = 0.0;
+};
+
+struct EngagementRule {
+  std::string activity;  // as written in the model
+  std::string key;       // folded, for matching
+  Predicate when;        // over the activity's properties
+  double points = 0.0;
+  std::optional<double> max;  // cap on the rule's decayed total
+};
+
+// Automatic qualification into mql or sql (README: "Stage criteria").
+struct StageCriteria {
+  bool defined = false;
+  std::optional<double> min_fit, min_engagement, min_score;
+  std::vector<std::string> or_activities;  // folded
+  Predicate require;                       // over lead attributes
+};
+
+// Bits of score_state.or_seen: an or_activities activity of that stage was seen.
+inline constexpr std::uint8_t kSeenForMql = 1;
+inline constexpr std::uint8_t kSeenForSql = 2;
+
+class Model {
+ public:
+  std::string name;
+  std::int64_t version = 0;
+
+  AttributeSet lead_attributes;      // read by fit rules and `require`
+  AttributeSet property_attributes;  // read by engagement rules' `when`
+
+  std::vector<FitRule> fit_rules;
+  Bounds fit_bounds;
+  std::vector<EngagementRule> engagement_rules;
+  Bounds engagement_bounds;
+  double half_life_days = 0.0;  // 0: no decay
+  StageCriteria mql, sql;
+
+  // Fit: sum of the points of matching fit rules, clamped.
+  double fit(const AttrValue *lead) const;
+
+  // Index of the first engagement rule for this activity type whose `when`
+  // holds on the properties, or -1.
+  int match(std::string_view activity, const AttrValue *properties) const;
+
+  // kSeenFor* bits for an activity type listed in or_activities.
+  std::uint8_t or_bits(std::string_view activity) const;
+
+  // Whether the lead meets a stage's criteria given its scores.
+  bool meets(const StageCriteria &c, double fit, double engagement, std::uint8_t or_seen, std::uint8_t seen_bit,
+             const AttrValue *lead) const;
+
+  // The highest stage (sql, then mql) whose criteria are met, if any.
+  std::optional<Stage> automatic_stage(double fit, double engagement, std::uint8_t or_seen,
+                                       const AttrValue *lead) const;
+
+ private:
+  friend class ModelCompiler;
+  std::map<std::string, std::vector<int>, std::less<>> rules_by_activity_;
+  std::map<std::string, std::uint8_t, std::less<>> or_bits_by_activity_;
+};
+
+// Compiles a model definition (JSON text). Throws lq::Error(InvalidParameter)
+// whose message is the first problem ("fit.rules[2].points: expected a
+// number") and whose detail lists all of them.
+std::shared_ptr<const Model> compile_model(const std::string &name, std::int64_t version, std::string_view json);
+
+// Every problem of a definition, without throwing; empty when valid.
+std::vector<std::string> validate_model(std::string_view json);
+
+// The automatic stage applied to a lead's current stage: forward only, per
+// the lead_stage rules; opportunity, customer and disqualified are never
+// touched; recycled leads are lifted back to mql/sql when they re-qualify.
+Stage apply_automatic_stage(Stage current, std::optional<Stage> automatic);
+
+}  // namespace lq

@@ -1,0 +1,480 @@
+#include "score_state.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "error.hpp"
+
+namespace lq {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr double kNone = std::numeric_limits<double>::quiet_NaN();
+double or_none(const std::optional<double> &v) { return v ? *v : kNone; }
+
+StateHeader *header_of(void *buf) { return static_cast<StateHeader *>(buf); }
+RuleSlot *rules_of(void *buf) { return reinterpret_cast<RuleSlot *>(header_of(buf) + 1); }
+
+std::size_t labels_len(const Model &model) {
+  std::size_t n = 0;
+  for (const EngagementRule &r : model.engagement_rules) n += r.activity.size() + 1;
+  return n;
+}
+
+[[noreturn]] void corrupt(ErrorKind kind, const std::string &what) {
+  throw Error(kind, "invalid score_state: " + what);
+}
+
+// Rescales every rule sum to a newer reference time.
+void move_reference(StateHeader *h, RuleSlot *rules, Timestamp to) {
+  const double f = decay_factor(h->half_life_days, to - h->ref_time);
+  if (f != 1.0)
+    for (std::uint16_t i = 0; i < h->rule_count; ++i) rules[i].sum *= f;
+  h->ref_time = to;
+}
+
+}  // namespace
+
+double decay_factor(double half_life_days, Timestamp elapsed_us) {
+  if (half_life_days <= 0.0 || elapsed_us <= 0) return 1.0;
+  return std::exp2(-(static_cast<double>(elapsed_us) / kMicrosPerDay) / half_life_days);
+}
+
+std::string_view StateView::model_name() const {
+  return {reinterpret_cast<const char *>(rules() + h_->rule_count), h_->name_len};
+}
+
+std::vector<std::string> StateView::labels() const {
+  std::vector<std::string> out;
+  const char *p = model_name().data() + h_->name_len;
+  for (std::uint16_t i = 0; i < h_->rule_count; ++i) {
+    out.emplace_back(p);
+    p += out.back().size() + 1;
+  }
+  return out;
+}
+
+std::size_t StateView::size() const {
+  return sizeof(StateHeader) + h_->rule_count * sizeof(RuleSlot) + h_->name_len + h_->labels_len;
+}
+
+double StateView::engagement(Timestamp as_of) const {
+  if (!has_ref()) return std::isnan(h_->engagement_min) ? 0.0 : std::max(0.0, h_->engagement_min);
+  const double f = decay_factor(h_->half_life_days, as_of - h_->ref_time);
+  double total = 0.0;
+  for (std::uint16_t i = 0; i < h_->rule_count; ++i) {
+    const RuleSlot &r = rules()[i];
+    double v = r.sum * f;
+    if (!std::isnan(r.cap) && v > r.cap) v = r.cap;
+    total += v;
+  }
+  if (!std::isnan(h_->engagement_max) && total > h_->engagement_max) total = h_->engagement_max;
+  if (!std::isnan(h_->engagement_min) && total < h_->engagement_min) total = h_->engagement_min;
+  return total;
+}
+
+std::vector<RuleExplanation> StateView::explain(Timestamp as_of) const {
+  std::vector<RuleExplanation> out;
+  const double f = has_ref() ? decay_factor(h_->half_life_days, as_of - h_->ref_time) : 1.0;
+  const std::vector<std::string> names = labels();
+  for (std::uint16_t i = 0; i < h_->rule_count; ++i) {
+    const RuleSlot &r = rules()[i];
+    double v = r.sum * f;
+    const bool capped = !std::isnan(r.cap) && v > r.cap;
+    if (capped) v = r.cap;
+    out.push_back({i + 1, names[i], r.count, v, capped});
+  }
+  return out;
+}
+
+void StateView::check_model(const Model &model) const {
+  if (model_name() == model.name && h_->model_version == model.version &&
+      h_->rule_count == model.engagement_rules.size())
+    return;
+  throw Error(ErrorKind::InvalidParameter,
+              "score_state was built under model \"" + std::string(model_name()) + "\" version " +
+                  std::to_string(h_->model_version) + ", not model \"" + model.name + "\" version " +
+                  std::to_string(model.version),
+              {}, "Rebuild the state from the activity history with engagement_state().");
+}
+
+std::size_t state_size(const Model &model) {
+  return sizeof(StateHeader) + model.engagement_rules.size() * sizeof(RuleSlot) + model.name.size() +
+         labels_len(model);
+}
+
+void state_init(void *buf, const Model &model) {
+  if (model.name.size() > kMaxModelName || model.engagement_rules.size() > kMaxRules)
+    throw Error(ErrorKind::ProgramLimit, "model too large for a score_state");
+  std::memset(buf, 0, state_size(model));
+  StateHeader *h = header_of(buf);
+  h->magic = kStateMagic;
+  h->model_version = model.version;
+  h->half_life_days = model.half_life_days;
+  h->engagement_min = or_none(model.engagement_bounds.min);
+  h->engagement_max = or_none(model.engagement_bounds.max);
+  h->rule_count = static_cast<std::uint16_t>(model.engagement_rules.size());
+  h->name_len = static_cast<std::uint16_t>(model.name.size());
+  h->labels_len = static_cast<std::uint16_t>(labels_len(model));
+  RuleSlot *rules = rules_of(buf);
+  for (std::size_t i = 0; i < model.engagement_rules.size(); ++i)
+    rules[i].cap = or_none(model.engagement_rules[i].max);
+  char *p = reinterpret_cast<char *>(rules + h->rule_count);
+  std::memcpy(p, model.name.data(), model.name.size());
+  p += model.name.size();
+  for (const EngagementRule &r : model.engagement_rules) {
+    std::memcpy(p, r.activity.c_str(), r.activity.size() + 1);
+    p += r.activity.size() + 1;
+  }
+}
+
+void state_add(void *buf, const Model &model, int rule, Timestamp t, std::uint8_t or_bits) {
+  if (!is_finite(t)) throw Error(ErrorKind::InvalidParameter, "occurred_at must be a finite timestamp");
+  StateHeader *h = header_of(buf);
+  RuleSlot *rules = rules_of(buf);
+  h->activities += 1;
+  h->or_seen |= or_bits;
+  if (!(h->flags & kHasRef)) {
+    h->flags |= kHasRef;
+    h->ref_time = t;
+  } else if (t > h->ref_time) {
+    move_reference(h, rules, t);
+  }
+  if (rule < 0) return;
+  RuleSlot &slot = rules[rule];
+  slot.count += 1;
+  slot.sum += model.engagement_rules[static_cast<std::size_t>(rule)].points * decay_factor(h->half_life_days, h->ref_time - t);
+}
+
+void state_combine(void *into, const void *other_buf) {
+  StateHeader *a = header_of(into);
+  const StateView b(other_buf);
+  const StateHeader &bh = b.header();
+  if (a->model_version != bh.model_version || a->rule_count != bh.rule_count ||
+      StateView(into).model_name() != b.model_name())
+    throw Error(ErrorKind::InvalidParameter,
+                "cannot combine score_states of model \"" + std::string(StateView(into).model_name()) +
+                    "\" version " + std::to_string(a->model_version) + " and model \"" +
+                    std::string(b.model_name()) + "\" version " + std::to_string(bh.model_version));
+  a->activities += bh.activities;
+  a->or_seen |= bh.or_seen;
+  if (!b.has_ref()) return;
+  RuleSlot *ar = rules_of(into);
+  const RuleSlot *br = b.rules();
+  if (!(a->flags & kHasRef)) {
+    a->flags |= kHasRef;
+    a->ref_time = bh.ref_time;
+  } else if (bh.ref_time > a->ref_time) {
+    move_reference(a, ar, bh.ref_time);
+  }
+  const double f = decay_factor(a->half_life_days, a->ref_time - bh.ref_time);
+  for (std::uint16_t i = 0; i < a->rule_count; ++i) {
+    ar[i].sum += br[i].sum * f;
+    ar[i].count += br[i].count;
+  }
+}
+
+void state_validate(const void *buf, std::size_t size, ErrorKind kind) {
+  if (size < sizeof(StateHeader)) corrupt(kind, "too short (" + std::to_string(size) + " bytes)");
+  const StateHeader *h = static_cast<const StateHeader *>(buf);
+  if (h->magic != kStateMagic) corrupt(kind, "bad magic number");
+  if (h->rule_count > kMaxRules) corrupt(kind, "too many rules");
+  if (h->name_len == 0 || h->name_len > kMaxModelName) corrupt(kind, "bad model name length");
+  const std::size_t expected =
+      sizeof(StateHeader) + std::size_t{h->rule_count} * sizeof(RuleSlot) + h->name_len + h->labels_len;
+  if (expected != size)
+    corrupt(kind, "size " + std::to_string(size) + " does not match its contents (" + std::to_string(expected) + ")");
+  if (h->flags & ~kHasRef) corrupt(kind, "unknown flags");
+  if (h->or_seen & ~(kSeenForMql | kSeenForSql)) corrupt(kind, "unknown or_seen bits");
+  if (!std::isfinite(h->half_life_days) || h->half_life_days < 0) corrupt(kind, "bad half-life");
+  if (std::isinf(h->engagement_min) || std::isinf(h->engagement_max)) corrupt(kind, "infinite engagement bounds");
+  if (h->activities < 0) corrupt(kind, "negative activity count");
+  if ((h->flags & kHasRef) && !is_finite(h->ref_time)) corrupt(kind, "infinite reference time");
+  if (!(h->flags & kHasRef) && h->activities != 0) corrupt(kind, "activities without a reference time");
+  const RuleSlot *rules = reinterpret_cast<const RuleSlot *>(h + 1);
+  std::int64_t matched = 0;
+  for (std::uint16_t i = 0; i < h->rule_count; ++i) {
+    if (!std::isfinite(rules[i].sum)) corrupt(kind, "rule " + std::to_string(i + 1) + " has a non-finite sum");
+    if (rules[i].count < 0 || rules[i].count > h->activities)
+      corrupt(kind, "rule " + std::to_string(i + 1) + " has a bad activity count");
+    if (std::isinf(rules[i].cap) || rules[i].cap < 0) corrupt(kind, "rule " + std::to_string(i + 1) + " has a bad cap");
+    matched += rules[i].count;
+  }
+  if (matched > h->activities) corrupt(kind, "rules count more activities than the state holds");
+  const char *labels = reinterpret_cast<const char *>(rules + h->rule_count) + h->name_len;
+  std::size_t pos = 0;
+  for (std::uint16_t i = 0; i < h->rule_count; ++i) {
+    const void *nul = std::memchr(labels + pos, '\0', h->labels_len - pos);
+    if (nul == nullptr) corrupt(kind, "activity labels are truncated");
+    const std::size_t len = static_cast<const char *>(nul) - (labels + pos);
+    if (len == 0 || len > kMaxActivityName) corrupt(kind, "bad activity label");
+    pos += len + 1;
+  }
+  if (pos != h->labels_len) corrupt(kind, "trailing bytes after activity labels");
+}
+
+// ---- text form ------------------------------------------------------------
+
+namespace {
+using ordered_json = nlohmann::ordered_json;
+ordered_json optional_number(double v) { return std::isnan(v) ? ordered_json(nullptr) : ordered_json(v); }
+}  // namespace
+
+std::string state_to_text(const void *buf) {
+  const StateView v(buf);
+  const StateHeader &h = v.header();
+  ordered_json j = ordered_json::object();
+  j["model"] = std::string(v.model_name());
+  j["version"] = h.model_version;
+  j["as_of"] = v.has_ref() ? ordered_json(format_timestamp(h.ref_time)) : ordered_json(nullptr);
+  j["activities"] = h.activities;
+  ordered_json seen = ordered_json::array();
+  if (h.or_seen & kSeenForMql) seen.push_back("mql");
+  if (h.or_seen & kSeenForSql) seen.push_back("sql");
+  j["or_seen"] = seen;
+  j["half_life_days"] = h.half_life_days == 0.0 ? ordered_json(nullptr) : ordered_json(h.half_life_days);
+  j["min"] = optional_number(h.engagement_min);
+  j["max"] = optional_number(h.engagement_max);
+  ordered_json rules = ordered_json::array();
+  const std::vector<std::string> labels = v.labels();
+  for (std::uint16_t i = 0; i < h.rule_count; ++i) {
+    const RuleSlot &r = v.rules()[i];
+    ordered_json rule = ordered_json::object();
+    rule["activity"] = labels[i];
+    rule["count"] = r.count;
+    rule["sum"] = r.sum;
+    rule["max"] = optional_number(r.cap);
+    rules.push_back(std::move(rule));
+  }
+  j["rules"] = rules;
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+namespace {
+
+[[noreturn]] void bad_text(const std::string &what) {
+  throw Error(ErrorKind::InvalidText, "invalid input syntax for type score_state: " + what);
+}
+
+const json &member(const json &j, const char *key) {
+  auto it = j.find(key);
+  if (it == j.end()) bad_text(std::string("missing \"") + key + "\"");
+  return *it;
+}
+
+double number_or_none(const json &j, const char *key) {
+  const json &v = member(j, key);
+  if (v.is_null()) return kNone;
+  if (!v.is_number() || !std::isfinite(v.get<double>())) bad_text(std::string("\"") + key + "\" must be a number or null");
+  return v.get<double>();
+}
+
+std::int64_t integer(const json &j, const char *key) {
+  const json &v = member(j, key);
+  if (!v.is_number_integer()) bad_text(std::string("\"") + key + "\" must be an integer");
+  return v.get<std::int64_t>();
+}
+
+}  // namespace
+
+std::vector<unsigned char> state_from_text(std::string_view text) {
+  json j = json::parse(text.begin(), text.end(), nullptr, false);
+  if (j.is_discarded() || !j.is_object()) bad_text("expected a JSON object");
+  const json &name = member(j, "model");
+  if (!name.is_string()) bad_text("\"model\" must be a string");
+  const std::string model_name = name.get<std::string>();
+  if (model_name.empty() || model_name.size() > kMaxModelName) bad_text("bad model name");
+  const json &rules = member(j, "rules");
+  if (!rules.is_array() || rules.size() > kMaxRules) bad_text("\"rules\" must be a list");
+  std::vector<std::string> labels;
+  std::size_t labels_bytes = 0;
+  for (const json &r : rules) {
+    if (!r.is_object()) bad_text("each rule must be an object");
+    const json &a = member(r, "activity");
+    if (!a.is_string() || a.get<std::string>().empty() || a.get<std::string>().size() > kMaxActivityName ||
+        a.get<std::string>().find('\0') != std::string::npos)
+      bad_text("bad rule activity");
+    labels.push_back(a.get<std::string>());
+    labels_bytes += labels.back().size() + 1;
+  }
+  if (labels_bytes > 0xffff) bad_text("activity labels too long");
+  const std::size_t size = sizeof(StateHeader) + rules.size() * sizeof(RuleSlot) + model_name.size() + labels_bytes;
+  std::vector<unsigned char> out(size, 0);
+  StateHeader *h = header_of(out.data());
+  h->magic = kStateMagic;
+  h->model_version = integer(j, "version");
+  const json &as_of = member(j, "as_of");
+  if (!as_of.is_null()) {
+    if (!as_of.is_string()) bad_text("\"as_of\" must be a timestamp or null");
+    auto t = parse_timestamp(as_of.get<std::string>());
+    if (!t) bad_text("\"as_of\" must look like 2026-01-31T12:00:00.000000Z");
+    h->flags |= kHasRef;
+    h->ref_time = *t;
+  }
+  h->activities = integer(j, "activities");
+  const json &seen = member(j, "or_seen");
+  if (!seen.is_array()) bad_text("\"or_seen\" must be a list");
+  for (const json &s : seen) {
+    if (s == "mql") h->or_seen |= kSeenForMql;
+    else if (s == "sql") h->or_seen |= kSeenForSql;
+    else bad_text("\"or_seen\" may list only \"mql\" and \"sql\"");
+  }
+  const double half_life = number_or_none(j, "half_life_days");
+  h->half_life_days = std::isnan(half_life) ? 0.0 : half_life;
+  h->engagement_min = number_or_none(j, "min");
+  h->engagement_max = number_or_none(j, "max");
+  h->rule_count = static_cast<std::uint16_t>(rules.size());
+  h->name_len = static_cast<std::uint16_t>(model_name.size());
+  h->labels_len = static_cast<std::uint16_t>(labels_bytes);
+  RuleSlot *slots = rules_of(out.data());
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    slots[i].cap = number_or_none(rules[i], "max");
+    const json &sum = member(rules[i], "sum");
+    if (!sum.is_number()) bad_text("rule \"sum\" must be a number");
+    slots[i].sum = sum.get<double>();
+    slots[i].count = integer(rules[i], "count");
+  }
+  char *p = reinterpret_cast<char *>(slots + rules.size());
+  std::memcpy(p, model_name.data(), model_name.size());
+  p += model_name.size();
+  for (const std::string &l : labels) {
+    std::memcpy(p, l.c_str(), l.size() + 1);
+    p += l.size() + 1;
+  }
+  state_validate(out.data(), out.size(), ErrorKind::InvalidText);
+  return out;
+}
+
+// ---- wire form ------------------------------------------------------------
+// Fields in header order, big-endian, then the name and labels bytes; the
+// varlena header is not sent.
+
+namespace {
+
+class WireWriter {
+ public:
+  void u64(std::uint64_t v) {
+    for (int i = 7; i >= 0; --i) out.push_back(static_cast<unsigned char>(v >> (i * 8)));
+  }
+  void u32(std::uint32_t v) {
+    for (int i = 3; i >= 0; --i) out.push_back(static_cast<unsigned char>(v >> (i * 8)));
+  }
+  void u16(std::uint16_t v) {
+    out.push_back(static_cast<unsigned char>(v >> 8));
+    out.push_back(static_cast<unsigned char>(v));
+  }
+  void u8(std::uint8_t v) { out.push_back(v); }
+  void f64(double d) {
+    std::uint64_t bits;
+    std::memcpy(&bits, &d, sizeof bits);
+    u64(bits);
+  }
+  void bytes(const void *p, std::size_t n) {
+    out.insert(out.end(), static_cast<const unsigned char *>(p), static_cast<const unsigned char *>(p) + n);
+  }
+  std::vector<unsigned char> out;
+};
+
+class WireReader {
+ public:
+  WireReader(const unsigned char *p, std::size_t n) : p_(p), n_(n) {}
+  std::uint64_t u64() { return take(8); }
+  std::uint32_t u32() { return static_cast<std::uint32_t>(take(4)); }
+  std::uint16_t u16() { return static_cast<std::uint16_t>(take(2)); }
+  std::uint8_t u8() { return static_cast<std::uint8_t>(take(1)); }
+  double f64() {
+    const std::uint64_t bits = u64();
+    double d;
+    std::memcpy(&d, &bits, sizeof d);
+    return d;
+  }
+  const unsigned char *bytes(std::size_t n) {
+    need(n);
+    const unsigned char *at = p_;
+    p_ += n;
+    n_ -= n;
+    return at;
+  }
+  std::size_t remaining() const { return n_; }
+
+ private:
+  void need(std::size_t n) {
+    if (n_ < n) throw Error(ErrorKind::InvalidBinary, "invalid binary score_state: truncated");
+  }
+  std::uint64_t take(std::size_t n) {
+    need(n);
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < n; ++i) v = (v << 8) | p_[i];
+    p_ += n;
+    n_ -= n;
+    return v;
+  }
+  const unsigned char *p_;
+  std::size_t n_;
+};
+
+}  // namespace
+
+std::vector<unsigned char> state_to_wire(const void *buf) {
+  const StateView v(buf);
+  const StateHeader &h = v.header();
+  WireWriter w;
+  w.u32(h.magic);
+  w.u64(static_cast<std::uint64_t>(h.model_version));
+  w.u64(static_cast<std::uint64_t>(h.ref_time));
+  w.u64(static_cast<std::uint64_t>(h.activities));
+  w.f64(h.half_life_days);
+  w.f64(h.engagement_min);
+  w.f64(h.engagement_max);
+  w.u16(h.rule_count);
+  w.u8(h.flags);
+  w.u8(h.or_seen);
+  w.u16(h.name_len);
+  w.u16(h.labels_len);
+  for (std::uint16_t i = 0; i < h.rule_count; ++i) {
+    w.f64(v.rules()[i].sum);
+    w.u64(static_cast<std::uint64_t>(v.rules()[i].count));
+    w.f64(v.rules()[i].cap);
+  }
+  w.bytes(v.model_name().data(), h.name_len + std::size_t{h.labels_len});
+  return std::move(w.out);
+}
+
+std::vector<unsigned char> state_from_wire(const unsigned char *data, std::size_t size) {
+  WireReader r(data, size);
+  StateHeader h{};
+  h.magic = r.u32();
+  h.model_version = static_cast<std::int64_t>(r.u64());
+  h.ref_time = static_cast<Timestamp>(r.u64());
+  h.activities = static_cast<std::int64_t>(r.u64());
+  h.half_life_days = r.f64();
+  h.engagement_min = r.f64();
+  h.engagement_max = r.f64();
+  h.rule_count = r.u16();
+  h.flags = r.u8();
+  h.or_seen = r.u8();
+  h.name_len = r.u16();
+  h.labels_len = r.u16();
+  if (h.rule_count > kMaxRules) throw Error(ErrorKind::InvalidBinary, "invalid binary score_state: too many rules");
+  const std::size_t size_out =
+      sizeof(StateHeader) + std::size_t{h.rule_count} * sizeof(RuleSlot) + h.name_len + h.labels_len;
+  std::vector<unsigned char> out(size_out, 0);
+  std::memcpy(out.data(), &h, sizeof h);
+  RuleSlot *slots = rules_of(out.data());
+  for (std::uint16_t i = 0; i < h.rule_count; ++i) {
+    slots[i].sum = r.f64();
+    slots[i].count = static_cast<std::int64_t>(r.u64());
+    slots[i].cap = r.f64();
+  }
+  const unsigned char *tail = r.bytes(h.name_len + std::size_t{h.labels_len});
+  std::memcpy(slots + h.rule_count, tail, h.name_len + std::size_t{h.labels_len});
+  if (r.remaining() != 0) throw Error(ErrorKind::InvalidBinary, "invalid binary score_state: trailing bytes");
+  state_validate(out.data(), out.size(), ErrorKind::InvalidBinary);
+  return out;
+}
+
+}  // namespace lq

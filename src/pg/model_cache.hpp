@@ -1,0 +1,48 @@
+// Finding a compiled scoring model from SQL functions.
+//
+// Each call site (FmgrInfo) keeps a ModelRef in fn_extra for the duration of
+// the statement, so a model is looked up once per statement, not per row.
+// The look-up reads the model's current version from lead_qual.scoring_model
+// (one index probe); the definition is fetched and compiled only when this
+// backend has not compiled that version yet. Another session's committed
+// change is therefore seen by this session's next statement.
+#pragma once
+
+extern "C" {
+#include "postgres.h"
+#include "fmgr.h"
+#include "utils/jsonb.h"
+}
+
+#include "core/attr_value.hpp"
+#include "core/model.hpp"
+
+namespace lq::pg {
+
+struct AttrName {
+  const char *name;
+  int len;
+};
+
+// Plain data in fn_mcxt; the compiled model is kept alive by `handle` until
+// the call site's memory context goes away.
+struct ModelRef {
+  char *name;
+  const Model *model;
+  void *handle;  // heap std::shared_ptr<const Model>, released by a memory context callback
+  AttrName *lead_names;
+  int lead_count;
+  AttrName *property_names;
+  int property_count;
+  AttrValue *lead_values;      // scratch, lead_count entries
+  AttrValue *property_values;  // scratch, property_count entries
+};
+
+// The model named `name` for this call site; ERROR 42704 if there is none.
+ModelRef *model_for_call(FunctionCallInfo fcinfo, text *name);
+
+// Fills values[i] with the top-level key names[i] of a jsonb object (a
+// non-object or NULL jsonb yields all Missing). Strings point into `jb`.
+void attrs_from_jsonb(Jsonb *jb, const AttrName *names, int count, AttrValue *values);
+
+}  // namespace lq::pg

@@ -1,0 +1,182 @@
+// Scoring functions: fit_score, activity_points, add_activity (also the
+// engagement_state aggregate's transition), score_state_combine, engagement,
+// explain, qualify, validate_model.
+#include "pg/entry.hpp"  // first: postgres.h precedes every other header
+
+extern "C" {
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/timestamp.h"
+}
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/model.hpp"
+#include "core/score_state.hpp"
+#include "pg/lead_stage.hpp"
+#include "pg/model_cache.hpp"
+#include "pg/score_state_type.hpp"
+
+namespace {
+
+Jsonb *jsonb_arg_or_null(FunctionCallInfo fcinfo, int n) { return PG_ARGISNULL(n) ? nullptr : PG_GETARG_JSONB_P(n); }
+
+std::string_view text_view(text *t) { return {VARDATA_ANY(t), static_cast<std::size_t>(VARSIZE_ANY_EXHDR(t))}; }
+
+// The model argument: NULL is not a model.
+text *model_arg(FunctionCallInfo fcinfo, int n) {
+  if (PG_ARGISNULL(n)) throw lq::Error(lq::ErrorKind::NullValue, "model name must not be NULL");
+  return PG_GETARG_TEXT_PP(n);
+}
+
+}  // namespace
+
+LQ_FUNCTION(lq_fit_score) {
+  lq::pg::ModelRef *m = lq::pg::model_for_call(fcinfo, PG_GETARG_TEXT_PP(0));
+  lq::pg::attrs_from_jsonb(PG_GETARG_JSONB_P(1), m->lead_names, m->lead_count, m->lead_values);
+  PG_RETURN_FLOAT8(m->model->fit(m->lead_values));
+}
+
+// activity_points(model, activity, properties): the undecayed points of the
+// first matching rule; 0 for an unknown activity. NULL properties = none.
+LQ_FUNCTION(lq_activity_points) {
+  if (PG_ARGISNULL(1)) PG_RETURN_NULL();
+  lq::pg::ModelRef *m = lq::pg::model_for_call(fcinfo, model_arg(fcinfo, 0));
+  lq::pg::attrs_from_jsonb(jsonb_arg_or_null(fcinfo, 2), m->property_names, m->property_count, m->property_values);
+  const int rule = m->model->match(text_view(PG_GETARG_TEXT_PP(1)), m->property_values);
+  PG_RETURN_FLOAT8(rule < 0 ? 0.0 : m->model->engagement_rules[static_cast<std::size_t>(rule)].points);
+}
+
+// add_activity(state, model, activity, occurred_at, properties) and the
+// transition function of engagement_state(). A NULL state starts empty; a row
+// with NULL activity or occurred_at is ignored (as a strict aggregate would);
+// NULL properties mean none. Inside an aggregate the state is updated in place.
+LQ_FUNCTION(lq_add_activity) {
+  MemoryContext agg_context = nullptr;
+  const bool in_aggregate = AggCheckCallContext(fcinfo, &agg_context) != 0;
+  text *model_name = model_arg(fcinfo, 1);
+  if (PG_ARGISNULL(2) || PG_ARGISNULL(3)) {
+    if (PG_ARGISNULL(0)) PG_RETURN_NULL();
+    PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+  }
+  lq::pg::ModelRef *m = lq::pg::model_for_call(fcinfo, model_name);
+  const lq::Model &model = *m->model;
+
+  void *state;
+  if (PG_ARGISNULL(0)) {
+    const std::size_t size = lq::state_size(model);
+    state = MemoryContextAlloc(in_aggregate ? agg_context : CurrentMemoryContext, size);
+    lq::state_init(state, model);
+    SET_VARSIZE(state, size);
+  } else if (in_aggregate) {
+    // Our own transition value in the aggregate's context: update in place.
+    state = PG_GETARG_POINTER(0);
+    if (VARATT_IS_EXTENDED(state)) state = lq::pg::state_arg(fcinfo, 0);
+  } else {
+    void *given = lq::pg::state_arg(fcinfo, 0);
+    const std::size_t size = VARSIZE(given);
+    state = palloc(size);
+    std::memcpy(state, given, size);
+  }
+  lq::StateView(state).check_model(model);
+
+  lq::pg::attrs_from_jsonb(jsonb_arg_or_null(fcinfo, 4), m->property_names, m->property_count, m->property_values);
+  const std::string_view activity = text_view(PG_GETARG_TEXT_PP(2));
+  const int rule = model.match(activity, m->property_values);
+  lq::state_add(state, model, rule, PG_GETARG_TIMESTAMPTZ(3), model.or_bits(activity));
+  PG_RETURN_POINTER(state);
+}
+
+// Combine function of engagement_state(): a + b. Updates `a` in place when
+// it is the aggregate's own transition value.
+LQ_FUNCTION(lq_score_state_combine) {
+  MemoryContext agg_context = nullptr;
+  const bool in_aggregate = AggCheckCallContext(fcinfo, &agg_context) != 0;
+  (void)agg_context;
+  void *b = lq::pg::state_arg(fcinfo, 1);
+  void *a = lq::pg::state_arg(fcinfo, 0);
+  // Outside an aggregate the argument must not be modified; a detoasted
+  // argument is already a private copy.
+  if (!in_aggregate && a == DatumGetPointer(PG_GETARG_DATUM(0))) {
+    const std::size_t size = VARSIZE(a);
+    void *copy = palloc(size);
+    std::memcpy(copy, a, size);
+    a = copy;
+  }
+  lq::state_combine(a, b);
+  PG_RETURN_POINTER(a);
+}
+
+LQ_FUNCTION(lq_engagement) {
+  const void *state = lq::pg::state_arg(fcinfo, 0);
+  PG_RETURN_FLOAT8(lq::StateView(state).engagement(PG_GETARG_TIMESTAMPTZ(1)));
+}
+
+LQ_FUNCTION(lq_explain) {
+  const void *state = lq::pg::state_arg(fcinfo, 0);
+  const TimestampTz as_of = PG_GETARG_TIMESTAMPTZ(1);
+  InitMaterializedSRF(fcinfo, 0);
+  ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+  const std::vector<lq::RuleExplanation> rows = lq::StateView(state).explain(as_of);
+  for (const lq::RuleExplanation &r : rows) {
+    lq::pg::pg_call([&] {
+      Datum values[5];
+      bool nulls[5] = {false, false, false, false, false};
+      values[0] = Int32GetDatum(r.rule);
+      values[1] = PointerGetDatum(cstring_to_text_with_len(r.activity.data(), static_cast<int>(r.activity.size())));
+      values[2] = Int64GetDatum(r.activities);
+      values[3] = Float8GetDatum(r.points);
+      values[4] = BoolGetDatum(r.capped);
+      tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+    });
+  }
+  return static_cast<Datum>(0);
+}
+
+// qualify(model, lead, state, current, as_of): the stage the automatic rules
+// give. NULL lead = no attributes; NULL state = no activity; NULL current =
+// no stage yet (the result is then the automatic stage, or NULL).
+LQ_FUNCTION(lq_qualify) {
+  if (PG_ARGISNULL(0) || PG_ARGISNULL(4)) PG_RETURN_NULL();
+  lq::pg::ModelRef *m = lq::pg::model_for_call(fcinfo, model_arg(fcinfo, 0));
+  const lq::Model &model = *m->model;
+  lq::pg::attrs_from_jsonb(jsonb_arg_or_null(fcinfo, 1), m->lead_names, m->lead_count, m->lead_values);
+  const double fit = model.fit(m->lead_values);
+  double engagement = 0.0;
+  std::uint8_t or_seen = 0;
+  if (!PG_ARGISNULL(2)) {
+    const lq::StateView state(lq::pg::state_arg(fcinfo, 2));
+    state.check_model(model);
+    engagement = state.engagement(PG_GETARG_TIMESTAMPTZ(4));
+    or_seen = state.header().or_seen;
+  } else {
+    engagement = model.engagement_bounds.clamp(0.0);
+  }
+  const std::optional<lq::Stage> automatic = model.automatic_stage(fit, engagement, or_seen, m->lead_values);
+  if (PG_ARGISNULL(3)) {
+    if (!automatic) PG_RETURN_NULL();
+    PG_RETURN_LEAD_STAGE(*automatic);
+  }
+  PG_RETURN_LEAD_STAGE(lq::apply_automatic_stage(PG_GETARG_LEAD_STAGE(3), automatic));
+}
+
+// validate_model(jsonb) -> text[]: every problem, empty when valid.
+LQ_FUNCTION(lq_validate_model) {
+  Jsonb *definition = PG_GETARG_JSONB_P(0);
+  char *json_text = JsonbToCString(nullptr, &definition->root, VARSIZE(definition));
+  const std::vector<std::string> problems = lq::validate_model(json_text);
+  const int n = static_cast<int>(problems.size());
+  Datum *elems = static_cast<Datum *>(lq::pg::pg_call([&] { return palloc0(sizeof(Datum) * (n + 1)); }));
+  for (int i = 0; i < n; ++i) {
+    const std::string &p = problems[static_cast<std::size_t>(i)];
+    elems[i] = lq::pg::pg_call(
+        [&] { return PointerGetDatum(cstring_to_text_with_len(p.data(), static_cast<int>(p.size()))); });
+  }
+  PG_RETURN_ARRAYTYPE_P(lq::pg::pg_call([&] { return construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT); }));
+}
