@@ -372,3 +372,342 @@ CREATE FUNCTION lead_qual.qualify(model text, lead jsonb, state lead_qual.score_
     AS 'MODULE_PATHNAME', 'lq_qualify' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION lead_qual.qualify(text, jsonb, lead_qual.score_state, lead_qual.lead_stage, timestamptz) IS
     'the stage the automatic rules give: the highest of mql/sql met, applied forward only (NULL state: no activity)';
+
+------------------------------------------------------------------------------
+-- Live qualification: stage history, tracked tables, triggers.
+------------------------------------------------------------------------------
+
+CREATE TABLE lead_qual.stage_history (
+    id bigserial PRIMARY KEY,
+    lead_table regclass NOT NULL,
+    lead_key text NOT NULL,
+    from_stage lead_qual.lead_stage,
+    to_stage lead_qual.lead_stage NOT NULL,
+    changed_at timestamptz NOT NULL,
+    fit double precision,
+    engagement double precision,
+    score double precision,
+    reason text NOT NULL CHECK (reason IN ('score', 'manual', 'rescore', 'refresh')),
+    changed_by name NOT NULL
+);
+CREATE INDEX stage_history_lead_idx ON lead_qual.stage_history (lead_table, lead_key, changed_at);
+CREATE INDEX stage_history_time_idx ON lead_qual.stage_history (changed_at);
+COMMENT ON TABLE lead_qual.stage_history IS 'every stage change of every tracked lead, automatic or manual';
+COMMENT ON COLUMN lead_qual.stage_history.lead_table IS 'the tracked leads table';
+COMMENT ON COLUMN lead_qual.stage_history.lead_key IS 'the lead''s key, as text';
+COMMENT ON COLUMN lead_qual.stage_history.from_stage IS 'stage before the change (NULL: none)';
+COMMENT ON COLUMN lead_qual.stage_history.to_stage IS 'stage after the change';
+COMMENT ON COLUMN lead_qual.stage_history.changed_at IS 'when the change happened (the statement''s time)';
+COMMENT ON COLUMN lead_qual.stage_history.fit IS 'fit score at the change';
+COMMENT ON COLUMN lead_qual.stage_history.engagement IS 'engagement score at the change';
+COMMENT ON COLUMN lead_qual.stage_history.score IS 'fit + engagement at the change';
+COMMENT ON COLUMN lead_qual.stage_history.reason IS
+    'score: new activity; manual: a user set the stage; rescore: recomputed (attributes, deleted activities, rescore()); refresh: decay refresh or recycling';
+COMMENT ON COLUMN lead_qual.stage_history.changed_by IS 'the role whose statement caused the change';
+COMMENT ON SEQUENCE lead_qual.stage_history_id_seq IS 'ids of stage_history rows';
+COMMENT ON INDEX lead_qual.stage_history_lead_idx IS 'per-lead history';
+COMMENT ON INDEX lead_qual.stage_history_time_idx IS 'history by time';
+SELECT pg_catalog.pg_extension_config_dump('lead_qual.stage_history', '');
+SELECT pg_catalog.pg_extension_config_dump('lead_qual.stage_history_id_seq', '');
+REVOKE ALL ON lead_qual.stage_history FROM PUBLIC;
+GRANT SELECT ON lead_qual.stage_history TO PUBLIC;
+
+CREATE TABLE lead_qual.tracked (
+    activities regclass PRIMARY KEY,
+    leads regclass NOT NULL UNIQUE,
+    model text NOT NULL,
+    options jsonb NOT NULL,
+    tracked_at timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE lead_qual.tracked IS 'activity tables attached with track(): their leads table, model and resolved column options';
+COMMENT ON COLUMN lead_qual.tracked.activities IS 'the activity table whose inserts are scored';
+COMMENT ON COLUMN lead_qual.tracked.leads IS 'the leads table whose scores and stages are kept current';
+COMMENT ON COLUMN lead_qual.tracked.model IS 'the scoring model';
+COMMENT ON COLUMN lead_qual.tracked.options IS 'every column name and option, defaults resolved';
+COMMENT ON COLUMN lead_qual.tracked.tracked_at IS 'when track() attached the tables';
+SELECT pg_catalog.pg_extension_config_dump('lead_qual.tracked', '');
+REVOKE ALL ON lead_qual.tracked FROM PUBLIC;
+GRANT SELECT ON lead_qual.tracked TO PUBLIC;
+
+CREATE TYPE lead_qual.lead_update AS (
+    score_state lead_qual.score_state,
+    engagement double precision,
+    fit double precision,
+    score double precision,
+    stage lead_qual.lead_stage,
+    stage_changed_at timestamptz
+);
+COMMENT ON TYPE lead_qual.lead_update IS 'internal: the columns lead_qual writes to a lead row';
+
+CREATE FUNCTION lead_qual._apply(lead_key text, state lead_qual.score_state, stage lead_qual.lead_stage,
+                                 stage_changed_at timestamptz, old_score double precision, attributes jsonb,
+                                 full_state lead_qual.score_state)
+    RETURNS lead_qual.lead_update
+    AS 'MODULE_PATHNAME', 'lq_apply' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION lead_qual._apply(text, lead_qual.score_state, lead_qual.lead_stage, timestamptz, double precision, jsonb, lead_qual.score_state) IS
+    'internal: computes a lead''s new scores and stage inside lead_qual''s own UPDATE statements; errors when called otherwise';
+
+CREATE FUNCTION lead_qual._state_matches(state lead_qual.score_state, model text, version bigint) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'lq_state_matches' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION lead_qual._state_matches(lead_qual.score_state, text, bigint) IS
+    'internal: true when a state is non-NULL and was built under this model name and version';
+
+CREATE FUNCTION lead_qual.model_attributes(model text) RETURNS text[]
+    AS 'MODULE_PATHNAME', 'lq_model_attributes' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION lead_qual.model_attributes(text) IS
+    'the lead attributes a model reads (fit rules and stage requirements); tracked leads tables need a column for each';
+
+CREATE FUNCTION lead_qual.activity_inserted() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'lq_activity_inserted' LANGUAGE C;
+COMMENT ON FUNCTION lead_qual.activity_inserted() IS
+    'statement trigger (AFTER INSERT, transition table) installed by track(): folds new activities into their leads';
+CREATE FUNCTION lead_qual.activity_changed() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'lq_activity_changed' LANGUAGE C;
+COMMENT ON FUNCTION lead_qual.activity_changed() IS
+    'statement trigger (AFTER UPDATE/DELETE, transition tables) installed by track(): rebuilds the affected leads from their history';
+CREATE FUNCTION lead_qual.lead_changed() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'lq_lead_changed' LANGUAGE C;
+COMMENT ON FUNCTION lead_qual.lead_changed() IS
+    'row trigger (BEFORE INSERT OR UPDATE on leads) installed by track(): checks and records manual stage changes, rescores changed attributes';
+CREATE FUNCTION lead_qual.activity_truncated() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  PERFORM lead_qual.rescore(TG_ARGV[0]::regclass);
+  RETURN NULL;
+END $$;
+COMMENT ON FUNCTION lead_qual.activity_truncated() IS
+    'statement trigger (AFTER TRUNCATE) installed by track(): rescoring every lead from the (now empty) history';
+
+-- rescore(leads): rebuilds every lead of a tracked leads table from its
+-- activity history, set-based, and returns how many leads changed.
+CREATE FUNCTION lead_qual.rescore(leads regclass, reason text DEFAULT 'rescore') RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  t lead_qual.tracked;
+  o jsonb;
+  attrs text;
+  set_list text;
+  sql text;
+  changed bigint := 0;
+BEGIN
+  SELECT * INTO t FROM lead_qual.tracked WHERE tracked.leads = rescore.leads;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'table % is not tracked by lead_qual', leads USING ERRCODE = 'undefined_object',
+      HINT = 'Attach it with lead_qual.track(activities, leads, model).';
+  END IF;
+  o := t.options;
+  SELECT coalesce('pg_catalog.jsonb_build_object(' ||
+                  string_agg(format('%L, l.%I', a, a), ', ') || ')', 'NULL::jsonb')
+    INTO attrs FROM unnest(lead_qual.model_attributes(t.model)) a;
+  set_list := format('(%I, %I, %I, %I, %I, %I)', o->>'score_state', o->>'engagement_score', o->>'fit_score',
+                     o->>'score', o->>'stage', o->>'stage_changed_at');
+  -- One table lock up front instead of row locks in join order: no deadlock
+  -- with the activity triggers, which lock leads rows in key order.
+  EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', leads);
+  PERFORM lead_qual._begin_write(t.model, leads, reason);
+  BEGIN
+    -- Leads with activities: their rebuilt state.
+    sql := format(
+      'UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(l.%I::pg_catalog.text, l.%I, l.%I, l.%I, l.%I, %s, h.state) r)'
+      ' FROM (SELECT a.%I AS k, lead_qual.engagement_state(%L, a.%I, COALESCE(a.%I, pg_catalog.now()), %s) AS state'
+      '         FROM %s AS a GROUP BY a.%I) AS h'
+      ' WHERE l.%I OPERATOR(pg_catalog.=) h.k',
+      leads, set_list, o->>'key', o->>'score_state', o->>'stage', o->>'stage_changed_at', o->>'score', attrs,
+      o->>'activity_lead_id', t.model, o->>'activity', o->>'occurred_at',
+      CASE WHEN o->>'properties' IS NULL THEN 'NULL::jsonb' ELSE format('a.%I', o->>'properties') END,
+      t.activities, o->>'activity_lead_id', o->>'key');
+    EXECUTE sql;
+    -- Leads without any activity: an empty state.
+    sql := format(
+      'UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(l.%I::pg_catalog.text, l.%I, l.%I, l.%I, l.%I, %s, NULL) r)'
+      ' WHERE NOT EXISTS (SELECT 1 FROM %s AS a WHERE a.%I OPERATOR(pg_catalog.=) l.%I)',
+      leads, set_list, o->>'key', o->>'score_state', o->>'stage', o->>'stage_changed_at', o->>'score', attrs,
+      t.activities, o->>'activity_lead_id', o->>'key');
+    EXECUTE sql;
+    changed := lead_qual._end_write();
+  EXCEPTION WHEN OTHERS THEN
+    PERFORM lead_qual._abort_write();
+    RAISE;
+  END;
+  RETURN changed;
+END $$;
+COMMENT ON FUNCTION lead_qual.rescore(regclass, text) IS
+    'rebuilds every lead of a tracked leads table from its activity history (set-based); returns how many leads changed';
+
+CREATE FUNCTION lead_qual._begin_write(model text, leads regclass, reason text) RETURNS void
+    AS 'MODULE_PATHNAME', 'lq_begin_write' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION lead_qual._begin_write(text, regclass, text) IS 'internal: starts a lead_qual write (rescore, refresh)';
+CREATE FUNCTION lead_qual._end_write() RETURNS bigint
+    AS 'MODULE_PATHNAME', 'lq_end_write' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION lead_qual._end_write() IS 'internal: records stage history and notifications of a lead_qual write; returns how many leads changed';
+CREATE FUNCTION lead_qual._abort_write() RETURNS void
+    AS 'MODULE_PATHNAME', 'lq_abort_write' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION lead_qual._abort_write() IS 'internal: abandons a lead_qual write after an error';
+
+-- track(activities, leads, model, options): attaches lead_qual to a CRM's
+-- activity and leads tables (README, "Live qualification").
+CREATE FUNCTION lead_qual.track(activities regclass, leads regclass, model text, options jsonb DEFAULT '{}')
+RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  o jsonb;
+  k text;
+  problems text[] := '{}';
+  missing text[] := '{}';
+  col record;
+  key_type regtype;
+  args text;
+  written constant text[] := ARRAY['fit_score', 'engagement_score', 'score', 'stage', 'score_state', 'stage_changed_at'];
+  written_types constant regtype[] := ARRAY['float8', 'float8', 'float8', 'lead_qual.lead_stage', 'lead_qual.score_state',
+                                            'timestamptz']::regtype[];
+  i int;
+  t regtype;
+  scored bigint;
+BEGIN
+  IF activities IS NULL OR leads IS NULL OR model IS NULL OR options IS NULL THEN
+    RAISE EXCEPTION 'track() arguments must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  -- The caller acts through this SECURITY DEFINER function only on tables it owns.
+  IF NOT pg_has_role(session_user, (SELECT relowner FROM pg_class WHERE oid = activities), 'USAGE')
+     OR NOT pg_has_role(session_user, (SELECT relowner FROM pg_class WHERE oid = leads), 'USAGE') THEN
+    RAISE EXCEPTION 'must be owner of tables % and % to track them', activities, leads
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM lead_qual.scoring_model m WHERE m.name = model) THEN
+    RAISE EXCEPTION 'scoring model "%" does not exist', model USING ERRCODE = 'undefined_object';
+  END IF;
+  IF EXISTS (SELECT 1 FROM lead_qual.tracked tr WHERE tr.activities = track.activities OR tr.leads = track.leads) THEN
+    RAISE EXCEPTION 'table % or % is already tracked', activities, leads USING ERRCODE = 'duplicate_object',
+      HINT = 'lead_qual.untrack(activities) detaches it first.';
+  END IF;
+  FOR k IN SELECT jsonb_object_keys(options) LOOP
+    IF k NOT IN ('activity_lead_id', 'activity', 'occurred_at', 'properties', 'key', 'fit_score', 'engagement_score',
+                 'score', 'stage', 'score_state', 'stage_changed_at', 'channel', 'add_columns') THEN
+      problems := problems || format('unknown option "%s"', k);
+    ELSIF k <> 'add_columns' AND jsonb_typeof(options->k) <> 'string' THEN
+      problems := problems || format('option "%s" must be a string', k);
+    END IF;
+  END LOOP;
+  IF options ? 'add_columns' AND jsonb_typeof(options->'add_columns') <> 'boolean' THEN
+    problems := problems || 'option "add_columns" must be true or false'::text;
+  END IF;
+  IF cardinality(problems) > 0 THEN
+    RAISE EXCEPTION 'invalid track() options: %', array_to_string(problems, '; ') USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  o := jsonb_build_object('activity_lead_id', 'lead_id', 'activity', 'activity', 'occurred_at', 'occurred_at',
+                          'properties', 'properties', 'key', 'id', 'fit_score', 'fit_score',
+                          'engagement_score', 'engagement_score', 'score', 'score', 'stage', 'stage',
+                          'score_state', 'score_state', 'stage_changed_at', 'stage_changed_at', 'channel', 'lead_qual')
+       || (options - 'add_columns');
+
+  -- Activity columns.
+  SELECT atttypid::regtype INTO key_type FROM pg_attribute
+   WHERE attrelid = leads AND attname = o->>'key' AND attnum > 0 AND NOT attisdropped;
+  IF key_type IS NULL THEN
+    problems := problems || format('leads table %s has no key column "%s"', leads, o->>'key');
+  ELSIF NOT EXISTS (SELECT 1 FROM pg_index x JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[0]
+                     WHERE x.indrelid = leads AND x.indisunique AND x.indnkeyatts = 1 AND x.indpred IS NULL
+                       AND a.attname = o->>'key') THEN
+    problems := problems || format('key column %s.%s is not unique (it needs a primary key or unique index)', leads, o->>'key');
+  END IF;
+  FOR k, t IN SELECT * FROM (VALUES ('activity_lead_id', key_type), ('activity', 'text'::regtype),
+                                    ('occurred_at', 'timestamptz'::regtype), ('properties', 'jsonb'::regtype)) v LOOP
+    SELECT atttypid::regtype AS typ INTO col FROM pg_attribute
+     WHERE attrelid = activities AND attname = o->>k AND attnum > 0 AND NOT attisdropped;
+    IF NOT FOUND THEN
+      IF k = 'properties' AND NOT options ? 'properties' THEN
+        o := o - 'properties';    -- optional: activities without properties
+      ELSE
+        problems := problems || format('activity table %s has no column "%s" (option %s)', activities, o->>k, k);
+      END IF;
+    ELSIF k = 'activity' AND col.typ NOT IN ('text'::regtype, 'varchar'::regtype) THEN
+      problems := problems || format('column %s.%s must be text or varchar, not %s', activities, o->>k, col.typ);
+    ELSIF t IS NOT NULL AND k <> 'activity' AND col.typ <> t THEN
+      problems := problems || format('column %s.%s must be of type %s, not %s', activities, o->>k, t, col.typ);
+    END IF;
+  END LOOP;
+
+  -- Written lead columns.
+  FOR i IN 1 .. cardinality(written) LOOP
+    SELECT atttypid::regtype AS typ INTO col FROM pg_attribute
+     WHERE attrelid = leads AND attname = o->>written[i] AND attnum > 0 AND NOT attisdropped;
+    IF NOT FOUND THEN
+      missing := missing || written[i];
+    ELSIF col.typ <> written_types[i] THEN
+      problems := problems || format('column %s.%s must be of type %s, not %s', leads, o->>written[i], written_types[i], col.typ);
+    END IF;
+  END LOOP;
+  IF cardinality(missing) > 0 AND NOT coalesce((options->>'add_columns')::boolean, false) THEN
+    problems := problems || (SELECT array_agg(format('leads table %s has no column "%s" (option %s; or pass "add_columns": true)',
+                                                      leads, o->>m, m)) FROM unnest(missing) m);
+  END IF;
+
+  -- Every attribute the model reads must be a column of the leads table.
+  problems := problems || coalesce((SELECT array_agg(format('model "%s" reads attribute "%s", but leads table %s has no such column', model, a, leads))
+                                      FROM unnest(lead_qual.model_attributes(model)) a
+                                     WHERE NOT EXISTS (SELECT 1 FROM pg_attribute
+                                                        WHERE attrelid = leads AND attname = a AND attnum > 0 AND NOT attisdropped)), '{}');
+  IF cardinality(problems) > 0 THEN
+    RAISE EXCEPTION 'cannot track % and %: %', activities, leads, problems[1]
+      USING ERRCODE = CASE WHEN problems[1] LIKE '%has no%' THEN 'undefined_column' ELSE 'datatype_mismatch' END,
+            DETAIL = 'All ' || cardinality(problems) || ' problems:' || E'\n  ' || array_to_string(problems, E'\n  ');
+  END IF;
+  IF cardinality(missing) > 0 THEN
+    EXECUTE format('ALTER TABLE %s %s', leads,
+                   (SELECT string_agg(format('ADD COLUMN %I %s', o->>written[g.n], written_types[g.n]), ', ')
+                      FROM generate_subscripts(written, 1) AS g(n) WHERE written[g.n] = ANY (missing)));
+  END IF;
+
+  INSERT INTO lead_qual.tracked (activities, leads, model, options) VALUES (activities, leads, model, o);
+
+  -- Everything the triggers need travels in their arguments (no look-up of
+  -- this configuration at run time): see src/pg/track_args.hpp for the order.
+  args := format('%L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L',
+                 '1', leads::text, activities::text, model, o->>'key', o->>'activity_lead_id', o->>'activity',
+                 o->>'occurred_at', coalesce(o->>'properties', ''), o->>'score_state', o->>'fit_score',
+                 o->>'engagement_score', o->>'score', o->>'stage', o->>'stage_changed_at', o->>'channel');
+  EXECUTE format('CREATE TRIGGER lead_qual_activity_insert AFTER INSERT ON %s REFERENCING NEW TABLE AS lead_qual_new'
+                 ' FOR EACH STATEMENT EXECUTE FUNCTION lead_qual.activity_inserted(%s)', activities, args);
+  EXECUTE format('CREATE TRIGGER lead_qual_activity_update AFTER UPDATE ON %s'
+                 ' REFERENCING OLD TABLE AS lead_qual_old NEW TABLE AS lead_qual_new'
+                 ' FOR EACH STATEMENT EXECUTE FUNCTION lead_qual.activity_changed(%s)', activities, args);
+  EXECUTE format('CREATE TRIGGER lead_qual_activity_delete AFTER DELETE ON %s REFERENCING OLD TABLE AS lead_qual_old'
+                 ' FOR EACH STATEMENT EXECUTE FUNCTION lead_qual.activity_changed(%s)', activities, args);
+  EXECUTE format('CREATE TRIGGER lead_qual_activity_truncate AFTER TRUNCATE ON %s'
+                 ' FOR EACH STATEMENT EXECUTE FUNCTION lead_qual.activity_truncated(%L)', activities, leads::text);
+  EXECUTE format('CREATE TRIGGER lead_qual_lead BEFORE INSERT OR UPDATE ON %s'
+                 ' FOR EACH ROW EXECUTE FUNCTION lead_qual.lead_changed(%s)', leads, args);
+
+  IF NOT EXISTS (SELECT 1 FROM pg_index x JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[0]
+                  WHERE x.indrelid = activities AND a.attname = o->>'activity_lead_id') THEN
+    RAISE WARNING 'activity table % has no index on %: rebuilding a lead from its history will scan the whole table',
+      activities, o->>'activity_lead_id'
+      USING HINT = format('CREATE INDEX ON %s (%I);', activities, o->>'activity_lead_id');
+  END IF;
+  scored := lead_qual.rescore(leads);
+  RETURN scored;
+END $$;
+COMMENT ON FUNCTION lead_qual.track(regclass, regclass, text, jsonb) IS
+    'attaches lead_qual to an activity table and its leads table: checks every column up front, installs the triggers, scores every lead; returns how many leads changed';
+
+CREATE FUNCTION lead_qual.untrack(activities regclass) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  t lead_qual.tracked;
+BEGIN
+  SELECT * INTO t FROM lead_qual.tracked tr WHERE tr.activities = untrack.activities;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'table % is not tracked by lead_qual', activities USING ERRCODE = 'undefined_object';
+  END IF;
+  IF NOT pg_has_role(session_user, (SELECT relowner FROM pg_class WHERE oid = activities), 'USAGE') THEN
+    RAISE EXCEPTION 'must be owner of table % to untrack it', activities USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  EXECUTE format('DROP TRIGGER IF EXISTS lead_qual_activity_insert ON %s', t.activities);
+  EXECUTE format('DROP TRIGGER IF EXISTS lead_qual_activity_update ON %s', t.activities);
+  EXECUTE format('DROP TRIGGER IF EXISTS lead_qual_activity_delete ON %s', t.activities);
+  EXECUTE format('DROP TRIGGER IF EXISTS lead_qual_activity_truncate ON %s', t.activities);
+  EXECUTE format('DROP TRIGGER IF EXISTS lead_qual_lead ON %s', t.leads);
+  DELETE FROM lead_qual.tracked tr WHERE tr.activities = untrack.activities;
+END $$;
+COMMENT ON FUNCTION lead_qual.untrack(regclass) IS
+    'detaches lead_qual from an activity table: drops its triggers; scores, stages and history stay';

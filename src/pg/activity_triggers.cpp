@@ -1,0 +1,255 @@
+// The statement-level triggers track() installs on an activity table:
+// activity_inserted() folds a statement's new activities into their leads;
+// activity_changed() rebuilds the leads whose activities were updated or
+// deleted from their remaining history.
+//
+// Both read the statement's rows straight from the trigger's transition
+// tuplestore (not through SQL over the transition table: Citus cannot route
+// that), lock the affected leads in key order (FOR NO KEY UPDATE, which does
+// not conflict with foreign-key locks), and write each lead once per
+// statement with one UPDATE filtered by key. All frames here hold plain data
+// only; the core is called for the arithmetic.
+#include "pg/entry.hpp"  // first: postgres.h precedes every other header
+
+extern "C" {
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
+#include "executor/spi.h"
+#include "executor/tuptable.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+}
+
+#include "core/error.hpp"
+#include "core/score_state.hpp"
+#include "pg/lead_write.hpp"
+#include "pg/model_cache.hpp"
+#include "pg/track_args.hpp"
+#include "pg/tracking_sql.hpp"
+
+namespace {
+
+using lq::pg::LeadDelta;
+using lq::pg::LeadWrite;
+using lq::pg::ModelRef;
+using lq::pg::TrackArgs;
+using lq::pg::TrackingPlans;
+
+TriggerData *statement_trigger(FunctionCallInfo fcinfo, const char *name) {
+  if (!CALLED_AS_TRIGGER(fcinfo))
+    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED), errmsg("%s() must be called as a trigger", name)));
+  auto *td = reinterpret_cast<TriggerData *>(fcinfo->context);
+  if (!TRIGGER_FIRED_AFTER(td->tg_event) || !TRIGGER_FIRED_FOR_STATEMENT(td->tg_event))
+    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                    errmsg("%s() must be fired AFTER ... FOR EACH STATEMENT", name)));
+  return td;
+}
+
+AttrNumber required_column(TupleDesc desc, const char *name, const char *table) {
+  const int attnum = SPI_fnumber(desc, name);
+  if (attnum <= 0)
+    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN), errmsg("column \"%s\" of table %s does not exist", name, table),
+                    errhint("The table changed after lead_qual.track(); untrack and track it again.")));
+  return static_cast<AttrNumber>(attnum);
+}
+
+// Calls `each(slot)` for every row of a transition table, through a read
+// pointer of our own (other triggers may read the same tuplestore).
+template <typename Each>
+void for_each_row(Tuplestorestate *rows, TupleDesc desc, Each each) {
+  if (rows == nullptr) return;
+  const int pointer = tuplestore_alloc_read_pointer(rows, EXEC_FLAG_REWIND);
+  tuplestore_select_read_pointer(rows, pointer);
+  tuplestore_rescan(rows);
+  TupleTableSlot *slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+  MemoryContext row_context = AllocSetContextCreate(CurrentMemoryContext, "lead_qual row", ALLOCSET_SMALL_SIZES);
+  MemoryContext outer = CurrentMemoryContext;
+  while (tuplestore_gettupleslot(rows, true, false, slot)) {
+    CHECK_FOR_INTERRUPTS();
+    MemoryContextReset(row_context);
+    MemoryContextSwitchTo(row_context);
+    each(slot);
+    MemoryContextSwitchTo(outer);
+  }
+  ExecDropSingleTupleTableSlot(slot);
+  MemoryContextDelete(row_context);
+}
+
+char *key_text(TupleTableSlot *slot, AttrNumber attnum, FmgrInfo *output) {
+  bool isnull = false;
+  const Datum key = slot_getattr(slot, attnum, &isnull);
+  return isnull ? nullptr : OutputFunctionCall(output, key);
+}
+
+void prepare_key_output(TupleDesc desc, AttrNumber attnum, FmgrInfo *output) {
+  Oid func;
+  bool varlena;
+  getTypeOutputInfo(TupleDescAttr(desc, attnum - 1)->atttypid, &func, &varlena);
+  fmgr_info(func, output);
+}
+
+// text[] of every key in the write's delta table.
+Datum delta_keys(LeadWrite *w, int *count) {
+  *count = 0;
+  if (w->deltas == nullptr) return PointerGetDatum(construct_empty_array(TEXTOID));
+  const long n = hash_get_num_entries(w->deltas);
+  Datum *keys = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
+  HASH_SEQ_STATUS seq;
+  hash_seq_init(&seq, w->deltas);
+  int i = 0;
+  while (auto *d = static_cast<LeadDelta *>(hash_seq_search(&seq))) keys[i++] = CStringGetTextDatum(d->key);
+  *count = i;
+  return PointerGetDatum(construct_array(keys, i, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+// Replaces the deltas of `keys` (text[]) with their leads' full history. Not
+// read-only: the statement's own inserts and deletes must be visible.
+void rebuild_from_history(LeadWrite *w, TrackingPlans *plans, Datum keys, const char *model) {
+  Datum values[2] = {keys, CStringGetTextDatum(model)};
+  const int rc = SPI_execute_plan(plans->rebuild, values, nullptr, false, 0);
+  if (rc != SPI_OK_SELECT) elog(ERROR, "lead_qual: rebuilding leads from history failed: %s", SPI_result_code_string(rc));
+  for (uint64 i = 0; i < SPI_processed; ++i) {
+    bool key_null = false, state_null = false;
+    HeapTuple row = SPI_tuptable->vals[i];
+    const Datum key = SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &key_null);
+    const Datum state = SPI_getbinval(row, SPI_tuptable->tupdesc, 2, &state_null);
+    if (key_null || state_null) continue;
+    LeadDelta *d = lq::pg::delta_for(w, TextDatumGetCString(key), false);
+    if (d == nullptr) continue;
+    struct varlena *full = PG_DETOAST_DATUM(state);
+    d->state = MemoryContextAlloc(w->context, VARSIZE(full));
+    memcpy(d->state, full, VARSIZE(full));
+    d->replace = true;
+  }
+}
+
+// Locks the leads in key order, rebuilds those whose state is missing or of
+// another model version (or all of them), and writes every lead once.
+void write_leads(LeadWrite *w, TrackingPlans *plans, const TrackArgs &args, bool rebuild_all) {
+  int count = 0;
+  const Datum keys = delta_keys(w, &count);
+  if (count == 0) return;
+  Datum lock_values[3] = {keys, CStringGetTextDatum(args.model), Int64GetDatum(w->model->version)};
+  int rc = SPI_execute_plan(plans->lock, lock_values, nullptr, false, 0);
+  if (rc != SPI_OK_SELECT) elog(ERROR, "lead_qual: locking leads failed: %s", SPI_result_code_string(rc));
+  if (rebuild_all) {
+    rebuild_from_history(w, plans, keys, args.model);
+  } else if (SPI_processed > 0) {
+    Datum *stale = static_cast<Datum *>(palloc(sizeof(Datum) * SPI_processed));
+    const int n = static_cast<int>(SPI_processed);
+    for (int i = 0; i < n; ++i) {
+      bool isnull = false;
+      stale[i] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+    }
+    rebuild_from_history(w, plans, PointerGetDatum(construct_array(stale, n, TEXTOID, -1, false, TYPALIGN_INT)),
+                         args.model);
+  }
+  Datum update_values[1] = {keys};
+  rc = SPI_execute_plan(plans->update, update_values, nullptr, false, 0);
+  if (rc != SPI_OK_UPDATE) elog(ERROR, "lead_qual: updating leads failed: %s", SPI_result_code_string(rc));
+}
+
+// Runs write_leads as the leads table's owner, inside SPI.
+void write_as_owner(LeadWrite *w, Oid trigger, const TrackArgs &args, const ModelRef &model, bool rebuild_all) {
+  Oid save_user;
+  int save_sec;
+  GetUserIdAndSecContext(&save_user, &save_sec);
+  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "lead_qual: SPI_connect failed");
+  SetUserIdAndSecContext(lq::pg::relation_owner(args.leads_oid), save_sec | SECURITY_LOCAL_USERID_CHANGE);
+  TrackingPlans *plans = lq::pg::tracking_plans(trigger, args, model);
+  write_leads(w, plans, args, rebuild_all);
+  SetUserIdAndSecContext(save_user, save_sec);
+  SPI_finish();
+}
+
+}  // namespace
+
+LQ_FUNCTION(lq_activity_inserted) {
+  TriggerData *td = statement_trigger(fcinfo, "lead_qual.activity_inserted");
+  if (!TRIGGER_FIRED_BY_INSERT(td->tg_event) || td->tg_newtable == nullptr)
+    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                    errmsg("lead_qual.activity_inserted() must be fired by INSERT with a NEW TABLE")));
+  TrackArgs args;
+  lq::pg::parse_track_args(td->tg_trigger, &args);
+  lq::pg::check_tracking_privileges(args, RelationGetRelid(td->tg_relation));
+  ModelRef *model = lq::pg::model_for_call(fcinfo, cstring_to_text(args.model));
+  const lq::Model &m = *model->model;
+
+  TupleDesc desc = RelationGetDescr(td->tg_relation);
+  const char *table = RelationGetRelationName(td->tg_relation);
+  const AttrNumber key_col = required_column(desc, args.activity_lead_id, table);
+  const AttrNumber activity_col = required_column(desc, args.activity, table);
+  const AttrNumber occurred_col = required_column(desc, args.occurred_at, table);
+  const AttrNumber properties_col = args.properties != nullptr ? required_column(desc, args.properties, table) : 0;
+  FmgrInfo key_output;
+  prepare_key_output(desc, key_col, &key_output);
+
+  LeadWrite *w = lq::pg::begin_write(model, args.leads_oid, "score", args.channel, GetCurrentStatementStartTimestamp());
+  const TimestampTz transaction_time = GetCurrentTransactionStartTimestamp();
+  for_each_row(td->tg_newtable, desc, [&](TupleTableSlot *slot) {
+    char *key = key_text(slot, key_col, &key_output);
+    bool isnull = false;
+    const Datum activity_datum = slot_getattr(slot, activity_col, &isnull);
+    if (key == nullptr || isnull) return;  // no lead, or no activity type: nothing to score
+    text *activity_text = DatumGetTextPP(activity_datum);
+    const std::string_view activity(VARDATA_ANY(activity_text), VARSIZE_ANY_EXHDR(activity_text));
+    const Datum occurred = slot_getattr(slot, occurred_col, &isnull);
+    const TimestampTz occurred_at = isnull ? transaction_time : DatumGetTimestampTz(occurred);
+    Jsonb *properties = nullptr;
+    if (properties_col != 0) {
+      const Datum p = slot_getattr(slot, properties_col, &isnull);
+      if (!isnull) properties = DatumGetJsonbP(p);
+    }
+    lq::pg::attrs_from_jsonb(properties, model->property_names, model->property_count, model->property_values);
+    const int rule = m.match(activity, model->property_values);
+    LeadDelta *d = lq::pg::delta_for(w, key, true);
+    if (d->state == nullptr) {
+      const std::size_t size = lq::state_size(m);
+      d->state = MemoryContextAlloc(w->context, size);
+      lq::state_init(d->state, m);
+      SET_VARSIZE(d->state, size);
+    }
+    lq::state_add(d->state, m, rule, occurred_at, m.or_bits(activity));
+  });
+  write_as_owner(w, td->tg_trigger->tgoid, args, *model, false);
+  lq::pg::end_write(w);
+  return PointerGetDatum(nullptr);
+}
+
+LQ_FUNCTION(lq_activity_changed) {
+  TriggerData *td = statement_trigger(fcinfo, "lead_qual.activity_changed");
+  if (!TRIGGER_FIRED_BY_UPDATE(td->tg_event) && !TRIGGER_FIRED_BY_DELETE(td->tg_event))
+    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                    errmsg("lead_qual.activity_changed() must be fired by UPDATE or DELETE")));
+  TrackArgs args;
+  lq::pg::parse_track_args(td->tg_trigger, &args);
+  lq::pg::check_tracking_privileges(args, RelationGetRelid(td->tg_relation));
+  ModelRef *model = lq::pg::model_for_call(fcinfo, cstring_to_text(args.model));
+
+  TupleDesc desc = RelationGetDescr(td->tg_relation);
+  const AttrNumber key_col = required_column(desc, args.activity_lead_id, RelationGetRelationName(td->tg_relation));
+  FmgrInfo key_output;
+  prepare_key_output(desc, key_col, &key_output);
+
+  LeadWrite *w =
+      lq::pg::begin_write(model, args.leads_oid, "rescore", args.channel, GetCurrentStatementStartTimestamp());
+  auto collect = [&](TupleTableSlot *slot) {
+    if (char *key = key_text(slot, key_col, &key_output)) lq::pg::delta_for(w, key, true);
+  };
+  for_each_row(td->tg_oldtable, desc, collect);
+  for_each_row(td->tg_newtable, desc, collect);
+  // Every affected lead is rebuilt from what remains of its history; a lead
+  // left without activities gets an empty state (its delta stays NULL).
+  write_as_owner(w, td->tg_trigger->tgoid, args, *model, true);
+  lq::pg::end_write(w);
+  return PointerGetDatum(nullptr);
+}

@@ -1,0 +1,90 @@
+// A "lead write": lead_qual's own UPDATE of a leads table (from the activity
+// triggers, rescore() or refresh()). While one is active, lead_qual._apply()
+// computes each updated row's new scores and stage, the stage changes are
+// collected, and the leads table's own lead_changed() trigger lets the rows
+// through. end_write() then appends the changes to lead_qual.stage_history
+// and sends the NOTIFYs (delivered at commit, dropped on rollback).
+//
+// Writes nest (a user trigger on leads may insert into another tracked
+// activity table) and are abandoned automatically when their
+// (sub)transaction aborts.
+#pragma once
+
+extern "C" {
+#include "postgres.h"
+#include "fmgr.h"
+#include "utils/hsearch.h"
+#include "utils/timestamp.h"
+}
+
+#include "core/attr_value.hpp"
+#include "core/model.hpp"
+#include "pg/model_cache.hpp"
+
+namespace lq::pg {
+
+struct StageChange {
+  char *lead_key;
+  int from;  // stage rank, -1 for none
+  int to;
+  double fit, engagement, score;
+};
+
+// Per-lead new activities of one statement, keyed by the lead key's text.
+struct LeadDelta {
+  char *key;        // hash key: NUL-terminated text form of the lead key
+  void *state;      // score_state varlena (a delta, or the full state when `replace`)
+  bool replace;     // state was rebuilt from the whole history
+};
+
+struct LeadWrite {
+  LeadWrite *outer;
+  MemoryContext context;
+  SubTransactionId subxact;
+  const Model *model;
+  void *model_handle;          // keeps `model` alive for this write
+  AttrName *lead_names;
+  int lead_count;
+  AttrValue *lead_values;
+  Oid leads;
+  const char *reason;
+  const char *channel;
+  TimestampTz as_of;
+  Oid changed_by;
+  HTAB *deltas;                // NULL unless the write applies activity deltas
+  StageChange *changes;
+  int change_count;
+  int change_capacity;
+  int64 changed_leads;
+};
+
+// Starts a write on `leads` with the model of `ref` (copied: the write keeps
+// its own reference). as_of: the time scores are computed for.
+LeadWrite *begin_write(const ModelRef *ref, Oid leads, const char *reason, const char *channel,
+                       TimestampTz as_of);
+
+// The innermost active write, if any.
+LeadWrite *current_write();
+
+// The innermost active write on `leads`, if any.
+LeadWrite *active_write_on(Oid leads);
+
+// Adds (or finds) the delta entry of a lead key in the write's delta table.
+LeadDelta *delta_for(LeadWrite *w, const char *key, bool create);
+
+// Records stage changes in stage_history and NOTIFYs them, ends the write
+// and returns how many leads changed.
+int64 end_write(LeadWrite *w);
+
+// Abandons the innermost write (after an error that was caught).
+void abort_write(LeadWrite *w);
+
+// Appends rows to stage_history (as the table's owner) and sends one NOTIFY
+// per change on `channel`.
+void record_stage_changes(Oid leads, const StageChange *changes, int count, const char *reason,
+                          const char *channel, TimestampTz at, Oid changed_by);
+
+// Collects one change into the write.
+void add_change(LeadWrite *w, const char *key, int from, int to, double fit, double engagement, double score);
+
+}  // namespace lq::pg

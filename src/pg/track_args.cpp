@@ -1,0 +1,44 @@
+#include "pg/track_args.hpp"
+
+extern "C" {
+#include "catalog/namespace.h"
+#include "nodes/makefuncs.h"
+#include "utils/regproc.h"
+#include "utils/varlena.h"
+}
+
+namespace lq::pg {
+
+namespace {
+Oid relation_by_name(const char *name) {
+  List *names = stringToQualifiedNameList(name);
+  return RangeVarGetRelid(makeRangeVarFromNameList(names), NoLock, false);
+}
+}  // namespace
+
+void parse_track_args(const Trigger *trigger, TrackArgs *out) {
+  if (trigger->tgnargs != 16 || strcmp(trigger->tgargs[0], "1") != 0)
+    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                    errmsg("lead_qual trigger \"%s\" has unexpected arguments", trigger->tgname),
+                    errhint("Install lead_qual's triggers with lead_qual.track().")));
+  char **a = trigger->tgargs;
+  out->leads = a[1];
+  out->activities = a[2];
+  out->model = a[3];
+  out->key = a[4];
+  out->activity_lead_id = a[5];
+  out->activity = a[6];
+  out->occurred_at = a[7];
+  out->properties = a[8][0] != '\0' ? a[8] : nullptr;
+  out->score_state = a[9];
+  out->fit_score = a[10];
+  out->engagement_score = a[11];
+  out->score = a[12];
+  out->stage = a[13];
+  out->stage_changed_at = a[14];
+  out->channel = a[15];
+  out->leads_oid = relation_by_name(out->leads);
+  out->activities_oid = relation_by_name(out->activities);
+}
+
+}  // namespace lq::pg

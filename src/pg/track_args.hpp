@@ -1,0 +1,44 @@
+// The arguments track() gives every trigger it installs. Everything a
+// trigger needs travels in them, so no per-table configuration is looked up
+// at run time (on Citus, shard triggers cannot see the coordinator's
+// lead_qual.tracked). Order (all strings):
+//   0 format version "1"    1 leads table (qualified)   2 activities table
+//   3 model                 4 leads key column          5 activity lead id column
+//   6 activity type column  7 occurred_at column        8 properties column ("" = none)
+//   9 score_state column   10 fit_score column         11 engagement_score column
+//  12 score column         13 stage column             14 stage_changed_at column
+//  15 NOTIFY channel
+#pragma once
+
+extern "C" {
+#include "postgres.h"
+#include "commands/trigger.h"
+}
+
+namespace lq::pg {
+
+struct TrackArgs {
+  const char *leads;
+  const char *activities;
+  const char *model;
+  const char *key;
+  const char *activity_lead_id;
+  const char *activity;
+  const char *occurred_at;
+  const char *properties;  // NULL when the activity table has none
+  const char *score_state;
+  const char *fit_score;
+  const char *engagement_score;
+  const char *score;
+  const char *stage;
+  const char *stage_changed_at;
+  const char *channel;
+  Oid leads_oid;
+  Oid activities_oid;
+};
+
+// Parses and checks the trigger's arguments; ERROR when they are not what
+// track() installs. Resolves the table names to OIDs.
+void parse_track_args(const Trigger *trigger, TrackArgs *out);
+
+}  // namespace lq::pg

@@ -1,0 +1,152 @@
+#include "pg/tracking_sql.hpp"
+
+extern "C" {
+#include "access/htup_details.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_operator.h"
+#include "catalog/pg_type.h"
+#include "lib/stringinfo.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+#include "utils/typcache.h"
+}
+
+namespace lq::pg {
+
+namespace {
+
+HTAB *plans_by_trigger = nullptr;
+
+const char *q(const char *identifier) { return quote_identifier(identifier); }
+
+// "l"."key"
+const char *column(const char *alias, const char *name) { return psprintf("%s.%s", alias, q(name)); }
+
+Oid column_type(Oid relid, const char *name) {
+  const AttrNumber attnum = get_attnum(relid, name);
+  if (attnum == InvalidAttrNumber)
+    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+                    errmsg("column \"%s\" of table \"%s\" does not exist", name, get_rel_name(relid)),
+                    errhint("The table changed after lead_qual.track(); untrack and track it again.")));
+  return get_atttype(relid, attnum);
+}
+
+// OPERATOR("schema".=) for the key type's default equality.
+const char *equality_operator(Oid type) {
+  TypeCacheEntry *tc = lookup_type_cache(type, TYPECACHE_EQ_OPR);
+  if (!OidIsValid(tc->eq_opr))
+    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_FUNCTION),
+                    errmsg("lead key type %s has no default equality operator", format_type_be(type))));
+  HeapTuple tuple = SearchSysCache1(OPEROID, ObjectIdGetDatum(tc->eq_opr));
+  if (!HeapTupleIsValid(tuple)) elog(ERROR, "cache lookup failed for operator %u", tc->eq_opr);
+  auto *op = reinterpret_cast<Form_pg_operator>(GETSTRUCT(tuple));
+  const char *result = psprintf("OPERATOR(%s.%s)", q(get_namespace_name(op->oprnamespace)), NameStr(op->oprname));
+  ReleaseSysCache(tuple);
+  return result;
+}
+
+// jsonb_build_object('attr', l."attr", ...) over the model's lead attributes;
+// 50 pairs per call (the function takes at most 100 arguments).
+const char *attributes_sql(const ModelRef &model) {
+  if (model.lead_count == 0) return "NULL::pg_catalog.jsonb";
+  StringInfoData buf;
+  initStringInfo(&buf);
+  for (int i = 0; i < model.lead_count; ++i) {
+    if (i % 50 == 0) appendStringInfoString(&buf, i == 0 ? "pg_catalog.jsonb_build_object(" : ") OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(");
+    else appendStringInfoString(&buf, ", ");
+    appendStringInfo(&buf, "%s, %s", quote_literal_cstr(model.lead_names[i].name), column("l", model.lead_names[i].name));
+  }
+  appendStringInfoChar(&buf, ')');
+  return buf.data;
+}
+
+SPIPlanPtr prepare(const char *sql, int nargs, Oid *types) {
+  SPIPlanPtr plan = SPI_prepare(sql, nargs, types);
+  if (plan == nullptr) elog(ERROR, "lead_qual: preparing \"%s\" failed: %s", sql, SPI_result_code_string(SPI_result));
+  SPI_keepplan(plan);
+  return plan;
+}
+
+}  // namespace
+
+Oid relation_owner(Oid relid) {
+  HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+  if (!HeapTupleIsValid(tuple)) elog(ERROR, "cache lookup failed for relation %u", relid);
+  const Oid owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple))->relowner;
+  ReleaseSysCache(tuple);
+  return owner;
+}
+
+void check_tracking_privileges(const TrackArgs &args, Oid acting_table) {
+  const Oid owner = relation_owner(acting_table);
+  if (pg_class_aclcheck(args.leads_oid, owner, ACL_SELECT | ACL_UPDATE) != ACLCHECK_OK ||
+      pg_class_aclcheck(args.activities_oid, owner, ACL_SELECT) != ACLCHECK_OK)
+    ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                    errmsg("owner of table \"%s\" may not update \"%s\" or read \"%s\"", get_rel_name(acting_table),
+                           args.leads, args.activities),
+                    errhint("lead_qual writes a tracked leads table as its owner; track() checks this up front.")));
+}
+
+TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args, const ModelRef &model) {
+  if (plans_by_trigger == nullptr) {
+    HASHCTL ctl;
+    memset(&ctl, 0, sizeof ctl);
+    ctl.keysize = sizeof(Oid);
+    ctl.entrysize = sizeof(TrackingPlans);
+    ctl.hcxt = TopMemoryContext;
+    plans_by_trigger = hash_create("lead_qual trigger plans", 16, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+  }
+  bool found = false;
+  auto *plans = static_cast<TrackingPlans *>(hash_search(plans_by_trigger, &trigger, HASH_ENTER, &found));
+  if (found && plans->update != nullptr && plans->model_version == model.model->version) return plans;
+  if (found) {
+    for (SPIPlanPtr p : {plans->lock, plans->rebuild, plans->update, plans->rebuild_one})
+      if (p != nullptr) SPI_freeplan(p);
+  }
+  plans->lock = plans->rebuild = plans->update = plans->rebuild_one = nullptr;
+  plans->model_version = model.model->version;
+
+  const Oid key_type = column_type(args.leads_oid, args.key);
+  const char *key_type_sql = format_type_be_qualified(key_type);
+  const char *eq = equality_operator(key_type);
+  const char *keys = psprintf("ANY ($1::pg_catalog.text[]::%s[])", key_type_sql);
+  const char *lkey = column("l", args.key);
+  const char *akey = column("a", args.activity_lead_id);
+  const char *properties = args.properties != nullptr ? column("a", args.properties) : "NULL::pg_catalog.jsonb";
+  const char *history_state = psprintf(
+      "lead_qual.engagement_state($2, %s::pg_catalog.text, COALESCE(%s, pg_catalog.now()), %s)",
+      column("a", args.activity), column("a", args.occurred_at), properties);
+
+  Oid lock_types[3] = {TEXTARRAYOID, TEXTOID, INT8OID};
+  plans->lock = prepare(psprintf("SELECT x.k FROM (SELECT %s::pg_catalog.text AS k, %s AS s FROM %s AS l"
+                                 " WHERE %s %s %s ORDER BY %s FOR NO KEY UPDATE OF l) AS x"
+                                 " WHERE NOT lead_qual._state_matches(x.s, $2, $3)",
+                                 lkey, column("l", args.score_state), args.leads, lkey, eq, keys, lkey),
+                        3, lock_types);
+  Oid rebuild_types[2] = {TEXTARRAYOID, TEXTOID};
+  plans->rebuild = prepare(psprintf("SELECT %s::pg_catalog.text, %s FROM %s AS a WHERE %s %s %s GROUP BY %s", akey,
+                                    history_state, args.activities, akey, eq, keys, akey),
+                           2, rebuild_types);
+  Oid one_types[2] = {TEXTOID, TEXTOID};
+  plans->rebuild_one = prepare(psprintf("SELECT %s FROM %s AS a WHERE %s %s $1::pg_catalog.text::%s", history_state,
+                                        args.activities, akey, eq, key_type_sql),
+                               2, one_types);
+  Oid update_types[1] = {TEXTARRAYOID};
+  plans->update = prepare(
+      psprintf("UPDATE %s AS l SET (%s, %s, %s, %s, %s, %s) ="
+               " (SELECT r.score_state, r.engagement, r.fit, r.score, r.stage, r.stage_changed_at"
+               "    FROM lead_qual._apply(%s::pg_catalog.text, %s, %s, %s, %s, %s, NULL) AS r)"
+               " WHERE %s %s %s",
+               args.leads, q(args.score_state), q(args.engagement_score), q(args.fit_score), q(args.score),
+               q(args.stage), q(args.stage_changed_at), lkey, column("l", args.score_state),
+               column("l", args.stage), column("l", args.stage_changed_at), column("l", args.score),
+               attributes_sql(model), lkey, eq, keys),
+      1, update_types);
+  return plans;
+}
+
+}  // namespace lq::pg

@@ -1,0 +1,37 @@
+// The SQL that lead_qual's triggers run against a tracked leads table, built
+// from the trigger's arguments and prepared once per trigger per backend.
+// Every identifier is quoted and schema-qualified and every operator is
+// spelled OPERATOR(schema.op): a hostile search_path changes nothing. All
+// statements filter leads and activities by the lead key (= ANY($1)), never
+// by joins, so that on Citus they route to the co-located shard.
+#pragma once
+
+extern "C" {
+#include "postgres.h"
+#include "executor/spi.h"
+}
+
+#include "pg/model_cache.hpp"
+#include "pg/track_args.hpp"
+
+namespace lq::pg {
+
+struct TrackingPlans {
+  Oid trigger;             // hash key
+  int64 model_version;     // the update reads the attributes of this model version
+  SPIPlanPtr lock;         // ($1 text[] keys, $2 model, $3 version) -> keys whose state must be rebuilt
+  SPIPlanPtr rebuild;      // ($1 text[] keys, $2 model) -> (key text, score_state) from the whole history
+  SPIPlanPtr update;       // ($1 text[] keys) -> UPDATE ... lead_qual._apply(...)
+  SPIPlanPtr rebuild_one;  // ($1 text key, $2 model) -> score_state (NULL without history)
+};
+
+// Prepared plans for this trigger (prepared on first use; call inside SPI).
+TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args, const ModelRef &model);
+
+// Checks that the owner of `acting_table` may write the leads table and read
+// the activity table: the triggers act on the leads table as its owner.
+void check_tracking_privileges(const TrackArgs &args, Oid acting_table);
+
+Oid relation_owner(Oid relid);
+
+}  // namespace lq::pg
