@@ -5,6 +5,10 @@
 -- lead_stage: a lead's lifecycle stage, sorted in funnel order.
 ------------------------------------------------------------------------------
 
+-- Everyone may use the extension's types and functions; its tables carry
+-- their own privileges below.
+GRANT USAGE ON SCHEMA lead_qual TO PUBLIC;
+
 CREATE TYPE lead_qual.lead_stage;
 
 CREATE FUNCTION lead_qual.lead_stage_in(cstring) RETURNS lead_qual.lead_stage
@@ -409,8 +413,9 @@ COMMENT ON INDEX lead_qual.stage_history_lead_idx IS 'per-lead history';
 COMMENT ON INDEX lead_qual.stage_history_time_idx IS 'history by time';
 SELECT pg_catalog.pg_extension_config_dump('lead_qual.stage_history', '');
 SELECT pg_catalog.pg_extension_config_dump('lead_qual.stage_history_id_seq', '');
+-- History holds every tracked lead's key and scores: not readable by PUBLIC;
+-- grant SELECT to the roles that report on it.
 REVOKE ALL ON lead_qual.stage_history FROM PUBLIC;
-GRANT SELECT ON lead_qual.stage_history TO PUBLIC;
 
 CREATE TABLE lead_qual.tracked (
     activities regclass PRIMARY KEY,
@@ -647,7 +652,10 @@ BEGIN
                                       FROM unnest(lead_qual.model_attributes(model)) a
                                      WHERE NOT EXISTS (SELECT 1 FROM pg_attribute
                                                         WHERE attrelid = leads AND attname = a AND attnum > 0 AND NOT attisdropped)), '{}');
-  IF cardinality(problems) > 0 THEN
+  IF cardinality(problems) = 1 THEN
+    RAISE EXCEPTION 'cannot track % and %: %', activities, leads, problems[1]
+      USING ERRCODE = CASE WHEN problems[1] LIKE '%has no%' THEN 'undefined_column' ELSE 'datatype_mismatch' END;
+  ELSIF cardinality(problems) > 1 THEN
     RAISE EXCEPTION 'cannot track % and %: %', activities, leads, problems[1]
       USING ERRCODE = CASE WHEN problems[1] LIKE '%has no%' THEN 'undefined_column' ELSE 'datatype_mismatch' END,
             DETAIL = 'All ' || cardinality(problems) || ' problems:' || E'\n  ' || array_to_string(problems, E'\n  ');

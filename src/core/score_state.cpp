@@ -29,9 +29,20 @@ std::size_t labels_len(const Model &model) {
   throw Error(kind, "invalid score_state: " + what);
 }
 
+// to - from for a finite `from`, without signed overflow: the difference of
+// two timestamps can exceed int64 (4713 BC .. 294276 AD), and `to` may be an
+// as_of of +-infinity. Saturates, so decay_factor sees "very long ago" (0)
+// or "not later" (1) instead of a wrapped value.
+Timestamp elapsed(Timestamp to, Timestamp from) {
+  if (to == kTimestampInfinity || to == kTimestampMinusInfinity) return to;
+  Timestamp d;
+  if (__builtin_sub_overflow(to, from, &d)) return to > from ? kTimestampInfinity : kTimestampMinusInfinity;
+  return d;
+}
+
 // Rescales every rule sum to a newer reference time.
 void move_reference(StateHeader *h, RuleSlot *rules, Timestamp to) {
-  const double f = decay_factor(h->half_life_days, to - h->ref_time);
+  const double f = decay_factor(h->half_life_days, elapsed(to, h->ref_time));
   if (f != 1.0)
     for (std::uint16_t i = 0; i < h->rule_count; ++i) rules[i].sum *= f;
   h->ref_time = to;
@@ -63,14 +74,15 @@ std::size_t StateView::size() const {
 }
 
 double StateView::engagement(Timestamp as_of) const {
-  if (!has_ref()) return std::isnan(h_->engagement_min) ? 0.0 : std::max(0.0, h_->engagement_min);
-  const double f = decay_factor(h_->half_life_days, as_of - h_->ref_time);
-  double total = 0.0;
-  for (std::uint16_t i = 0; i < h_->rule_count; ++i) {
-    const RuleSlot &r = rules()[i];
-    double v = r.sum * f;
-    if (!std::isnan(r.cap) && v > r.cap) v = r.cap;
-    total += v;
+  double total = 0.0;  // without any activity: 0, clamped to the bounds like any other total
+  if (has_ref()) {
+    const double f = decay_factor(h_->half_life_days, elapsed(as_of, h_->ref_time));
+    for (std::uint16_t i = 0; i < h_->rule_count; ++i) {
+      const RuleSlot &r = rules()[i];
+      double v = r.sum * f;
+      if (!std::isnan(r.cap) && v > r.cap) v = r.cap;
+      total += v;
+    }
   }
   if (!std::isnan(h_->engagement_max) && total > h_->engagement_max) total = h_->engagement_max;
   if (!std::isnan(h_->engagement_min) && total < h_->engagement_min) total = h_->engagement_min;
@@ -79,7 +91,7 @@ double StateView::engagement(Timestamp as_of) const {
 
 std::vector<RuleExplanation> StateView::explain(Timestamp as_of) const {
   std::vector<RuleExplanation> out;
-  const double f = has_ref() ? decay_factor(h_->half_life_days, as_of - h_->ref_time) : 1.0;
+  const double f = has_ref() ? decay_factor(h_->half_life_days, elapsed(as_of, h_->ref_time)) : 1.0;
   const std::vector<std::string> names = labels();
   for (std::uint16_t i = 0; i < h_->rule_count; ++i) {
     const RuleSlot &r = rules()[i];
@@ -108,7 +120,9 @@ std::size_t state_size(const Model &model) {
 }
 
 void state_init(void *buf, const Model &model) {
-  if (model.name.size() > kMaxModelName || model.engagement_rules.size() > kMaxRules)
+  // name_len and labels_len are 16-bit fields of the header.
+  if (model.name.size() > kMaxModelName || model.engagement_rules.size() > kMaxRules ||
+      labels_len(model) > 0xffff)
     throw Error(ErrorKind::ProgramLimit, "model too large for a score_state");
   std::memset(buf, 0, state_size(model));
   StateHeader *h = header_of(buf);
@@ -147,7 +161,8 @@ void state_add(void *buf, const Model &model, int rule, Timestamp t, std::uint8_
   if (rule < 0) return;
   RuleSlot &slot = rules[rule];
   slot.count += 1;
-  slot.sum += model.engagement_rules[static_cast<std::size_t>(rule)].points * decay_factor(h->half_life_days, h->ref_time - t);
+  slot.sum += model.engagement_rules[static_cast<std::size_t>(rule)].points *
+              decay_factor(h->half_life_days, elapsed(h->ref_time, t));
 }
 
 void state_combine(void *into, const void *other_buf) {
@@ -171,7 +186,7 @@ void state_combine(void *into, const void *other_buf) {
   } else if (bh.ref_time > a->ref_time) {
     move_reference(a, ar, bh.ref_time);
   }
-  const double f = decay_factor(a->half_life_days, a->ref_time - bh.ref_time);
+  const double f = decay_factor(a->half_life_days, elapsed(a->ref_time, bh.ref_time));
   for (std::uint16_t i = 0; i < a->rule_count; ++i) {
     ar[i].sum += br[i].sum * f;
     ar[i].count += br[i].count;

@@ -109,8 +109,6 @@ LeadWrite *begin_write(const ModelRef *ref, Oid leads, const char *reason, const
     w->lead_names[i].len = ref->lead_names[i].len;
   }
   w->lead_values = static_cast<AttrValue *>(MemoryContextAllocZero(cxt, sizeof(AttrValue) * (ref->lead_count + 1)));
-  w->change_capacity = 16;
-  w->changes = static_cast<StageChange *>(MemoryContextAllocZero(cxt, sizeof(StageChange) * w->change_capacity));
   // The only C++ allocation: the write's own reference to the compiled model.
   w->model_handle = new std::shared_ptr<const Model>(*static_cast<std::shared_ptr<const Model> *>(ref->handle));
   w->model = ref->model;
@@ -145,23 +143,18 @@ LeadDelta *delta_for(LeadWrite *w, const char *key, bool create) {
   if (d != nullptr && !found) {
     d->key = MemoryContextStrdup(w->context, key);
     d->state = nullptr;
-    d->replace = false;
+    d->replace = d->applied = d->changed = d->stage_changed = false;
   }
   return d;
 }
 
-void add_change(LeadWrite *w, const char *key, int from, int to, double fit, double engagement, double score) {
-  if (w->change_count == w->change_capacity) {
-    w->change_capacity *= 2;
-    w->changes = static_cast<StageChange *>(repalloc(w->changes, sizeof(StageChange) * w->change_capacity));
-  }
-  StageChange &c = w->changes[w->change_count++];
-  c.lead_key = MemoryContextStrdup(w->context, key);
-  c.from = from;
-  c.to = to;
-  c.fit = fit;
-  c.engagement = engagement;
-  c.score = score;
+void set_outcome(LeadWrite *w, const char *key, bool changed, bool stage_changed, int from, int to, double fit,
+                 double engagement, double score) {
+  LeadDelta *d = delta_for(w, key, true);
+  d->applied = true;
+  d->changed = changed;
+  d->stage_changed = stage_changed;
+  d->change = {d->key, from, to, fit, engagement, score};
 }
 
 void record_stage_changes(Oid leads, const StageChange *changes, int count, const char *reason,
@@ -260,8 +253,20 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
 
 int64 end_write(LeadWrite *w) {
   if (w != innermost) elog(ERROR, "lead_qual: lead writes ended out of order");
-  record_stage_changes(w->leads, w->changes, w->change_count, w->reason, w->channel, w->as_of, w->changed_by);
-  const int64 changed = w->changed_leads;
+  int64 changed = 0;
+  int count = 0;
+  StageChange *changes = nullptr;
+  if (w->deltas != nullptr) {
+    changes = static_cast<StageChange *>(palloc(sizeof(StageChange) * (hash_get_num_entries(w->deltas) + 1)));
+    HASH_SEQ_STATUS seq;
+    hash_seq_init(&seq, w->deltas);
+    while (auto *d = static_cast<LeadDelta *>(hash_seq_search(&seq))) {
+      if (!d->applied) continue;
+      if (d->changed) ++changed;
+      if (d->stage_changed) changes[count++] = d->change;
+    }
+  }
+  record_stage_changes(w->leads, changes, count, w->reason, w->channel, w->as_of, w->changed_by);
   innermost = w->outer;
   release(w);
   MemoryContextDelete(w->context);
@@ -345,10 +350,13 @@ LQ_FUNCTION(lq_apply) {
   const lq::Stage current = had_stage ? PG_GETARG_LEAD_STAGE(2) : lq::Stage::Lead;
   const lq::Stage next =
       lq::apply_automatic_stage(current, model.automatic_stage(fit, engagement, view.header().or_seen, w->lead_values));
-  const bool stage_changed = !had_stage || next != current;
-  if (stage_changed)
-    lq::pg::add_change(w, key, had_stage ? lq::stage_rank(current) : -1, lq::stage_rank(next), fit, engagement, score);
-  if (stage_changed || PG_ARGISNULL(4) || std::fabs(PG_GETARG_FLOAT8(4) - score) > 1e-9) w->changed_leads++;
+  // A lead without a stage starts as a lead; only a move from there is a
+  // stage change worth recording.
+  const bool stage_changed = next != current;
+  const bool changed =
+      stage_changed || !had_stage || PG_ARGISNULL(4) || std::fabs(PG_GETARG_FLOAT8(4) - score) > 1e-9;
+  lq::pg::set_outcome(w, key, changed, stage_changed, lq::stage_rank(current), lq::stage_rank(next), fit, engagement,
+                      score);
 
   TupleDesc desc;
   if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
@@ -361,7 +369,7 @@ LQ_FUNCTION(lq_apply) {
   values[2] = Float8GetDatum(fit);
   values[3] = Float8GetDatum(score);
   values[4] = lq::pg::stage_to_datum(next);
-  if (stage_changed || PG_ARGISNULL(3)) values[5] = TimestampTzGetDatum(w->as_of);
+  if (stage_changed || !had_stage || PG_ARGISNULL(3)) values[5] = TimestampTzGetDatum(w->as_of);
   else values[5] = PG_GETARG_DATUM(3);
   PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
 }

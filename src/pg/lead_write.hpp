@@ -31,10 +31,18 @@ struct StageChange {
 };
 
 // Per-lead new activities of one statement, keyed by the lead key's text.
+//
+// It also holds the outcome of the last _apply() of the lead: under READ
+// COMMITTED a row updated concurrently is evaluated again (EvalPlanQual), and
+// only the last evaluation is what gets written, so only it may be recorded.
 struct LeadDelta {
   char *key;        // hash key: NUL-terminated text form of the lead key
   void *state;      // score_state varlena (a delta, or the full state when `replace`)
   bool replace;     // state was rebuilt from the whole history
+  bool applied;     // _apply() ran for this lead
+  bool changed;     // ...and changed its stored scores or stage
+  bool stage_changed;
+  StageChange change;
 };
 
 struct LeadWrite {
@@ -52,10 +60,6 @@ struct LeadWrite {
   TimestampTz as_of;
   Oid changed_by;
   HTAB *deltas;                // NULL unless the write applies activity deltas
-  StageChange *changes;
-  int change_count;
-  int change_capacity;
-  int64 changed_leads;
 };
 
 // Starts a write on `leads` with the model of `ref` (copied: the write keeps
@@ -84,7 +88,8 @@ void abort_write(LeadWrite *w);
 void record_stage_changes(Oid leads, const StageChange *changes, int count, const char *reason,
                           const char *channel, TimestampTz at, Oid changed_by);
 
-// Collects one change into the write.
-void add_change(LeadWrite *w, const char *key, int from, int to, double fit, double engagement, double score);
+// Records the outcome of one _apply() of a lead, replacing any earlier one.
+void set_outcome(LeadWrite *w, const char *key, bool changed, bool stage_changed, int from, int to, double fit,
+                 double engagement, double score);
 
 }  // namespace lq::pg
