@@ -36,7 +36,7 @@ include $(PGXS)
 
 # Each SQL-level suite on its own, so scripts/test.sh can run them in order
 # and count them separately. They need a running server (PGHOST etc.).
-.PHONY: installcheck-regress installcheck-isolation installcheck-pgtap unit bench
+.PHONY: installcheck-regress installcheck-isolation installcheck-pgtap installcheck-tap unit bench
 
 installcheck-regress:
 	$(pg_regress_installcheck) $(REGRESS_OPTS) $(REGRESS)
@@ -46,6 +46,14 @@ installcheck-isolation:
 
 installcheck-pgtap:
 	pg_prove --verbose --ext .sql test/pgtap/
+
+# Shell tests that speak TAP (notifications, dump/restore, crash recovery).
+installcheck-tap:
+	prove --verbose test/tap/
+
+# Benchmarks: never part of the tests. BENCH_SCALE=0.1 for a quick look.
+bench:
+	bash test/bench/run.sh
 
 # Core library and its GoogleTest unit tests (no server needed).
 unit:

@@ -49,4 +49,16 @@ elif line=$(grep -Eo '[0-9]+ of [0-9]+ tests failed' /tmp/lq_isolation.log); the
 else
   echo "isolation 0 1" >>"$counts"
 fi
+# TAP shell tests (test/tap/*.sh) through prove: counted like pgTAP.
+if compgen -G "test/tap/*.sh" >/dev/null; then
+  run_suite "TAP" installcheck-tap /tmp/lq_tap.log
+  tap_rc=$?
+  ok=$(grep -cE '^ok [0-9]+' /tmp/lq_tap.log || true)
+  not_ok=$(grep -cE '^not ok [0-9]+' /tmp/lq_tap.log || true)
+  planned=$(grep -Eo '^1\.\.[0-9]+' /tmp/lq_tap.log | awk -F'[.]+' '{s+=$2} END {print s+0}')
+  failed=$not_ok
+  (( planned > ok + not_ok )) && failed=$((planned - ok))
+  if [[ $tap_rc -ne 0 && $failed -eq 0 ]]; then failed=1; fi
+  echo "TAP $ok $failed" >>"$counts"
+fi
 exit 0

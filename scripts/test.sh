@@ -22,6 +22,20 @@ else
   cat /tmp/lq_ctest.log; echo "unit 0 1" >>"$counts"
 fi
 
+# Core unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer,
+# then every fuzz target for a short run (FUZZ_SECONDS, default 30).
+for extra in sanitize fuzz; do
+  if [[ -f scripts/$extra.sh ]]; then
+    echo "== $extra"
+    if line=$(bash scripts/$extra.sh 2>&1 | tee /tmp/lq_$extra.log | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 1); then
+      read -r p _ f _ <<<"$line"; echo "$extra $p $f" >>"$counts"
+    else
+      tail -n 30 /tmp/lq_$extra.log; echo "$extra 0 1" >>"$counts"
+    fi
+    tail -n 3 /tmp/lq_$extra.log
+  fi
+done
+
 echo "== build and install the extension"
 bash scripts/build.sh
 
