@@ -46,11 +46,22 @@ void check_keys(const json &object, const std::string &path, std::initializer_li
   }
 }
 
+bool within_magnitude(double v) { return v >= -kMaxMagnitude && v <= kMaxMagnitude; }
+
+const std::string &magnitude_problem() {
+  static const std::string text = "must be between -1e9 and 1e9";
+  return text;
+}
+
 std::optional<double> number_at(const json &object, const char *key, const std::string &path, Problems &problems) {
   auto it = object.find(key);
   if (it == object.end()) return std::nullopt;
   if (!finite_number(*it)) {
     problems.add(field(path, key), "expected a number");
+    return std::nullopt;
+  }
+  if (!within_magnitude(it->get<double>())) {
+    problems.add(field(path, key), magnitude_problem());
     return std::nullopt;
   }
   return it->get<double>();
@@ -113,6 +124,10 @@ class ModelCompiler {
       problems_.add(field(path, "points"), "expected a number");
       return 0.0;
     }
+    if (!within_magnitude(it->get<double>())) {
+      problems_.add(field(path, "points"), magnitude_problem());
+      return 0.0;
+    }
     return it->get<double>();
   }
 
@@ -151,6 +166,7 @@ class ModelCompiler {
     }
     const json *rules = rules_array(engagement, "engagement");
     if (rules == nullptr) return;
+    std::size_t name_bytes = 0;
     for (std::size_t i = 0; i < rules->size(); ++i) {
       const json &r = (*rules)[i];
       const std::string path = index("engagement.rules", i);
@@ -174,10 +190,14 @@ class ModelCompiler {
       rule.points = points(r, path);
       rule.max = number_at(r, "max", path, problems_);
       if (rule.max && *rule.max < 0) problems_.add(field(path, "max"), "a rule's cap must not be negative");
+      name_bytes += rule.activity.size() + 1;
       const int rule_index = static_cast<int>(model.engagement_rules.size());
       if (!rule.key.empty()) model.rules_by_activity_[rule.key].push_back(rule_index);
       model.engagement_rules.push_back(std::move(rule));
     }
+    if (name_bytes > kMaxActivityNameBytes)
+      problems_.add("engagement.rules", "activity names total " + std::to_string(name_bytes) + " bytes (at most " +
+                                            std::to_string(kMaxActivityNameBytes) + ")");
   }
 
   void compile_stage(const json &s, const std::string &path, StageCriteria &c, std::uint8_t bit, Model &model) {

@@ -22,6 +22,11 @@ inline constexpr std::size_t kMaxRules = 1000;
 inline constexpr std::size_t kMaxActivityName = 200;
 inline constexpr std::size_t kMaxModelName = 200;
 inline constexpr int kMaxModelDepth = 64;
+// Points, caps and thresholds beyond this magnitude are refused: sums of
+// them must stay finite in a score_state.
+inline constexpr double kMaxMagnitude = 1e9;
+// score_state stores the engagement rules' activity names in 64 KiB.
+inline constexpr std::size_t kMaxActivityNameBytes = 65535;
 
 struct Bounds {
   std::optional<double> min;

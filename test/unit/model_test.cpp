@@ -498,9 +498,9 @@ TEST(ModelValidation, HugeNumbersAreRefused) {
     EXPECT_FALSE(lq::validate_model(model).empty()) << model;
     EXPECT_THROW(model_of(model), lq::Error) << model;
   }
-  // The largest finite doubles are numbers.
-  EXPECT_TRUE(
-      lq::validate_model(R"({"fit": {"rules": [{"when": {}, "points": 1.7976931348623157e308}]}})").empty());
+  // Finite but huge points are refused too: sums of them would overflow.
+  EXPECT_EQ(lq::validate_model(R"({"fit": {"rules": [{"when": {}, "points": 1.7976931348623157e308}]}})"),
+            std::vector<std::string>{"fit.rules[0].points: must be between -1e9 and 1e9"});
 }
 
 TEST(ModelValidation, InvalidJson) {
@@ -644,4 +644,31 @@ TEST(ModelRegistry, CachesByNameAndVersion) {
   EXPECT_EQ(v1->engagement_rules.size(), 3u) << "callers holding the old model keep it";
   EXPECT_THROW(r.compile_and_store("m", 3, R"({"fit": 1})"), lq::Error);
   EXPECT_EQ(r.find("m", 2), v2) << "a failed compile leaves the cache alone";
+}
+
+// Magnitudes that could overflow a score_state's sums are refused with a path.
+TEST(ModelLimits, PointsAndBoundsMagnitude) {
+  auto problems = lq::validate_model(
+      R"({"fit": {"rules": [{"when": {"a": {"eq": 1}}, "points": 1e308}], "max": -2e9},
+          "engagement": {"rules": [{"activity": "x", "points": 5, "max": 1e10}]},
+          "stages": {"mql": {"min_score": 1e12}}})");
+  ASSERT_EQ(problems.size(), 4u);
+  EXPECT_EQ(problems[0], "fit.max: must be between -1e9 and 1e9");
+  EXPECT_EQ(problems[1], "fit.rules[0].points: must be between -1e9 and 1e9");
+  EXPECT_EQ(problems[2], "engagement.rules[0].max: must be between -1e9 and 1e9");
+  EXPECT_EQ(problems[3], "stages.mql.min_score: must be between -1e9 and 1e9");
+  EXPECT_TRUE(lq::validate_model(R"({"fit": {"rules": [{"when": {"a": {"eq": 1}}, "points": -1e9}]}})").empty());
+}
+
+// A model whose activity names would not fit a score_state is refused when
+// validated, not when the first state is built.
+TEST(ModelLimits, ActivityNameBytes) {
+  std::string rules;
+  for (int i = 0; i < 400; ++i) {
+    if (i > 0) rules += ",";
+    rules += R"({"activity": ")" + std::string(180, 'a') + std::to_string(i) + R"(", "points": 1})";
+  }
+  auto problems = lq::validate_model(R"({"engagement": {"rules": [)" + rules + "]}}");
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("engagement.rules: activity names total"), std::string::npos) << problems[0];
 }
