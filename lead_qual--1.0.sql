@@ -483,52 +483,65 @@ END $$;
 COMMENT ON FUNCTION lead_qual.activity_truncated() IS
     'statement trigger (AFTER TRUNCATE) installed by track(): rescoring every lead from the (now empty) history';
 
--- rescore(leads): rebuilds every lead of a tracked leads table from its
--- activity history, set-based, and returns how many leads changed.
-CREATE FUNCTION lead_qual.rescore(leads regclass, reason text DEFAULT 'rescore') RETURNS bigint
+-- _rewrite(leads, reason, as_of, only_stale): lead_qual's set-based rewrite
+-- of a tracked leads table, shared by rescore() and refresh(). Leads are
+-- rebuilt from their activity history; with only_stale, only those whose
+-- state is missing or of another model version (refresh() decays the rest).
+CREATE FUNCTION lead_qual._rewrite(leads regclass, reason text, as_of timestamptz, only_stale boolean) RETURNS bigint
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   t lead_qual.tracked;
   o jsonb;
   attrs text;
   set_list text;
-  sql text;
+  apply_args text;
+  stale text;
+  version bigint;
   changed bigint := 0;
 BEGIN
-  SELECT * INTO t FROM lead_qual.tracked WHERE tracked.leads = rescore.leads;
+  SELECT * INTO t FROM lead_qual.tracked WHERE tracked.leads = _rewrite.leads;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'table % is not tracked by lead_qual', leads USING ERRCODE = 'undefined_object',
       HINT = 'Attach it with lead_qual.track(activities, leads, model).';
   END IF;
   o := t.options;
+  SELECT m.version INTO version FROM lead_qual.scoring_model m WHERE m.name = t.model;
   SELECT coalesce('pg_catalog.jsonb_build_object(' ||
-                  string_agg(format('%L, l.%I', a, a), ', ') || ')', 'NULL::jsonb')
+                  string_agg(format('%L, l.%I', a, a), ', ') || ')', 'NULL::pg_catalog.jsonb')
     INTO attrs FROM unnest(lead_qual.model_attributes(t.model)) a;
   set_list := format('(%I, %I, %I, %I, %I, %I)', o->>'score_state', o->>'engagement_score', o->>'fit_score',
                      o->>'score', o->>'stage', o->>'stage_changed_at');
+  apply_args := format('l.%I::pg_catalog.text, l.%I, l.%I, l.%I, l.%I, %s', o->>'key', o->>'score_state', o->>'stage',
+                       o->>'stage_changed_at', o->>'score', attrs);
+  stale := CASE WHEN only_stale
+                THEN format(' AND NOT lead_qual._state_matches(l.%I, %L, %s)', o->>'score_state', t.model, version)
+                ELSE '' END;
   -- One table lock up front instead of row locks in join order: no deadlock
   -- with the activity triggers, which lock leads rows in key order.
   EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', leads);
-  PERFORM lead_qual._begin_write(t.model, leads, reason);
+  PERFORM lead_qual._begin_write(t.model, leads, reason, as_of);
   BEGIN
-    -- Leads with activities: their rebuilt state.
-    sql := format(
-      'UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(l.%I::pg_catalog.text, l.%I, l.%I, l.%I, l.%I, %s, h.state) r)'
-      ' FROM (SELECT a.%I AS k, lead_qual.engagement_state(%L, a.%I, COALESCE(a.%I, pg_catalog.now()), %s) AS state'
+    IF reason = 'refresh' THEN
+      -- Leads whose state is current: decay it to as_of (and recycle).
+      EXECUTE format('UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(%s, l.%I) r)'
+                     ' WHERE lead_qual._state_matches(l.%I, %L, %s)',
+                     leads, set_list, apply_args, o->>'score_state', o->>'score_state', t.model, version);
+    END IF;
+    -- Leads with activities: their state rebuilt from the history.
+    EXECUTE format(
+      'UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(%s, h.state) r)'
+      ' FROM (SELECT a.%I AS k, lead_qual.engagement_state(%L, a.%I::pg_catalog.text, COALESCE(a.%I, pg_catalog.now()), %s) AS state'
       '         FROM %s AS a GROUP BY a.%I) AS h'
-      ' WHERE l.%I OPERATOR(pg_catalog.=) h.k',
-      leads, set_list, o->>'key', o->>'score_state', o->>'stage', o->>'stage_changed_at', o->>'score', attrs,
+      ' WHERE l.%I OPERATOR(pg_catalog.=) h.k%s',
+      leads, set_list, apply_args,
       o->>'activity_lead_id', t.model, o->>'activity', o->>'occurred_at',
-      CASE WHEN o->>'properties' IS NULL THEN 'NULL::jsonb' ELSE format('a.%I', o->>'properties') END,
-      t.activities, o->>'activity_lead_id', o->>'key');
-    EXECUTE sql;
+      CASE WHEN o->>'properties' IS NULL THEN 'NULL::pg_catalog.jsonb' ELSE format('a.%I', o->>'properties') END,
+      t.activities, o->>'activity_lead_id', o->>'key', stale);
     -- Leads without any activity: an empty state.
-    sql := format(
-      'UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(l.%I::pg_catalog.text, l.%I, l.%I, l.%I, l.%I, %s, NULL) r)'
-      ' WHERE NOT EXISTS (SELECT 1 FROM %s AS a WHERE a.%I OPERATOR(pg_catalog.=) l.%I)',
-      leads, set_list, o->>'key', o->>'score_state', o->>'stage', o->>'stage_changed_at', o->>'score', attrs,
-      t.activities, o->>'activity_lead_id', o->>'key');
-    EXECUTE sql;
+    EXECUTE format(
+      'UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(%s, NULL) r)'
+      ' WHERE NOT EXISTS (SELECT 1 FROM %s AS a WHERE a.%I OPERATOR(pg_catalog.=) l.%I)%s',
+      leads, set_list, apply_args, t.activities, o->>'activity_lead_id', o->>'key', stale);
     changed := lead_qual._end_write();
   EXCEPTION WHEN OTHERS THEN
     PERFORM lead_qual._abort_write();
@@ -536,12 +549,24 @@ BEGIN
   END;
   RETURN changed;
 END $$;
-COMMENT ON FUNCTION lead_qual.rescore(regclass, text) IS
+COMMENT ON FUNCTION lead_qual._rewrite(regclass, text, timestamptz, boolean) IS
+    'internal: set-based rewrite of a tracked leads table (rescore, refresh)';
+
+CREATE FUNCTION lead_qual.rescore(leads regclass) RETURNS bigint
+LANGUAGE sql SET search_path = pg_catalog, pg_temp
+AS $$ SELECT lead_qual._rewrite(leads, 'rescore', NULL, false) $$;
+COMMENT ON FUNCTION lead_qual.rescore(regclass) IS
     'rebuilds every lead of a tracked leads table from its activity history (set-based); returns how many leads changed';
 
-CREATE FUNCTION lead_qual._begin_write(model text, leads regclass, reason text) RETURNS void
+CREATE FUNCTION lead_qual.refresh(leads regclass, as_of timestamptz DEFAULT now()) RETURNS bigint
+LANGUAGE sql SET search_path = pg_catalog, pg_temp
+AS $$ SELECT lead_qual._rewrite(leads, 'refresh', as_of, true) $$;
+COMMENT ON FUNCTION lead_qual.refresh(regclass, timestamptz) IS
+    'recomputes every lead''s decayed scores as of a time and applies the model''s recycle rule; returns how many leads changed';
+
+CREATE FUNCTION lead_qual._begin_write(model text, leads regclass, reason text, as_of timestamptz) RETURNS void
     AS 'MODULE_PATHNAME', 'lq_begin_write' LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION lead_qual._begin_write(text, regclass, text) IS 'internal: starts a lead_qual write (rescore, refresh)';
+COMMENT ON FUNCTION lead_qual._begin_write(text, regclass, text, timestamptz) IS 'internal: starts a lead_qual write (rescore, refresh)';
 CREATE FUNCTION lead_qual._end_write() RETURNS bigint
     AS 'MODULE_PATHNAME', 'lq_end_write' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION lead_qual._end_write() IS 'internal: records stage history and notifications of a lead_qual write; returns how many leads changed';
@@ -719,3 +744,190 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION lead_qual.untrack(regclass) IS
     'detaches lead_qual from an activity table: drops its triggers; scores, stages and history stay';
+
+------------------------------------------------------------------------------
+-- Reports for BI dashboards and closed-loop model checks.
+------------------------------------------------------------------------------
+
+CREATE FUNCTION lead_qual.stages() RETURNS lead_qual.lead_stage[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT '{subscriber,lead,mql,sql,opportunity,customer,recycled,disqualified}'::lead_qual.lead_stage[] $$;
+COMMENT ON FUNCTION lead_qual.stages() IS 'every lead_stage, in funnel order';
+
+CREATE FUNCTION lead_qual.grade(model text, fit double precision) RETURNS text
+    AS 'MODULE_PATHNAME', 'lq_grade' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION lead_qual.grade(text, double precision) IS
+    'the model''s fit grade for a fit score (its "grades": the highest threshold met, else D); NULL when the model has none';
+
+-- _outcomes(leads, outcome): per lead of a tracked table, its score, fit,
+-- grade, stage, and whether it ever reached `outcome` or a later funnel stage
+-- (by stage_history or its current stage). The base of the closed-loop
+-- reports.
+CREATE FUNCTION lead_qual._outcomes(leads regclass, outcome lead_qual.lead_stage)
+RETURNS TABLE (lead_key text, score double precision, fit double precision, grade text, stage lead_qual.lead_stage,
+               positive boolean)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  t lead_qual.tracked;
+BEGIN
+  SELECT * INTO t FROM lead_qual.tracked WHERE tracked.leads = _outcomes.leads;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'table % is not tracked by lead_qual', leads USING ERRCODE = 'undefined_object';
+  END IF;
+  RETURN QUERY EXECUTE format(
+    'SELECT k.key, l.%1$I, l.%2$I, lead_qual.grade(%3$L, l.%2$I), l.%4$I,'
+    '       (l.%4$I OPERATOR(lead_qual.>=) $1 AND l.%4$I OPERATOR(lead_qual.<=) ''customer'')'
+    '       OR k.key IN (SELECT h.lead_key FROM lead_qual.stage_history h'
+    '                     WHERE h.lead_table OPERATOR(pg_catalog.=) $2'
+    '                       AND h.to_stage OPERATOR(lead_qual.>=) $1 AND h.to_stage OPERATOR(lead_qual.<=) ''customer'')'
+    '  FROM %5$s AS l CROSS JOIN LATERAL (SELECT l.%6$I::pg_catalog.text AS key) AS k',
+    t.options->>'score', t.options->>'fit_score', t.model, t.options->>'stage', leads, t.options->>'key')
+  USING outcome, leads;
+END $$;
+COMMENT ON FUNCTION lead_qual._outcomes(regclass, lead_qual.lead_stage) IS
+    'internal: per lead its score, fit, grade, stage and whether it ever reached the outcome stage or a later funnel stage';
+
+CREATE FUNCTION lead_qual.funnel_counts()
+RETURNS TABLE (lead_table regclass, stage lead_qual.lead_stage, leads bigint, share double precision)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  t lead_qual.tracked;
+BEGIN
+  FOR t IN SELECT * FROM lead_qual.tracked ORDER BY tracked.leads::text LOOP
+    RETURN QUERY EXECUTE format(
+      'SELECT $1, s.stage, COALESCE(c.n, 0), COALESCE(c.n, 0)::float8 / NULLIF(pg_catalog.sum(c.n) OVER (), 0)::float8'
+      '  FROM pg_catalog.unnest(lead_qual.stages()) AS s(stage)'
+      '  LEFT JOIN (SELECT l.%I AS stage, pg_catalog.count(*) AS n FROM %s AS l GROUP BY 1) AS c'
+      '    ON c.stage OPERATOR(lead_qual.=) s.stage'
+      ' ORDER BY s.stage', t.options->>'stage', t.leads)
+    USING t.leads;
+  END LOOP;
+END $$;
+COMMENT ON FUNCTION lead_qual.funnel_counts() IS 'current leads per tracked table and stage (the funnel view)';
+
+CREATE VIEW lead_qual.funnel AS SELECT * FROM lead_qual.funnel_counts();
+COMMENT ON VIEW lead_qual.funnel IS 'current leads per tracked table and stage, every stage listed (zero included), with its share';
+
+-- First time each lead entered each stage.
+CREATE VIEW lead_qual.stage_entries AS
+SELECT lead_table, lead_key, to_stage AS stage, min(changed_at) AS entered_at
+FROM lead_qual.stage_history GROUP BY lead_table, lead_key, to_stage;
+COMMENT ON VIEW lead_qual.stage_entries IS 'when each tracked lead first entered each stage (from stage_history)';
+
+CREATE VIEW lead_qual.conversion_pairs (from_stage, to_stage) AS
+VALUES ('mql'::lead_qual.lead_stage, 'sql'::lead_qual.lead_stage),
+       ('sql', 'opportunity'), ('opportunity', 'customer'), ('mql', 'customer');
+COMMENT ON VIEW lead_qual.conversion_pairs IS 'the stage pairs the conversion and velocity views report';
+
+CREATE VIEW lead_qual.stage_conversion AS
+WITH pairs AS (
+  -- Each lead's entries once per stage pair, with the latest time it entered
+  -- to_stage or a later funnel stage: one pass over the history, no per-row
+  -- look-ups.
+  SELECT e.lead_table, e.lead_key, e.stage, e.entered_at, p.from_stage, p.to_stage,
+         max(e.entered_at) FILTER (WHERE e.stage >= p.to_stage AND e.stage <= 'customer')
+           OVER (PARTITION BY e.lead_table, e.lead_key, p.from_stage, p.to_stage) AS last_reached_at
+  FROM lead_qual.stage_entries e CROSS JOIN lead_qual.conversion_pairs p
+), entered AS (
+  SELECT lead_table, from_stage, to_stage, entered_at, COALESCE(last_reached_at >= entered_at, false) AS reached
+  FROM pairs WHERE stage = from_stage
+)
+SELECT lead_table, date_trunc('month', entered_at)::date AS cohort_month, from_stage, to_stage,
+       count(*) AS entered, count(*) FILTER (WHERE reached) AS reached,
+       (count(*) FILTER (WHERE reached))::float8 / count(*) AS rate
+FROM entered
+GROUP BY GROUPING SETS ((lead_table, from_stage, to_stage, date_trunc('month', entered_at)),
+                        (lead_table, from_stage, to_stage));
+COMMENT ON VIEW lead_qual.stage_conversion IS
+    'of the leads that first entered from_stage (in cohort_month; NULL: all time), how many later reached to_stage or a later funnel stage';
+
+CREATE VIEW lead_qual.stage_velocity AS
+SELECT f.lead_table, p.from_stage, p.to_stage, count(*) AS leads,
+       make_interval(secs => percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM t.entered_at - f.entered_at))) AS median,
+       make_interval(secs => percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM t.entered_at - f.entered_at))) AS p90
+FROM lead_qual.stage_entries f
+JOIN lead_qual.conversion_pairs p ON f.stage = p.from_stage
+JOIN lead_qual.stage_entries t
+  ON t.lead_table = f.lead_table AND t.lead_key = f.lead_key AND t.stage = p.to_stage AND t.entered_at >= f.entered_at
+GROUP BY f.lead_table, p.from_stage, p.to_stage;
+COMMENT ON VIEW lead_qual.stage_velocity IS 'time from first entering from_stage to first entering to_stage: median and 90th percentile';
+
+CREATE FUNCTION lead_qual.threshold_report(leads regclass, outcome lead_qual.lead_stage DEFAULT 'sql',
+                                           thresholds double precision[] DEFAULT NULL)
+RETURNS TABLE (threshold double precision, flagged bigint, flagged_share double precision,
+               "precision" double precision, recall double precision, lift double precision)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  WITH o AS (SELECT * FROM lead_qual._outcomes(leads, outcome)),
+  totals AS (SELECT count(*) AS n, count(*) FILTER (WHERE positive) AS p, min(score) AS lo, max(score) AS hi FROM o),
+  cut AS (
+    SELECT unnest(thresholds) AS threshold WHERE thresholds IS NOT NULL
+    UNION ALL
+    SELECT generate_series((floor(lo / 5) * 5)::numeric, (ceil(hi / 5) * 5)::numeric, 5)::float8
+      FROM totals WHERE thresholds IS NULL AND n > 0
+  )
+  SELECT c.threshold, s.flagged, s.flagged::float8 / NULLIF(t.n, 0),
+         s.tp::float8 / NULLIF(s.flagged, 0), s.tp::float8 / NULLIF(t.p, 0),
+         (s.tp::float8 / NULLIF(s.flagged, 0)) / NULLIF(t.p::float8 / NULLIF(t.n, 0), 0)
+  FROM cut c CROSS JOIN totals t
+  CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE o.score >= c.threshold) AS flagged,
+                             count(*) FILTER (WHERE o.score >= c.threshold AND o.positive) AS tp FROM o) s
+  ORDER BY c.threshold
+$$;
+COMMENT ON FUNCTION lead_qual.threshold_report(regclass, lead_qual.lead_stage, double precision[]) IS
+    'for each score threshold: leads flagged (score >= threshold), their share, precision, recall and lift for reaching the outcome stage';
+
+CREATE FUNCTION lead_qual.score_auc(leads regclass, outcome lead_qual.lead_stage DEFAULT 'sql') RETURNS double precision
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  WITH o AS (SELECT score, positive FROM lead_qual._outcomes(leads, outcome)),
+  ranked AS (SELECT positive, rank() OVER (ORDER BY score) + (count(*) OVER (PARTITION BY score) - 1) / 2.0 AS r FROM o),
+  t AS (SELECT count(*) FILTER (WHERE positive) AS p, count(*) FILTER (WHERE NOT positive) AS n,
+               sum(r) FILTER (WHERE positive) AS rank_sum FROM ranked)
+  SELECT ((rank_sum - p * (p + 1) / 2.0) / (p * n))::float8 FROM t WHERE p > 0 AND n > 0
+$$;
+COMMENT ON FUNCTION lead_qual.score_auc(regclass, lead_qual.lead_stage) IS
+    'ROC AUC of the lead score for reaching the outcome stage or later (ties count half); NULL without both classes';
+
+CREATE FUNCTION lead_qual.score_band_counts()
+RETURNS TABLE (lead_table regclass, band_low double precision, band_high double precision, leads bigint, reached bigint,
+               rate double precision)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  t lead_qual.tracked;
+BEGIN
+  FOR t IN SELECT * FROM lead_qual.tracked ORDER BY tracked.leads::text LOOP
+    RETURN QUERY
+      SELECT t.leads, floor(o.score / 10) * 10, floor(o.score / 10) * 10 + 10, count(*),
+             count(*) FILTER (WHERE o.positive), (count(*) FILTER (WHERE o.positive))::float8 / count(*)
+      FROM lead_qual._outcomes(t.leads, 'sql') o WHERE o.score IS NOT NULL
+      GROUP BY 2, 3 ORDER BY 2;
+  END LOOP;
+END $$;
+COMMENT ON FUNCTION lead_qual.score_band_counts() IS 'leads per 10-point score band and the share that reached sql or later (the score_bands view)';
+
+CREATE VIEW lead_qual.score_bands AS SELECT * FROM lead_qual.score_band_counts();
+COMMENT ON VIEW lead_qual.score_bands IS '10-point score bands per tracked table, with how many leads reached sql or a later funnel stage';
+
+CREATE FUNCTION lead_qual.grade_counts()
+RETURNS TABLE (lead_table regclass, grade text, leads bigint, reached bigint, rate double precision)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  t lead_qual.tracked;
+BEGIN
+  FOR t IN SELECT * FROM lead_qual.tracked ORDER BY tracked.leads::text LOOP
+    RETURN QUERY
+      SELECT t.leads, o.grade, count(*), count(*) FILTER (WHERE o.positive),
+             (count(*) FILTER (WHERE o.positive))::float8 / count(*)
+      FROM lead_qual._outcomes(t.leads, 'sql') o WHERE o.grade IS NOT NULL
+      GROUP BY o.grade ORDER BY o.grade;
+  END LOOP;
+END $$;
+COMMENT ON FUNCTION lead_qual.grade_counts() IS 'leads per fit grade and the share that reached sql or later (the fit_grades view)';
+
+CREATE VIEW lead_qual.fit_grades AS SELECT * FROM lead_qual.grade_counts();
+COMMENT ON VIEW lead_qual.fit_grades IS 'per tracked table and fit grade: leads, how many reached sql or later, and the rate (models with "grades")';
+
+-- Views over stage_history read it with their owner's rights, so like the
+-- history they are not readable by PUBLIC: grant them to reporting roles.
+-- The others run as the caller.
+REVOKE ALL ON lead_qual.stage_entries, lead_qual.stage_conversion, lead_qual.stage_velocity FROM PUBLIC;
+GRANT SELECT ON lead_qual.funnel, lead_qual.conversion_pairs, lead_qual.score_bands, lead_qual.fit_grades TO PUBLIC;

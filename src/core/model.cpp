@@ -1,5 +1,6 @@
 #include "model.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -79,12 +80,14 @@ class ModelCompiler {
       problems_.add("", "a model must be a JSON object with \"fit\", \"engagement\" and \"stages\"");
       return model;
     }
-    check_keys(root, "", {"description", "fit", "engagement", "stages"}, problems_);
+    check_keys(root, "", {"description", "fit", "engagement", "stages", "grades", "recycle"}, problems_);
     if (auto d = root.find("description"); d != root.end() && !d->is_string())
       problems_.add("description", "expected a string");
     if (auto f = root.find("fit"); f != root.end()) compile_fit(*f, *model);
     if (auto e = root.find("engagement"); e != root.end()) compile_engagement(*e, *model);
     if (auto s = root.find("stages"); s != root.end()) compile_stages(*s, *model);
+    if (auto g = root.find("grades"); g != root.end()) compile_grades(*g, *model);
+    if (auto r = root.find("recycle"); r != root.end()) compile_recycle(*r, *model);
     return model;
   }
 
@@ -226,6 +229,50 @@ class ModelCompiler {
       c.require = Predicate::compile(*r, field(path, "require"), model.lead_attributes, problems_);
   }
 
+  void compile_grades(const json &grades, Model &model) {
+    if (!grades.is_object() || grades.empty())
+      return problems_.add("grades", "expected an object of grade -> minimum fit, e.g. {\"A\": 40, \"B\": 25}");
+    for (const auto &item : grades.items()) {
+      const std::string path = field("grades", item.key());
+      if (item.key().empty() || item.key().size() > 20) {
+        problems_.add(path, "a grade label must be 1 to 20 bytes");
+        continue;
+      }
+      if (!finite_number(item.value()) || std::fabs(item.value().get<double>()) > kMaxMagnitude) {
+        problems_.add(path, "expected a minimum fit (a number between -1e9 and 1e9)");
+        continue;
+      }
+      model.grades.push_back({item.key(), item.value().get<double>()});
+    }
+    std::stable_sort(model.grades.begin(), model.grades.end(),
+                     [](const Grade &a, const Grade &b) { return a.min_fit > b.min_fit; });
+  }
+
+  void compile_recycle(const json &r, Model &model) {
+    if (!r.is_object()) return problems_.add("recycle", "expected an object with \"from\" and a condition");
+    check_keys(r, "recycle", {"from", "below_engagement", "idle_days"}, problems_);
+    RecycleRule &rule = model.recycle;
+    rule.defined = true;
+    auto from = r.find("from");
+    if (from == r.end() || !from->is_array() || from->empty()) {
+      problems_.add("recycle.from", "expected a non-empty list of stages (mql, sql, opportunity)");
+    } else {
+      for (std::size_t i = 0; i < from->size(); ++i) {
+        const json &stage = (*from)[i];
+        std::optional<Stage> s = stage.is_string() ? parse_stage(stage.get<std::string>()) : std::nullopt;
+        if (!s || !can_transition(*s, Stage::Recycled) || *s == Stage::Recycled)
+          problems_.add(index("recycle.from", i), "expected mql, sql or opportunity (stages that may be recycled)");
+        else
+          rule.from.push_back(*s);
+      }
+    }
+    rule.below_engagement = number_at(r, "below_engagement", "recycle", problems_);
+    rule.idle_days = number_at(r, "idle_days", "recycle", problems_);
+    if (rule.idle_days && *rule.idle_days < 0) problems_.add("recycle.idle_days", "must not be negative");
+    if (!r.contains("below_engagement") && !r.contains("idle_days"))
+      problems_.add("recycle", "needs \"below_engagement\" and/or \"idle_days\"");
+  }
+
   void compile_stages(const json &stages, Model &model) {
     if (!stages.is_object()) return problems_.add("stages", "expected an object with \"mql\" and/or \"sql\"");
     for (const auto &item : stages.items()) {
@@ -341,6 +388,25 @@ std::optional<Stage> Model::automatic_stage(double fit, double engagement, std::
   if (meets(sql, fit, engagement, or_seen, kSeenForSql, lead)) return Stage::Sql;
   if (meets(mql, fit, engagement, or_seen, kSeenForMql, lead)) return Stage::Mql;
   return std::nullopt;
+}
+
+std::string Model::grade(double fit) const {
+  if (grades.empty()) return {};
+  for (const Grade &g : grades)
+    if (fit >= g.min_fit) return g.label;
+  return "D";
+}
+
+bool Model::should_recycle(Stage current, double engagement, bool has_activity, std::int64_t last_activity,
+                           std::int64_t as_of) const {
+  if (!recycle.defined) return false;
+  if (std::find(recycle.from.begin(), recycle.from.end(), current) == recycle.from.end()) return false;
+  if (recycle.below_engagement && !(engagement < *recycle.below_engagement)) return false;
+  if (recycle.idle_days && has_activity) {
+    const double idle = (static_cast<double>(as_of) - static_cast<double>(last_activity)) / (86400.0 * 1e6);
+    if (idle < *recycle.idle_days) return false;
+  }
+  return true;
 }
 
 Stage apply_automatic_stage(Stage current, std::optional<Stage> automatic) {

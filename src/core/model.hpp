@@ -59,6 +59,22 @@ struct StageCriteria {
   Predicate require;                       // over lead attributes
 };
 
+// Fit grades: label -> minimum fit ("grades": {"A": 40, "B": 25, "C": 10});
+// a fit below every threshold is graded "D".
+struct Grade {
+  std::string label;
+  double min_fit = 0.0;
+};
+
+// Recycling by refresh(): a lead in one of `from` whose engagement fell below
+// `below_engagement` and/or that has been idle `idle_days` goes to recycled.
+struct RecycleRule {
+  bool defined = false;
+  std::vector<Stage> from;
+  std::optional<double> below_engagement;
+  std::optional<double> idle_days;
+};
+
 // Bits of score_state.or_seen: an or_activities activity of that stage was seen.
 inline constexpr std::uint8_t kSeenForMql = 1;
 inline constexpr std::uint8_t kSeenForSql = 2;
@@ -77,6 +93,17 @@ class Model {
   Bounds engagement_bounds;
   double half_life_days = 0.0;  // 0: no decay
   StageCriteria mql, sql;
+  std::vector<Grade> grades;  // highest min_fit first
+  RecycleRule recycle;
+
+  // The grade of a fit score: the label of the highest threshold <= fit, or
+  // "D"; empty when the model defines no grades.
+  std::string grade(double fit) const;
+
+  // Whether refresh() recycles a lead: `idle_days` counts from its newest
+  // activity (`last_activity`, microseconds; none: idle forever).
+  bool should_recycle(Stage current, double engagement, bool has_activity, std::int64_t last_activity,
+                      std::int64_t as_of) const;
 
   // Fit: sum of the points of matching fit rules, clamped.
   double fit(const AttrValue *lead) const;

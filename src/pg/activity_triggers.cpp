@@ -33,6 +33,7 @@ extern "C" {
 #include "core/score_state.hpp"
 #include "pg/lead_write.hpp"
 #include "pg/model_cache.hpp"
+#include "pg/scoring_time.hpp"
 #include "pg/track_args.hpp"
 #include "pg/tracking_sql.hpp"
 
@@ -193,8 +194,8 @@ LQ_FUNCTION(lq_activity_inserted) {
   FmgrInfo key_output;
   prepare_key_output(desc, key_col, &key_output);
 
-  LeadWrite *w = lq::pg::begin_write(model, args.leads_oid, "score", args.channel, GetCurrentStatementStartTimestamp());
-  const TimestampTz transaction_time = GetCurrentTransactionStartTimestamp();
+  LeadWrite *w = lq::pg::begin_write(model, args.leads_oid, "score", args.channel, lq::pg::scoring_time());
+  const TimestampTz transaction_time = lq::pg::default_activity_time();
   for_each_row(td->tg_newtable, desc, [&](TupleTableSlot *slot) {
     char *key = key_text(slot, key_col, &key_output);
     bool isnull = false;
@@ -241,7 +242,7 @@ LQ_FUNCTION(lq_activity_changed) {
   prepare_key_output(desc, key_col, &key_output);
 
   LeadWrite *w =
-      lq::pg::begin_write(model, args.leads_oid, "rescore", args.channel, GetCurrentStatementStartTimestamp());
+      lq::pg::begin_write(model, args.leads_oid, "rescore", args.channel, lq::pg::scoring_time());
   auto collect = [&](TupleTableSlot *slot) {
     if (char *key = key_text(slot, key_col, &key_output)) lq::pg::delta_for(w, key, true);
   };

@@ -34,6 +34,7 @@ extern "C" {
 #include "pg/lead_write.hpp"
 #include "pg/model_cache.hpp"
 #include "pg/score_state_type.hpp"
+#include "pg/scoring_time.hpp"
 #include "pg/track_args.hpp"
 #include "pg/tracking_sql.hpp"
 
@@ -195,7 +196,7 @@ LQ_FUNCTION(lq_lead_changed) {
   int *attr_cols = static_cast<int *>(palloc0(sizeof(int) * (model->lead_count + 1)));
   for (int i = 0; i < model->lead_count; ++i) attr_cols[i] = SPI_fnumber(desc, model->lead_names[i].name);
 
-  const TimestampTz now = GetCurrentStatementStartTimestamp();
+  const TimestampTz now = lq::pg::scoring_time();
   bool stage_null = false;
   const Datum stage_datum = heap_getattr(row, cols.stage, desc, &stage_null);
   const lq::Stage given = stage_null ? lq::Stage::Lead : lq::pg::stage_from_datum(stage_datum);

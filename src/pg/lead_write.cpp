@@ -32,6 +32,7 @@ extern "C" {
 #include "pg/entry.hpp"
 #include "pg/lead_stage.hpp"
 #include "pg/score_state_type.hpp"
+#include "pg/scoring_time.hpp"
 #include "pg/tracking_sql.hpp"
 
 namespace lq::pg {
@@ -348,8 +349,10 @@ LQ_FUNCTION(lq_apply) {
 
   const bool had_stage = !PG_ARGISNULL(2);
   const lq::Stage current = had_stage ? PG_GETARG_LEAD_STAGE(2) : lq::Stage::Lead;
-  const lq::Stage next =
+  lq::Stage next =
       lq::apply_automatic_stage(current, model.automatic_stage(fit, engagement, view.header().or_seen, w->lead_values));
+  if (w->recycle && model.should_recycle(next, engagement, view.has_ref(), view.header().ref_time, w->as_of))
+    next = lq::Stage::Recycled;
   // A lead without a stage starts as a lead; only a move from there is a
   // stage change worth recording.
   const bool stage_changed = next != current;
@@ -374,12 +377,15 @@ LQ_FUNCTION(lq_apply) {
   PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
 }
 
-// lead_qual._begin_write(model, leads, reason): starts a write for rescore()
-// and refresh(), as of now().
+// lead_qual._begin_write(model, leads, reason, as_of): starts a write for
+// rescore() and refresh(); refresh also applies the model's recycle rule.
 LQ_FUNCTION(lq_begin_write) {
   lq::pg::ModelRef *ref = lq::pg::model_for_call(fcinfo, PG_GETARG_TEXT_PP(0));
   const Oid leads = PG_GETARG_OID(1);
   const char *reason = text_to_cstring(PG_GETARG_TEXT_PP(2));
+  const TimestampTz as_of = PG_ARGISNULL(3) ? lq::pg::scoring_time() : PG_GETARG_TIMESTAMPTZ(3);
+  if (TIMESTAMP_NOT_FINITE(as_of))
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("as_of must be a finite timestamp")));
   // The NOTIFY channel comes from the table's track() options.
   char *channel = pstrdup("lead_qual");
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "lead_qual: SPI_connect failed");
@@ -393,8 +399,22 @@ LQ_FUNCTION(lq_begin_write) {
     if (value != nullptr) channel = MemoryContextStrdup(TopTransactionContext, value);
   }
   SPI_finish();
-  lq::pg::begin_write(ref, leads, reason, channel, GetCurrentTransactionStartTimestamp());
+  LeadWrite *w = lq::pg::begin_write(ref, leads, reason, channel, as_of);
+  w->recycle = strcmp(reason, "refresh") == 0;
   PG_RETURN_VOID();
+}
+
+// grade(model, fit) -> text: the model's fit grade; NULL without grades.
+LQ_FUNCTION(lq_grade) {
+  lq::pg::ModelRef *ref = lq::pg::model_for_call(fcinfo, PG_GETARG_TEXT_PP(0));
+  const double fit = PG_GETARG_FLOAT8(1);
+  char label[32];
+  {
+    const std::string g = ref->model->grade(fit);
+    if (g.empty()) PG_RETURN_NULL();
+    strlcpy(label, g.c_str(), sizeof label);
+  }
+  PG_RETURN_TEXT_P(cstring_to_text(label));
 }
 
 LQ_FUNCTION(lq_end_write) {

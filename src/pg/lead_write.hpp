@@ -59,6 +59,7 @@ struct LeadWrite {
   const char *channel;
   TimestampTz as_of;
   Oid changed_by;
+  bool recycle;                // apply the model's recycle rule (refresh())
   HTAB *deltas;                // NULL unless the write applies activity deltas
 };
 

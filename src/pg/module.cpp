@@ -1,7 +1,13 @@
 // Module magic and load-time setup.
+#include "pg/scoring_time.hpp"
+
 extern "C" {
-#include "postgres.h"
 #include "fmgr.h"
 
 PG_MODULE_MAGIC;
+
+void _PG_init(void);
 }
+
+// Runs when the library is loaded. Plain C-style code: nothing here throws.
+void _PG_init(void) { lq::pg::define_scoring_time_setting(); }

@@ -672,3 +672,35 @@ TEST(ModelLimits, ActivityNameBytes) {
   ASSERT_EQ(problems.size(), 1u);
   EXPECT_NE(problems[0].find("engagement.rules: activity names total"), std::string::npos) << problems[0];
 }
+
+TEST(ModelGrades, HighestThresholdMetElseD) {
+  auto m = lq::compile_model("g", 1, R"({"grades": {"C": 10, "A": 40, "B": 25}})");
+  EXPECT_EQ(m->grade(45), "A");
+  EXPECT_EQ(m->grade(40), "A");
+  EXPECT_EQ(m->grade(39.9), "B");
+  EXPECT_EQ(m->grade(10), "C");
+  EXPECT_EQ(m->grade(9.99), "D");
+  EXPECT_EQ(lq::compile_model("n", 1, "{}")->grade(50), "");
+  EXPECT_EQ(lq::validate_model(R"({"grades": {"A": "high"}})"),
+            std::vector<std::string>{"grades.A: expected a minimum fit (a number between -1e9 and 1e9)"});
+  EXPECT_EQ(lq::validate_model(R"({"grades": []})").size(), 1u);
+}
+
+TEST(ModelRecycle, RecyclesIdleColdLeadsInListedStages) {
+  auto m = lq::compile_model(
+      "r", 1, R"({"recycle": {"from": ["mql"], "below_engagement": 10, "idle_days": 60}})");
+  const std::int64_t day = 86400LL * 1000000;
+  EXPECT_TRUE(m->should_recycle(lq::Stage::Mql, 5, true, 0, 60 * day));
+  EXPECT_FALSE(m->should_recycle(lq::Stage::Mql, 5, true, 0, 59 * day)) << "not idle long enough";
+  EXPECT_FALSE(m->should_recycle(lq::Stage::Mql, 10, true, 0, 90 * day)) << "engagement not below";
+  EXPECT_FALSE(m->should_recycle(lq::Stage::Sql, 5, true, 0, 90 * day)) << "stage not listed";
+  EXPECT_TRUE(m->should_recycle(lq::Stage::Mql, 0, false, 0, 0)) << "no activity at all is idle";
+  EXPECT_FALSE(lq::compile_model("n", 1, "{}")->should_recycle(lq::Stage::Mql, 0, false, 0, 0));
+  auto problems = lq::validate_model(R"({"recycle": {"from": ["customer", "lead", "sql"], "idle_days": -1}})");
+  ASSERT_EQ(problems.size(), 3u);
+  EXPECT_EQ(problems[0], "recycle.from[0]: expected mql, sql or opportunity (stages that may be recycled)");
+  EXPECT_EQ(problems[1], "recycle.from[1]: expected mql, sql or opportunity (stages that may be recycled)");
+  EXPECT_EQ(problems[2], "recycle.idle_days: must not be negative");
+  EXPECT_EQ(lq::validate_model(R"({"recycle": {"from": ["mql"]}})"),
+            std::vector<std::string>{"recycle: needs \"below_engagement\" and/or \"idle_days\""});
+}

@@ -1,0 +1,41 @@
+#include "pg/scoring_time.hpp"
+
+extern "C" {
+#include "access/xact.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+}
+
+namespace lq::pg {
+
+namespace {
+char *as_of_setting = nullptr;
+
+bool as_of_set(TimestampTz *out) {
+  if (as_of_setting == nullptr || as_of_setting[0] == '\0') return false;
+  *out = DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in, CStringGetDatum(as_of_setting),
+                                                 ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+  if (TIMESTAMP_NOT_FINITE(*out))
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("lead_qual.as_of must be a finite timestamp")));
+  return true;
+}
+}  // namespace
+
+void define_scoring_time_setting() {
+  DefineCustomStringVariable(
+      "lead_qual.as_of", "Time lead_qual scores as of (empty: the statement's start).",
+      "For backfills and replays of historical activities; stage changes are dated with it too.", &as_of_setting, "",
+      PGC_SUSET, 0, nullptr, nullptr, nullptr);
+}
+
+TimestampTz scoring_time() {
+  TimestampTz t;
+  return as_of_set(&t) ? t : GetCurrentStatementStartTimestamp();
+}
+
+TimestampTz default_activity_time() {
+  TimestampTz t;
+  return as_of_set(&t) ? t : GetCurrentTransactionStartTimestamp();
+}
+
+}  // namespace lq::pg
