@@ -808,11 +808,16 @@ COMMENT ON FUNCTION lead_qual.funnel_counts() IS 'current leads per tracked tabl
 CREATE VIEW lead_qual.funnel AS SELECT * FROM lead_qual.funnel_counts();
 COMMENT ON VIEW lead_qual.funnel IS 'current leads per tracked table and stage, every stage listed (zero included), with its share';
 
--- First time each lead entered each stage.
-CREATE VIEW lead_qual.stage_entries AS
-SELECT lead_table, lead_key, to_stage AS stage, min(changed_at) AS entered_at
-FROM lead_qual.stage_history GROUP BY lead_table, lead_key, to_stage;
-COMMENT ON VIEW lead_qual.stage_entries IS 'when each tracked lead first entered each stage (from stage_history)';
+-- When each lead first reached each funnel stage "or later": a lead that
+-- jumped from lead straight to sql has passed mql too, at the same moment.
+CREATE VIEW lead_qual.stage_reached AS
+SELECT h.lead_table, h.lead_key, s.stage, min(h.changed_at) AS reached_at
+FROM lead_qual.stage_history h
+JOIN unnest('{subscriber,lead,mql,sql,opportunity,customer}'::lead_qual.lead_stage[]) AS s(stage)
+  ON h.to_stage >= s.stage AND h.to_stage <= 'customer'
+GROUP BY h.lead_table, h.lead_key, s.stage;
+COMMENT ON VIEW lead_qual.stage_reached IS
+    'when each tracked lead first reached each funnel stage or a later one (from stage_history)';
 
 CREATE VIEW lead_qual.conversion_pairs (from_stage, to_stage) AS
 VALUES ('mql'::lead_qual.lead_stage, 'sql'::lead_qual.lead_stage),
@@ -820,37 +825,26 @@ VALUES ('mql'::lead_qual.lead_stage, 'sql'::lead_qual.lead_stage),
 COMMENT ON VIEW lead_qual.conversion_pairs IS 'the stage pairs the conversion and velocity views report';
 
 CREATE VIEW lead_qual.stage_conversion AS
-WITH pairs AS (
-  -- Each lead's entries once per stage pair, with the latest time it entered
-  -- to_stage or a later funnel stage: one pass over the history, no per-row
-  -- look-ups.
-  SELECT e.lead_table, e.lead_key, e.stage, e.entered_at, p.from_stage, p.to_stage,
-         max(e.entered_at) FILTER (WHERE e.stage >= p.to_stage AND e.stage <= 'customer')
-           OVER (PARTITION BY e.lead_table, e.lead_key, p.from_stage, p.to_stage) AS last_reached_at
-  FROM lead_qual.stage_entries e CROSS JOIN lead_qual.conversion_pairs p
-), entered AS (
-  SELECT lead_table, from_stage, to_stage, entered_at, COALESCE(last_reached_at >= entered_at, false) AS reached
-  FROM pairs WHERE stage = from_stage
-)
-SELECT lead_table, date_trunc('month', entered_at)::date AS cohort_month, from_stage, to_stage,
-       count(*) AS entered, count(*) FILTER (WHERE reached) AS reached,
-       (count(*) FILTER (WHERE reached))::float8 / count(*) AS rate
-FROM entered
-GROUP BY GROUPING SETS ((lead_table, from_stage, to_stage, date_trunc('month', entered_at)),
-                        (lead_table, from_stage, to_stage));
+SELECT f.lead_table, date_trunc('month', f.reached_at)::date AS cohort_month, p.from_stage, p.to_stage,
+       count(*) AS entered, count(t.reached_at) AS reached, count(t.reached_at)::float8 / count(*) AS rate
+FROM lead_qual.stage_reached f
+JOIN lead_qual.conversion_pairs p ON f.stage = p.from_stage
+LEFT JOIN lead_qual.stage_reached t ON t.lead_table = f.lead_table AND t.lead_key = f.lead_key AND t.stage = p.to_stage
+GROUP BY GROUPING SETS ((f.lead_table, p.from_stage, p.to_stage, date_trunc('month', f.reached_at)),
+                        (f.lead_table, p.from_stage, p.to_stage));
 COMMENT ON VIEW lead_qual.stage_conversion IS
-    'of the leads that first entered from_stage (in cohort_month; NULL: all time), how many later reached to_stage or a later funnel stage';
+    'of the leads that first reached from_stage (or later) in cohort_month (NULL: all time), how many later reached to_stage (or later)';
 
 CREATE VIEW lead_qual.stage_velocity AS
 SELECT f.lead_table, p.from_stage, p.to_stage, count(*) AS leads,
-       make_interval(secs => percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM t.entered_at - f.entered_at))) AS median,
-       make_interval(secs => percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM t.entered_at - f.entered_at))) AS p90
-FROM lead_qual.stage_entries f
+       make_interval(secs => percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM t.reached_at - f.reached_at))) AS median,
+       make_interval(secs => percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM t.reached_at - f.reached_at))) AS p90
+FROM lead_qual.stage_reached f
 JOIN lead_qual.conversion_pairs p ON f.stage = p.from_stage
-JOIN lead_qual.stage_entries t
-  ON t.lead_table = f.lead_table AND t.lead_key = f.lead_key AND t.stage = p.to_stage AND t.entered_at >= f.entered_at
+JOIN lead_qual.stage_reached t ON t.lead_table = f.lead_table AND t.lead_key = f.lead_key AND t.stage = p.to_stage
 GROUP BY f.lead_table, p.from_stage, p.to_stage;
-COMMENT ON VIEW lead_qual.stage_velocity IS 'time from first entering from_stage to first entering to_stage: median and 90th percentile';
+COMMENT ON VIEW lead_qual.stage_velocity IS
+    'time from first reaching from_stage (or later) to first reaching to_stage (or later): median and 90th percentile';
 
 CREATE FUNCTION lead_qual.threshold_report(leads regclass, outcome lead_qual.lead_stage DEFAULT 'sql',
                                            thresholds double precision[] DEFAULT NULL)
@@ -929,5 +923,5 @@ COMMENT ON VIEW lead_qual.fit_grades IS 'per tracked table and fit grade: leads,
 -- Views over stage_history read it with their owner's rights, so like the
 -- history they are not readable by PUBLIC: grant them to reporting roles.
 -- The others run as the caller.
-REVOKE ALL ON lead_qual.stage_entries, lead_qual.stage_conversion, lead_qual.stage_velocity FROM PUBLIC;
+REVOKE ALL ON lead_qual.stage_reached, lead_qual.stage_conversion, lead_qual.stage_velocity FROM PUBLIC;
 GRANT SELECT ON lead_qual.funnel, lead_qual.conversion_pairs, lead_qual.score_bands, lead_qual.fit_grades TO PUBLIC;
