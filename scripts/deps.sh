@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config clang
   postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
   nlohmann-json3-dev libre2-dev libgtest-dev libbenchmark-dev
-  gnuplot-nox
+  postgresql-15-cron gnuplot-nox
 )
 
 missing=()

@@ -41,7 +41,8 @@ bash scripts/build.sh
 
 # pg_virtualenv creates a temporary cluster, runs the command, and drops the
 # cluster afterwards whatever happens: nothing is left running.
-pg_virtualenv -v 15 bash scripts/sql_suites.sh "$counts"
+# pg_cron is preloaded so test/tap/pg_cron.sh can check the README's nightly refresh job.
+pg_virtualenv -v 15 -o shared_preload_libraries=pg_cron -o cron.database_name=postgres bash scripts/sql_suites.sh "$counts"
 
 echo "== summary"
 awk '{printf "  %-10s %5d passed, %d failed\n", $1, $2, $3}' "$counts"
