@@ -508,7 +508,9 @@ BEGIN
   SELECT m.version INTO version FROM lead_qual.scoring_model m WHERE m.name = t.model;
   SELECT coalesce('pg_catalog.jsonb_build_object(' ||
                   string_agg(format('%L, l.%I', a, a), ', ') || ')', 'NULL::pg_catalog.jsonb')
-    INTO attrs FROM unnest(lead_qual.model_attributes(t.model)) a;
+    INTO attrs FROM unnest(lead_qual.model_attributes(t.model)) a
+   -- A column dropped since track() reads as missing.
+   WHERE EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = leads AND attname = a AND attnum > 0 AND NOT attisdropped);
   set_list := format('(%I, %I, %I, %I, %I, %I)', o->>'score_state', o->>'engagement_score', o->>'fit_score',
                      o->>'score', o->>'stage', o->>'stage_changed_at');
   apply_args := format('l.%I::pg_catalog.text, l.%I, l.%I, l.%I, l.%I, %s', o->>'key', o->>'score_state', o->>'stage',
@@ -553,13 +555,13 @@ COMMENT ON FUNCTION lead_qual._rewrite(regclass, text, timestamptz, boolean) IS
     'internal: set-based rewrite of a tracked leads table (rescore, refresh)';
 
 CREATE FUNCTION lead_qual.rescore(leads regclass) RETURNS bigint
-LANGUAGE sql SET search_path = pg_catalog, pg_temp
+LANGUAGE sql STRICT SET search_path = pg_catalog, pg_temp
 AS $$ SELECT lead_qual._rewrite(leads, 'rescore', NULL, false) $$;
 COMMENT ON FUNCTION lead_qual.rescore(regclass) IS
     'rebuilds every lead of a tracked leads table from its activity history (set-based); returns how many leads changed';
 
 CREATE FUNCTION lead_qual.refresh(leads regclass, as_of timestamptz DEFAULT now()) RETURNS bigint
-LANGUAGE sql SET search_path = pg_catalog, pg_temp
+LANGUAGE sql STRICT SET search_path = pg_catalog, pg_temp
 AS $$ SELECT lead_qual._rewrite(leads, 'refresh', as_of, true) $$;
 COMMENT ON FUNCTION lead_qual.refresh(regclass, timestamptz) IS
     'recomputes every lead''s decayed scores as of a time and applies the model''s recycle rule; returns how many leads changed';
@@ -770,6 +772,9 @@ LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   t lead_qual.tracked;
 BEGIN
+  IF leads IS NULL OR outcome IS NULL THEN
+    RETURN;
+  END IF;
   SELECT * INTO t FROM lead_qual.tracked WHERE tracked.leads = _outcomes.leads;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'table % is not tracked by lead_qual', leads USING ERRCODE = 'undefined_object';

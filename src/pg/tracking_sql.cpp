@@ -49,17 +49,31 @@ const char *equality_operator(Oid type) {
   return result;
 }
 
-// jsonb_build_object('attr', l."attr", ...) over the model's lead attributes;
-// 50 pairs per call (the function takes at most 100 arguments).
-const char *attributes_sql(const ModelRef &model) {
-  if (model.lead_count == 0) return "NULL::pg_catalog.jsonb";
+// Which of the model's lead attributes are columns of the leads table now
+// (bit i: attribute i; attributes past the 64th always count as present). A
+// column dropped after track() reads as missing instead of breaking inserts.
+uint64 present_attributes(Oid leads, const ModelRef &model) {
+  uint64 present = 0;
+  for (int i = 0; i < model.lead_count && i < 64; ++i)
+    if (get_attnum(leads, model.lead_names[i].name) != InvalidAttrNumber) present |= UINT64CONST(1) << i;
+  return present;
+}
+
+// jsonb_build_object('attr', l."attr", ...) over the model's lead attributes
+// that are columns; 50 pairs per call (the function takes at most 100
+// arguments).
+const char *attributes_sql(const ModelRef &model, uint64 present) {
   StringInfoData buf;
   initStringInfo(&buf);
+  int n = 0;
   for (int i = 0; i < model.lead_count; ++i) {
-    if (i % 50 == 0) appendStringInfoString(&buf, i == 0 ? "pg_catalog.jsonb_build_object(" : ") OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(");
+    if (i < 64 && !(present & (UINT64CONST(1) << i))) continue;
+    if (n % 50 == 0) appendStringInfoString(&buf, n == 0 ? "pg_catalog.jsonb_build_object(" : ") OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(");
     else appendStringInfoString(&buf, ", ");
     appendStringInfo(&buf, "%s, %s", quote_literal_cstr(model.lead_names[i].name), column("l", model.lead_names[i].name));
+    ++n;
   }
+  if (n == 0) return "NULL::pg_catalog.jsonb";
   appendStringInfoChar(&buf, ')');
   return buf.data;
 }
@@ -102,13 +116,17 @@ TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args, const ModelRef
   }
   bool found = false;
   auto *plans = static_cast<TrackingPlans *>(hash_search(plans_by_trigger, &trigger, HASH_ENTER, &found));
-  if (found && plans->update != nullptr && plans->model_version == model.model->version) return plans;
+  const uint64 present = present_attributes(args.leads_oid, model);
+  if (found && plans->update != nullptr && plans->model_version == model.model->version &&
+      plans->attributes_present == present)
+    return plans;
   if (found) {
     for (SPIPlanPtr p : {plans->lock, plans->rebuild, plans->update, plans->rebuild_one})
       if (p != nullptr) SPI_freeplan(p);
   }
   plans->lock = plans->rebuild = plans->update = plans->rebuild_one = nullptr;
   plans->model_version = model.model->version;
+  plans->attributes_present = present;
 
   const Oid key_type = column_type(args.leads_oid, args.key);
   const char *key_type_sql = format_type_be_qualified(key_type);
@@ -144,7 +162,7 @@ TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args, const ModelRef
                args.leads, q(args.score_state), q(args.engagement_score), q(args.fit_score), q(args.score),
                q(args.stage), q(args.stage_changed_at), lkey, column("l", args.score_state),
                column("l", args.stage), column("l", args.stage_changed_at), column("l", args.score),
-               attributes_sql(model), lkey, eq, keys),
+               attributes_sql(model, present), lkey, eq, keys),
       1, update_types);
   return plans;
 }

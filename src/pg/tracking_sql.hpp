@@ -19,6 +19,7 @@ namespace lq::pg {
 struct TrackingPlans {
   Oid trigger;             // hash key
   int64 model_version;     // the update reads the attributes of this model version
+  uint64 attributes_present;  // ...those of them that were columns of the leads table
   SPIPlanPtr lock;         // ($1 text[] keys, $2 model, $3 version) -> keys whose state must be rebuilt
   SPIPlanPtr rebuild;      // ($1 text[] keys, $2 model) -> (key text, score_state) from the whole history
   SPIPlanPtr update;       // ($1 text[] keys) -> UPDATE ... lead_qual._apply(...)
