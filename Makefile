@@ -14,7 +14,7 @@ PG_CPPFLAGS = -I$(srcdir)/src
 PG_CXXFLAGS = -MMD -MP -std=c++17 -fno-strict-aliasing -Wno-register -Wno-missing-field-initializers
 SHLIB_LINK = -lre2 -lstdc++
 
-REGRESS = lead_stage transitions boundary scoring scoring_errors tracking reports hostile
+REGRESS = lead_stage transitions boundary scoring scoring_errors tracking reports hostile encoding
 REGRESS_OPTS = --inputdir=$(srcdir)
 ISOLATION = $(patsubst test/isolation/specs/%.spec,%,$(sort $(wildcard test/isolation/specs/*.spec)))
 ISOLATION_OPTS = --inputdir=$(srcdir)/test/isolation
