@@ -247,6 +247,15 @@ COMMENT ON FUNCTION lead_qual.scoring_model_maintain() IS
 CREATE TRIGGER scoring_model_maintain BEFORE INSERT OR UPDATE ON lead_qual.scoring_model
     FOR EACH ROW EXECUTE FUNCTION lead_qual.scoring_model_maintain();
 
+-- Every backend caches compiled models; a change of the table tells them
+-- (a relcache invalidation, delivered at commit) to look at it again.
+CREATE FUNCTION lead_qual._models_changed() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'lq_models_changed' LANGUAGE C;
+COMMENT ON FUNCTION lead_qual._models_changed() IS
+    'internal: statement trigger of scoring_model that invalidates every backend''s compiled-model cache';
+CREATE TRIGGER scoring_model_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON lead_qual.scoring_model
+    FOR EACH STATEMENT EXECUTE FUNCTION lead_qual._models_changed();
+
 -- The shipped default model (README, "The default model").
 INSERT INTO lead_qual.scoring_model (name, builtin, definition) VALUES ('default', true, $json$
 {

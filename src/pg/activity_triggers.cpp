@@ -139,9 +139,16 @@ void write_leads(LeadWrite *w, TrackingPlans *plans, const TrackArgs &args, bool
   int count = 0;
   const Datum keys = delta_keys(w, &count);
   if (count == 0) return;
-  Datum lock_values[3] = {keys, CStringGetTextDatum(args.model), Int64GetDatum(w->model->version)};
-  int rc = SPI_execute_plan(plans->lock, lock_values, nullptr, false, 0);
-  if (rc != SPI_OK_SELECT) elog(ERROR, "lead_qual: locking leads failed: %s", SPI_result_code_string(rc));
+  int rc;
+  // One lead needs no lock ordering, and a stale state of it is rebuilt by
+  // _apply() itself: the common single-row INSERT runs one UPDATE.
+  if (count > 1 || rebuild_all) {
+    Datum lock_values[3] = {keys, CStringGetTextDatum(args.model), Int64GetDatum(w->model->version)};
+    rc = SPI_execute_plan(plans->lock, lock_values, nullptr, false, 0);
+    if (rc != SPI_OK_SELECT) elog(ERROR, "lead_qual: locking leads failed: %s", SPI_result_code_string(rc));
+  } else {
+    SPI_processed = 0;
+  }
   if (rebuild_all) {
     rebuild_from_history(w, plans, keys, args.model);
   } else if (SPI_processed > 0) {
@@ -154,6 +161,8 @@ void write_leads(LeadWrite *w, TrackingPlans *plans, const TrackArgs &args, bool
     rebuild_from_history(w, plans, PointerGetDatum(construct_array(stale, n, TEXTOID, -1, false, TYPALIGN_INT)),
                          args.model);
   }
+  w->rebuild_one = plans->rebuild_one;
+  w->model_name = args.model;
   Datum update_values[1] = {keys};
   rc = SPI_execute_plan(plans->update, update_values, nullptr, false, 0);
   if (rc != SPI_OK_UPDATE) elog(ERROR, "lead_qual: updating leads failed: %s", SPI_result_code_string(rc));

@@ -303,6 +303,28 @@ void *empty_state(const lq::Model &model) {
   return out;
 }
 
+// The lead's state rebuilt from its whole activity history (nested SPI,
+// inside lead_qual's own UPDATE), or NULL without history or plan.
+void *rebuild_from_history(LeadWrite *w, const char *key) {
+  if (w->rebuild_one == nullptr) return nullptr;
+  MemoryContext caller = CurrentMemoryContext;
+  void *result = nullptr;
+  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "lead_qual: SPI_connect failed");
+  Datum values[2] = {CStringGetTextDatum(key), CStringGetTextDatum(w->model_name)};
+  const int rc = SPI_execute_plan(w->rebuild_one, values, nullptr, false, 1);
+  if (rc != SPI_OK_SELECT) elog(ERROR, "lead_qual: rebuilding a lead failed: %s", SPI_result_code_string(rc));
+  bool isnull = true;
+  const Datum state = SPI_processed == 1 ? SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)
+                                         : static_cast<Datum>(0);
+  if (!isnull) {
+    struct varlena *v = PG_DETOAST_DATUM(state);
+    result = MemoryContextAlloc(caller, VARSIZE(v));
+    memcpy(result, v, VARSIZE(v));
+  }
+  SPI_finish();
+  return result;
+}
+
 }  // namespace
 
 // lead_qual._apply(key, state, stage, stage_changed_at, old_score, attributes,
@@ -326,12 +348,16 @@ LQ_FUNCTION(lq_apply) {
   } else if (delta != nullptr && delta->replace) {
     state = copy_state(delta->state);
   } else if (delta != nullptr) {
-    if (!PG_ARGISNULL(1)) {
-      state = copy_state(lq::pg::state_arg(fcinfo, 1));
-      lq::StateView(state).check_model(model);
+    void *stored = PG_ARGISNULL(1) ? nullptr : lq::pg::state_arg(fcinfo, 1);
+    if (stored != nullptr && lq::StateView(stored).model_name() == model.name &&
+        lq::StateView(stored).header().model_version == model.version) {
+      state = copy_state(stored);
       lq::state_combine(state, delta->state);
     } else {
-      state = copy_state(delta->state);
+      // No state, or one of another model version: the whole history
+      // (which already holds this statement's rows) replaces it.
+      state = rebuild_from_history(w, key);
+      if (state == nullptr) state = copy_state(delta->state);
     }
   } else if (!PG_ARGISNULL(6)) {
     state = copy_state(lq::pg::state_arg(fcinfo, 6));

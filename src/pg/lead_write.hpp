@@ -13,6 +13,7 @@
 extern "C" {
 #include "postgres.h"
 #include "fmgr.h"
+#include "executor/spi.h"
 #include "utils/hsearch.h"
 #include "utils/timestamp.h"
 }
@@ -60,6 +61,8 @@ struct LeadWrite {
   TimestampTz as_of;
   Oid changed_by;
   bool recycle;                // apply the model's recycle rule (refresh())
+  SPIPlanPtr rebuild_one;      // ($1 key, $2 model) -> state from the whole history; set by the triggers
+  const char *model_name;
   HTAB *deltas;                // NULL unless the write applies activity deltas
 };
 

@@ -1,8 +1,21 @@
 #include "pg/model_cache.hpp"
 
 extern "C" {
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
+#include "commands/trigger.h"
 #include "executor/spi.h"
+#include "utils/fmgroids.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/memutils.h"
@@ -14,6 +27,7 @@ extern "C" {
 
 #include "core/error.hpp"
 #include "core/model_registry.hpp"
+#include "pg/entry.hpp"
 #include "pg/guard.hpp"
 
 namespace lq::pg {
@@ -31,33 +45,55 @@ struct ModelRow {
   char *definition;  // NULL when this backend already has the version
 };
 
-// Reads the model's version (and its definition unless `known_version`
-// matches). Plain PostgreSQL code: called through pg_call.
+// Bumped whenever lead_qual.scoring_model may have changed: its trigger
+// (lead_qual._models_changed) sends a relcache invalidation for the table,
+// which every backend receives at its next command; a reset of the whole
+// relcache counts too.
+uint64 model_generation = 1;
+Oid model_table = InvalidOid;
+bool callback_registered = false;
+
+void on_relcache_invalidation(Datum, Oid relid) {
+  if (relid == InvalidOid || relid == model_table) ++model_generation;
+}
+
+// Reads the model's row with the latest committed snapshot, like a catalog
+// look-up, through the table's primary key: the version (and the definition
+// unless `known_version` matches). Combined with the invalidation generation
+// this sees every committed change, whatever the transaction's snapshot.
+// Plain PostgreSQL code: called through pg_call.
 ModelRow read_model_row(text *name, int64 known_version) {
   ModelRow row = {false, 0, nullptr};
-  MemoryContext caller = CurrentMemoryContext;
-  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "lead_qual: SPI_connect failed");
-  Oid types[2] = {TEXTOID, INT8OID};
-  Datum values[2] = {PointerGetDatum(name), Int64GetDatum(known_version)};
-  // Schema-qualified, with the operator spelled out: immune to search_path.
-  const int rc = SPI_execute_with_args(
-      "SELECT version, CASE WHEN version OPERATOR(pg_catalog.=) $2 THEN NULL"
-      "                     ELSE definition::pg_catalog.text END"
-      "  FROM lead_qual.scoring_model WHERE name OPERATOR(pg_catalog.=) $1",
-      2, types, values, nullptr, true, 1);
-  if (rc != SPI_OK_SELECT) elog(ERROR, "lead_qual: reading scoring_model failed: %s", SPI_result_code_string(rc));
-  if (SPI_processed == 1) {
+  model_table = get_relname_relid("scoring_model", get_namespace_oid("lead_qual", false));
+  if (!OidIsValid(model_table)) elog(ERROR, "lead_qual: table lead_qual.scoring_model is missing");
+  Relation rel = table_open(model_table, AccessShareLock);
+  const Oid pkey = RelationGetPrimaryKeyIndex(rel);
+  TupleDesc desc = RelationGetDescr(rel);
+  const AttrNumber name_col = get_attnum(model_table, "name");
+  const AttrNumber definition_col = get_attnum(model_table, "definition");
+  const AttrNumber version_col = get_attnum(model_table, "version");
+  ScanKeyData key;
+  ScanKeyEntryInitialize(&key, 0, name_col, BTEqualStrategyNumber, InvalidOid, DEFAULT_COLLATION_OID, F_TEXTEQ,
+                         PointerGetDatum(name));
+  // A parallel query may not take new snapshots: it uses the query's own.
+  Snapshot snapshot = RegisterSnapshot(IsInParallelMode() ? GetTransactionSnapshot() : GetLatestSnapshot());
+  SysScanDesc scan = systable_beginscan(rel, pkey, true, snapshot, 1, &key);
+  HeapTuple tuple = systable_getnext(scan);
+  if (HeapTupleIsValid(tuple)) {
     bool isnull = false;
     row.found = true;
-    row.version = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-    Datum def = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
-    if (!isnull) {
-      MemoryContext spi = MemoryContextSwitchTo(caller);
-      row.definition = text_to_cstring(DatumGetTextPP(def));
-      MemoryContextSwitchTo(spi);
+    row.version = DatumGetInt64(heap_getattr(tuple, version_col, desc, &isnull));
+    if (row.version != known_version) {
+      const Datum definition = heap_getattr(tuple, definition_col, desc, &isnull);
+      if (!isnull) {
+        Jsonb *jb = DatumGetJsonbP(definition);
+        row.definition = JsonbToCString(nullptr, &jb->root, VARSIZE(jb));
+      }
     }
   }
-  SPI_finish();
+  systable_endscan(scan);
+  UnregisterSnapshot(snapshot);
+  table_close(rel, AccessShareLock);
   return row;
 }
 
@@ -91,16 +127,29 @@ ModelRef *model_for_call(FunctionCallInfo fcinfo, text *name_text) {
     return ref;
 
   if (ref != nullptr && ref->model != nullptr) release_handle(ref);
+  if (!callback_registered) {
+    CacheRegisterRelcacheCallback(on_relcache_invalidation, static_cast<Datum>(0));
+    callback_registered = true;
+  }
   const std::string name(name_data, name_len);
-  const int64 known_version = registry().cached_version(name);
-  const ModelRow row = pg_call([&] { return read_model_row(name_text, known_version); });
-  if (!row.found)
-    throw Error(ErrorKind::UndefinedObject, "scoring model \"" + name + "\" does not exist", {},
-                "Models are rows of lead_qual.scoring_model.");
-  std::shared_ptr<const Model> cached = registry().find(name, row.version);
+  // Nothing changed since this backend last confirmed the version: no look-up.
+  std::shared_ptr<const Model> cached = registry().find_stamped(name, model_generation);
   if (!cached) {
-    if (row.definition == nullptr) throw Error(ErrorKind::Internal, "scoring model definition vanished");
-    cached = registry().compile_and_store(name, row.version, row.definition);
+    // The generation before the look-up: an invalidation arriving during it
+    // makes the next statement look again.
+    const uint64 generation = model_generation;
+    const int64 known_version = registry().cached_version(name);
+    const ModelRow row = pg_call([&] { return read_model_row(name_text, known_version); });
+    if (!row.found)
+      throw Error(ErrorKind::UndefinedObject, "scoring model \"" + name + "\" does not exist", {},
+                  "Models are rows of lead_qual.scoring_model.");
+    cached = registry().find(name, row.version);
+    if (cached) {
+      registry().stamp(name, generation);
+    } else {
+      if (row.definition == nullptr) throw Error(ErrorKind::Internal, "scoring model definition vanished");
+      cached = registry().compile_and_store(name, row.version, row.definition, generation);
+    }
   }
 
   MemoryContext cxt = flinfo->fn_mcxt;
@@ -154,3 +203,12 @@ void attrs_from_jsonb(Jsonb *jb, const AttrName *names, int count, AttrValue *va
 }
 
 }  // namespace lq::pg
+
+// lead_qual._models_changed(): AFTER ... FOR EACH STATEMENT on scoring_model.
+LQ_FUNCTION(lq_models_changed) {
+  if (!CALLED_AS_TRIGGER(fcinfo))
+    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED), errmsg("_models_changed() must be called as a trigger")));
+  auto *td = reinterpret_cast<TriggerData *>(fcinfo->context);
+  CacheInvalidateRelcacheByRelid(RelationGetRelid(td->tg_relation));
+  return PointerGetDatum(nullptr);
+}

@@ -2,10 +2,12 @@
 //
 // Each call site (FmgrInfo) keeps a ModelRef in fn_extra for the duration of
 // the statement, so a model is looked up once per statement, not per row.
-// The look-up reads the model's current version from lead_qual.scoring_model
-// (one index probe); the definition is fetched and compiled only when this
-// backend has not compiled that version yet. Another session's committed
-// change is therefore seen by this session's next statement.
+// Compiled models are cached per backend. lead_qual.scoring_model's trigger
+// sends a relcache invalidation on every change; until one arrives, a cached
+// model is used without touching the table. After one, the model's version
+// is read again (one primary-key probe with the latest snapshot) and the
+// definition compiled only when the version is new. Another session's
+// committed change is therefore seen by this session's next statement.
 #pragma once
 
 extern "C" {

@@ -633,17 +633,30 @@ TEST(ModelValidation, SpecModelVariants) {
 TEST(ModelRegistry, CachesByNameAndVersion) {
   lq::ModelRegistry r;
   EXPECT_EQ(r.find("m", 1), nullptr);
-  auto v1 = r.compile_and_store("m", 1, kSpecModel);
+  auto v1 = r.compile_and_store("m", 1, kSpecModel, 7);
   EXPECT_EQ(r.find("m", 1), v1);
   EXPECT_EQ(r.find("m", 2), nullptr);
   EXPECT_EQ(r.find("other", 1), nullptr);
-  auto v2 = r.compile_and_store("m", 2, "{}");
+  auto v2 = r.compile_and_store("m", 2, "{}", 8);
   EXPECT_EQ(r.find("m", 2), v2);
   EXPECT_EQ(r.find("m", 1), nullptr) << "a newer version replaces the old one";
   EXPECT_EQ(r.size(), 1u);
   EXPECT_EQ(v1->engagement_rules.size(), 3u) << "callers holding the old model keep it";
-  EXPECT_THROW(r.compile_and_store("m", 3, R"({"fit": 1})"), lq::Error);
+  EXPECT_THROW(r.compile_and_store("m", 3, R"({"fit": 1})", 9), lq::Error);
   EXPECT_EQ(r.find("m", 2), v2) << "a failed compile leaves the cache alone";
+}
+
+TEST(ModelRegistry, StampsSayWhenAnEntryWasLastConfirmed) {
+  lq::ModelRegistry r;
+  auto v1 = r.compile_and_store("m", 1, "{}", 5);
+  EXPECT_EQ(r.find_stamped("m", 5), v1);
+  EXPECT_EQ(r.find_stamped("m", 6), nullptr) << "a newer generation needs a look at the table";
+  r.stamp("m", 6);
+  EXPECT_EQ(r.find_stamped("m", 6), v1);
+  EXPECT_EQ(r.cached_version("m"), 1);
+  EXPECT_EQ(r.cached_version("x"), -1);
+  r.stamp("x", 6);  // no entry: nothing happens
+  EXPECT_EQ(r.find_stamped("x", 6), nullptr);
 }
 
 // Magnitudes that could overflow a score_state's sums are refused with a path.
