@@ -387,10 +387,17 @@ LQ_FUNCTION(lq_apply) {
   lq::pg::set_outcome(w, key, changed, stage_changed, lq::stage_rank(current), lq::stage_rank(next), fit, engagement,
                       score);
 
-  TupleDesc desc;
-  if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
-    elog(ERROR, "lead_qual._apply() must return a composite");
-  desc = BlessTupleDesc(desc);
+  // The result descriptor is looked up and blessed once per call site.
+  auto desc = static_cast<TupleDesc>(fcinfo->flinfo->fn_extra);
+  if (desc == nullptr) {
+    TupleDesc looked_up;
+    if (get_call_result_type(fcinfo, nullptr, &looked_up) != TYPEFUNC_COMPOSITE)
+      elog(ERROR, "lead_qual._apply() must return a composite");
+    MemoryContext old_context = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+    desc = BlessTupleDesc(CreateTupleDescCopy(looked_up));
+    MemoryContextSwitchTo(old_context);
+    fcinfo->flinfo->fn_extra = desc;
+  }
   Datum values[6];
   bool nulls[6] = {false, false, false, false, false, false};
   values[0] = PointerGetDatum(state);
