@@ -203,13 +203,13 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
   if (history_plan == nullptr) {
     Oid types[10] = {REGCLASSOID, TIMESTAMPTZOID, TEXTOID, NAMEOID, TEXTARRAYOID, get_array_type(stage_type),
                      get_array_type(stage_type), FLOAT8ARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID};
-    SPIPlanPtr plan = SPI_prepare(
+    SPIPlanPtr plan = SPI_prepare_cursor(
         "INSERT INTO lead_qual.stage_history"
         " (lead_table, lead_key, from_stage, to_stage, changed_at, fit, engagement, score, reason, changed_by)"
         " SELECT $1, u.k, u.f, u.t, $2, u.fi, u.e, u.s, $3, $4"
         "   FROM ROWS FROM (pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7),"
         "                   pg_catalog.unnest($8), pg_catalog.unnest($9), pg_catalog.unnest($10)) AS u(k, f, t, fi, e, s)",
-        10, types);
+        10, types, CURSOR_OPT_GENERIC_PLAN);
     if (plan == nullptr) elog(ERROR, "lead_qual: preparing the history insert failed");
     SPI_keepplan(plan);
     history_plan = plan;

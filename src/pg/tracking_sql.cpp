@@ -78,8 +78,11 @@ const char *attributes_sql(const ModelRef &model, uint64 present) {
   return buf.data;
 }
 
+// Generic plans: these statements run once per triggering statement, and a
+// custom plan per execution (the plan cache's default for the first runs,
+// and whenever it estimates one cheaper) would cost more than running them.
 SPIPlanPtr prepare(const char *sql, int nargs, Oid *types) {
-  SPIPlanPtr plan = SPI_prepare(sql, nargs, types);
+  SPIPlanPtr plan = SPI_prepare_cursor(sql, nargs, types, CURSOR_OPT_GENERIC_PLAN);
   if (plan == nullptr) elog(ERROR, "lead_qual: preparing \"%s\" failed: %s", sql, SPI_result_code_string(SPI_result));
   SPI_keepplan(plan);
   return plan;
