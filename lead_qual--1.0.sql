@@ -237,8 +237,10 @@ BEGIN
   END IF;
   IF TG_OP = 'UPDATE' OR NEW.version = 0 OR NEW.version IS NULL THEN
     NEW.version := nextval('lead_qual.model_version_seq');
+    NEW.updated_at := now();
   END IF;
-  NEW.updated_at := now();
+  -- (An INSERT with a version is a restored row: it keeps its version and
+  -- updated_at, so score states built under it stay valid.)
   RETURN NEW;
 END $$;
 COMMENT ON FUNCTION lead_qual.scoring_model_maintain() IS

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config clang
   postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
-  nlohmann-json3-dev libre2-dev libgtest-dev libbenchmark-dev
+  nlohmann-json3-dev libre2-dev libgtest-dev libbenchmark-dev libclang-rt-14-dev
   postgresql-15-cron gnuplot-nox
 )
 

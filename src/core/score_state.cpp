@@ -40,6 +40,21 @@ Timestamp elapsed(Timestamp to, Timestamp from) {
   return d;
 }
 
+// a + b for activity counts; a state whose count would overflow is refused
+// (54000) rather than wrapped into one that no longer validates.
+std::int64_t add_counts(std::int64_t a, std::int64_t b) {
+  std::int64_t sum;
+  if (__builtin_add_overflow(a, b, &sum))
+    throw Error(ErrorKind::ProgramLimit, "score_state activity count out of range");
+  return sum;
+}
+
+// A rule sum must stay finite (state_validate refuses anything else).
+double checked_sum(double sum) {
+  if (!std::isfinite(sum)) throw Error(ErrorKind::ProgramLimit, "score_state engagement points out of range");
+  return sum;
+}
+
 // Rescales every rule sum to a newer reference time.
 void move_reference(StateHeader *h, RuleSlot *rules, Timestamp to) {
   const double f = decay_factor(h->half_life_days, elapsed(to, h->ref_time));
@@ -148,21 +163,35 @@ void state_init(void *buf, const Model &model) {
 
 void state_add(void *buf, const Model &model, int rule, Timestamp t, std::uint8_t or_bits) {
   if (!is_finite(t)) throw Error(ErrorKind::InvalidParameter, "occurred_at must be a finite timestamp");
+  if (!in_pg_range(t)) throw Error(ErrorKind::InvalidParameter, "occurred_at out of range");
   StateHeader *h = header_of(buf);
   RuleSlot *rules = rules_of(buf);
-  h->activities += 1;
+  // Everything that can fail is checked before the state changes.
+  const std::int64_t activities = add_counts(h->activities, 1);
+  const bool moves = (h->flags & kHasRef) && t > h->ref_time;
+  double sum = 0.0;
+  if (rule >= 0) {
+    const double points = model.engagement_rules[static_cast<std::size_t>(rule)].points;
+    const double before = rules[rule].sum;
+    if (!(h->flags & kHasRef))
+      sum = checked_sum(before + points);
+    else if (moves)
+      sum = checked_sum(before * decay_factor(h->half_life_days, elapsed(t, h->ref_time)) + points);
+    else
+      sum = checked_sum(before + points * decay_factor(h->half_life_days, elapsed(h->ref_time, t)));
+  }
+  h->activities = activities;
   h->or_seen |= or_bits;
   if (!(h->flags & kHasRef)) {
     h->flags |= kHasRef;
     h->ref_time = t;
-  } else if (t > h->ref_time) {
+  } else if (moves) {
     move_reference(h, rules, t);
   }
   if (rule < 0) return;
   RuleSlot &slot = rules[rule];
-  slot.count += 1;
-  slot.sum += model.engagement_rules[static_cast<std::size_t>(rule)].points *
-              decay_factor(h->half_life_days, elapsed(h->ref_time, t));
+  slot.count += 1;  // <= activities: cannot overflow
+  slot.sum = sum;
 }
 
 void state_combine(void *into, const void *other_buf) {
@@ -175,21 +204,26 @@ void state_combine(void *into, const void *other_buf) {
                 "cannot combine score_states of model \"" + std::string(StateView(into).model_name()) +
                     "\" version " + std::to_string(a->model_version) + " and model \"" +
                     std::string(b.model_name()) + "\" version " + std::to_string(bh.model_version));
-  a->activities += bh.activities;
-  a->or_seen |= bh.or_seen;
-  if (!b.has_ref()) return;
+  // Everything that can fail is checked before the state changes.
+  const std::int64_t activities = add_counts(a->activities, bh.activities);
   RuleSlot *ar = rules_of(into);
   const RuleSlot *br = b.rules();
-  if (!(a->flags & kHasRef)) {
-    a->flags |= kHasRef;
-    a->ref_time = bh.ref_time;
-  } else if (bh.ref_time > a->ref_time) {
-    move_reference(a, ar, bh.ref_time);
-  }
-  const double f = decay_factor(a->half_life_days, elapsed(a->ref_time, bh.ref_time));
+  // Both sides' sums decayed to the later reference time.
+  const bool a_has_ref = (a->flags & kHasRef) != 0;
+  const bool moves = b.has_ref() && a_has_ref && bh.ref_time > a->ref_time;
+  const Timestamp ref = b.has_ref() && (!a_has_ref || moves) ? bh.ref_time : a->ref_time;
+  const double fa = moves ? decay_factor(a->half_life_days, elapsed(ref, a->ref_time)) : 1.0;
+  const double fb = b.has_ref() ? decay_factor(a->half_life_days, elapsed(ref, bh.ref_time)) : 0.0;
+  if (b.has_ref())
+    for (std::uint16_t i = 0; i < a->rule_count; ++i) checked_sum(ar[i].sum * fa + br[i].sum * fb);
+  a->activities = activities;
+  a->or_seen |= bh.or_seen;
+  if (!b.has_ref()) return;
+  a->flags |= kHasRef;
+  a->ref_time = ref;
   for (std::uint16_t i = 0; i < a->rule_count; ++i) {
-    ar[i].sum += br[i].sum * f;
-    ar[i].count += br[i].count;
+    ar[i].sum = ar[i].sum * fa + br[i].sum * fb;
+    ar[i].count += br[i].count;  // each <= its own state's activities: cannot overflow
   }
 }
 
@@ -209,6 +243,9 @@ void state_validate(const void *buf, std::size_t size, ErrorKind kind) {
   if (std::isinf(h->engagement_min) || std::isinf(h->engagement_max)) corrupt(kind, "infinite engagement bounds");
   if (h->activities < 0) corrupt(kind, "negative activity count");
   if ((h->flags & kHasRef) && !is_finite(h->ref_time)) corrupt(kind, "infinite reference time");
+  // Beyond PostgreSQL's range no activity can have happened, and the text
+  // form (what pg_dump writes) could not be read back.
+  if ((h->flags & kHasRef) && !in_pg_range(h->ref_time)) corrupt(kind, "reference time out of range");
   if (!(h->flags & kHasRef) && h->activities != 0) corrupt(kind, "activities without a reference time");
   const RuleSlot *rules = reinterpret_cast<const RuleSlot *>(h + 1);
   std::int64_t matched = 0;
@@ -217,9 +254,11 @@ void state_validate(const void *buf, std::size_t size, ErrorKind kind) {
     if (rules[i].count < 0 || rules[i].count > h->activities)
       corrupt(kind, "rule " + std::to_string(i + 1) + " has a bad activity count");
     if (std::isinf(rules[i].cap) || rules[i].cap < 0) corrupt(kind, "rule " + std::to_string(i + 1) + " has a bad cap");
+    // matched <= activities throughout, so neither side can overflow.
+    if (rules[i].count > h->activities - matched)
+      corrupt(kind, "rules count more activities than the state holds");
     matched += rules[i].count;
   }
-  if (matched > h->activities) corrupt(kind, "rules count more activities than the state holds");
   const char *labels = reinterpret_cast<const char *>(rules + h->rule_count) + h->name_len;
   std::size_t pos = 0;
   for (std::uint16_t i = 0; i < h->rule_count; ++i) {
@@ -290,7 +329,11 @@ double number_or_none(const json &j, const char *key) {
 
 std::int64_t integer(const json &j, const char *key) {
   const json &v = member(j, key);
-  if (!v.is_number_integer()) bad_text(std::string("\"") + key + "\" must be an integer");
+  // An integer beyond int64 is kept unsigned by nlohmann, and get<int64_t>()
+  // would wrap it to a negative number.
+  constexpr auto kInt64Max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<std::uint64_t>() > kInt64Max))
+    bad_text(std::string("\"") + key + "\" must be an integer");
   return v.get<std::int64_t>();
 }
 

@@ -1,6 +1,6 @@
 #include "stage.hpp"
 
-#include <cctype>
+#include "text_match.hpp"
 
 namespace lq {
 
@@ -14,7 +14,9 @@ bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' |
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != static_cast<unsigned char>(b[i])) return false;
+    // ASCII folding, not std::tolower: a backend runs in its database's
+    // LC_CTYPE, and in a Turkish locale tolower('I') is not 'i'.
+    if (fold(a[i]) != b[i]) return false;
   }
   return true;
 }
