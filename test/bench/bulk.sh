@@ -1,0 +1,65 @@
+# Bulk scenario: ACTS activities for LEADS leads in one INSERT ... SELECT and
+# in one COPY, per variant on fresh identical tables. B1/B2 (row triggers)
+# run on a tenth of the data (a tenth of the leads, still 10 activities
+# each) and are extrapolated linearly, next to B0 on that same subset.
+# B0, lead_qual and B3 run ROUNDS times, alternating; the best time counts.
+source "$BENCH_DIR/lib.sh"
+
+leads=$(scaled 100000 100)
+acts=$((leads * 10))
+sub_leads=$(( (leads + 9) / 10 ))
+sub_acts=$((sub_leads * 10))
+copy_file="$DATA_DIR/activities.copy"
+cols="lead_id, activity, occurred_at, properties"
+
+# The COPY file, written once by the server (it reads it back the same way).
+sql "COPY (SELECT $cols FROM bench.activity_src WHERE lead_id <= $leads ORDER BY i) TO '$copy_file'"
+sql "COPY (SELECT $cols FROM bench.activity_src WHERE lead_id <= $sub_leads ORDER BY i) TO '$copy_file.sub'"
+
+# bulk VARIANT LEADS FILE-SUFFIX: prints "insert_seconds copy_seconds".
+bulk() {
+  local n=$(( $2 * 10 )) ins cp
+  setup "$1" "$2"
+  ins=$(timed "INSERT INTO bench.activities ($cols) SELECT $cols FROM bench.activity_src WHERE lead_id <= $2")
+  setup "$1" "$2"
+  cp=$(timed "COPY bench.activities ($cols) FROM '$copy_file$3'")
+  log "bulk $1 $n rows: insert ${ins}s copy ${cp}s"
+  echo "$ins $cp"
+}
+
+declare -A ins cp
+for ((r = 1; r <= ${BENCH_ROUNDS:-2}; r++)); do
+  for v in B0 lead_qual B3; do
+    read -r i c < <(bulk "$v" "$leads" "")
+    ins[$v]=$(min "$i" "${ins[$v]:-$i}") cp[$v]=$(min "$c" "${cp[$v]:-$c}")
+  done
+done
+for v in B0 B2 B1; do read -r "ins[$v.sub]" "cp[$v.sub]" < <(bulk "$v" "$sub_leads" .sub); done
+
+{
+  echo "## Bulk: $acts activities for $leads leads (10 per lead), one statement"
+  echo
+  echo "Fresh tables per run; time of the one statement, commit included. B0, lead_qual, B3: best of ${BENCH_ROUNDS:-2}."
+  echo "| variant | INSERT ... SELECT (s) | ratio to B0 | COPY (s) | ratio to B0 |"
+  echo "|---|---:|---:|---:|---:|"
+  for v in B0 lead_qual B3; do
+    echo "| $v | $(fmt "${ins[$v]}") | $(fmt "$(calc "${ins[$v]} / ${ins[B0]}")") | $(fmt "${cp[$v]}") | $(fmt "$(calc "${cp[$v]} / ${cp[B0]}")") |"
+  done
+  for v in B2 B1; do
+    echo "| $v (extrapolated ×10 from $sub_acts rows) | $(fmt "$(calc "${ins[$v.sub]} * 10")") | $(fmt "$(calc "${ins[$v.sub]} / ${ins[B0.sub]}")") | $(fmt "$(calc "${cp[$v.sub]} * 10")") | $(fmt "$(calc "${cp[$v.sub]} / ${cp[B0.sub]}")") |"
+  done
+  echo
+  echo "B2 and B1 are row triggers, linear in the rows: they ran on $sub_acts rows for $sub_leads leads; their ratios are"
+  echo "to B0 on that same subset (B0: INSERT $(fmt "${ins[B0.sub]}") s, COPY $(fmt "${cp[B0.sub]}") s)."
+  echo
+} >"$OUT/20_bulk.md"
+
+for m in "INSERT ... SELECT:ins" "COPY:cp"; do
+  label=${m%%:*}
+  declare -n t=${m##*:}
+  r=$(calc "${t[lead_qual]} / ${t[B0]}")
+  target "bulk $label: lead_qual / B0" "<= 1.5" "$(fmt "$r")" "$(awk -v r="$r" 'BEGIN { print (r <= 1.5) }')"
+  target "bulk $label: lead_qual vs B3" "faster than B3" \
+    "$(fmt "${t[lead_qual]}") s vs $(fmt "${t[B3]}") s" "$(awk -v a="${t[lead_qual]}" -v b="${t[B3]}" 'BEGIN { print (a < b) }')"
+  unset -n t
+done

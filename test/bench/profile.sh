@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Where lead_qual's trigger time goes (not part of make bench): one bulk
+# INSERT of 1M activities and 10 s of 4-client single-row INSERTs, with
+# pg_stat_statements tracking the trigger's nested statements (plan and
+# execution time), and optionally perf (PROFILE_PERF=1, writes perf.*.data
+# to PROFILE_DIR). Uses the installed extension.
+#   BENCH_SCALE=0.1 bash test/bench/profile.sh
+set -euo pipefail
+BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+export BENCH_DIR BENCH_SCALE=${BENCH_SCALE:-1} PROFILE_DIR=${PROFILE_DIR:-/tmp} PROFILE_PERF=${PROFILE_PERF:-}
+OUT=$(mktemp -d /tmp/lead_qual_profile.XXXXXX)
+export OUT
+trap 'rm -rf "$OUT"' EXIT
+[ -n "${IN_VIRTUALENV:-}" ] || exec env IN_VIRTUALENV=1 pg_virtualenv -t -v 15 -o shared_buffers=1GB \
+  -o max_wal_size=4GB -o shared_preload_libraries=pg_stat_statements -o pg_stat_statements.track=all \
+  -o pg_stat_statements.track_planning=on bash "$0"
+
+source "$BENCH_DIR/lib.sh"
+leads=$(scaled 100000 100)
+"${PSQL[@]}" -v leads="$leads" -v acts="$((leads * 10))" -f "$BENCH_DIR/sql/setup.sql" >/dev/null
+sql "CREATE EXTENSION pg_stat_statements"
+top() {
+  sql "SELECT pg_stat_statements_reset()" >/dev/null
+  "$@"
+  "${PSQL[@]}" -c "SELECT calls, round(total_plan_time::numeric, 1) AS plan_ms, round(total_exec_time::numeric, 1) AS exec_ms,
+                          left(regexp_replace(query, '\s+', ' ', 'g'), 100) AS statement
+                     FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'
+                    ORDER BY total_plan_time + total_exec_time DESC LIMIT 8"
+}
+# perf_of NAME COMMAND...: COMMAND, sampled by perf system-wide while it runs.
+perf_of() {
+  local name=$1; shift
+  if [ -z "$PROFILE_PERF" ]; then "$@"; return; fi
+  perf record -q -o "$PROFILE_DIR/perf.$name.data" -F 999 -e cpu-clock -a -g -- "$@"
+  echo "perf report -i $PROFILE_DIR/perf.$name.data --children --comm postgres"
+}
+
+setup lead_qual "$leads"
+echo "== bulk INSERT ... SELECT of $((leads * 10)) activities, lead_qual"
+top perf_of bulk timed "INSERT INTO bench.activities (lead_id, activity, occurred_at, properties)
+                        SELECT lead_id, activity, occurred_at, properties FROM bench.activity_src"
+setup_loaded lead_qual "$leads"
+echo "== 10 s of single-row INSERTs from 4 clients, lead_qual"
+top perf_of stream "$PGBENCH" -n -M prepared -c 4 -j 2 -T 10 -D leads="$leads" -f "$BENCH_DIR/stream.pgbench"
