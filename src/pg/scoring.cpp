@@ -58,8 +58,7 @@ LQ_FUNCTION(lq_activity_points) {
 // with NULL activity or occurred_at is ignored (as a strict aggregate would);
 // NULL properties mean none. Inside an aggregate the state is updated in place.
 LQ_FUNCTION(lq_add_activity) {
-  MemoryContext agg_context = nullptr;
-  const bool in_aggregate = AggCheckCallContext(fcinfo, &agg_context) != 0;
+  const bool in_aggregate = AggCheckCallContext(fcinfo, nullptr) != 0;
   text *model_name = model_arg(fcinfo, 1);
   if (PG_ARGISNULL(2) || PG_ARGISNULL(3)) {
     if (PG_ARGISNULL(0)) PG_RETURN_NULL();
@@ -70,8 +69,11 @@ LQ_FUNCTION(lq_add_activity) {
 
   void *state;
   if (PG_ARGISNULL(0)) {
+    // In CurrentMemoryContext even inside an aggregate: the executor copies a
+    // new transition value into its own context anyway (and would keep an
+    // aggregate-context original as garbage until the end of the query).
     const std::size_t size = lq::state_size(model);
-    state = MemoryContextAlloc(in_aggregate ? agg_context : CurrentMemoryContext, size);
+    state = palloc(size);
     lq::state_init(state, model);
     SET_VARSIZE(state, size);
   } else if (in_aggregate) {
@@ -86,7 +88,9 @@ LQ_FUNCTION(lq_add_activity) {
   }
   lq::StateView(state).check_model(model);
 
-  lq::pg::attrs_from_jsonb(jsonb_arg_or_null(fcinfo, 4), m->property_names, m->property_count, m->property_values);
+  // Detoasting properties costs a copy per row: only when the model reads them.
+  if (m->property_count > 0)
+    lq::pg::attrs_from_jsonb(jsonb_arg_or_null(fcinfo, 4), m->property_names, m->property_count, m->property_values);
   const std::string_view activity = text_view(PG_GETARG_TEXT_PP(2));
   const int rule = model.match(activity, m->property_values);
   lq::state_add(state, model, rule, PG_GETARG_TIMESTAMPTZ(3), model.or_bits(activity));
@@ -96,9 +100,7 @@ LQ_FUNCTION(lq_add_activity) {
 // Combine function of engagement_state(): a + b. Updates `a` in place when
 // it is the aggregate's own transition value.
 LQ_FUNCTION(lq_score_state_combine) {
-  MemoryContext agg_context = nullptr;
-  const bool in_aggregate = AggCheckCallContext(fcinfo, &agg_context) != 0;
-  (void)agg_context;
+  const bool in_aggregate = AggCheckCallContext(fcinfo, nullptr) != 0;
   void *b = lq::pg::state_arg(fcinfo, 1);
   void *a = lq::pg::state_arg(fcinfo, 0);
   // Outside an aggregate the argument must not be modified; a detoasted
