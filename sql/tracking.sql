@@ -69,6 +69,16 @@ INSERT INTO crm.activities (lead_id, activity, occurred_at)
 SELECT 2, 'page_view', timestamptz '2026-03-01' + i * interval '1 hour' FROM generate_series(1, 20) i;
 SELECT id, fit_score, engagement_score, score, stage FROM crm.leads ORDER BY id;
 
+-- The leads table's trigger computes each lead lead_qual updates: with it
+-- disabled an activity insert is refused (55000) rather than leaving the lead
+-- stale, and nothing of the statement remains.
+ALTER TABLE crm.leads DISABLE TRIGGER lead_qual_lead;
+INSERT INTO crm.activities (lead_id, activity, occurred_at) VALUES (2, 'webinar', '2026-03-02');
+\echo sqlstate :LAST_ERROR_SQLSTATE
+ALTER TABLE crm.leads ENABLE TRIGGER lead_qual_lead;
+SELECT count(*) AS webinars FROM crm.activities WHERE lead_id = 2 AND activity = 'webinar';
+SELECT id, score FROM crm.leads WHERE id = 2;
+
 -- A rep confirms the budget and a demo is requested: Ada becomes an SQL.
 INSERT INTO crm.activities (lead_id, activity, occurred_at) VALUES (1, 'demo_request', '2026-03-10');
 SELECT id, score, stage FROM crm.leads WHERE id = 1;

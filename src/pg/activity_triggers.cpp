@@ -141,7 +141,7 @@ void write_leads(LeadWrite *w, TrackingPlans *plans, const TrackArgs &args, bool
   if (count == 0) return;
   int rc;
   // One lead needs no lock ordering, and a stale state of it is rebuilt by
-  // _apply() itself: the common single-row INSERT runs one UPDATE.
+  // lead_changed() itself: the common single-row INSERT runs one UPDATE.
   if (count > 1 || rebuild_all) {
     Datum lock_values[3] = {keys, CStringGetTextDatum(args.model), Int64GetDatum(w->model->version)};
     rc = SPI_execute_plan(plans->lock, lock_values, nullptr, false, 0);
@@ -163,19 +163,26 @@ void write_leads(LeadWrite *w, TrackingPlans *plans, const TrackArgs &args, bool
   }
   w->rebuild_one = plans->rebuild_one;
   w->model_name = args.model;
+  w->apply_in_trigger = true;
   Datum update_values[1] = {keys};
   rc = SPI_execute_plan(plans->update, update_values, nullptr, false, 0);
   if (rc != SPI_OK_UPDATE) elog(ERROR, "lead_qual: updating leads failed: %s", SPI_result_code_string(rc));
+  // Every updated lead must have been computed by lead_changed(): an UPDATE
+  // that bypassed it would keep stale scores without a word.
+  if (SPI_processed > w->applied)
+    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                    errmsg("lead_qual's trigger on table %s did not run", args.leads),
+                    errhint("Enable trigger lead_qual_lead on the leads table (or untrack and track it again).")));
 }
 
 // Runs write_leads as the leads table's owner, inside SPI.
-void write_as_owner(LeadWrite *w, Oid trigger, const TrackArgs &args, const ModelRef &model, bool rebuild_all) {
+void write_as_owner(LeadWrite *w, Oid trigger, const TrackArgs &args, bool rebuild_all) {
   Oid save_user;
   int save_sec;
   GetUserIdAndSecContext(&save_user, &save_sec);
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "lead_qual: SPI_connect failed");
   SetUserIdAndSecContext(lq::pg::relation_owner(args.leads_oid), save_sec | SECURITY_LOCAL_USERID_CHANGE);
-  TrackingPlans *plans = lq::pg::tracking_plans(trigger, args, model);
+  TrackingPlans *plans = lq::pg::tracking_plans(trigger, args);
   write_leads(w, plans, args, rebuild_all);
   SetUserIdAndSecContext(save_user, save_sec);
   SPI_finish();
@@ -230,7 +237,7 @@ LQ_FUNCTION(lq_activity_inserted) {
     }
     lq::state_add(d->state, m, rule, occurred_at, m.or_bits(activity));
   });
-  write_as_owner(w, td->tg_trigger->tgoid, args, *model, false);
+  write_as_owner(w, td->tg_trigger->tgoid, args, false);
   lq::pg::end_write(w);
   return PointerGetDatum(nullptr);
 }
@@ -259,7 +266,7 @@ LQ_FUNCTION(lq_activity_changed) {
   for_each_row(td->tg_newtable, desc, collect);
   // Every affected lead is rebuilt from what remains of its history; a lead
   // left without activities gets an empty state (its delta stays NULL).
-  write_as_owner(w, td->tg_trigger->tgoid, args, *model, true);
+  write_as_owner(w, td->tg_trigger->tgoid, args, true);
   lq::pg::end_write(w);
   return PointerGetDatum(nullptr);
 }

@@ -43,9 +43,7 @@ namespace {
 using lq::pg::ModelRef;
 using lq::pg::TrackArgs;
 
-struct LeadColumns {
-  int key, state, fit, engagement, score, stage, changed_at;
-};
+using lq::pg::LeadColumns;
 
 int column(TupleDesc desc, const char *name, Relation rel) {
   const int attnum = SPI_fnumber(desc, name);
@@ -132,7 +130,7 @@ void *current_state(HeapTuple tuple, TupleDesc desc, const LeadColumns &cols, co
     GetUserIdAndSecContext(&save_user, &save_sec);
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "lead_qual: SPI_connect failed");
     SetUserIdAndSecContext(lq::pg::relation_owner(args.leads_oid), save_sec | SECURITY_LOCAL_USERID_CHANGE);
-    lq::pg::TrackingPlans *plans = lq::pg::tracking_plans(trigger, args, model);
+    lq::pg::TrackingPlans *plans = lq::pg::tracking_plans(trigger, args);
     const int rc = SPI_execute_plan(plans->rebuild_one, values, nullptr, false, 1);
     if (rc != SPI_OK_SELECT) elog(ERROR, "lead_qual: rebuilding a lead failed: %s", SPI_result_code_string(rc));
     if (SPI_processed == 1) {
@@ -156,6 +154,29 @@ void *current_state(HeapTuple tuple, TupleDesc desc, const LeadColumns &cols, co
   return result;
 }
 
+// The columns the trigger's arguments name, in the relation it fires on (on
+// Citus a shard, whose column numbers may differ from the table's), and the
+// model's attributes `names` (a column dropped since track() reads as
+// missing), allocated in `cxt`.
+LeadColumns *find_columns(TriggerData *td, const lq::pg::AttrName *names, int count, MemoryContext cxt) {
+  Relation rel = td->tg_relation;
+  TrackArgs args;
+  lq::pg::parse_track_args(td->tg_trigger, &args);
+  TupleDesc desc = RelationGetDescr(rel);
+  auto *c = static_cast<LeadColumns *>(MemoryContextAllocZero(cxt, sizeof(LeadColumns)));
+  c->relid = RelationGetRelid(rel);
+  c->key = column(desc, args.key, rel);
+  c->state = column(desc, args.score_state, rel);
+  c->fit = column(desc, args.fit_score, rel);
+  c->engagement = column(desc, args.engagement_score, rel);
+  c->score = column(desc, args.score, rel);
+  c->stage = column(desc, args.stage, rel);
+  c->changed_at = column(desc, args.stage_changed_at, rel);
+  c->attributes = static_cast<int *>(MemoryContextAllocZero(cxt, sizeof(int) * (count + 1)));
+  for (int i = 0; i < count; ++i) c->attributes[i] = SPI_fnumber(desc, names[i].name);
+  return c;
+}
+
 const char *lead_key_text(HeapTuple tuple, TupleDesc desc, int attnum) {
   bool isnull = false;
   const Datum key = heap_getattr(tuple, attnum, desc, &isnull);
@@ -164,6 +185,43 @@ const char *lead_key_text(HeapTuple tuple, TupleDesc desc, int attnum) {
   bool varlena;
   getTypeOutputInfo(TupleDescAttr(desc, attnum - 1)->atttypid, &output, &varlena);
   return OidOutputFunctionCall(output, key);
+}
+
+// A row of lead_qual's own UPDATE from the activity triggers: the lead's new
+// scores and stage from its stored state plus the statement's delta. Under
+// READ COMMITTED the executor hands this trigger the newest version of a row
+// that was updated concurrently (and keeps it locked), so the delta is added
+// to what is really stored, once.
+HeapTuple apply_in_trigger(lq::pg::LeadWrite *w, TriggerData *td) {
+  HeapTuple row = td->tg_newtuple;
+  TupleDesc desc = RelationGetDescr(td->tg_relation);
+  // Looked up once per write and relation.
+  if (w->columns == nullptr || w->columns->relid != RelationGetRelid(td->tg_relation))
+    w->columns = find_columns(td, w->lead_names, w->lead_count, w->context);
+  const LeadColumns &c = *w->columns;
+  const char *key = lead_key_text(row, desc, c.key);
+  bool isnull = false;
+  const Datum stored = heap_getattr(row, c.state, desc, &isnull);
+  const void *stored_state = nullptr;
+  if (!isnull) {
+    struct varlena *s = PG_DETOAST_DATUM(stored);
+    lq::state_validate(s, VARSIZE(s), lq::ErrorKind::DataCorrupted);
+    stored_state = s;
+  }
+  bool stage_null = false, changed_at_null = false, score_null = false;
+  const Datum stage = heap_getattr(row, c.stage, desc, &stage_null);
+  const Datum changed_at = heap_getattr(row, c.changed_at, desc, &changed_at_null);
+  const Datum score = heap_getattr(row, c.score, desc, &score_null);
+  for (int i = 0; i < w->lead_count; ++i) w->lead_values[i] = attr_from_tuple(row, desc, c.attributes[i]);
+  const lq::pg::LeadUpdate u = lq::pg::compute_update(
+      w, key, stored_state, !stage_null, stage_null ? lq::Stage::Lead : lq::pg::stage_from_datum(stage),
+      !changed_at_null, !score_null, score_null ? 0.0 : DatumGetFloat8(score), nullptr);
+  int columns[6] = {c.state, c.fit, c.engagement, c.score, c.stage, c.changed_at};
+  Datum values[6] = {PointerGetDatum(u.state), Float8GetDatum(u.fit),          Float8GetDatum(u.engagement),
+                     Float8GetDatum(u.score),  lq::pg::stage_to_datum(u.stage), TimestampTzGetDatum(w->as_of)};
+  bool nulls[6] = {false, false, false, false, false, false};
+  if (!u.stage_changed_now) values[5] = changed_at;
+  return heap_modify_tuple_by_cols(row, desc, 6, columns, values, nulls);
 }
 
 }  // namespace
@@ -180,21 +238,20 @@ LQ_FUNCTION(lq_lead_changed) {
   const bool inserting = TRIGGER_FIRED_BY_INSERT(event);
   HeapTuple row = inserting ? td->tg_trigtuple : td->tg_newtuple;
   Relation rel = td->tg_relation;
-  // lead_qual's own write of this table: already computed by _apply().
-  if (lq::pg::active_write_on(RelationGetRelid(rel)) != nullptr) return PointerGetDatum(row);
+  // lead_qual's own write of this table: the activity triggers' rows are
+  // computed here, rescore()'s and refresh()'s already by _apply().
+  if (lq::pg::LeadWrite *w = lq::pg::active_write_on(RelationGetRelid(rel))) {
+    if (inserting || !w->apply_in_trigger) return PointerGetDatum(row);
+    return PointerGetDatum(apply_in_trigger(w, td));
+  }
 
   TrackArgs args;
   lq::pg::parse_track_args(td->tg_trigger, &args);
   ModelRef *model = lq::pg::model_for_call(fcinfo, cstring_to_text(args.model));
   const lq::Model &m = *model->model;
   TupleDesc desc = RelationGetDescr(rel);
-  const LeadColumns cols = {column(desc, args.key, rel),        column(desc, args.score_state, rel),
-                            column(desc, args.fit_score, rel),  column(desc, args.engagement_score, rel),
-                            column(desc, args.score, rel),      column(desc, args.stage, rel),
-                            column(desc, args.stage_changed_at, rel)};
-  // Attribute columns; a column dropped since track() reads as missing.
-  int *attr_cols = static_cast<int *>(palloc0(sizeof(int) * (model->lead_count + 1)));
-  for (int i = 0; i < model->lead_count; ++i) attr_cols[i] = SPI_fnumber(desc, model->lead_names[i].name);
+  const LeadColumns &cols = *find_columns(td, model->lead_names, model->lead_count, CurrentMemoryContext);
+  const int *attr_cols = cols.attributes;
 
   const TimestampTz now = lq::pg::scoring_time();
   bool stage_null = false;

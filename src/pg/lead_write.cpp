@@ -152,6 +152,7 @@ LeadDelta *delta_for(LeadWrite *w, const char *key, bool create) {
 void set_outcome(LeadWrite *w, const char *key, bool changed, bool stage_changed, int from, int to, double fit,
                  double engagement, double score) {
   LeadDelta *d = delta_for(w, key, true);
+  if (!d->applied) ++w->applied;
   d->applied = true;
   d->changed = changed;
   d->stage_changed = stage_changed;
@@ -327,31 +328,21 @@ void *rebuild_from_history(LeadWrite *w, const char *key) {
 
 }  // namespace
 
-// lead_qual._apply(key, state, stage, stage_changed_at, old_score, attributes,
-// full_state) -> lead_update: the new columns of one lead, computed inside a
-// lead write. The new state is, in this order of preference: the lead's
-// rebuilt state (delta marked `replace`), its stored state plus the
-// statement's delta, `full_state`, or an empty state.
-LQ_FUNCTION(lq_apply) {
-  LeadWrite *w = lq::pg::current_write();
-  if (w == nullptr)
-    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                    errmsg("lead_qual._apply() may only be called by lead_qual itself")));
-  if (PG_ARGISNULL(0)) ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("lead key is NULL")));
-  const lq::Model &model = *w->model;
-  const char *key = text_to_cstring(PG_GETARG_TEXT_PP(0));
+namespace lq::pg {
 
+LeadUpdate compute_update(LeadWrite *w, const char *key, const void *stored_state, bool has_stage, Stage stage,
+                          bool has_changed_at, bool has_score, double old_score, const void *full_state) {
+  const lq::Model &model = *w->model;
   void *state = nullptr;
-  lq::pg::LeadDelta *delta = w->deltas != nullptr ? lq::pg::delta_for(w, key, false) : nullptr;
+  LeadDelta *delta = w->deltas != nullptr ? delta_for(w, key, false) : nullptr;
   if (delta != nullptr && delta->state == nullptr) {
     state = empty_state(model);  // rebuilt from a history that is now empty
   } else if (delta != nullptr && delta->replace) {
     state = copy_state(delta->state);
   } else if (delta != nullptr) {
-    void *stored = PG_ARGISNULL(1) ? nullptr : lq::pg::state_arg(fcinfo, 1);
-    if (stored != nullptr && lq::StateView(stored).model_name() == model.name &&
-        lq::StateView(stored).header().model_version == model.version) {
-      state = copy_state(stored);
+    if (stored_state != nullptr && lq::StateView(stored_state).model_name() == model.name &&
+        lq::StateView(stored_state).header().model_version == model.version) {
+      state = copy_state(stored_state);
       lq::state_combine(state, delta->state);
     } else {
       // No state, or one of another model version: the whole history
@@ -359,33 +350,55 @@ LQ_FUNCTION(lq_apply) {
       state = rebuild_from_history(w, key);
       if (state == nullptr) state = copy_state(delta->state);
     }
-  } else if (!PG_ARGISNULL(6)) {
-    state = copy_state(lq::pg::state_arg(fcinfo, 6));
+  } else if (full_state != nullptr) {
+    state = copy_state(full_state);
   } else {
     state = empty_state(model);
   }
   const lq::StateView view(state);
   view.check_model(model);
 
-  Jsonb *attributes = PG_ARGISNULL(5) ? nullptr : PG_GETARG_JSONB_P(5);
-  lq::pg::attrs_from_jsonb(attributes, w->lead_names, w->lead_count, w->lead_values);
-  const double engagement = view.engagement(w->as_of);
-  const double fit = model.fit(w->lead_values);
-  const double score = fit + engagement;
-
-  const bool had_stage = !PG_ARGISNULL(2);
-  const lq::Stage current = had_stage ? PG_GETARG_LEAD_STAGE(2) : lq::Stage::Lead;
-  lq::Stage next =
-      lq::apply_automatic_stage(current, model.automatic_stage(fit, engagement, view.header().or_seen, w->lead_values));
-  if (w->recycle && model.should_recycle(next, engagement, view.has_ref(), view.header().ref_time, w->as_of))
-    next = lq::Stage::Recycled;
+  LeadUpdate u;
+  u.state = state;
+  u.engagement = view.engagement(w->as_of);
+  u.fit = model.fit(w->lead_values);
+  u.score = u.fit + u.engagement;
+  const lq::Stage current = has_stage ? stage : lq::Stage::Lead;
+  u.stage = lq::apply_automatic_stage(current,
+                                      model.automatic_stage(u.fit, u.engagement, view.header().or_seen, w->lead_values));
+  if (w->recycle && model.should_recycle(u.stage, u.engagement, view.has_ref(), view.header().ref_time, w->as_of))
+    u.stage = lq::Stage::Recycled;
   // A lead without a stage starts as a lead; only a move from there is a
   // stage change worth recording.
-  const bool stage_changed = next != current;
-  const bool changed =
-      stage_changed || !had_stage || PG_ARGISNULL(4) || std::fabs(PG_GETARG_FLOAT8(4) - score) > 1e-9;
-  lq::pg::set_outcome(w, key, changed, stage_changed, lq::stage_rank(current), lq::stage_rank(next), fit, engagement,
-                      score);
+  const bool stage_changed = u.stage != current;
+  const bool changed = stage_changed || !has_stage || !has_score || std::fabs(old_score - u.score) > 1e-9;
+  u.stage_changed_now = stage_changed || !has_stage || !has_changed_at;
+  set_outcome(w, key, changed, stage_changed, lq::stage_rank(current), lq::stage_rank(u.stage), u.fit, u.engagement,
+              u.score);
+  return u;
+}
+
+}  // namespace lq::pg
+
+// lead_qual._apply(key, state, stage, stage_changed_at, old_score, attributes,
+// full_state) -> lead_update: the new columns of one lead, computed inside a
+// lead write (rescore() and refresh(); see compute_update()).
+LQ_FUNCTION(lq_apply) {
+  LeadWrite *w = lq::pg::current_write();
+  if (w == nullptr)
+    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                    errmsg("lead_qual._apply() may only be called by lead_qual itself")));
+  if (PG_ARGISNULL(0)) ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("lead key is NULL")));
+  const char *key = text_to_cstring(PG_GETARG_TEXT_PP(0));
+  // The stored state matters only to a write that applies deltas (a corrupt
+  // one must not stop rescore(), which replaces it).
+  const void *stored = PG_ARGISNULL(1) || w->deltas == nullptr ? nullptr : lq::pg::state_arg(fcinfo, 1);
+  const void *full = PG_ARGISNULL(6) ? nullptr : lq::pg::state_arg(fcinfo, 6);
+  Jsonb *attributes = PG_ARGISNULL(5) ? nullptr : PG_GETARG_JSONB_P(5);
+  lq::pg::attrs_from_jsonb(attributes, w->lead_names, w->lead_count, w->lead_values);
+  const lq::pg::LeadUpdate u = lq::pg::compute_update(
+      w, key, stored, !PG_ARGISNULL(2), PG_ARGISNULL(2) ? lq::Stage::Lead : PG_GETARG_LEAD_STAGE(2), !PG_ARGISNULL(3),
+      !PG_ARGISNULL(4), PG_ARGISNULL(4) ? 0.0 : PG_GETARG_FLOAT8(4), full);
 
   // The result descriptor is looked up and blessed once per call site.
   auto desc = static_cast<TupleDesc>(fcinfo->flinfo->fn_extra);
@@ -400,13 +413,12 @@ LQ_FUNCTION(lq_apply) {
   }
   Datum values[6];
   bool nulls[6] = {false, false, false, false, false, false};
-  values[0] = PointerGetDatum(state);
-  values[1] = Float8GetDatum(engagement);
-  values[2] = Float8GetDatum(fit);
-  values[3] = Float8GetDatum(score);
-  values[4] = lq::pg::stage_to_datum(next);
-  if (stage_changed || !had_stage || PG_ARGISNULL(3)) values[5] = TimestampTzGetDatum(w->as_of);
-  else values[5] = PG_GETARG_DATUM(3);
+  values[0] = PointerGetDatum(u.state);
+  values[1] = Float8GetDatum(u.engagement);
+  values[2] = Float8GetDatum(u.fit);
+  values[3] = Float8GetDatum(u.score);
+  values[4] = lq::pg::stage_to_datum(u.stage);
+  values[5] = u.stage_changed_now ? TimestampTzGetDatum(w->as_of) : PG_GETARG_DATUM(3);
   PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
 }
 

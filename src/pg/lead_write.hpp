@@ -64,7 +64,36 @@ struct LeadWrite {
   SPIPlanPtr rebuild_one;      // ($1 key, $2 model) -> state from the whole history; set by the triggers
   const char *model_name;
   HTAB *deltas;                // NULL unless the write applies activity deltas
+  // Set by the activity triggers: their UPDATE only touches each lead, and
+  // the leads table's lead_changed() computes the row (apply_in_trigger()).
+  bool apply_in_trigger;
+  uint64 applied;              // leads whose outcome is recorded
+  struct LeadColumns *columns; // column numbers in `columns->relid`, cached by lead_changed()
 };
+
+// The columns lead_qual writes and reads in one leads relation (the table,
+// or on Citus the shard the trigger fires on); attnum <= 0: no such column.
+struct LeadColumns {
+  Oid relid;
+  int key, state, fit, engagement, score, stage, changed_at;
+  int *attributes;  // the model's lead attributes, in model order
+};
+
+// The new columns of one lead, computed inside a lead write.
+struct LeadUpdate {
+  void *state;  // score_state varlena in CurrentMemoryContext
+  double engagement, fit, score;
+  Stage stage;
+  bool stage_changed_now;  // stage_changed_at becomes the write's as_of
+};
+
+// What a lead becomes in write `w`, from its stored columns (NULL pointers /
+// has_* false: NULL) and the attributes already in w->lead_values. The new
+// state is, in this order of preference: the lead's rebuilt state (delta
+// marked `replace`), its stored state plus the statement's delta,
+// `full_state`, or an empty state. Records the outcome for end_write().
+LeadUpdate compute_update(LeadWrite *w, const char *key, const void *stored_state, bool has_stage, Stage stage,
+                          bool has_changed_at, bool has_score, double score, const void *full_state);
 
 // Starts a write on `leads` with the model of `ref` (copied: the write keeps
 // its own reference). as_of: the time scores are computed for.

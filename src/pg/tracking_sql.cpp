@@ -49,35 +49,6 @@ const char *equality_operator(Oid type) {
   return result;
 }
 
-// Which of the model's lead attributes are columns of the leads table now
-// (bit i: attribute i; attributes past the 64th always count as present). A
-// column dropped after track() reads as missing instead of breaking inserts.
-uint64 present_attributes(Oid leads, const ModelRef &model) {
-  uint64 present = 0;
-  for (int i = 0; i < model.lead_count && i < 64; ++i)
-    if (get_attnum(leads, model.lead_names[i].name) != InvalidAttrNumber) present |= UINT64CONST(1) << i;
-  return present;
-}
-
-// jsonb_build_object('attr', l."attr", ...) over the model's lead attributes
-// that are columns; 50 pairs per call (the function takes at most 100
-// arguments).
-const char *attributes_sql(const ModelRef &model, uint64 present) {
-  StringInfoData buf;
-  initStringInfo(&buf);
-  int n = 0;
-  for (int i = 0; i < model.lead_count; ++i) {
-    if (i < 64 && !(present & (UINT64CONST(1) << i))) continue;
-    if (n % 50 == 0) appendStringInfoString(&buf, n == 0 ? "pg_catalog.jsonb_build_object(" : ") OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(");
-    else appendStringInfoString(&buf, ", ");
-    appendStringInfo(&buf, "%s, %s", quote_literal_cstr(model.lead_names[i].name), column("l", model.lead_names[i].name));
-    ++n;
-  }
-  if (n == 0) return "NULL::pg_catalog.jsonb";
-  appendStringInfoChar(&buf, ')');
-  return buf.data;
-}
-
 // Generic plans: these statements run once per triggering statement, and a
 // custom plan per execution (the plan cache's default for the first runs,
 // and whenever it estimates one cheaper) would cost more than running them.
@@ -108,7 +79,7 @@ void check_tracking_privileges(const TrackArgs &args, Oid acting_table) {
                     errhint("lead_qual writes a tracked leads table as its owner; track() checks this up front.")));
 }
 
-TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args, const ModelRef &model) {
+TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args) {
   if (plans_by_trigger == nullptr) {
     HASHCTL ctl;
     memset(&ctl, 0, sizeof ctl);
@@ -119,17 +90,12 @@ TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args, const ModelRef
   }
   bool found = false;
   auto *plans = static_cast<TrackingPlans *>(hash_search(plans_by_trigger, &trigger, HASH_ENTER, &found));
-  const uint64 present = present_attributes(args.leads_oid, model);
-  if (found && plans->update != nullptr && plans->model_version == model.model->version &&
-      plans->attributes_present == present)
-    return plans;
+  if (found && plans->update != nullptr) return plans;
   if (found) {
     for (SPIPlanPtr p : {plans->lock, plans->rebuild, plans->update, plans->rebuild_one})
       if (p != nullptr) SPI_freeplan(p);
   }
   plans->lock = plans->rebuild = plans->update = plans->rebuild_one = nullptr;
-  plans->model_version = model.model->version;
-  plans->attributes_present = present;
 
   const Oid key_type = column_type(args.leads_oid, args.key);
   const char *key_type_sql = format_type_be_qualified(key_type);
@@ -156,17 +122,13 @@ TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args, const ModelRef
   plans->rebuild_one = prepare(psprintf("SELECT %s FROM %s AS a WHERE %s %s $1::pg_catalog.text::%s", history_state,
                                         args.activities, akey, eq, key_type_sql),
                                2, one_types);
+  // Only touches each lead: its lead_changed() trigger computes the row
+  // (lead_write.hpp), from the newest version of it, reading the model's
+  // attributes straight from the row.
   Oid update_types[1] = {TEXTARRAYOID};
-  plans->update = prepare(
-      psprintf("UPDATE %s AS l SET (%s, %s, %s, %s, %s, %s) ="
-               " (SELECT r.score_state, r.engagement, r.fit, r.score, r.stage, r.stage_changed_at"
-               "    FROM lead_qual._apply(%s::pg_catalog.text, %s, %s, %s, %s, %s, NULL) AS r)"
-               " WHERE %s %s %s",
-               args.leads, q(args.score_state), q(args.engagement_score), q(args.fit_score), q(args.score),
-               q(args.stage), q(args.stage_changed_at), lkey, column("l", args.score_state),
-               column("l", args.stage), column("l", args.stage_changed_at), column("l", args.score),
-               attributes_sql(model, present), lkey, eq, keys),
-      1, update_types);
+  plans->update = prepare(psprintf("UPDATE %s AS l SET %s = %s WHERE %s %s %s", args.leads, q(args.score_state),
+                                   column("l", args.score_state), lkey, eq, keys),
+                          1, update_types);
   return plans;
 }
 

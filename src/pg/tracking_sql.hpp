@@ -18,8 +18,6 @@ namespace lq::pg {
 
 struct TrackingPlans {
   Oid trigger;             // hash key
-  int64 model_version;     // the update reads the attributes of this model version
-  uint64 attributes_present;  // ...those of them that were columns of the leads table
   SPIPlanPtr lock;         // ($1 text[] keys, $2 model, $3 version) -> keys whose state must be rebuilt
   SPIPlanPtr rebuild;      // ($1 text[] keys, $2 model) -> (key text, score_state) from the whole history
   SPIPlanPtr update;       // ($1 text[] keys) -> UPDATE ... lead_qual._apply(...)
@@ -27,7 +25,7 @@ struct TrackingPlans {
 };
 
 // Prepared plans for this trigger (prepared on first use; call inside SPI).
-TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args, const ModelRef &model);
+TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args);
 
 // Checks that the owner of `acting_table` may write the leads table and read
 // the activity table: the triggers act on the leads table as its owner.
