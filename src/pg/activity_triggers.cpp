@@ -211,6 +211,7 @@ LQ_FUNCTION(lq_activity_inserted) {
   prepare_key_output(desc, key_col, &key_output);
 
   LeadWrite *w = lq::pg::begin_write(model, args.leads_oid, "score", args.channel, lq::pg::scoring_time());
+  w->deltas_hint = static_cast<long>(tuplestore_tuple_count(td->tg_newtable));
   const TimestampTz transaction_time = lq::pg::default_activity_time();
   for_each_row(td->tg_newtable, desc, [&](TupleTableSlot *slot) {
     char *key = key_text(slot, key_col, &key_output);
@@ -259,6 +260,8 @@ LQ_FUNCTION(lq_activity_changed) {
 
   LeadWrite *w =
       lq::pg::begin_write(model, args.leads_oid, "rescore", args.channel, lq::pg::scoring_time());
+  w->deltas_hint = static_cast<long>((td->tg_oldtable != nullptr ? tuplestore_tuple_count(td->tg_oldtable) : 0) +
+                                     (td->tg_newtable != nullptr ? tuplestore_tuple_count(td->tg_newtable) : 0));
   auto collect = [&](TupleTableSlot *slot) {
     if (char *key = key_text(slot, key_col, &key_output)) lq::pg::delta_for(w, key, true);
   };

@@ -136,7 +136,11 @@ LeadDelta *delta_for(LeadWrite *w, const char *key, bool create) {
     ctl.hash = hash_key;
     ctl.match = match_key;
     ctl.hcxt = w->context;
-    w->deltas = hash_create("lead_qual deltas", 1024, &ctl, HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+    // Sized for the statement: a table sized for a bulk load would cost every
+    // single-row INSERT a scan of its empty buckets (end_write() reads it
+    // sequentially); it grows as needed.
+    const long size = w->deltas_hint > 0 ? Min(w->deltas_hint, 65536L) : 1024L;
+    w->deltas = hash_create("lead_qual deltas", size, &ctl, HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
   }
   bool found = false;
   const char *probe = key;

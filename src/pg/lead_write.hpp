@@ -64,6 +64,7 @@ struct LeadWrite {
   SPIPlanPtr rebuild_one;      // ($1 key, $2 model) -> state from the whole history; set by the triggers
   const char *model_name;
   HTAB *deltas;                // NULL unless the write applies activity deltas
+  long deltas_hint;            // expected number of leads (0: unknown), sizes `deltas`
   // Set by the activity triggers: their UPDATE only touches each lead, and
   // the leads table's lead_changed() computes the row (apply_in_trigger()).
   bool apply_in_trigger;
