@@ -196,7 +196,7 @@ LQ_FUNCTION(lq_activity_inserted) {
     ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
                     errmsg("lead_qual.activity_inserted() must be fired by INSERT with a NEW TABLE")));
   TrackArgs args;
-  lq::pg::parse_track_args(td->tg_trigger, &args);
+  lq::pg::parse_track_args(td, lq::pg::TrackedTable::Activities, true, &args);
   lq::pg::check_tracking_privileges(args, RelationGetRelid(td->tg_relation));
   ModelRef *model = lq::pg::model_for_call(fcinfo, cstring_to_text(args.model));
   const lq::Model &m = *model->model;
@@ -249,7 +249,7 @@ LQ_FUNCTION(lq_activity_changed) {
     ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
                     errmsg("lead_qual.activity_changed() must be fired by UPDATE or DELETE")));
   TrackArgs args;
-  lq::pg::parse_track_args(td->tg_trigger, &args);
+  lq::pg::parse_track_args(td, lq::pg::TrackedTable::Activities, true, &args);
   lq::pg::check_tracking_privileges(args, RelationGetRelid(td->tg_relation));
   ModelRef *model = lq::pg::model_for_call(fcinfo, cstring_to_text(args.model));
 

@@ -161,7 +161,7 @@ void *current_state(HeapTuple tuple, TupleDesc desc, const LeadColumns &cols, co
 LeadColumns *find_columns(TriggerData *td, const lq::pg::AttrName *names, int count, MemoryContext cxt) {
   Relation rel = td->tg_relation;
   TrackArgs args;
-  lq::pg::parse_track_args(td->tg_trigger, &args);
+  lq::pg::parse_track_args(td, lq::pg::TrackedTable::Leads, false, &args);
   TupleDesc desc = RelationGetDescr(rel);
   auto *c = static_cast<LeadColumns *>(MemoryContextAllocZero(cxt, sizeof(LeadColumns)));
   c->relid = RelationGetRelid(rel);
@@ -246,7 +246,7 @@ LQ_FUNCTION(lq_lead_changed) {
   }
 
   TrackArgs args;
-  lq::pg::parse_track_args(td->tg_trigger, &args);
+  lq::pg::parse_track_args(td, lq::pg::TrackedTable::Leads, false, &args);
   ModelRef *model = lq::pg::model_for_call(fcinfo, cstring_to_text(args.model));
   const lq::Model &m = *model->model;
   TupleDesc desc = RelationGetDescr(rel);

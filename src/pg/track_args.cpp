@@ -4,6 +4,7 @@ extern "C" {
 #include "catalog/namespace.h"
 #include "nodes/makefuncs.h"
 #include "utils/regproc.h"
+#include "utils/rel.h"
 #include "utils/varlena.h"
 }
 
@@ -16,7 +17,8 @@ Oid relation_by_name(const char *name) {
 }
 }  // namespace
 
-void parse_track_args(const Trigger *trigger, TrackArgs *out) {
+void parse_track_args(const TriggerData *td, TrackedTable fired_on, bool resolve_other, TrackArgs *out) {
+  const Trigger *trigger = td->tg_trigger;
   if (trigger->tgnargs != 16 || strcmp(trigger->tgargs[0], "1") != 0)
     ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
                     errmsg("lead_qual trigger \"%s\" has unexpected arguments", trigger->tgname),
@@ -37,8 +39,14 @@ void parse_track_args(const Trigger *trigger, TrackArgs *out) {
   out->stage = a[13];
   out->stage_changed_at = a[14];
   out->channel = a[15];
-  out->leads_oid = relation_by_name(out->leads);
-  out->activities_oid = relation_by_name(out->activities);
+  const Oid self = RelationGetRelid(td->tg_relation);
+  if (fired_on == TrackedTable::Activities) {
+    out->activities_oid = self;
+    out->leads_oid = resolve_other ? relation_by_name(out->leads) : InvalidOid;
+  } else {
+    out->leads_oid = self;
+    out->activities_oid = resolve_other ? relation_by_name(out->activities) : InvalidOid;
+  }
 }
 
 }  // namespace lq::pg

@@ -37,8 +37,13 @@ struct TrackArgs {
   Oid activities_oid;
 };
 
+// Which of the two tables a trigger fires on.
+enum class TrackedTable { Activities, Leads };
+
 // Parses and checks the trigger's arguments; ERROR when they are not what
-// track() installs. Resolves the table names to OIDs.
-void parse_track_args(const Trigger *trigger, TrackArgs *out);
+// track() installs. The table the trigger fires on is `fired_on`; the other
+// one's name is resolved to its OID (a catalog look-up, so only when
+// `resolve_other`; otherwise its OID is InvalidOid).
+void parse_track_args(const TriggerData *td, TrackedTable fired_on, bool resolve_other, TrackArgs *out);
 
 }  // namespace lq::pg

@@ -52,6 +52,8 @@ BEGIN
     PERFORM bench.detach();
   END IF;
   DROP TABLE IF EXISTS bench.activities, bench.leads;
+  -- Every run starts from the same state: no history of earlier runs.
+  TRUNCATE lead_qual.stage_history;
   CREATE TABLE bench.leads (
     id int PRIMARY KEY,
     industry text,
