@@ -108,9 +108,13 @@ TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args) {
       "lead_qual.engagement_state($2, %s::pg_catalog.text, COALESCE(%s, pg_catalog.now()), %s)",
       column("a", args.activity), column("a", args.occurred_at), properties);
 
+  // Locks every lead in key order, then returns those whose state must be
+  // rebuilt. OFFSET 0 keeps the planner from pushing the state test below
+  // the lock, which would lock only the stale leads and leave the order of
+  // the rest to whatever plan the UPDATE gets.
   Oid lock_types[3] = {TEXTARRAYOID, TEXTOID, INT8OID};
   plans->lock = prepare(psprintf("SELECT x.k FROM (SELECT %s::pg_catalog.text AS k, %s AS s FROM %s AS l"
-                                 " WHERE %s %s %s ORDER BY %s FOR NO KEY UPDATE OF l) AS x"
+                                 " WHERE %s %s %s ORDER BY %s FOR NO KEY UPDATE OF l OFFSET 0) AS x"
                                  " WHERE NOT lead_qual._state_matches(x.s, $2, $3)",
                                  lkey, column("l", args.score_state), args.leads, lkey, eq, keys, lkey),
                         3, lock_types);
