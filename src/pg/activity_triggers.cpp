@@ -98,6 +98,47 @@ void prepare_key_output(TupleDesc desc, AttrNumber attnum, FmgrInfo *output) {
   fmgr_info(func, output);
 }
 
+// Finds the delta of the lead an activity row names. Deltas are keyed by the
+// key's text; a by-value key (int, bigint, ...) is also looked up by its
+// bits, so a statement turns each lead's key into text once instead of once
+// per activity.
+struct KeyLookup {
+  AttrNumber column;
+  FmgrInfo output;
+  HTAB *by_value;  // Datum -> LeadDelta *, NULL for keys passed by reference
+};
+
+struct ByValueEntry {
+  Datum key;
+  LeadDelta *delta;
+};
+
+void prepare_key_lookup(TupleDesc desc, AttrNumber column, long expected, KeyLookup *lookup) {
+  lookup->column = column;
+  prepare_key_output(desc, column, &lookup->output);
+  lookup->by_value = nullptr;
+  if (!TupleDescAttr(desc, column - 1)->attbyval) return;
+  HASHCTL ctl;
+  memset(&ctl, 0, sizeof ctl);
+  ctl.keysize = sizeof(Datum);
+  ctl.entrysize = sizeof(ByValueEntry);
+  ctl.hcxt = CurrentMemoryContext;
+  lookup->by_value = hash_create("lead_qual keys", Max(16L, Min(expected, 65536L)), &ctl,
+                                 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
+// NULL for a row without a lead key.
+LeadDelta *delta_of_row(LeadWrite *w, KeyLookup *lookup, TupleTableSlot *slot) {
+  bool isnull = false;
+  const Datum key = slot_getattr(slot, lookup->column, &isnull);
+  if (isnull) return nullptr;
+  if (lookup->by_value == nullptr) return lq::pg::delta_for(w, OutputFunctionCall(&lookup->output, key), true);
+  bool found = false;
+  auto *e = static_cast<ByValueEntry *>(hash_search(lookup->by_value, &key, HASH_ENTER, &found));
+  if (!found) e->delta = lq::pg::delta_for(w, OutputFunctionCall(&lookup->output, key), true);
+  return e->delta;
+}
+
 // text[] of every key in the write's delta table.
 Datum delta_keys(LeadWrite *w, int *count) {
   *count = 0;
@@ -206,18 +247,21 @@ LQ_FUNCTION(lq_activity_inserted) {
   const AttrNumber key_col = required_column(desc, args.activity_lead_id, table);
   const AttrNumber activity_col = required_column(desc, args.activity, table);
   const AttrNumber occurred_col = required_column(desc, args.occurred_at, table);
-  const AttrNumber properties_col = args.properties != nullptr ? required_column(desc, args.properties, table) : 0;
-  FmgrInfo key_output;
-  prepare_key_output(desc, key_col, &key_output);
+  // Properties are detoasted (a copy per row) only when the model reads them.
+  const AttrNumber properties_col =
+      args.properties != nullptr && model->property_count > 0 ? required_column(desc, args.properties, table) : 0;
 
   LeadWrite *w = lq::pg::begin_write(model, args.leads_oid, "score", args.channel, lq::pg::scoring_time());
   w->deltas_hint = static_cast<long>(tuplestore_tuple_count(td->tg_newtable));
+  KeyLookup keys;
+  prepare_key_lookup(desc, key_col, w->deltas_hint, &keys);
   const TimestampTz transaction_time = lq::pg::default_activity_time();
   for_each_row(td->tg_newtable, desc, [&](TupleTableSlot *slot) {
-    char *key = key_text(slot, key_col, &key_output);
     bool isnull = false;
     const Datum activity_datum = slot_getattr(slot, activity_col, &isnull);
-    if (key == nullptr || isnull) return;  // no lead, or no activity type: nothing to score
+    if (isnull) return;  // no activity type: nothing to score
+    LeadDelta *d = delta_of_row(w, &keys, slot);
+    if (d == nullptr) return;  // no lead
     text *activity_text = DatumGetTextPP(activity_datum);
     const std::string_view activity(VARDATA_ANY(activity_text), VARSIZE_ANY_EXHDR(activity_text));
     const Datum occurred = slot_getattr(slot, occurred_col, &isnull);
@@ -229,7 +273,6 @@ LQ_FUNCTION(lq_activity_inserted) {
     }
     lq::pg::attrs_from_jsonb(properties, model->property_names, model->property_count, model->property_values);
     const int rule = m.match(activity, model->property_values);
-    LeadDelta *d = lq::pg::delta_for(w, key, true);
     if (d->state == nullptr) {
       const std::size_t size = lq::state_size(m);
       d->state = MemoryContextAlloc(w->context, size);
