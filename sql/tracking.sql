@@ -180,6 +180,23 @@ INSERT INTO "Sales Ops"."Lead List" ("Lead ID", "Industry") VALUES (7, 'Software
 INSERT INTO "Sales Ops"."touch-points" VALUES (7, 'visit', '2026-03-01', '{"page": "/pricing/enterprise"}');
 SELECT "Lead ID", fit_score, engagement_score, "Stage" FROM "Sales Ops"."Lead List";
 
+-- Lead keys of a type passed by reference travel as text[]; by-value keys
+-- (int, bigint above) as an array of their own type. Both score alike, for
+-- one lead or many per statement, and after a delete.
+INSERT INTO scoring_model (name, definition) VALUES ('keys', '{
+  "engagement": {"rules": [{"activity": "visit", "points": 2}]}, "stages": {"mql": {"min_score": 4}}}');
+CREATE TABLE crm.coded_leads (code text PRIMARY KEY);
+CREATE TABLE crm.coded_visits (code text, activity text, occurred_at timestamptz);
+CREATE INDEX ON crm.coded_visits (code);
+SELECT track('crm.coded_visits', 'crm.coded_leads', 'keys', '{"key": "code", "activity_lead_id": "code", "add_columns": true}');
+INSERT INTO crm.coded_leads VALUES ('acme-1'), ('acme-2'), ('Z');
+INSERT INTO crm.coded_visits VALUES ('Z', 'visit', '2026-03-01');
+INSERT INTO crm.coded_visits VALUES ('acme-2', 'visit', '2026-03-01'), ('acme-1', 'visit', '2026-03-01'),
+                                    ('acme-2', 'visit', '2026-03-02'), ('nobody', 'visit', '2026-03-02');
+DELETE FROM crm.coded_visits WHERE code = 'acme-2' AND occurred_at = '2026-03-02';
+SELECT code, engagement_score, stage FROM crm.coded_leads ORDER BY code COLLATE "C";
+SELECT untrack('crm.coded_visits');
+
 -- untrack() removes the triggers; scores and history stay.
 SELECT untrack('"Sales Ops"."touch-points"');
 INSERT INTO "Sales Ops"."touch-points" VALUES (7, 'visit', '2026-03-02', '{"page": "/pricing"}');
@@ -196,5 +213,5 @@ SELECT untrack('crm.activities');
 DROP SCHEMA crm CASCADE;
 DROP SCHEMA "Sales Ops" CASCADE;
 DELETE FROM stage_history;
-DELETE FROM scoring_model WHERE name IN ('crm', 'odd model');
+DELETE FROM scoring_model WHERE name IN ('crm', 'odd model', 'keys');
 DROP ROLE lq_app;

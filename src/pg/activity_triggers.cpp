@@ -100,31 +100,24 @@ void prepare_key_output(TupleDesc desc, AttrNumber attnum, FmgrInfo *output) {
 
 // Finds the delta of the lead an activity row names. Deltas are keyed by the
 // key's text; a by-value key (int, bigint, ...) is also looked up by its
-// bits, so a statement turns each lead's key into text once instead of once
-// per activity.
+// bits (w->deltas_by_value, which lead_changed() uses too), so a statement
+// turns each lead's key into text once instead of once per activity.
 struct KeyLookup {
   AttrNumber column;
   FmgrInfo output;
-  HTAB *by_value;  // Datum -> LeadDelta *, NULL for keys passed by reference
 };
 
-struct ByValueEntry {
-  Datum key;
-  LeadDelta *delta;
-};
-
-void prepare_key_lookup(TupleDesc desc, AttrNumber column, long expected, KeyLookup *lookup) {
+void prepare_key_lookup(LeadWrite *w, TupleDesc desc, AttrNumber column, KeyLookup *lookup) {
   lookup->column = column;
   prepare_key_output(desc, column, &lookup->output);
-  lookup->by_value = nullptr;
   if (!TupleDescAttr(desc, column - 1)->attbyval) return;
   HASHCTL ctl;
   memset(&ctl, 0, sizeof ctl);
   ctl.keysize = sizeof(Datum);
-  ctl.entrysize = sizeof(ByValueEntry);
-  ctl.hcxt = CurrentMemoryContext;
-  lookup->by_value = hash_create("lead_qual keys", Max(16L, Min(expected, 65536L)), &ctl,
-                                 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+  ctl.entrysize = sizeof(lq::pg::ByValueDelta);
+  ctl.hcxt = w->context;
+  w->deltas_by_value = hash_create("lead_qual keys", Max(16L, Min(w->deltas_hint, 65536L)), &ctl,
+                                   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 }
 
 // NULL for a row without a lead key.
@@ -132,28 +125,41 @@ LeadDelta *delta_of_row(LeadWrite *w, KeyLookup *lookup, TupleTableSlot *slot) {
   bool isnull = false;
   const Datum key = slot_getattr(slot, lookup->column, &isnull);
   if (isnull) return nullptr;
-  if (lookup->by_value == nullptr) return lq::pg::delta_for(w, OutputFunctionCall(&lookup->output, key), true);
+  if (w->deltas_by_value == nullptr) return lq::pg::delta_for(w, OutputFunctionCall(&lookup->output, key), true);
   bool found = false;
-  auto *e = static_cast<ByValueEntry *>(hash_search(lookup->by_value, &key, HASH_ENTER, &found));
+  auto *e = static_cast<lq::pg::ByValueDelta *>(hash_search(w->deltas_by_value, &key, HASH_ENTER, &found));
   if (!found) e->delta = lq::pg::delta_for(w, OutputFunctionCall(&lookup->output, key), true);
   return e->delta;
 }
 
-// text[] of every key in the write's delta table.
-Datum delta_keys(LeadWrite *w, int *count) {
-  *count = 0;
-  if (w->deltas == nullptr) return PointerGetDatum(construct_empty_array(TEXTOID));
-  const long n = hash_get_num_entries(w->deltas);
-  Datum *keys = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
-  HASH_SEQ_STATUS seq;
-  hash_seq_init(&seq, w->deltas);
-  int i = 0;
-  while (auto *d = static_cast<LeadDelta *>(hash_seq_search(&seq))) keys[i++] = CStringGetTextDatum(d->key);
-  *count = i;
-  return PointerGetDatum(construct_array(keys, i, TEXTOID, -1, false, TYPALIGN_INT));
+// An array of `n` keys as the plans take them.
+Datum key_array(const TrackingPlans *plans, Datum *keys, int n) {
+  if (!plans->native_keys) return PointerGetDatum(construct_array(keys, n, TEXTOID, -1, false, TYPALIGN_INT));
+  return PointerGetDatum(construct_array(keys, n, plans->key_type, plans->key_len, plans->key_byval, plans->key_align));
 }
 
-// Replaces the deltas of `keys` (text[]) with their leads' full history. Not
+// Every key in the write's delta table, as the plans take them: an array of
+// the key type (native_keys) or text[].
+Datum delta_keys(LeadWrite *w, const TrackingPlans *plans, int *count) {
+  *count = 0;
+  const long n = w->deltas != nullptr ? hash_get_num_entries(w->deltas) : 0;
+  Datum *keys = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
+  int i = 0;
+  HASH_SEQ_STATUS seq;
+  if (plans->native_keys && w->deltas_by_value != nullptr && hash_get_num_entries(w->deltas_by_value) == n) {
+    hash_seq_init(&seq, w->deltas_by_value);
+    while (auto *e = static_cast<lq::pg::ByValueDelta *>(hash_seq_search(&seq))) keys[i++] = e->key;
+  } else if (n > 0) {
+    hash_seq_init(&seq, w->deltas);
+    while (auto *d = static_cast<LeadDelta *>(hash_seq_search(&seq)))
+      keys[i++] = plans->native_keys ? OidInputFunctionCall(plans->key_input, d->key, plans->key_ioparam, -1)
+                                     : CStringGetTextDatum(d->key);
+  }
+  *count = i;
+  return key_array(plans, keys, i);
+}
+
+// Replaces the deltas of `keys` (delta_keys()) with their leads' full history. Not
 // read-only: the statement's own inserts and deletes must be visible.
 void rebuild_from_history(LeadWrite *w, TrackingPlans *plans, Datum keys, const char *model) {
   Datum values[2] = {keys, CStringGetTextDatum(model)};
@@ -178,7 +184,7 @@ void rebuild_from_history(LeadWrite *w, TrackingPlans *plans, Datum keys, const 
 // another model version (or all of them), and writes every lead once.
 void write_leads(LeadWrite *w, TrackingPlans *plans, const TrackArgs &args, bool rebuild_all) {
   int count = 0;
-  const Datum keys = delta_keys(w, &count);
+  const Datum keys = delta_keys(w, plans, &count);
   if (count == 0) return;
   int rc;
   // One lead needs no lock ordering, and a stale state of it is rebuilt by
@@ -199,8 +205,7 @@ void write_leads(LeadWrite *w, TrackingPlans *plans, const TrackArgs &args, bool
       bool isnull = false;
       stale[i] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
     }
-    rebuild_from_history(w, plans, PointerGetDatum(construct_array(stale, n, TEXTOID, -1, false, TYPALIGN_INT)),
-                         args.model);
+    rebuild_from_history(w, plans, key_array(plans, stale, n), args.model);
   }
   w->rebuild_one = plans->rebuild_one;
   w->model_name = args.model;
@@ -254,7 +259,7 @@ LQ_FUNCTION(lq_activity_inserted) {
   LeadWrite *w = lq::pg::begin_write(model, args.leads_oid, "score", args.channel, lq::pg::scoring_time());
   w->deltas_hint = static_cast<long>(tuplestore_tuple_count(td->tg_newtable));
   KeyLookup keys;
-  prepare_key_lookup(desc, key_col, w->deltas_hint, &keys);
+  prepare_key_lookup(w, desc, key_col, &keys);
   const TimestampTz transaction_time = lq::pg::default_activity_time();
   for_each_row(td->tg_newtable, desc, [&](TupleTableSlot *slot) {
     bool isnull = false;

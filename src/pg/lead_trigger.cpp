@@ -174,6 +174,10 @@ LeadColumns *find_columns(TriggerData *td, const lq::pg::AttrName *names, int co
   c->changed_at = column(desc, args.stage_changed_at, rel);
   c->attributes = static_cast<int *>(MemoryContextAllocZero(cxt, sizeof(int) * (count + 1)));
   for (int i = 0; i < count; ++i) c->attributes[i] = SPI_fnumber(desc, names[i].name);
+  Oid output;
+  bool varlena;
+  getTypeOutputInfo(TupleDescAttr(desc, c->key - 1)->atttypid, &output, &varlena);
+  fmgr_info_cxt(output, &c->key_output, cxt);
   return c;
 }
 
@@ -198,9 +202,17 @@ HeapTuple apply_in_trigger(lq::pg::LeadWrite *w, TriggerData *td) {
   // Looked up once per write and relation.
   if (w->columns == nullptr || w->columns->relid != RelationGetRelid(td->tg_relation))
     w->columns = find_columns(td, w->lead_names, w->lead_count, w->context);
-  const LeadColumns &c = *w->columns;
-  const char *key = lead_key_text(row, desc, c.key);
+  LeadColumns &c = *w->columns;
+  // The lead's delta: by the key's bits when the activity trigger keyed them
+  // so, else by the key's text.
   bool isnull = false;
+  const Datum key_datum = heap_getattr(row, c.key, desc, &isnull);
+  lq::pg::LeadDelta *delta = nullptr;
+  if (!isnull && w->deltas_by_value != nullptr) {
+    auto *e = static_cast<lq::pg::ByValueDelta *>(hash_search(w->deltas_by_value, &key_datum, HASH_FIND, nullptr));
+    if (e != nullptr) delta = e->delta;
+  }
+  const char *key = delta != nullptr ? delta->key : isnull ? "" : OutputFunctionCall(&c.key_output, key_datum);
   const Datum stored = heap_getattr(row, c.state, desc, &isnull);
   const void *stored_state = nullptr;
   if (!isnull) {
@@ -214,7 +226,7 @@ HeapTuple apply_in_trigger(lq::pg::LeadWrite *w, TriggerData *td) {
   const Datum score = heap_getattr(row, c.score, desc, &score_null);
   for (int i = 0; i < w->lead_count; ++i) w->lead_values[i] = attr_from_tuple(row, desc, c.attributes[i]);
   const lq::pg::LeadUpdate u = lq::pg::compute_update(
-      w, key, stored_state, !stage_null, stage_null ? lq::Stage::Lead : lq::pg::stage_from_datum(stage),
+      w, delta, key, stored_state, !stage_null, stage_null ? lq::Stage::Lead : lq::pg::stage_from_datum(stage),
       !changed_at_null, !score_null, score_null ? 0.0 : DatumGetFloat8(score), nullptr);
   int columns[6] = {c.state, c.fit, c.engagement, c.score, c.stage, c.changed_at};
   Datum values[6] = {PointerGetDatum(u.state), Float8GetDatum(u.fit),          Float8GetDatum(u.engagement),

@@ -153,9 +153,8 @@ LeadDelta *delta_for(LeadWrite *w, const char *key, bool create) {
   return d;
 }
 
-void set_outcome(LeadWrite *w, const char *key, bool changed, bool stage_changed, int from, int to, double fit,
+void set_outcome(LeadWrite *w, LeadDelta *d, bool changed, bool stage_changed, int from, int to, double fit,
                  double engagement, double score) {
-  LeadDelta *d = delta_for(w, key, true);
   if (!d->applied) ++w->applied;
   d->applied = true;
   d->changed = changed;
@@ -334,11 +333,12 @@ void *rebuild_from_history(LeadWrite *w, const char *key) {
 
 namespace lq::pg {
 
-LeadUpdate compute_update(LeadWrite *w, const char *key, const void *stored_state, bool has_stage, Stage stage,
-                          bool has_changed_at, bool has_score, double old_score, const void *full_state) {
+LeadUpdate compute_update(LeadWrite *w, LeadDelta *delta, const char *key, const void *stored_state, bool has_stage,
+                          Stage stage, bool has_changed_at, bool has_score, double old_score, const void *full_state) {
   const lq::Model &model = *w->model;
   void *state = nullptr;
-  LeadDelta *delta = w->deltas != nullptr ? delta_for(w, key, false) : nullptr;
+  if (delta == nullptr && w->deltas != nullptr) delta = delta_for(w, key, false);
+  if (delta != nullptr) key = delta->key;
   if (delta != nullptr && delta->state == nullptr) {
     state = empty_state(model);  // rebuilt from a history that is now empty
   } else if (delta != nullptr && delta->replace) {
@@ -377,7 +377,7 @@ LeadUpdate compute_update(LeadWrite *w, const char *key, const void *stored_stat
   const bool stage_changed = u.stage != current;
   const bool changed = stage_changed || !has_stage || !has_score || std::fabs(old_score - u.score) > 1e-9;
   u.stage_changed_now = stage_changed || !has_stage || !has_changed_at;
-  set_outcome(w, key, changed, stage_changed, lq::stage_rank(current), lq::stage_rank(u.stage), u.fit, u.engagement,
+  set_outcome(w, delta != nullptr ? delta : delta_for(w, key, true), changed, stage_changed, lq::stage_rank(current), lq::stage_rank(u.stage), u.fit, u.engagement,
               u.score);
   return u;
 }
@@ -401,7 +401,7 @@ LQ_FUNCTION(lq_apply) {
   Jsonb *attributes = PG_ARGISNULL(5) ? nullptr : PG_GETARG_JSONB_P(5);
   lq::pg::attrs_from_jsonb(attributes, w->lead_names, w->lead_count, w->lead_values);
   const lq::pg::LeadUpdate u = lq::pg::compute_update(
-      w, key, stored, !PG_ARGISNULL(2), PG_ARGISNULL(2) ? lq::Stage::Lead : PG_GETARG_LEAD_STAGE(2), !PG_ARGISNULL(3),
+      w, nullptr, key, stored, !PG_ARGISNULL(2), PG_ARGISNULL(2) ? lq::Stage::Lead : PG_GETARG_LEAD_STAGE(2), !PG_ARGISNULL(3),
       !PG_ARGISNULL(4), PG_ARGISNULL(4) ? 0.0 : PG_GETARG_FLOAT8(4), full);
 
   // The result descriptor is looked up and blessed once per call site.

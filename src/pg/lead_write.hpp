@@ -46,6 +46,12 @@ struct LeadDelta {
   StageChange change;
 };
 
+// An entry of LeadWrite::deltas_by_value.
+struct ByValueDelta {
+  Datum key;  // hash key: the lead key's bits
+  LeadDelta *delta;
+};
+
 struct LeadWrite {
   LeadWrite *outer;
   MemoryContext context;
@@ -64,6 +70,7 @@ struct LeadWrite {
   SPIPlanPtr rebuild_one;      // ($1 key, $2 model) -> state from the whole history; set by the triggers
   const char *model_name;
   HTAB *deltas;                // NULL unless the write applies activity deltas
+  HTAB *deltas_by_value;       // by-value lead key (Datum) -> LeadDelta *, when the key type allows
   long deltas_hint;            // expected number of leads (0: unknown), sizes `deltas`
   // Set by the activity triggers: their UPDATE only touches each lead, and
   // the leads table's lead_changed() computes the row (apply_in_trigger()).
@@ -78,6 +85,7 @@ struct LeadColumns {
   Oid relid;
   int key, state, fit, engagement, score, stage, changed_at;
   int *attributes;  // the model's lead attributes, in model order
+  FmgrInfo key_output;  // the key type's output function
 };
 
 // The new columns of one lead, computed inside a lead write.
@@ -93,8 +101,10 @@ struct LeadUpdate {
 // state is, in this order of preference: the lead's rebuilt state (delta
 // marked `replace`), its stored state plus the statement's delta,
 // `full_state`, or an empty state. Records the outcome for end_write().
-LeadUpdate compute_update(LeadWrite *w, const char *key, const void *stored_state, bool has_stage, Stage stage,
-                          bool has_changed_at, bool has_score, double score, const void *full_state);
+// `delta`: the lead's entry in w->deltas when the caller has it, else NULL
+// (then looked up by `key`).
+LeadUpdate compute_update(LeadWrite *w, LeadDelta *delta, const char *key, const void *stored_state, bool has_stage,
+                          Stage stage, bool has_changed_at, bool has_score, double score, const void *full_state);
 
 // Starts a write on `leads` with the model of `ref` (copied: the write keeps
 // its own reference). as_of: the time scores are computed for.
@@ -122,8 +132,9 @@ void abort_write(LeadWrite *w);
 void record_stage_changes(Oid leads, const StageChange *changes, int count, const char *reason,
                           const char *channel, TimestampTz at, Oid changed_by);
 
-// Records the outcome of one _apply() of a lead, replacing any earlier one.
-void set_outcome(LeadWrite *w, const char *key, bool changed, bool stage_changed, int from, int to, double fit,
+// Records the outcome of computing lead `d` of write `w`, replacing any
+// earlier one (under READ COMMITTED a row may be computed again).
+void set_outcome(LeadWrite *w, LeadDelta *d, bool changed, bool stage_changed, int from, int to, double fit,
                  double engagement, double score);
 
 }  // namespace lq::pg

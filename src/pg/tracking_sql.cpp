@@ -100,7 +100,13 @@ TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args) {
   const Oid key_type = column_type(args.leads_oid, args.key);
   const char *key_type_sql = format_type_be_qualified(key_type);
   const char *eq = equality_operator(key_type);
-  const char *keys = psprintf("ANY ($1::pg_catalog.text[]::%s[])", key_type_sql);
+  plans->key_type = key_type;
+  get_typlenbyvalalign(key_type, &plans->key_len, &plans->key_byval, &plans->key_align);
+  getTypeInputInfo(key_type, &plans->key_input, &plans->key_ioparam);
+  const Oid key_array_type = get_array_type(key_type);
+  plans->native_keys = plans->key_byval && OidIsValid(key_array_type);
+  const Oid keys_type = plans->native_keys ? key_array_type : TEXTARRAYOID;
+  const char *keys = plans->native_keys ? "ANY ($1)" : psprintf("ANY ($1::pg_catalog.text[]::%s[])", key_type_sql);
   const char *lkey = column("l", args.key);
   const char *akey = column("a", args.activity_lead_id);
   const char *properties = args.properties != nullptr ? column("a", args.properties) : "NULL::pg_catalog.jsonb";
@@ -112,13 +118,14 @@ TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args) {
   // rebuilt. OFFSET 0 keeps the planner from pushing the state test below
   // the lock, which would lock only the stale leads and leave the order of
   // the rest to whatever plan the UPDATE gets.
-  Oid lock_types[3] = {TEXTARRAYOID, TEXTOID, INT8OID};
-  plans->lock = prepare(psprintf("SELECT x.k FROM (SELECT %s::pg_catalog.text AS k, %s AS s FROM %s AS l"
+  Oid lock_types[3] = {keys_type, TEXTOID, INT8OID};
+  plans->lock = prepare(psprintf("SELECT x.k FROM (SELECT %s%s AS k, %s AS s FROM %s AS l"
                                  " WHERE %s %s %s ORDER BY %s FOR NO KEY UPDATE OF l OFFSET 0) AS x"
                                  " WHERE NOT lead_qual._state_matches(x.s, $2, $3)",
-                                 lkey, column("l", args.score_state), args.leads, lkey, eq, keys, lkey),
+                                 lkey, plans->native_keys ? "" : "::pg_catalog.text", column("l", args.score_state),
+                                 args.leads, lkey, eq, keys, lkey),
                         3, lock_types);
-  Oid rebuild_types[2] = {TEXTARRAYOID, TEXTOID};
+  Oid rebuild_types[2] = {keys_type, TEXTOID};
   plans->rebuild = prepare(psprintf("SELECT %s::pg_catalog.text, %s FROM %s AS a WHERE %s %s %s GROUP BY %s", akey,
                                     history_state, args.activities, akey, eq, keys, akey),
                            2, rebuild_types);
@@ -129,7 +136,7 @@ TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args) {
   // Only touches each lead: its lead_changed() trigger computes the row
   // (lead_write.hpp), from the newest version of it, reading the model's
   // attributes straight from the row.
-  Oid update_types[1] = {TEXTARRAYOID};
+  Oid update_types[1] = {keys_type};
   plans->update = prepare(psprintf("UPDATE %s AS l SET %s = %s WHERE %s %s %s", args.leads, q(args.score_state),
                                    column("l", args.score_state), lkey, eq, keys),
                           1, update_types);

@@ -18,9 +18,18 @@ namespace lq::pg {
 
 struct TrackingPlans {
   Oid trigger;             // hash key
-  SPIPlanPtr lock;         // ($1 text[] keys, $2 model, $3 version) -> keys whose state must be rebuilt
-  SPIPlanPtr rebuild;      // ($1 text[] keys, $2 model) -> (key text, score_state) from the whole history
-  SPIPlanPtr update;       // ($1 text[] keys) -> UPDATE ... lead_qual._apply(...)
+  // Lead keys are passed as an array of the key type when it is passed by
+  // value (int, bigint, ...): no text to build and parse per lead. Other key
+  // types travel as text[], cast to the key type in SQL.
+  bool native_keys;
+  Oid key_type;
+  int16 key_len;
+  bool key_byval;
+  char key_align;
+  Oid key_input, key_ioparam;  // text -> key, for keys known only as text
+  SPIPlanPtr lock;         // ($1 keys, $2 model, $3 version) -> keys whose state must be rebuilt
+  SPIPlanPtr rebuild;      // ($1 keys, $2 model) -> (key text, score_state) from the whole history
+  SPIPlanPtr update;       // ($1 keys) -> UPDATE that lets lead_changed() compute each lead
   SPIPlanPtr rebuild_one;  // ($1 text key, $2 model) -> score_state (NULL without history)
 };
 
