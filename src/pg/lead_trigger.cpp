@@ -181,14 +181,11 @@ LeadColumns *find_columns(TriggerData *td, const lq::pg::AttrName *names, int co
   return c;
 }
 
-const char *lead_key_text(HeapTuple tuple, TupleDesc desc, int attnum) {
+// The lead key's text ("" when NULL).
+const char *lead_key_text(HeapTuple tuple, TupleDesc desc, LeadColumns &c) {
   bool isnull = false;
-  const Datum key = heap_getattr(tuple, attnum, desc, &isnull);
-  if (isnull) return "";
-  Oid output;
-  bool varlena;
-  getTypeOutputInfo(TupleDescAttr(desc, attnum - 1)->atttypid, &output, &varlena);
-  return OidOutputFunctionCall(output, key);
+  const Datum key = heap_getattr(tuple, c.key, desc, &isnull);
+  return isnull ? "" : OutputFunctionCall(&c.key_output, key);
 }
 
 // A row of lead_qual's own UPDATE from the activity triggers: the lead's new
@@ -212,7 +209,7 @@ HeapTuple apply_in_trigger(lq::pg::LeadWrite *w, TriggerData *td) {
     auto *e = static_cast<lq::pg::ByValueDelta *>(hash_search(w->deltas_by_value, &key_datum, HASH_FIND, nullptr));
     if (e != nullptr) delta = e->delta;
   }
-  const char *key = delta != nullptr ? delta->key : isnull ? "" : OutputFunctionCall(&c.key_output, key_datum);
+  const char *key = delta != nullptr ? delta->key : lead_key_text(row, desc, c);
   const Datum stored = heap_getattr(row, c.state, desc, &isnull);
   const void *stored_state = nullptr;
   if (!isnull) {
@@ -262,7 +259,7 @@ LQ_FUNCTION(lq_lead_changed) {
   ModelRef *model = lq::pg::model_for_call(fcinfo, cstring_to_text(args.model));
   const lq::Model &m = *model->model;
   TupleDesc desc = RelationGetDescr(rel);
-  const LeadColumns &cols = *find_columns(td, model->lead_names, model->lead_count, CurrentMemoryContext);
+  LeadColumns &cols = *find_columns(td, model->lead_names, model->lead_count, CurrentMemoryContext);
   const int *attr_cols = cols.attributes;
 
   const TimestampTz now = lq::pg::scoring_time();
@@ -303,7 +300,7 @@ LQ_FUNCTION(lq_lead_changed) {
   lq::Stage next = given;
   if (!manual)
     next = lq::apply_automatic_stage(given, m.automatic_stage(fit, engagement, view.header().or_seen, model->lead_values));
-  const char *key = lead_key_text(row, desc, cols.key);
+  const char *key = lead_key_text(row, desc, cols);
   // What is recorded: a manual change as made; otherwise an automatic move
   // away from the given stage (on INSERT: the stage given, or lead).
   lq::pg::StageChange change = {const_cast<char *>(key), lq::stage_rank(given), lq::stage_rank(next), fit, engagement,
