@@ -85,12 +85,6 @@ void for_each_row(Tuplestorestate *rows, TupleDesc desc, Each each) {
   MemoryContextDelete(row_context);
 }
 
-char *key_text(TupleTableSlot *slot, AttrNumber attnum, FmgrInfo *output) {
-  bool isnull = false;
-  const Datum key = slot_getattr(slot, attnum, &isnull);
-  return isnull ? nullptr : OutputFunctionCall(output, key);
-}
-
 void prepare_key_output(TupleDesc desc, AttrNumber attnum, FmgrInfo *output) {
   Oid func;
   bool varlena;
@@ -146,14 +140,15 @@ Datum delta_keys(LeadWrite *w, const TrackingPlans *plans, int *count) {
   Datum *keys = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
   int i = 0;
   HASH_SEQ_STATUS seq;
-  if (plans->native_keys && w->deltas_by_value != nullptr && hash_get_num_entries(w->deltas_by_value) == n) {
+  if (plans->native_keys) {
+    // Every delta was found through deltas_by_value (delta_of_row()).
+    if (w->deltas_by_value == nullptr || hash_get_num_entries(w->deltas_by_value) != n)
+      elog(ERROR, "lead_qual: lead keys of a by-value type were not collected by value");
     hash_seq_init(&seq, w->deltas_by_value);
     while (auto *e = static_cast<lq::pg::ByValueDelta *>(hash_seq_search(&seq))) keys[i++] = e->key;
   } else if (n > 0) {
     hash_seq_init(&seq, w->deltas);
-    while (auto *d = static_cast<LeadDelta *>(hash_seq_search(&seq)))
-      keys[i++] = plans->native_keys ? OidInputFunctionCall(plans->key_input, d->key, plans->key_ioparam, -1)
-                                     : CStringGetTextDatum(d->key);
+    while (auto *d = static_cast<LeadDelta *>(hash_seq_search(&seq))) keys[i++] = CStringGetTextDatum(d->key);
   }
   *count = i;
   return key_array(plans, keys, i);
@@ -303,16 +298,14 @@ LQ_FUNCTION(lq_activity_changed) {
 
   TupleDesc desc = RelationGetDescr(td->tg_relation);
   const AttrNumber key_col = required_column(desc, args.activity_lead_id, RelationGetRelationName(td->tg_relation));
-  FmgrInfo key_output;
-  prepare_key_output(desc, key_col, &key_output);
 
   LeadWrite *w =
       lq::pg::begin_write(model, args.leads_oid, "rescore", args.channel, lq::pg::scoring_time());
   w->deltas_hint = static_cast<long>((td->tg_oldtable != nullptr ? tuplestore_tuple_count(td->tg_oldtable) : 0) +
                                      (td->tg_newtable != nullptr ? tuplestore_tuple_count(td->tg_newtable) : 0));
-  auto collect = [&](TupleTableSlot *slot) {
-    if (char *key = key_text(slot, key_col, &key_output)) lq::pg::delta_for(w, key, true);
-  };
+  KeyLookup keys;
+  prepare_key_lookup(w, desc, key_col, &keys);
+  auto collect = [&](TupleTableSlot *slot) { delta_of_row(w, &keys, slot); };
   for_each_row(td->tg_oldtable, desc, collect);
   for_each_row(td->tg_newtable, desc, collect);
   // Every affected lead is rebuilt from what remains of its history; a lead

@@ -102,7 +102,6 @@ TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args) {
   const char *eq = equality_operator(key_type);
   plans->key_type = key_type;
   get_typlenbyvalalign(key_type, &plans->key_len, &plans->key_byval, &plans->key_align);
-  getTypeInputInfo(key_type, &plans->key_input, &plans->key_ioparam);
   const Oid key_array_type = get_array_type(key_type);
   plans->native_keys = plans->key_byval && OidIsValid(key_array_type);
   const Oid keys_type = plans->native_keys ? key_array_type : TEXTARRAYOID;

@@ -26,7 +26,6 @@ struct TrackingPlans {
   int16 key_len;
   bool key_byval;
   char key_align;
-  Oid key_input, key_ioparam;  // text -> key, for keys known only as text
   SPIPlanPtr lock;         // ($1 keys, $2 model, $3 version) -> keys whose state must be rebuilt
   SPIPlanPtr rebuild;      // ($1 keys, $2 model) -> (key text, score_state) from the whole history
   SPIPlanPtr update;       // ($1 keys) -> UPDATE that lets lead_changed() compute each lead
