@@ -1,5 +1,7 @@
 #include "pg/tracking_sql.hpp"
 
+#include "pg/schema_version.hpp"
+
 extern "C" {
 #include "access/htup_details.h"
 #include "catalog/pg_class.h"
@@ -96,6 +98,8 @@ TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args) {
       if (p != nullptr) SPI_freeplan(p);
   }
   plans->lock = plans->rebuild = plans->update = plans->rebuild_one = nullptr;
+  // The statements below call functions of the current version.
+  require_current_schema("lead_qual's triggers");
 
   const Oid key_type = column_type(args.leads_oid, args.key);
   const char *key_type_sql = format_type_be_qualified(key_type);
@@ -110,7 +114,7 @@ TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args) {
   const char *akey = column("a", args.activity_lead_id);
   const char *properties = args.properties != nullptr ? column("a", args.properties) : "NULL::pg_catalog.jsonb";
   const char *history_state = psprintf(
-      "lead_qual.engagement_state($2, %s::pg_catalog.text, COALESCE(%s, pg_catalog.now()), %s)",
+      "lead_qual.engagement_state($2, %s::pg_catalog.text, lead_qual._counted_at(%s), %s)",
       column("a", args.activity), column("a", args.occurred_at), properties);
 
   // Locks every lead in key order, then returns those whose state must be
