@@ -209,6 +209,25 @@ SELECT count(*) AS odd_history FROM stage_history WHERE lead_table = '"Sales Ops
 SELECT lead_qual._apply('1', NULL, NULL, NULL, NULL, NULL, NULL);
 \echo sqlstate :LAST_ERROR_SQLSTATE
 
+-- One rule for the time of an activity without occurred_at
+-- (lead_qual._counted_at): under lead_qual.as_of the insert trigger counts it
+-- at that time, and so do rescore() and verify(), which rebuild states from
+-- the history; none of them may take the wall clock instead (an activity
+-- dated today would not have decayed by 2000-01-31).
+CREATE TABLE crm.undated_leads (id int PRIMARY KEY, industry text, employees int, annual_revenue numeric, region text);
+CREATE TABLE crm.undated_visits (lead_id int, activity text, occurred_at timestamptz, properties jsonb);
+CREATE INDEX ON crm.undated_visits (lead_id);
+INSERT INTO crm.undated_leads VALUES (1, 'software', 300, 20000000, 'europe');
+SELECT track('crm.undated_visits', 'crm.undated_leads', 'default', '{"add_columns": true}');
+SET lead_qual.as_of = '2000-01-01';
+INSERT INTO crm.undated_visits VALUES (1, 'webinar', NULL, NULL);
+SELECT count(*) AS problems FROM verify('crm.undated_leads', '2000-01-31');
+SELECT rescore('crm.undated_leads') AS changed_by_rescore;
+UPDATE crm.undated_visits SET properties = '{}';
+SELECT engagement(score_state, '2000-01-31') AS engagement_a_half_life_later FROM crm.undated_leads;
+RESET lead_qual.as_of;
+SELECT untrack('crm.undated_visits');
+
 SELECT untrack('crm.activities');
 DROP SCHEMA crm CASCADE;
 DROP SCHEMA "Sales Ops" CASCADE;

@@ -8,7 +8,7 @@ dest=$1
 pg_config=/usr/lib/postgresql/15/bin/pg_config
 mkdir -p "$dest"
 tar -C "$root" --exclude='*.o' --exclude='*.d' --exclude='*.so' --exclude='*.bc' \
-  -cf - Makefile lead_qual.control lead_qual--*.sql src | tar -C "$dest" -xf -
+  -cf - Makefile lead_qual.control scripts/sql_assemble.sh src | tar -C "$dest" -xf -
 make -s -C "$dest" -j"$(nproc)" PG_CONFIG="$pg_config" >/dev/null
 make -s -C "$dest" install PG_CONFIG="$pg_config" >/dev/null
 sha256sum "$dest/lead_qual.so" | cut -d' ' -f1
