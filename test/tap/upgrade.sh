@@ -9,16 +9,29 @@
 #    works, and the extension is exactly a fresh install: every member,
 #    column, function definition, view, trigger, index, constraint, type,
 #    operator, cast, sequence, privilege and comment (lib/extension_state.sql).
-# Then the comparison is shown to fail: each kind of difference an update
-# script could leave behind (a column too many, a function body, a view, a
-# trigger, a grant, a comment), made in a copy of an updated database, must
-# appear in its report.
+# Then the comparison is shown to fail:
+#  - a deliberately broken update script, assembled by scripts/sql_assemble.sh
+#    from a copy of src/sql/ whose update file adds a column to stage_history
+#    that the schema does not have and whose rescore() has another body, is
+#    run by ALTER EXTENSION ... UPDATE TO a throwaway version (its script is
+#    put next to the installed ones for the duration of the test, as `make
+#    install` puts the real ones there): both differences must be reported;
+#  - each kind of difference an update could leave behind (a column, a
+#    function body, a view, a trigger, a grant, a comment), made in a copy of
+#    an updated database, must appear in the report.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
 q() { psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
 state() { psql -X -q -v ON_ERROR_STOP=1 -d "$1" -f "$here/lib/extension_state.sql"; }
 databases=()
-cleanup() { for d in "${databases[@]}"; do dropdb --if-exists "$d" >/dev/null 2>&1 || true; done; }
+scratch=$(mktemp -d)
+broken_script=""
+cleanup() {
+  for d in "${databases[@]}"; do dropdb --if-exists "$d" >/dev/null 2>&1 || true; done
+  if [[ -n $broken_script ]]; then rm -f "$broken_script"; fi
+  rm -rf "$scratch"
+}
 trap cleanup EXIT
 newdb() { createdb "$1"; databases+=("$1"); }
 
@@ -27,7 +40,7 @@ mapfile -t olds < <(q -d postgres -c "SELECT version FROM pg_available_extension
                                        WHERE name = 'lead_qual' AND version <> '$current'
                                        ORDER BY string_to_array(version, '.')::int[]")
 kinds=(column function view trigger grant comment)
-echo "1..$((1 + 7 * ${#olds[@]} + ${#kinds[@]}))"
+echo "1..$((1 + 7 * ${#olds[@]} + 1 + ${#kinds[@]}))"
 n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 not_ok() { n=$((n + 1)); echo "not ok $n - $1"; }
@@ -83,6 +96,38 @@ SQL
     "$(diff <(echo "$fresh_state") <(state "$db") || true)"
   updated+=("$db")
 done
+
+# A deliberately broken update from the oldest version, built and run like
+# the real ones.
+sharedir=$(q -d postgres -c "SELECT setting FROM pg_config WHERE name = 'SHAREDIR'")/extension
+oldest=${olds[0]:-}
+if [[ -z $oldest || ! -w $sharedir ]]; then
+  n=$((n + 1)); echo "ok $n # SKIP a broken update script needs an older version and a writable $sharedir"
+else
+  cp -r "$repo/src/sql" "$scratch/sql"
+  last_step=$(ls "$scratch/sql/updates/"*"--$current.sql")
+  echo "ALTER TABLE lead_qual.stage_history ADD COLUMN note text;" >>"$last_step"
+  sed -i "s/lead_qual._rewrite(leads, 'rescore', NULL, false)/lead_qual._rewrite(leads, 'rescore', NULL, true)/" \
+    "$scratch/sql/tracking.sql"
+  bash "$repo/scripts/sql_assemble.sh" "$scratch/lead_qual--$oldest--$current.sql" "$scratch/sql"
+  throwaway=broken_update_test_$$
+  broken_script=$sharedir/lead_qual--$oldest--$throwaway.sql
+  cp "$scratch/lead_qual--$oldest--$current.sql" "$broken_script"
+  db=lq_broken_update_$$
+  newdb "$db"
+  q -d "$db" -c "CREATE EXTENSION lead_qual VERSION '$oldest'" -c "ALTER EXTENSION lead_qual UPDATE TO '$throwaway'" >/dev/null
+  rm -f "$broken_script"; broken_script=""
+  differences=$(diff <(echo "$fresh_state") <(state "$db") || true)
+  if grep -qF "> column | lead_qual.stage_history.note" <<<"$differences" &&
+     grep -qF "> function | function lead_qual.rescore(regclass) |" <<<"$differences"; then
+    ok "a broken update from $oldest (stage_history.note added, rescore() body changed) is reported"
+    echo "#   the report (fresh install <, broken update >):"
+    sed 's/^/#   /' <<<"$differences"
+  else
+    not_ok "a broken update from $oldest (stage_history.note added, rescore() body changed) is reported"
+    sed 's/^/#   /' <<<"${differences:-(no difference reported)}"
+  fi
+fi
 
 # The comparison fails when an update leaves a difference. Each change below
 # is what an update script that forgot something (or did one thing too many)
