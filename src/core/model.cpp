@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "error.hpp"
+#include "message_text.hpp"
 #include "text_match.hpp"
 
 namespace lq {
@@ -300,8 +301,7 @@ std::shared_ptr<Model> parse_and_compile(std::string_view text, Problems &proble
     std::string what = e.what();
     if (auto end = what.find("] "); what.rfind("[json.exception", 0) == 0 && end != std::string::npos)
       what.erase(0, end + 2);
-    if (what.size() > 160) what = what.substr(0, 157) + "...";
-    problems.add("", "not valid JSON: " + what);
+    problems.add("", "not valid JSON: " + printable_prefix(what, 160));
     return nullptr;
   }
   return ModelCompiler(problems).compile(root);
@@ -326,7 +326,7 @@ std::shared_ptr<const Model> compile_model(const std::string &name, std::int64_t
       detail = "All problems:";
       for (const std::string &p : problems.list()) detail += "\n  " + p;
     }
-    throw Error(ErrorKind::InvalidParameter, "invalid scoring model \"" + name + "\": " + problems.list().front(),
+    throw Error(ErrorKind::InvalidParameter, "invalid scoring model " + quoted_name(name) + ": " + problems.list().front(),
                 detail);
   }
   model->name = name;

@@ -110,7 +110,7 @@ std::optional<Condition> compile_condition(const std::string &op, const json &ar
     if (!arg.is_boolean()) return problems.add(path, "expected true or false"), std::nullopt;
     c.exists = arg.get<bool>();
   } else {
-    problems.add(path, "unknown condition \"" + op + "\" (expected one of " + kOperators + ")");
+    problems.add(path, "unknown condition " + quoted_name(op) + " (expected one of " + kOperators + ")");
     return std::nullopt;
   }
   return c;

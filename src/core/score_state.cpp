@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "error.hpp"
+#include "message_text.hpp"
 
 namespace lq {
 
@@ -123,8 +124,8 @@ void StateView::check_model(const Model &model) const {
       h_->rule_count == model.engagement_rules.size())
     return;
   throw Error(ErrorKind::InvalidParameter,
-              "score_state was built under model \"" + std::string(model_name()) + "\" version " +
-                  std::to_string(h_->model_version) + ", not model \"" + model.name + "\" version " +
+              "score_state was built under model " + quoted_name(model_name()) + " version " +
+                  std::to_string(h_->model_version) + ", not model " + quoted_name(model.name) + " version " +
                   std::to_string(model.version),
               {}, "Rebuild the state from the activity history with engagement_state().");
 }
@@ -201,9 +202,9 @@ void state_combine(void *into, const void *other_buf) {
   if (a->model_version != bh.model_version || a->rule_count != bh.rule_count ||
       StateView(into).model_name() != b.model_name())
     throw Error(ErrorKind::InvalidParameter,
-                "cannot combine score_states of model \"" + std::string(StateView(into).model_name()) +
-                    "\" version " + std::to_string(a->model_version) + " and model \"" +
-                    std::string(b.model_name()) + "\" version " + std::to_string(bh.model_version));
+                "cannot combine score_states of model " + quoted_name(StateView(into).model_name()) + " version " +
+                    std::to_string(a->model_version) + " and model " + quoted_name(b.model_name()) + " version " +
+                    std::to_string(bh.model_version));
   // Everything that can fail is checked before the state changes.
   const std::int64_t activities = add_counts(a->activities, bh.activities);
   RuleSlot *ar = rules_of(into);

@@ -141,7 +141,7 @@ ModelRef *model_for_call(FunctionCallInfo fcinfo, text *name_text) {
     const int64 known_version = registry().cached_version(name);
     const ModelRow row = pg_call([&] { return read_model_row(name_text, known_version); });
     if (!row.found)
-      throw Error(ErrorKind::UndefinedObject, "scoring model \"" + name + "\" does not exist", {},
+      throw Error(ErrorKind::UndefinedObject, "scoring model " + quoted_name(name) + " does not exist", {},
                   "Models are rows of lead_qual.scoring_model.");
     cached = registry().find(name, row.version);
     if (cached) {
