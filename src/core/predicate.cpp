@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "json_number.hpp"
 #include "text_match.hpp"
 
 namespace lq {
@@ -23,8 +24,6 @@ namespace {
 
 constexpr const char *kOperators =
     "eq, in, between, gt, gte, lt, lte, contains, starts_with, ends_with, matches, exists";
-
-bool finite_number(const json &j) { return j.is_number() && std::isfinite(j.get<double>()); }
 
 std::optional<Scalar> compile_scalar(const json &j) {
   Scalar s;

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "error.hpp"
+#include "json_number.hpp"
 #include "message_text.hpp"
 
 namespace lq {
@@ -119,10 +120,12 @@ std::vector<RuleExplanation> StateView::explain(Timestamp as_of) const {
   return out;
 }
 
+bool StateView::built_under(std::string_view name, std::int64_t version) const {
+  return model_name() == name && h_->model_version == version;
+}
+
 void StateView::check_model(const Model &model) const {
-  if (model_name() == model.name && h_->model_version == model.version &&
-      h_->rule_count == model.engagement_rules.size())
-    return;
+  if (built_under(model.name, model.version) && h_->rule_count == model.engagement_rules.size()) return;
   throw Error(ErrorKind::InvalidParameter,
               "score_state was built under model " + quoted_name(model_name()) + " version " +
                   std::to_string(h_->model_version) + ", not model " + quoted_name(model.name) + " version " +
@@ -324,7 +327,7 @@ const json &member(const json &j, const char *key) {
 double number_or_none(const json &j, const char *key) {
   const json &v = member(j, key);
   if (v.is_null()) return kNone;
-  if (!v.is_number() || !std::isfinite(v.get<double>())) bad_text(std::string("\"") + key + "\" must be a number or null");
+  if (!finite_number(v)) bad_text(std::string("\"") + key + "\" must be a number or null");
   return v.get<double>();
 }
 
