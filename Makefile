@@ -4,13 +4,25 @@
 
 EXTENSION = lead_qual
 MODULE_big = lead_qual
-DATA = $(wildcard lead_qual--*.sql)
+
+# Extension scripts (src/sql/updates/README.md). The current version's
+# install script and an update script from every older version to it are
+# generated from src/sql/ by scripts/sql_assemble.sh; the scripts of released
+# versions as they were released (src/sql/released/) are installed too, so
+# that CREATE EXTENSION ... VERSION '<old>' gives what users of <old> have
+# (the upgrade test starts from them).
+LQ_VERSION := $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" lead_qual.control)
+LQ_UPDATE_STEPS := $(patsubst src/sql/updates/%.sql,%,$(wildcard src/sql/updates/*--*.sql))
+LQ_OLD_VERSIONS := $(sort $(foreach s,$(LQ_UPDATE_STEPS),$(firstword $(subst --, ,$(s)))))
+DATA_built = lead_qual--$(LQ_VERSION).sql $(foreach v,$(LQ_OLD_VERSIONS),lead_qual--$(v)--$(LQ_VERSION).sql)
+DATA = $(wildcard src/sql/released/lead_qual--*.sql)
+LQ_SQL_SOURCES = $(wildcard src/sql/*.sql src/sql/schema/*.sql src/sql/data/*.sql src/sql/updates/*.sql)
 
 CORE_SRCS = $(sort $(wildcard src/core/*.cpp))
 PG_SRCS = $(sort $(wildcard src/pg/*.cpp))
 OBJS = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 
-PG_CPPFLAGS = -I$(srcdir)/src
+PG_CPPFLAGS = -I$(srcdir)/src -DLQ_EXTVERSION='"$(LQ_VERSION)"'
 PG_CXXFLAGS = -MMD -MP -std=c++17 -fno-strict-aliasing -Wno-register -Wno-missing-field-initializers
 SHLIB_LINK = -lre2 -lstdc++
 
@@ -37,6 +49,12 @@ include $(PGXS)
 
 # Header dependencies (-MMD) so a changed header rebuilds what includes it.
 -include $(OBJS:.o=.d)
+
+# The library knows the schema version it was built for (LQ_EXTVERSION).
+src/pg/schema_version.o: lead_qual.control
+
+$(DATA_built): lead_qual--%.sql: $(LQ_SQL_SOURCES) scripts/sql_assemble.sh lead_qual.control
+	bash scripts/sql_assemble.sh $@ src/sql
 
 # Each SQL-level suite on its own, so scripts/test.sh can run them in order
 # and count them separately. They need a running server (PGHOST etc.).

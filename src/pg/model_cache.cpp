@@ -29,6 +29,7 @@ extern "C" {
 #include "core/model_registry.hpp"
 #include "pg/entry.hpp"
 #include "pg/guard.hpp"
+#include "pg/schema_version.hpp"
 #include "pg/trigger_checks.hpp"
 
 namespace lq::pg {
@@ -133,6 +134,10 @@ ModelRef *model_for_call(FunctionCallInfo fcinfo, text *name_text) {
     callback_registered = true;
   }
   const std::string name(name_data, name_len);
+  // Objects older than the library's lack the trigger that announces model
+  // changes (scoring_model_changed, 1.2): then the version is looked up on
+  // every statement, as before that trigger existed.
+  if (!pg_call([] { return schema_is_current(); })) ++model_generation;
   // Nothing changed since this backend last confirmed the version: no look-up.
   std::shared_ptr<const Model> cached = registry().find_stamped(name, model_generation);
   if (!cached) {

@@ -1,5 +1,7 @@
 #include "pg/scoring_time.hpp"
 
+#include "pg/entry.hpp"
+
 extern "C" {
 #include "access/xact.h"
 #include "utils/builtins.h"
@@ -39,3 +41,12 @@ TimestampTz default_activity_time() {
 }
 
 }  // namespace lq::pg
+
+// lead_qual._counted_at(occurred_at timestamptz): the time an activity
+// counts at. The SQL that rebuilds states from the history (rescore,
+// refresh, verify, the triggers' rebuild statements) calls this, and the
+// insert trigger calls default_activity_time() directly: one rule.
+LQ_FUNCTION(lq_counted_at) {
+  if (!PG_ARGISNULL(0)) PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+  PG_RETURN_TIMESTAMPTZ(lq::pg::default_activity_time());
+}

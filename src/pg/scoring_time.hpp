@@ -17,7 +17,8 @@ void define_scoring_time_setting();
 TimestampTz scoring_time();
 
 // lead_qual.as_of when set, else the current transaction's start time: what
-// an activity with a NULL occurred_at is taken to have happened at.
+// an activity with a NULL occurred_at is taken to have happened at. The one
+// definition of that rule: SQL reaches it through lead_qual._counted_at().
 TimestampTz default_activity_time();
 
 }  // namespace lq::pg

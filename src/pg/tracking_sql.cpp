@@ -1,5 +1,7 @@
 #include "pg/tracking_sql.hpp"
 
+#include "pg/schema_version.hpp"
+
 extern "C" {
 #include "access/htup_details.h"
 #include "catalog/pg_class.h"
@@ -99,6 +101,8 @@ TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args) {
       if (p != nullptr) SPI_freeplan(p);
   }
   plans->lock = plans->rebuild = plans->update = plans->rebuild_one = nullptr;
+  // The statements below call functions of the current version.
+  require_current_schema("lead_qual's triggers");
 
   const Oid key_type = column_type(args.leads_oid, args.key_column);
   const char *key_type_sql = format_type_be_qualified(key_type);
@@ -113,7 +117,7 @@ TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args) {
   const char *akey = column("a", args.lead_id_column);
   const char *properties = args.properties_column != nullptr ? column("a", args.properties_column) : "NULL::pg_catalog.jsonb";
   const char *history_state = psprintf(
-      "lead_qual.engagement_state($2, %s::pg_catalog.text, COALESCE(%s, pg_catalog.now()), %s)",
+      "lead_qual.engagement_state($2, %s::pg_catalog.text, lead_qual._counted_at(%s), %s)",
       column("a", args.activity_type_column), column("a", args.occurred_at_column), properties);
 
   // Locks every lead in key order, then returns those whose state must be

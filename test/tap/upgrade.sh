@@ -1,44 +1,119 @@
 #!/usr/bin/env bash
-# ALTER EXTENSION lead_qual UPDATE from 1.0 on a database with live data:
-# the data and the triggers keep working, the new objects appear, and the
-# upgraded extension has exactly the objects of a fresh install.
+# ALTER EXTENSION lead_qual UPDATE from every older version this build
+# installs (read from pg_available_extension_versions: no version is written
+# here), on a database with live data:
+#  - before the update, the new library refuses what needs the current
+#    objects (55000, hint: ALTER EXTENSION lead_qual UPDATE) and leaves the
+#    data alone;
+#  - after it, the data is unchanged, the triggers keep tracking, verify()
+#    works, and the extension is exactly a fresh install: every member,
+#    column, function definition, view, trigger, index, constraint, type,
+#    operator, cast, sequence, privilege and comment (lib/extension_state.sql).
+# Then the comparison is shown to fail: each kind of difference an update
+# script could leave behind (a column too many, a function body, a view, a
+# trigger, a grant, a comment), made in a copy of an updated database, must
+# appear in its report.
 set -euo pipefail
-old=lq_upgrade_$$
-fresh=lq_fresh_$$
-createdb "$old"
-createdb "$fresh"
-trap 'dropdb --if-exists "$old" >/dev/null 2>&1 || true; dropdb --if-exists "$fresh" >/dev/null 2>&1 || true' EXIT
+here=$(cd "$(dirname "$0")" && pwd)
 q() { psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
-objects() {  # every object of the extension, described, one per line
-  q -d "$1" -c "SELECT pg_describe_object(classid, objid, objsubid) FROM pg_depend d
-                 JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'lead_qual'
-                WHERE d.deptype = 'e' ORDER BY 1"
+state() { psql -X -q -v ON_ERROR_STOP=1 -d "$1" -f "$here/lib/extension_state.sql"; }
+databases=()
+cleanup() { for d in "${databases[@]}"; do dropdb --if-exists "$d" >/dev/null 2>&1 || true; done; }
+trap cleanup EXIT
+newdb() { createdb "$1"; databases+=("$1"); }
+
+current=$(q -d postgres -c "SELECT default_version FROM pg_available_extensions WHERE name = 'lead_qual'")
+mapfile -t olds < <(q -d postgres -c "SELECT version FROM pg_available_extension_versions
+                                       WHERE name = 'lead_qual' AND version <> '$current'
+                                       ORDER BY string_to_array(version, '.')::int[]")
+kinds=(column function view trigger grant comment)
+echo "1..$((1 + 7 * ${#olds[@]} + ${#kinds[@]}))"
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); echo "not ok $n - $1"; }
+check() {  # description, got, want
+  if [[ "$2" == "$3" ]]; then ok "$1"; else not_ok "$1"; echo "#   got '$2', want '$3'"; fi
+}
+report() {  # description, diff output: ok when empty, else the diff as diagnostics
+  if [[ -z "$2" ]]; then ok "$1"; else not_ok "$1"; sed 's/^/#   /' <<<"$2"; fi
 }
 
-q -d "$old" >/dev/null <<'SQL'
-CREATE EXTENSION lead_qual VERSION '1.0';
+fresh=lq_fresh_$$
+newdb "$fresh"
+q -d "$fresh" -c "CREATE EXTENSION lead_qual" >/dev/null
+fresh_state=$(state "$fresh")
+if (( ${#olds[@]} > 0 )); then ok "older versions to update from: ${olds[*]} (current $current)"
+else not_ok "older versions to update from (none installed besides $current)"; fi
+
+leads_digest="SELECT md5(string_agg(id || stage::text || score_state::text, ',' ORDER BY id)) FROM leads"
+updated=()
+for v in "${olds[@]}"; do
+  db=lq_upgrade_${v//./_}_$$
+  newdb "$db"
+  # Live data under version $v: activities recorded, then tracked (track()
+  # rebuilds every lead from them), stage history written.
+  q -d "$db" >/dev/null <<SQL
+CREATE EXTENSION lead_qual VERSION '$v';
 CREATE TABLE leads (id int PRIMARY KEY, industry text, employees int, annual_revenue numeric, region text);
 CREATE TABLE activities (lead_id int, activity text, occurred_at timestamptz, properties jsonb);
 CREATE INDEX ON activities (lead_id);
 INSERT INTO leads SELECT i, 'software', 300, 20000000, 'europe' FROM generate_series(1, 200) i;
-SELECT lead_qual.track('activities', 'leads', 'default', '{"add_columns": true}');
 INSERT INTO activities SELECT 1 + i % 200, (ARRAY['webinar', 'page_view', 'demo_request'])[1 + i % 3], now(), NULL
 FROM generate_series(1, 1000) i;
+SELECT lead_qual.track('activities', 'leads', 'default', '{"add_columns": true}');
 SQL
-before=$(q -d "$old" -c "SELECT md5(string_agg(id || stage::text || score_state::text, ',' ORDER BY id)) FROM leads")
-q -d "$old" -c "ALTER EXTENSION lead_qual UPDATE" >/dev/null
-q -d "$fresh" -c "CREATE EXTENSION lead_qual" >/dev/null
+  before=$(q -d "$db" -c "$leads_digest")
 
-echo "1..6"
-check() { if [[ "$2" == "$3" ]]; then echo "ok $1 - $4"; else echo "not ok $1 - $4 (got '$2', want '$3')"; fi; }
-check 1 "$(q -d "$old" -c "SELECT extversion FROM pg_extension WHERE extname = 'lead_qual'")" "1.1" "updated to 1.1"
-check 2 "$(q -d "$old" -c "SELECT md5(string_agg(id || stage::text || score_state::text, ',' ORDER BY id)) FROM leads")" \
-  "$before" "leads, stages and states unchanged by the update"
-check 3 "$(q -d "$old" -c "SELECT count(*) FROM lead_qual.verify('leads')")" "0" "verify() (new in 1.1) finds the live data consistent"
-q -d "$old" -c "INSERT INTO activities VALUES (1, 'demo_request', now(), NULL)" >/dev/null
-check 4 "$(q -d "$old" -c "SELECT (score_state::text::jsonb->>'activities')::int FROM leads WHERE id = 1")" "6" \
-  "the triggers keep tracking after the update"
-q -d "$old" -c "UPDATE leads SET score_state = NULL WHERE id = 2" >/dev/null
-check 5 "$(q -d "$old" -c "SELECT lead_key || ': ' || problem FROM lead_qual.verify('leads')")" "2: no state" \
-  "verify() reports a lead whose state was wiped"
-check 6 "$(diff <(objects "$old") <(objects "$fresh") && echo same)" "same" "an updated install has exactly the objects of a fresh one"
+  refusal=$(psql -X -q -At -v VERBOSITY=verbose -d "$db" -c "INSERT INTO activities VALUES (1, 'demo_request', now(), NULL)" 2>&1 || true)
+  check "$v: before the update, the library refuses the old objects (55000, hint to update) and keeps the data" \
+    "$(grep -c -e "^ERROR:  55000: lead_qual's SQL objects in this database are version $v, but its library is version $current" \
+               -e '^HINT:  Run ALTER EXTENSION lead_qual UPDATE.' <<<"$refusal"):$(q -d "$db" -c "$leads_digest")" "2:$before"
+
+  q -d "$db" -c "ALTER EXTENSION lead_qual UPDATE" >/dev/null
+  check "$v: updated to $current" "$(q -d "$db" -c "SELECT extversion FROM pg_extension WHERE extname = 'lead_qual'")" "$current"
+  check "$v: leads, stages and states unchanged by the update" "$(q -d "$db" -c "$leads_digest")" "$before"
+  check "$v: verify() finds the live data consistent" "$(q -d "$db" -c "SELECT count(*) FROM lead_qual.verify('leads')")" "0"
+  q -d "$db" -c "INSERT INTO activities VALUES (1, 'demo_request', now(), NULL)" >/dev/null
+  check "$v: the triggers keep tracking after the update" \
+    "$(q -d "$db" -c "SELECT (score_state::text::jsonb->>'activities')::int FROM leads WHERE id = 1")" "6"
+  q -d "$db" -c "UPDATE leads SET score_state = NULL WHERE id = 2" >/dev/null
+  check "$v: verify() reports a lead whose state was wiped" \
+    "$(q -d "$db" -c "SELECT lead_key || ': ' || problem FROM lead_qual.verify('leads')")" "2: no state"
+  report "$v: the updated extension is exactly a fresh install of $current" \
+    "$(diff <(echo "$fresh_state") <(state "$db") || true)"
+  updated+=("$db")
+done
+
+# The comparison fails when an update leaves a difference. Each change below
+# is what an update script that forgot something (or did one thing too many)
+# leaves behind; it is made in a copy of a database updated above, and the
+# comparison's report must name the object.
+base=${updated[0]:-$fresh}
+broken() {  # kind, SQL that breaks a copy, the report line that must appear
+  local copy=lq_broken_$1_$$
+  databases+=("$copy")
+  createdb -T "$base" "$copy"
+  q -d "$copy" -c "$2" >/dev/null
+  local differences
+  differences=$(diff <(echo "$fresh_state") <(state "$copy") || true)
+  if grep -qF -- "$3" <<<"$differences"; then
+    ok "the comparison reports a $1 that differs: $3"
+  else
+    not_ok "the comparison reports a $1 that differs: $3"
+    sed 's/^/#   /' <<<"${differences:-(no difference reported)}"
+  fi
+}
+broken column "ALTER TABLE lead_qual.stage_history ADD COLUMN note text" \
+  "> column | lead_qual.stage_history.note"
+broken function "CREATE OR REPLACE FUNCTION lead_qual.rescore(leads regclass) RETURNS bigint LANGUAGE sql STRICT
+                 SET search_path = pg_catalog, pg_temp AS \$\$ SELECT lead_qual._rewrite(leads, 'rescore', NULL, true) \$\$" \
+  "> function | function lead_qual.rescore(regclass)"
+broken view "CREATE OR REPLACE VIEW lead_qual.conversion_pairs (from_stage, to_stage) AS
+             VALUES ('mql'::lead_qual.lead_stage, 'sql'::lead_qual.lead_stage)" \
+  "> view | lead_qual.conversion_pairs"
+broken trigger "DROP TRIGGER scoring_model_changed ON lead_qual.scoring_model" \
+  "< trigger | scoring_model_changed on lead_qual.scoring_model"
+broken grant "GRANT SELECT ON lead_qual.stage_history TO PUBLIC" \
+  "> relation | lead_qual.stage_history"
+broken comment "COMMENT ON FUNCTION lead_qual.verify(regclass, timestamptz) IS 'checks leads'" \
+  "> comment | function lead_qual.verify(regclass,timestamp with time zone) | checks leads"

@@ -1,0 +1,62 @@
+------------------------------------------------------------------------------
+-- Scoring models: validation and the triggers that keep scoring_model
+-- consistent (the table itself: src/sql/schema/models.sql).
+------------------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION lead_qual.validate_model(definition jsonb) RETURNS text[]
+    AS 'MODULE_PATHNAME', 'lq_validate_model' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION lead_qual.validate_model(jsonb) IS
+    'every problem of a model definition, each prefixed with its JSON path; empty when the definition is valid';
+
+-- Keeps scoring_model consistent: validates definitions, assigns versions,
+-- and lets a restored (dumped) model replace the shipped default of the same
+-- name instead of colliding with it.
+CREATE OR REPLACE FUNCTION lead_qual.scoring_model_maintain() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  problems text[];
+BEGIN
+  IF TG_OP = 'UPDATE' AND NEW.definition = OLD.definition AND NEW.name = OLD.name THEN
+    NEW.version := OLD.version;
+    NEW.updated_at := OLD.updated_at;
+    RETURN NEW;
+  END IF;
+  problems := lead_qual.validate_model(NEW.definition);
+  IF cardinality(problems) > 0 THEN
+    IF cardinality(problems) = 1 THEN
+      RAISE EXCEPTION 'invalid scoring model "%": %', NEW.name, problems[1]
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'lead_qual.validate_model(definition) lists every problem.';
+    END IF;
+    RAISE EXCEPTION 'invalid scoring model "%": %', NEW.name, problems[1]
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'All ' || cardinality(problems) || ' problems:' || E'\n  ' || array_to_string(problems, E'\n  '),
+            HINT = 'lead_qual.validate_model(definition) lists every problem.';
+  END IF;
+  IF TG_OP = 'INSERT' THEN
+    DELETE FROM lead_qual.scoring_model m WHERE m.name = NEW.name AND m.builtin;
+  ELSE
+    NEW.builtin := false;
+  END IF;
+  IF TG_OP = 'UPDATE' OR NEW.version = 0 OR NEW.version IS NULL THEN
+    NEW.version := nextval('lead_qual.model_version_seq');
+    NEW.updated_at := now();
+  END IF;
+  -- (An INSERT with a version is a restored row: it keeps its version and
+  -- updated_at, so score states built under it stay valid.)
+  RETURN NEW;
+END $$;
+COMMENT ON FUNCTION lead_qual.scoring_model_maintain() IS
+    'trigger of scoring_model: validates the definition (22023 naming the JSON path), assigns a new version on every change';
+
+CREATE OR REPLACE TRIGGER scoring_model_maintain BEFORE INSERT OR UPDATE ON lead_qual.scoring_model
+    FOR EACH ROW EXECUTE FUNCTION lead_qual.scoring_model_maintain();
+
+-- Every backend caches compiled models; a change of the table tells them
+-- (a relcache invalidation, delivered at commit) to look at it again.
+CREATE OR REPLACE FUNCTION lead_qual._models_changed() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'lq_models_changed' LANGUAGE C;
+COMMENT ON FUNCTION lead_qual._models_changed() IS
+    'internal: statement trigger of scoring_model that invalidates every backend''s compiled-model cache';
+CREATE OR REPLACE TRIGGER scoring_model_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON lead_qual.scoring_model
+    FOR EACH STATEMENT EXECUTE FUNCTION lead_qual._models_changed();

@@ -1,0 +1,69 @@
+-- Schema: created once, by CREATE EXTENSION. A change here needs the same
+-- change in an update file (src/sql/updates/README.md).
+
+------------------------------------------------------------------------------
+-- Live qualification: stage history, tracked tables, triggers.
+------------------------------------------------------------------------------
+
+CREATE TABLE lead_qual.stage_history (
+    id bigserial PRIMARY KEY,
+    lead_table regclass NOT NULL,
+    lead_key text NOT NULL,
+    from_stage lead_qual.lead_stage,
+    to_stage lead_qual.lead_stage NOT NULL,
+    changed_at timestamptz NOT NULL,
+    fit double precision,
+    engagement double precision,
+    score double precision,
+    reason text NOT NULL CHECK (reason IN ('score', 'manual', 'rescore', 'refresh')),
+    changed_by name NOT NULL
+);
+CREATE INDEX stage_history_lead_idx ON lead_qual.stage_history (lead_table, lead_key, changed_at);
+CREATE INDEX stage_history_time_idx ON lead_qual.stage_history (changed_at);
+COMMENT ON TABLE lead_qual.stage_history IS 'every stage change of every tracked lead, automatic or manual';
+COMMENT ON COLUMN lead_qual.stage_history.lead_table IS 'the tracked leads table';
+COMMENT ON COLUMN lead_qual.stage_history.lead_key IS 'the lead''s key, as text';
+COMMENT ON COLUMN lead_qual.stage_history.from_stage IS 'stage before the change (NULL: none)';
+COMMENT ON COLUMN lead_qual.stage_history.to_stage IS 'stage after the change';
+COMMENT ON COLUMN lead_qual.stage_history.changed_at IS 'when the change happened (the statement''s time)';
+COMMENT ON COLUMN lead_qual.stage_history.fit IS 'fit score at the change';
+COMMENT ON COLUMN lead_qual.stage_history.engagement IS 'engagement score at the change';
+COMMENT ON COLUMN lead_qual.stage_history.score IS 'fit + engagement at the change';
+COMMENT ON COLUMN lead_qual.stage_history.reason IS
+    'score: new activity; manual: a user set the stage; rescore: recomputed (attributes, deleted activities, rescore()); refresh: decay refresh or recycling';
+COMMENT ON COLUMN lead_qual.stage_history.changed_by IS 'the role whose statement caused the change';
+COMMENT ON SEQUENCE lead_qual.stage_history_id_seq IS 'ids of stage_history rows';
+COMMENT ON INDEX lead_qual.stage_history_lead_idx IS 'per-lead history';
+COMMENT ON INDEX lead_qual.stage_history_time_idx IS 'history by time';
+SELECT pg_catalog.pg_extension_config_dump('lead_qual.stage_history', '');
+SELECT pg_catalog.pg_extension_config_dump('lead_qual.stage_history_id_seq', '');
+-- History holds every tracked lead's key and scores: not readable by PUBLIC;
+-- grant SELECT to the roles that report on it.
+REVOKE ALL ON lead_qual.stage_history FROM PUBLIC;
+
+CREATE TABLE lead_qual.tracked (
+    activities regclass PRIMARY KEY,
+    leads regclass NOT NULL UNIQUE,
+    model text NOT NULL,
+    options jsonb NOT NULL,
+    tracked_at timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE lead_qual.tracked IS 'activity tables attached with track(): their leads table, model and resolved column options';
+COMMENT ON COLUMN lead_qual.tracked.activities IS 'the activity table whose inserts are scored';
+COMMENT ON COLUMN lead_qual.tracked.leads IS 'the leads table whose scores and stages are kept current';
+COMMENT ON COLUMN lead_qual.tracked.model IS 'the scoring model';
+COMMENT ON COLUMN lead_qual.tracked.options IS 'every column name and option, defaults resolved';
+COMMENT ON COLUMN lead_qual.tracked.tracked_at IS 'when track() attached the tables';
+SELECT pg_catalog.pg_extension_config_dump('lead_qual.tracked', '');
+REVOKE ALL ON lead_qual.tracked FROM PUBLIC;
+GRANT SELECT ON lead_qual.tracked TO PUBLIC;
+
+CREATE TYPE lead_qual.lead_update AS (
+    score_state lead_qual.score_state,
+    engagement double precision,
+    fit double precision,
+    score double precision,
+    stage lead_qual.lead_stage,
+    stage_changed_at timestamptz
+);
+COMMENT ON TYPE lead_qual.lead_update IS 'internal: the columns lead_qual writes to a lead row';

@@ -1,0 +1,51 @@
+------------------------------------------------------------------------------
+-- Scoring functions and the engagement_state aggregate.
+------------------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION lead_qual.fit_score(model text, lead jsonb) RETURNS double precision
+    AS 'MODULE_PATHNAME', 'lq_fit_score' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION lead_qual.fit_score(text, jsonb) IS
+    'fit score of a lead (its attributes as a JSON object): the points of every matching fit rule, clamped';
+
+CREATE OR REPLACE FUNCTION lead_qual.activity_points(model text, activity text, properties jsonb) RETURNS double precision
+    AS 'MODULE_PATHNAME', 'lq_activity_points' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION lead_qual.activity_points(text, text, jsonb) IS
+    'undecayed points of one activity: the first matching engagement rule''s points, 0 when none; NULL properties mean none';
+
+CREATE OR REPLACE FUNCTION lead_qual.add_activity(state lead_qual.score_state, model text, activity text,
+                                       occurred_at timestamptz, properties jsonb) RETURNS lead_qual.score_state
+    AS 'MODULE_PATHNAME', 'lq_add_activity' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION lead_qual.add_activity(lead_qual.score_state, text, text, timestamptz, jsonb) IS
+    'folds one activity into a score_state (NULL state: empty); cost independent of the history; NULL activity or occurred_at: ignored';
+
+CREATE OR REPLACE FUNCTION lead_qual.score_state_combine(lead_qual.score_state, lead_qual.score_state) RETURNS lead_qual.score_state
+    AS 'MODULE_PATHNAME', 'lq_score_state_combine' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION lead_qual.score_state_combine(lead_qual.score_state, lead_qual.score_state) IS
+    'merges two score_states of the same model version (engagement_state combine function)';
+
+CREATE OR REPLACE AGGREGATE lead_qual.engagement_state(model text, activity text, occurred_at timestamptz, properties jsonb) (
+    SFUNC = lead_qual.add_activity,
+    STYPE = lead_qual.score_state,
+    COMBINEFUNC = lead_qual.score_state_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE lead_qual.engagement_state(text, text, timestamptz, jsonb) IS
+    'score_state of a set of activities (e.g. GROUP BY lead_id); parallel, with a combine function';
+
+CREATE OR REPLACE FUNCTION lead_qual.engagement(state lead_qual.score_state, as_of timestamptz DEFAULT now()) RETURNS double precision
+    AS 'MODULE_PATHNAME', 'lq_engagement' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION lead_qual.engagement(lead_qual.score_state, timestamptz) IS
+    'engagement score of a state as of a time: decayed rule totals, capped, clamped; needs no model';
+
+CREATE OR REPLACE FUNCTION lead_qual.explain(state lead_qual.score_state, as_of timestamptz DEFAULT now(),
+    OUT rule integer, OUT activity text, OUT activities bigint, OUT points double precision, OUT capped boolean)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'lq_explain' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 10;
+COMMENT ON FUNCTION lead_qual.explain(lead_qual.score_state, timestamptz) IS
+    'why a lead has its engagement score: per engagement rule, its activities and decayed (capped) points';
+
+CREATE OR REPLACE FUNCTION lead_qual.qualify(model text, lead jsonb, state lead_qual.score_state, current lead_qual.lead_stage,
+                                  as_of timestamptz DEFAULT now()) RETURNS lead_qual.lead_stage
+    AS 'MODULE_PATHNAME', 'lq_qualify' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION lead_qual.qualify(text, jsonb, lead_qual.score_state, lead_qual.lead_stage, timestamptz) IS
+    'the stage the automatic rules give: the highest of mql/sql met, applied forward only (NULL state: no activity)';

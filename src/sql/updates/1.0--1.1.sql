@@ -1,0 +1,2 @@
+-- Schema changes from 1.0 to 1.1: none. 1.1 added verify(), a function,
+-- which lives in src/sql/tracking.sql like every function.
