@@ -27,9 +27,13 @@ PG_CXXFLAGS = -MMD -MP -std=c++17 -fno-strict-aliasing -Wno-register -Wno-missin
 SHLIB_LINK = -lre2 -lstdc++
 
 REGRESS = lead_stage transitions boundary scoring scoring_errors tracking reports hostile encoding
-REGRESS_OPTS = --inputdir=$(srcdir)
+# Test databases are UTF8 with the C locale whatever the cluster was created
+# with (a machine with no locale set gets an SQL_ASCII cluster): expected
+# output depends on neither the caller's locale nor the server's default.
+TEST_DB_OPTS = --encoding=UTF8 --no-locale
+REGRESS_OPTS = --inputdir=$(srcdir) $(TEST_DB_OPTS)
 ISOLATION = $(patsubst test/isolation/specs/%.spec,%,$(sort $(wildcard test/isolation/specs/*.spec)))
-ISOLATION_OPTS = --inputdir=$(srcdir)/test/isolation
+ISOLATION_OPTS = --inputdir=$(srcdir)/test/isolation $(TEST_DB_OPTS)
 
 EXTRA_CLEAN = $(OBJS:.o=.d) results output_iso regression.diffs regression.out build
 

@@ -3,13 +3,14 @@
 # UndefinedBehaviorSanitizer; CMake option LQ_FUZZ) in build-fuzz/ with
 # clang++, then runs each one for FUZZ_SECONDS (default 30) seconds, starting
 # from its seed corpus test/fuzz/corpus/<target>/ (new inputs go to
-# build-fuzz/corpus/<target>/, never into the repository), nproc targets at a
-# time. A target fails when it crashes, trips a sanitizer or a check, leaks,
+# build-fuzz/corpus/<target>/, never into the repository), FUZZ_JOBS (default
+# nproc) targets at a time. A target fails when it crashes, trips a sanitizer or a check, leaks,
 # times out or runs out of memory; the input is kept in
 # build-fuzz/artifacts/<target>/ and printed in hex. Ends with the line
 # "N passed, N failed" (N = targets) and exits non-zero if any failed.
 #
 #   FUZZ_SECONDS=600 bash scripts/fuzz.sh            # a longer run
+#   FUZZ_SECONDS=600 FUZZ_JOBS=1 bash scripts/fuzz.sh  # ... on one core
 #   FUZZ_TARGETS="model predicate" bash scripts/fuzz.sh
 #   build-fuzz/fuzz_model build-fuzz/artifacts/model/crash-...   # reproduce
 set -euo pipefail
@@ -17,7 +18,7 @@ cd "$(dirname "$0")/.."
 
 seconds=${FUZZ_SECONDS:-30}
 build="build-fuzz"
-jobs=$(nproc)
+jobs=${FUZZ_JOBS:-$(nproc)}
 logdir=$(mktemp -d)
 pids=()
 cleanup() {  # stops our own runs (the fuzzers are the children of $pids) if interrupted

@@ -5,6 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 counts=$1
+label=${LQ_SUITE_LABEL:-}  # appended to each suite name in the counts
 export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
 
 run_suite() {  # name, make target, log file
@@ -20,11 +21,11 @@ run_suite() {  # name, make target, log file
 run_suite "pg_regress" installcheck-regress /tmp/lq_regress.log
 if [[ -f regression.diffs ]]; then cat regression.diffs; fi
 if line=$(grep -Eo 'All [0-9]+ tests passed' /tmp/lq_regress.log); then
-  echo "pg_regress $(grep -Eo '[0-9]+' <<<"$line") 0" >>"$counts"
+  echo "pg_regress$label $(grep -Eo '[0-9]+' <<<"$line") 0" >>"$counts"
 elif line=$(grep -Eo '[0-9]+ of [0-9]+ tests failed' /tmp/lq_regress.log); then
-  read -r f _ n _ <<<"$line"; echo "pg_regress $((n - f)) $f" >>"$counts"
+  read -r f _ n _ <<<"$line"; echo "pg_regress$label $((n - f)) $f" >>"$counts"
 else
-  echo "pg_regress 0 1" >>"$counts"
+  echo "pg_regress$label 0 1" >>"$counts"
 fi
 
 # pgTAP through pg_prove --verbose: count "ok"/"not ok" lines; tests that
@@ -37,17 +38,17 @@ planned=$(grep -Eo '^1\.\.[0-9]+' /tmp/lq_pgtap.log | awk -F'[.]+' '{s+=$2} END 
 failed=$not_ok
 (( planned > ok + not_ok )) && failed=$((planned - ok))
 if [[ $prove_rc -ne 0 && $failed -eq 0 ]]; then failed=1; fi
-echo "pgTAP $ok $failed" >>"$counts"
+echo "pgTAP$label $ok $failed" >>"$counts"
 
 # Isolation specs: same summary format as pg_regress.
 run_suite "isolation" installcheck-isolation /tmp/lq_isolation.log
 if [[ -f output_iso/regression.diffs ]]; then cat output_iso/regression.diffs; fi
 if line=$(grep -Eo 'All [0-9]+ tests passed' /tmp/lq_isolation.log); then
-  echo "isolation $(grep -Eo '[0-9]+' <<<"$line") 0" >>"$counts"
+  echo "isolation$label $(grep -Eo '[0-9]+' <<<"$line") 0" >>"$counts"
 elif line=$(grep -Eo '[0-9]+ of [0-9]+ tests failed' /tmp/lq_isolation.log); then
-  read -r f _ n _ <<<"$line"; echo "isolation $((n - f)) $f" >>"$counts"
+  read -r f _ n _ <<<"$line"; echo "isolation$label $((n - f)) $f" >>"$counts"
 else
-  echo "isolation 0 1" >>"$counts"
+  echo "isolation$label 0 1" >>"$counts"
 fi
 # TAP shell tests (test/tap/*.sh) through prove: counted like pgTAP.
 if compgen -G "test/tap/*.sh" >/dev/null; then
@@ -59,6 +60,6 @@ if compgen -G "test/tap/*.sh" >/dev/null; then
   failed=$not_ok
   (( planned > ok + not_ok )) && failed=$((planned - ok))
   if [[ $tap_rc -ne 0 && $failed -eq 0 ]]; then failed=1; fi
-  echo "TAP $ok $failed" >>"$counts"
+  echo "TAP$label $ok $failed" >>"$counts"
 fi
 exit 0

@@ -42,10 +42,17 @@ bash scripts/build.sh
 # pg_virtualenv creates a temporary cluster, runs the command, and drops the
 # cluster afterwards whatever happens: nothing is left running.
 # pg_cron is preloaded so test/tap/pg_cron.sh can check the README's nightly refresh job.
-pg_virtualenv -v 15 -o shared_preload_libraries=pg_cron -o cron.database_name=postgres bash scripts/sql_suites.sh "$counts"
+# The SQL suites run twice, whatever the caller's locale: in a cluster made
+# with the C locale (SQL_ASCII, what a machine with no locale set gets) and in
+# one made with C.UTF-8 (UTF8). Their counts are labelled by cluster locale.
+for cluster_locale in C C.UTF-8; do
+  echo "== SQL suites in a cluster with locale $cluster_locale"
+  LQ_SUITE_LABEL="[$cluster_locale]" pg_virtualenv -v 15 -c "--locale=$cluster_locale" \
+    -o shared_preload_libraries=pg_cron -o cron.database_name=postgres bash scripts/sql_suites.sh "$counts"
+done
 
 echo "== summary"
-awk '{printf "  %-10s %5d passed, %d failed\n", $1, $2, $3}' "$counts"
+awk '{printf "  %-20s %5d passed, %d failed\n", $1, $2, $3}' "$counts"
 passed=$(awk '{s+=$2} END {print s+0}' "$counts")
 failed=$(awk '{s+=$3} END {print s+0}' "$counts")
 echo "$passed passed, $failed failed"

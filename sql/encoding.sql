@@ -2,6 +2,9 @@
 -- accepts any bytes. A clear error or a correct answer, never a crash.
 CREATE DATABASE lq_sql_ascii ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;
 \c lq_sql_ascii
+-- The bytes go back to the client as they are (no conversion), whatever
+-- client encoding the caller's locale or pg_regress would pick.
+SET client_encoding = SQL_ASCII;
 SET client_min_messages = warning;
 CREATE EXTENSION lead_qual;
 SET search_path = public, lead_qual;

@@ -6,7 +6,10 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
+
+#include "message_text.hpp"
 
 namespace lq {
 
@@ -22,10 +25,13 @@ enum class ErrorKind {
   Internal,            // XX000 internal_error
 };
 
+// The message, detail and hint pass through printable(): what() is a C string
+// and so is every text ereport() takes, so a NUL or another unsafe byte copied
+// from input must not reach them raw (it would cut or garble the message).
 class Error : public std::runtime_error {
  public:
-  Error(ErrorKind kind, std::string message, std::string detail = {}, std::string hint = {})
-      : std::runtime_error(message), kind_(kind), detail_(std::move(detail)), hint_(std::move(hint)) {}
+  Error(ErrorKind kind, std::string_view message, std::string_view detail = {}, std::string_view hint = {})
+      : std::runtime_error(printable(message)), kind_(kind), detail_(printable(detail)), hint_(printable(hint)) {}
 
   ErrorKind kind() const noexcept { return kind_; }
   const std::string &detail() const noexcept { return detail_; }

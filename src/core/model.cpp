@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "error.hpp"
+#include "json_number.hpp"
+#include "message_text.hpp"
 #include "text_match.hpp"
 
 namespace lq {
@@ -31,8 +33,6 @@ int nesting_depth(std::string_view text) {
   }
   return deepest;
 }
-
-bool finite_number(const json &j) { return j.is_number() && std::isfinite(j.get<double>()); }
 
 // Reads a key of an object, reporting keys that are not in `allowed`.
 void check_keys(const json &object, const std::string &path, std::initializer_list<const char *> allowed,
@@ -118,20 +118,11 @@ class ModelCompiler {
   }
 
   double points(const json &rule, const std::string &path) {
-    auto it = rule.find("points");
-    if (it == rule.end()) {
+    if (!rule.contains("points")) {
       problems_.add(field(path, "points"), "missing (every rule needs points)");
       return 0.0;
     }
-    if (!finite_number(*it)) {
-      problems_.add(field(path, "points"), "expected a number");
-      return 0.0;
-    }
-    if (!within_magnitude(it->get<double>())) {
-      problems_.add(field(path, "points"), magnitude_problem());
-      return 0.0;
-    }
-    return it->get<double>();
+    return number_at(rule, "points", path, problems_).value_or(0.0);
   }
 
   void compile_fit(const json &fit, Model &model) {
@@ -238,7 +229,7 @@ class ModelCompiler {
         problems_.add(path, "a grade label must be 1 to 20 bytes");
         continue;
       }
-      if (!finite_number(item.value()) || std::fabs(item.value().get<double>()) > kMaxMagnitude) {
+      if (!finite_number(item.value()) || !within_magnitude(item.value().get<double>())) {
         problems_.add(path, "expected a minimum fit (a number between -1e9 and 1e9)");
         continue;
       }
@@ -300,8 +291,7 @@ std::shared_ptr<Model> parse_and_compile(std::string_view text, Problems &proble
     std::string what = e.what();
     if (auto end = what.find("] "); what.rfind("[json.exception", 0) == 0 && end != std::string::npos)
       what.erase(0, end + 2);
-    if (what.size() > 160) what = what.substr(0, 157) + "...";
-    problems.add("", "not valid JSON: " + what);
+    problems.add("", "not valid JSON: " + printable_prefix(what, 160));
     return nullptr;
   }
   return ModelCompiler(problems).compile(root);
@@ -326,7 +316,7 @@ std::shared_ptr<const Model> compile_model(const std::string &name, std::int64_t
       detail = "All problems:";
       for (const std::string &p : problems.list()) detail += "\n  " + p;
     }
-    throw Error(ErrorKind::InvalidParameter, "invalid scoring model \"" + name + "\": " + problems.list().front(),
+    throw Error(ErrorKind::InvalidParameter, "invalid scoring model " + quoted_name(name) + ": " + problems.list().front(),
                 detail);
   }
   model->name = name;

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "json_number.hpp"
 #include "text_match.hpp"
 
 namespace lq {
@@ -23,8 +24,6 @@ namespace {
 
 constexpr const char *kOperators =
     "eq, in, between, gt, gte, lt, lte, contains, starts_with, ends_with, matches, exists";
-
-bool finite_number(const json &j) { return j.is_number() && std::isfinite(j.get<double>()); }
 
 std::optional<Scalar> compile_scalar(const json &j) {
   Scalar s;
@@ -110,7 +109,7 @@ std::optional<Condition> compile_condition(const std::string &op, const json &ar
     if (!arg.is_boolean()) return problems.add(path, "expected true or false"), std::nullopt;
     c.exists = arg.get<bool>();
   } else {
-    problems.add(path, "unknown condition \"" + op + "\" (expected one of " + kOperators + ")");
+    problems.add(path, "unknown condition " + quoted_name(op) + " (expected one of " + kOperators + ")");
     return std::nullopt;
   }
   return c;

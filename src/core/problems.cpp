@@ -16,17 +16,7 @@ bool is_identifier(const std::string &key) {
 
 std::string field(const std::string &path, const std::string &key) {
   if (is_identifier(key)) return path.empty() ? key : path + "." + key;
-  std::string quoted = "[\"";
-  for (char c : key) {
-    if (c == '"' || c == '\\') quoted += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) {
-      quoted += '?';
-      continue;
-    }
-    quoted += c;
-  }
-  quoted += "\"]";
-  return path + quoted;
+  return path + "[" + quoted_name(key) + "]";
 }
 
 }  // namespace lq

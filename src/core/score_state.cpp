@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "error.hpp"
+#include "json_number.hpp"
+#include "message_text.hpp"
 
 namespace lq {
 
@@ -118,13 +120,15 @@ std::vector<RuleExplanation> StateView::explain(Timestamp as_of) const {
   return out;
 }
 
+bool StateView::built_under(std::string_view name, std::int64_t version) const {
+  return model_name() == name && h_->model_version == version;
+}
+
 void StateView::check_model(const Model &model) const {
-  if (model_name() == model.name && h_->model_version == model.version &&
-      h_->rule_count == model.engagement_rules.size())
-    return;
+  if (built_under(model.name, model.version) && h_->rule_count == model.engagement_rules.size()) return;
   throw Error(ErrorKind::InvalidParameter,
-              "score_state was built under model \"" + std::string(model_name()) + "\" version " +
-                  std::to_string(h_->model_version) + ", not model \"" + model.name + "\" version " +
+              "score_state was built under model " + quoted_name(model_name()) + " version " +
+                  std::to_string(h_->model_version) + ", not model " + quoted_name(model.name) + " version " +
                   std::to_string(model.version),
               {}, "Rebuild the state from the activity history with engagement_state().");
 }
@@ -201,9 +205,9 @@ void state_combine(void *into, const void *other_buf) {
   if (a->model_version != bh.model_version || a->rule_count != bh.rule_count ||
       StateView(into).model_name() != b.model_name())
     throw Error(ErrorKind::InvalidParameter,
-                "cannot combine score_states of model \"" + std::string(StateView(into).model_name()) +
-                    "\" version " + std::to_string(a->model_version) + " and model \"" +
-                    std::string(b.model_name()) + "\" version " + std::to_string(bh.model_version));
+                "cannot combine score_states of model " + quoted_name(StateView(into).model_name()) + " version " +
+                    std::to_string(a->model_version) + " and model " + quoted_name(b.model_name()) + " version " +
+                    std::to_string(bh.model_version));
   // Everything that can fail is checked before the state changes.
   const std::int64_t activities = add_counts(a->activities, bh.activities);
   RuleSlot *ar = rules_of(into);
@@ -323,7 +327,7 @@ const json &member(const json &j, const char *key) {
 double number_or_none(const json &j, const char *key) {
   const json &v = member(j, key);
   if (v.is_null()) return kNone;
-  if (!v.is_number() || !std::isfinite(v.get<double>())) bad_text(std::string("\"") + key + "\" must be a number or null");
+  if (!finite_number(v)) bad_text(std::string("\"") + key + "\" must be a number or null");
   return v.get<double>();
 }
 

@@ -80,6 +80,9 @@ class StateView {
   double engagement(Timestamp as_of) const;
   std::vector<RuleExplanation> explain(Timestamp as_of) const;
 
+  // Whether the state was built under model `name`, version `version`.
+  bool built_under(std::string_view name, std::int64_t version) const;
+
   // Throws 22023 unless the state was built under this model and version.
   void check_model(const Model &model) const;
 

@@ -29,13 +29,17 @@ extern "C" {
 #include "utils/tuplestore.h"
 }
 
-#include "core/error.hpp"
+#include "core/change_reason.hpp"
 #include "core/score_state.hpp"
 #include "pg/lead_write.hpp"
 #include "pg/model_cache.hpp"
+#include "pg/owner_spi.hpp"
+#include "pg/score_state_type.hpp"
 #include "pg/scoring_time.hpp"
 #include "pg/track_args.hpp"
+#include "pg/tracked_columns.hpp"
 #include "pg/tracking_sql.hpp"
+#include "pg/trigger_checks.hpp"
 
 namespace {
 
@@ -46,21 +50,10 @@ using lq::pg::TrackArgs;
 using lq::pg::TrackingPlans;
 
 TriggerData *statement_trigger(FunctionCallInfo fcinfo, const char *name) {
-  if (!CALLED_AS_TRIGGER(fcinfo))
-    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED), errmsg("%s() must be called as a trigger", name)));
-  auto *td = reinterpret_cast<TriggerData *>(fcinfo->context);
-  if (!TRIGGER_FIRED_AFTER(td->tg_event) || !TRIGGER_FIRED_FOR_STATEMENT(td->tg_event))
-    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-                    errmsg("%s() must be fired AFTER ... FOR EACH STATEMENT", name)));
+  TriggerData *td = lq::pg::trigger_data(fcinfo, name);
+  lq::pg::require_firing(TRIGGER_FIRED_AFTER(td->tg_event) && TRIGGER_FIRED_FOR_STATEMENT(td->tg_event), name,
+                         "AFTER ... FOR EACH STATEMENT");
   return td;
-}
-
-AttrNumber required_column(TupleDesc desc, const char *name, const char *table) {
-  const int attnum = SPI_fnumber(desc, name);
-  if (attnum <= 0)
-    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN), errmsg("column \"%s\" of table %s does not exist", name, table),
-                    errhint("The table changed after lead_qual.track(); untrack and track it again.")));
-  return static_cast<AttrNumber>(attnum);
 }
 
 // Calls `each(slot)` for every row of a transition table, through a read
@@ -85,13 +78,6 @@ void for_each_row(Tuplestorestate *rows, TupleDesc desc, Each each) {
   MemoryContextDelete(row_context);
 }
 
-void prepare_key_output(TupleDesc desc, AttrNumber attnum, FmgrInfo *output) {
-  Oid func;
-  bool varlena;
-  getTypeOutputInfo(TupleDescAttr(desc, attnum - 1)->atttypid, &func, &varlena);
-  fmgr_info(func, output);
-}
-
 // Finds the delta of the lead an activity row names. Deltas are keyed by the
 // key's text; a by-value key (int, bigint, ...) is also looked up by its
 // bits (w->deltas_by_value, which lead_changed() uses too), so a statement
@@ -103,7 +89,10 @@ struct KeyLookup {
 
 void prepare_key_lookup(LeadWrite *w, TupleDesc desc, AttrNumber column, KeyLookup *lookup) {
   lookup->column = column;
-  prepare_key_output(desc, column, &lookup->output);
+  Oid output;
+  bool varlena;
+  getTypeOutputInfo(TupleDescAttr(desc, column - 1)->atttypid, &output, &varlena);
+  fmgr_info(output, &lookup->output);
   if (!TupleDescAttr(desc, column - 1)->attbyval) return;
   HASHCTL ctl;
   memset(&ctl, 0, sizeof ctl);
@@ -168,9 +157,7 @@ void rebuild_from_history(LeadWrite *w, TrackingPlans *plans, Datum keys, const 
     if (key_null || state_null) continue;
     LeadDelta *d = lq::pg::delta_for(w, TextDatumGetCString(key), false);
     if (d == nullptr) continue;
-    struct varlena *full = PG_DETOAST_DATUM(state);
-    d->state = MemoryContextAlloc(w->context, VARSIZE(full));
-    memcpy(d->state, full, VARSIZE(full));
+    d->state = lq::pg::copy_state(PG_DETOAST_DATUM(state), w->context);
     d->replace = true;
   }
 }
@@ -185,14 +172,14 @@ void write_leads(LeadWrite *w, TrackingPlans *plans, const TrackArgs &args, bool
   // One lead needs no lock ordering, and a stale state of it is rebuilt by
   // lead_changed() itself: the common single-row INSERT runs one UPDATE.
   if (count > 1 || rebuild_all) {
-    Datum lock_values[3] = {keys, CStringGetTextDatum(args.model), Int64GetDatum(w->model->version)};
+    Datum lock_values[3] = {keys, CStringGetTextDatum(args.model_name), Int64GetDatum(w->model->version)};
     rc = SPI_execute_plan(plans->lock, lock_values, nullptr, false, 0);
     if (rc != SPI_OK_SELECT) elog(ERROR, "lead_qual: locking leads failed: %s", SPI_result_code_string(rc));
   } else {
     SPI_processed = 0;
   }
   if (rebuild_all) {
-    rebuild_from_history(w, plans, keys, args.model);
+    rebuild_from_history(w, plans, keys, args.model_name);
   } else if (SPI_processed > 0) {
     Datum *stale = static_cast<Datum *>(palloc(sizeof(Datum) * SPI_processed));
     const int n = static_cast<int>(SPI_processed);
@@ -200,58 +187,52 @@ void write_leads(LeadWrite *w, TrackingPlans *plans, const TrackArgs &args, bool
       bool isnull = false;
       stale[i] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
     }
-    rebuild_from_history(w, plans, key_array(plans, stale, n), args.model);
+    rebuild_from_history(w, plans, key_array(plans, stale, n), args.model_name);
   }
   w->rebuild_one = plans->rebuild_one;
-  w->model_name = args.model;
+  w->model_name = args.model_name;
   w->apply_in_trigger = true;
   Datum update_values[1] = {keys};
   rc = SPI_execute_plan(plans->update, update_values, nullptr, false, 0);
   if (rc != SPI_OK_UPDATE) elog(ERROR, "lead_qual: updating leads failed: %s", SPI_result_code_string(rc));
   // Every updated lead must have been computed by lead_changed(): an UPDATE
   // that bypassed it would keep stale scores without a word.
-  if (SPI_processed > w->applied)
+  if (SPI_processed > w->applied_count)
     ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                    errmsg("lead_qual's trigger on table %s did not run", args.leads),
+                    errmsg("lead_qual's trigger on table %s did not run", args.leads_table),
                     errhint("Enable trigger lead_qual_lead on the leads table (or untrack and track it again).")));
 }
 
 // Runs write_leads as the leads table's owner, inside SPI.
 void write_as_owner(LeadWrite *w, Oid trigger, const TrackArgs &args, bool rebuild_all) {
-  Oid save_user;
-  int save_sec;
-  GetUserIdAndSecContext(&save_user, &save_sec);
-  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "lead_qual: SPI_connect failed");
-  SetUserIdAndSecContext(lq::pg::relation_owner(args.leads_oid), save_sec | SECURITY_LOCAL_USERID_CHANGE);
+  const lq::pg::SavedUser saved = lq::pg::spi_connect_as_owner(args.leads_oid);
   TrackingPlans *plans = lq::pg::tracking_plans(trigger, args);
   write_leads(w, plans, args, rebuild_all);
-  SetUserIdAndSecContext(save_user, save_sec);
-  SPI_finish();
+  lq::pg::spi_finish_as(saved);
 }
 
 }  // namespace
 
 LQ_FUNCTION(lq_activity_inserted) {
   TriggerData *td = statement_trigger(fcinfo, "lead_qual.activity_inserted");
-  if (!TRIGGER_FIRED_BY_INSERT(td->tg_event) || td->tg_newtable == nullptr)
-    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-                    errmsg("lead_qual.activity_inserted() must be fired by INSERT with a NEW TABLE")));
+  lq::pg::require_firing(TRIGGER_FIRED_BY_INSERT(td->tg_event) && td->tg_newtable != nullptr,
+                         "lead_qual.activity_inserted", "by INSERT with a NEW TABLE");
   TrackArgs args;
   lq::pg::parse_track_args(td, lq::pg::TrackedTable::Activities, true, &args);
   lq::pg::check_tracking_privileges(args, RelationGetRelid(td->tg_relation));
-  ModelRef *model = lq::pg::model_for_call(fcinfo, cstring_to_text(args.model));
+  ModelRef *model = lq::pg::model_for_call(fcinfo, cstring_to_text(args.model_name));
   const lq::Model &m = *model->model;
 
   TupleDesc desc = RelationGetDescr(td->tg_relation);
   const char *table = RelationGetRelationName(td->tg_relation);
-  const AttrNumber key_col = required_column(desc, args.activity_lead_id, table);
-  const AttrNumber activity_col = required_column(desc, args.activity, table);
-  const AttrNumber occurred_col = required_column(desc, args.occurred_at, table);
+  const AttrNumber key_col = lq::pg::tracked_column(desc, args.lead_id_column, table);
+  const AttrNumber activity_col = lq::pg::tracked_column(desc, args.activity_type_column, table);
+  const AttrNumber occurred_col = lq::pg::tracked_column(desc, args.occurred_at_column, table);
   // Properties are detoasted (a copy per row) only when the model reads them.
   const AttrNumber properties_col =
-      args.properties != nullptr && model->property_count > 0 ? required_column(desc, args.properties, table) : 0;
+      args.properties_column != nullptr && model->property_count > 0 ? lq::pg::tracked_column(desc, args.properties_column, table) : 0;
 
-  LeadWrite *w = lq::pg::begin_write(model, args.leads_oid, "score", args.channel, lq::pg::scoring_time());
+  LeadWrite *w = lq::pg::begin_write(model, args.leads_oid, lq::reason::kScore, args.channel, lq::pg::scoring_time());
   w->deltas_hint = static_cast<long>(tuplestore_tuple_count(td->tg_newtable));
   KeyLookup keys;
   prepare_key_lookup(w, desc, key_col, &keys);
@@ -273,12 +254,7 @@ LQ_FUNCTION(lq_activity_inserted) {
     }
     lq::pg::attrs_from_jsonb(properties, model->property_names, model->property_count, model->property_values);
     const int rule = m.match(activity, model->property_values);
-    if (d->state == nullptr) {
-      const std::size_t size = lq::state_size(m);
-      d->state = MemoryContextAlloc(w->context, size);
-      lq::state_init(d->state, m);
-      SET_VARSIZE(d->state, size);
-    }
+    if (d->state == nullptr) d->state = lq::pg::empty_state(m, w->context);
     lq::state_add(d->state, m, rule, occurred_at, m.or_bits(activity));
   });
   write_as_owner(w, td->tg_trigger->tgoid, args, false);
@@ -288,19 +264,18 @@ LQ_FUNCTION(lq_activity_inserted) {
 
 LQ_FUNCTION(lq_activity_changed) {
   TriggerData *td = statement_trigger(fcinfo, "lead_qual.activity_changed");
-  if (!TRIGGER_FIRED_BY_UPDATE(td->tg_event) && !TRIGGER_FIRED_BY_DELETE(td->tg_event))
-    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-                    errmsg("lead_qual.activity_changed() must be fired by UPDATE or DELETE")));
+  lq::pg::require_firing(TRIGGER_FIRED_BY_UPDATE(td->tg_event) || TRIGGER_FIRED_BY_DELETE(td->tg_event),
+                         "lead_qual.activity_changed", "by UPDATE or DELETE");
   TrackArgs args;
   lq::pg::parse_track_args(td, lq::pg::TrackedTable::Activities, true, &args);
   lq::pg::check_tracking_privileges(args, RelationGetRelid(td->tg_relation));
-  ModelRef *model = lq::pg::model_for_call(fcinfo, cstring_to_text(args.model));
+  ModelRef *model = lq::pg::model_for_call(fcinfo, cstring_to_text(args.model_name));
 
   TupleDesc desc = RelationGetDescr(td->tg_relation);
-  const AttrNumber key_col = required_column(desc, args.activity_lead_id, RelationGetRelationName(td->tg_relation));
+  const AttrNumber key_col = lq::pg::tracked_column(desc, args.lead_id_column, RelationGetRelationName(td->tg_relation));
 
   LeadWrite *w =
-      lq::pg::begin_write(model, args.leads_oid, "rescore", args.channel, lq::pg::scoring_time());
+      lq::pg::begin_write(model, args.leads_oid, lq::reason::kRescore, args.channel, lq::pg::scoring_time());
   w->deltas_hint = static_cast<long>((td->tg_oldtable != nullptr ? tuplestore_tuple_count(td->tg_oldtable) : 0) +
                                      (td->tg_newtable != nullptr ? tuplestore_tuple_count(td->tg_newtable) : 0));
   KeyLookup keys;

@@ -63,5 +63,5 @@ LQ_FUNCTION(lq_boundary_selftest) {
   if (mode == "std_exception") throw std::runtime_error("boundary self-test: std::runtime_error");
   if (mode == "pg_error") PG_RETURN_INT64(nested_pg_error(2));
   if (mode == "live_objects") PG_RETURN_INT64(live_objects);
-  throw lq::Error(lq::ErrorKind::InvalidParameter, "unknown self-test \"" + mode + "\"");
+  throw lq::Error(lq::ErrorKind::InvalidParameter, "unknown self-test " + lq::quoted_name(mode));
 }

@@ -1,7 +1,9 @@
 #include "pg/catalog.hpp"
 
 extern "C" {
+#include "access/htup_details.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "utils/syscache.h"
 }
@@ -16,6 +18,14 @@ Oid extension_type(const char *name) {
   if (!OidIsValid(type))
     ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("type lead_qual.%s does not exist", name)));
   return type;
+}
+
+Oid relation_owner(Oid relid) {
+  HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+  if (!HeapTupleIsValid(tuple)) elog(ERROR, "cache lookup failed for relation %u", relid);
+  const Oid owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple))->relowner;
+  ReleaseSysCache(tuple);
+  return owner;
 }
 
 }  // namespace lq::pg

@@ -15,4 +15,7 @@ Oid extension_namespace();
 // OID of type lead_qual.<name>; ERROR if missing.
 Oid extension_type(const char *name);
 
+// The owner of relation `relid`.
+Oid relation_owner(Oid relid);
+
 }  // namespace lq::pg

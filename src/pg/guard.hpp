@@ -65,21 +65,16 @@ auto guarded(Body &&body) -> decltype(body()) {
 // Runs plain PostgreSQL code from C++; an ERROR becomes a PgError.
 template <typename Fn>
 auto pg_call(Fn &&fn) -> decltype(fn()) {
-  MemoryContext caller_context = CurrentMemoryContext;
-  ErrorData *captured = nullptr;
   using Result = decltype(fn());
   if constexpr (std::is_void_v<Result>) {
-    PG_TRY();
-    { fn(); }
-    PG_CATCH();
-    {
-      MemoryContextSwitchTo(caller_context);
-      captured = CopyErrorData();
-      FlushErrorState();
-    }
-    PG_END_TRY();
-    if (captured != nullptr) throw PgError(captured);
+    // One PG_TRY block for both cases: a void fn runs as one returning a flag.
+    pg_call([&] {
+      fn();
+      return true;
+    });
   } else {
+    MemoryContext caller_context = CurrentMemoryContext;
+    ErrorData *captured = nullptr;
     Result result{};
     PG_TRY();
     { result = fn(); }

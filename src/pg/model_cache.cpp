@@ -30,6 +30,7 @@ extern "C" {
 #include "pg/entry.hpp"
 #include "pg/guard.hpp"
 #include "pg/schema_version.hpp"
+#include "pg/trigger_checks.hpp"
 
 namespace lq::pg {
 
@@ -146,7 +147,7 @@ ModelRef *model_for_call(FunctionCallInfo fcinfo, text *name_text) {
     const int64 known_version = registry().cached_version(name);
     const ModelRow row = pg_call([&] { return read_model_row(name_text, known_version); });
     if (!row.found)
-      throw Error(ErrorKind::UndefinedObject, "scoring model \"" + name + "\" does not exist", {},
+      throw Error(ErrorKind::UndefinedObject, "scoring model " + quoted_name(name) + " does not exist", {},
                   "Models are rows of lead_qual.scoring_model.");
     cached = registry().find(name, row.version);
     if (cached) {
@@ -211,9 +212,7 @@ void attrs_from_jsonb(Jsonb *jb, const AttrName *names, int count, AttrValue *va
 
 // lead_qual._models_changed(): AFTER ... FOR EACH STATEMENT on scoring_model.
 LQ_FUNCTION(lq_models_changed) {
-  if (!CALLED_AS_TRIGGER(fcinfo))
-    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED), errmsg("_models_changed() must be called as a trigger")));
-  auto *td = reinterpret_cast<TriggerData *>(fcinfo->context);
+  TriggerData *td = lq::pg::trigger_data(fcinfo, "_models_changed");
   CacheInvalidateRelcacheByRelid(RelationGetRelid(td->tg_relation));
   return PointerGetDatum(nullptr);
 }

@@ -1,4 +1,4 @@
-// score_state: text and binary I/O.
+// score_state: text and binary I/O, and _state_matches().
 #include "pg/score_state_type.hpp"
 
 extern "C" {
@@ -15,10 +15,27 @@ extern "C" {
 
 namespace lq::pg {
 
-void *state_arg(FunctionCallInfo fcinfo, int n) {
-  struct varlena *v = PG_DETOAST_DATUM(PG_GETARG_DATUM(n));
+void *validated_state(Datum stored) {
+  struct varlena *v = PG_DETOAST_DATUM(stored);
   state_validate(v, VARSIZE(v), ErrorKind::DataCorrupted);
   return v;
+}
+
+void *state_arg(FunctionCallInfo fcinfo, int n) { return validated_state(PG_GETARG_DATUM(n)); }
+
+void *empty_state(const Model &model, MemoryContext cxt) {
+  const std::size_t size = state_size(model);
+  void *out = MemoryContextAlloc(cxt, size);
+  state_init(out, model);
+  SET_VARSIZE(out, size);
+  return out;
+}
+
+void *copy_state(const void *state, MemoryContext cxt) {
+  const Size size = VARSIZE(state);
+  void *out = MemoryContextAlloc(cxt, size);
+  std::memcpy(out, state, size);
+  return out;
 }
 
 Datum state_datum(const std::vector<unsigned char> &bytes) {
@@ -55,4 +72,13 @@ LQ_FUNCTION(score_state_send) {
   SET_VARSIZE(out, VARHDRSZ + wire.size());
   std::memcpy(VARDATA(out), wire.data(), wire.size());
   PG_RETURN_BYTEA_P(out);
+}
+
+// _state_matches(state, model, version): non-NULL and built under them.
+LQ_FUNCTION(lq_state_matches) {
+  if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2)) PG_RETURN_BOOL(false);
+  const lq::StateView view(lq::pg::state_arg(fcinfo, 0));
+  text *model = PG_GETARG_TEXT_PP(1);
+  const std::string_view name(VARDATA_ANY(model), VARSIZE_ANY_EXHDR(model));
+  PG_RETURN_BOOL(view.built_under(name, PG_GETARG_INT64(2)));
 }

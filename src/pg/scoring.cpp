@@ -1,6 +1,6 @@
 // Scoring functions: fit_score, activity_points, add_activity (also the
 // engagement_state aggregate's transition), score_state_combine, engagement,
-// explain, qualify, validate_model.
+// explain, qualify.
 #include "pg/entry.hpp"  // first: postgres.h precedes every other header
 
 extern "C" {
@@ -12,11 +12,11 @@ extern "C" {
 #include "utils/timestamp.h"
 }
 
-#include <cstring>
 #include <string>
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/lead_evaluation.hpp"
 #include "core/model.hpp"
 #include "core/score_state.hpp"
 #include "pg/lead_stage.hpp"
@@ -72,19 +72,13 @@ LQ_FUNCTION(lq_add_activity) {
     // In CurrentMemoryContext even inside an aggregate: the executor copies a
     // new transition value into its own context anyway (and would keep an
     // aggregate-context original as garbage until the end of the query).
-    const std::size_t size = lq::state_size(model);
-    state = palloc(size);
-    lq::state_init(state, model);
-    SET_VARSIZE(state, size);
+    state = lq::pg::empty_state(model, CurrentMemoryContext);
   } else if (in_aggregate) {
     // Our own transition value in the aggregate's context: update in place.
     state = PG_GETARG_POINTER(0);
     if (VARATT_IS_EXTENDED(state)) state = lq::pg::state_arg(fcinfo, 0);
   } else {
-    void *given = lq::pg::state_arg(fcinfo, 0);
-    const std::size_t size = VARSIZE(given);
-    state = palloc(size);
-    std::memcpy(state, given, size);
+    state = lq::pg::copy_state(lq::pg::state_arg(fcinfo, 0), CurrentMemoryContext);
   }
   lq::StateView(state).check_model(model);
 
@@ -105,12 +99,7 @@ LQ_FUNCTION(lq_score_state_combine) {
   void *a = lq::pg::state_arg(fcinfo, 0);
   // Outside an aggregate the argument must not be modified; a detoasted
   // argument is already a private copy.
-  if (!in_aggregate && a == DatumGetPointer(PG_GETARG_DATUM(0))) {
-    const std::size_t size = VARSIZE(a);
-    void *copy = palloc(size);
-    std::memcpy(copy, a, size);
-    a = copy;
-  }
+  if (!in_aggregate && a == DatumGetPointer(PG_GETARG_DATUM(0))) a = lq::pg::copy_state(a, CurrentMemoryContext);
   lq::state_combine(a, b);
   PG_RETURN_POINTER(a);
 }
@@ -149,36 +138,13 @@ LQ_FUNCTION(lq_qualify) {
   lq::pg::ModelRef *m = lq::pg::model_for_call(fcinfo, model_arg(fcinfo, 0));
   const lq::Model &model = *m->model;
   lq::pg::attrs_from_jsonb(jsonb_arg_or_null(fcinfo, 1), m->lead_names, m->lead_count, m->lead_values);
-  const double fit = model.fit(m->lead_values);
-  double engagement = 0.0;
-  std::uint8_t or_seen = 0;
-  if (!PG_ARGISNULL(2)) {
-    const lq::StateView state(lq::pg::state_arg(fcinfo, 2));
-    state.check_model(model);
-    engagement = state.engagement(PG_GETARG_TIMESTAMPTZ(4));
-    or_seen = state.header().or_seen;
-  } else {
-    engagement = model.engagement_bounds.clamp(0.0);
-  }
-  const std::optional<lq::Stage> automatic = model.automatic_stage(fit, engagement, or_seen, m->lead_values);
+  const lq::StateView state(PG_ARGISNULL(2) ? nullptr : lq::pg::state_arg(fcinfo, 2));
+  if (!PG_ARGISNULL(2)) state.check_model(model);
+  const lq::LeadEvaluation e =
+      lq::evaluate_lead(model, m->lead_values, PG_ARGISNULL(2) ? nullptr : &state, PG_GETARG_TIMESTAMPTZ(4));
   if (PG_ARGISNULL(3)) {
-    if (!automatic) PG_RETURN_NULL();
-    PG_RETURN_LEAD_STAGE(*automatic);
+    if (!e.automatic) PG_RETURN_NULL();
+    PG_RETURN_LEAD_STAGE(*e.automatic);
   }
-  PG_RETURN_LEAD_STAGE(lq::apply_automatic_stage(PG_GETARG_LEAD_STAGE(3), automatic));
-}
-
-// validate_model(jsonb) -> text[]: every problem, empty when valid.
-LQ_FUNCTION(lq_validate_model) {
-  Jsonb *definition = PG_GETARG_JSONB_P(0);
-  char *json_text = JsonbToCString(nullptr, &definition->root, VARSIZE(definition));
-  const std::vector<std::string> problems = lq::validate_model(json_text);
-  const int n = static_cast<int>(problems.size());
-  Datum *elems = static_cast<Datum *>(lq::pg::pg_call([&] { return palloc0(sizeof(Datum) * (n + 1)); }));
-  for (int i = 0; i < n; ++i) {
-    const std::string &p = problems[static_cast<std::size_t>(i)];
-    elems[i] = lq::pg::pg_call(
-        [&] { return PointerGetDatum(cstring_to_text_with_len(p.data(), static_cast<int>(p.size()))); });
-  }
-  PG_RETURN_ARRAYTYPE_P(lq::pg::pg_call([&] { return construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT); }));
+  PG_RETURN_LEAD_STAGE(lq::next_stage(model, e, PG_GETARG_LEAD_STAGE(3), false));
 }

@@ -24,28 +24,28 @@ void parse_track_args(const TriggerData *td, TrackedTable fired_on, bool resolve
                     errmsg("lead_qual trigger \"%s\" has unexpected arguments", trigger->tgname),
                     errhint("Install lead_qual's triggers with lead_qual.track().")));
   char **a = trigger->tgargs;
-  out->leads = a[1];
-  out->activities = a[2];
-  out->model = a[3];
-  out->key = a[4];
-  out->activity_lead_id = a[5];
-  out->activity = a[6];
-  out->occurred_at = a[7];
-  out->properties = a[8][0] != '\0' ? a[8] : nullptr;
-  out->score_state = a[9];
-  out->fit_score = a[10];
-  out->engagement_score = a[11];
-  out->score = a[12];
-  out->stage = a[13];
-  out->stage_changed_at = a[14];
+  out->leads_table = a[1];
+  out->activities_table = a[2];
+  out->model_name = a[3];
+  out->key_column = a[4];
+  out->lead_id_column = a[5];
+  out->activity_type_column = a[6];
+  out->occurred_at_column = a[7];
+  out->properties_column = a[8][0] != '\0' ? a[8] : nullptr;
+  out->score_state_column = a[9];
+  out->fit_score_column = a[10];
+  out->engagement_score_column = a[11];
+  out->score_column = a[12];
+  out->stage_column = a[13];
+  out->stage_changed_at_column = a[14];
   out->channel = a[15];
   const Oid self = RelationGetRelid(td->tg_relation);
   if (fired_on == TrackedTable::Activities) {
     out->activities_oid = self;
-    out->leads_oid = resolve_other ? relation_by_name(out->leads) : InvalidOid;
+    out->leads_oid = resolve_other ? relation_by_name(out->leads_table) : InvalidOid;
   } else {
     out->leads_oid = self;
-    out->activities_oid = resolve_other ? relation_by_name(out->activities) : InvalidOid;
+    out->activities_oid = resolve_other ? relation_by_name(out->activities_table) : InvalidOid;
   }
 }
 

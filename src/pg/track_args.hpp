@@ -17,22 +17,24 @@ extern "C" {
 
 namespace lq::pg {
 
+// Table and column fields hold names (as track() wrote them: tables
+// schema-qualified and quoted, columns plain), not values.
 struct TrackArgs {
-  const char *leads;
-  const char *activities;
-  const char *model;
-  const char *key;
-  const char *activity_lead_id;
-  const char *activity;
-  const char *occurred_at;
-  const char *properties;  // NULL when the activity table has none
-  const char *score_state;
-  const char *fit_score;
-  const char *engagement_score;
-  const char *score;
-  const char *stage;
-  const char *stage_changed_at;
-  const char *channel;
+  const char *leads_table;
+  const char *activities_table;
+  const char *model_name;
+  const char *key_column;               // leads: the lead key
+  const char *lead_id_column;           // activities: the lead's key
+  const char *activity_type_column;
+  const char *occurred_at_column;
+  const char *properties_column;        // NULL when the activity table has none
+  const char *score_state_column;
+  const char *fit_score_column;
+  const char *engagement_score_column;
+  const char *score_column;
+  const char *stage_column;
+  const char *stage_changed_at_column;
+  const char *channel;                  // NOTIFY channel
   Oid leads_oid;
   Oid activities_oid;
 };

@@ -17,6 +17,10 @@ extern "C" {
 #include "utils/typcache.h"
 }
 
+#include "pg/catalog.hpp"
+#include "pg/score_state_type.hpp"
+#include "pg/tracked_columns.hpp"
+
 namespace lq::pg {
 
 namespace {
@@ -30,10 +34,7 @@ const char *column(const char *alias, const char *name) { return psprintf("%s.%s
 
 Oid column_type(Oid relid, const char *name) {
   const AttrNumber attnum = get_attnum(relid, name);
-  if (attnum == InvalidAttrNumber)
-    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
-                    errmsg("column \"%s\" of table \"%s\" does not exist", name, get_rel_name(relid)),
-                    errhint("The table changed after lead_qual.track(); untrack and track it again.")));
+  if (attnum == InvalidAttrNumber) tracked_column_missing(name, get_rel_name(relid));
   return get_atttype(relid, attnum);
 }
 
@@ -63,22 +64,24 @@ SPIPlanPtr prepare(const char *sql, int nargs, Oid *types) {
 
 }  // namespace
 
-Oid relation_owner(Oid relid) {
-  HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-  if (!HeapTupleIsValid(tuple)) elog(ERROR, "cache lookup failed for relation %u", relid);
-  const Oid owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple))->relowner;
-  ReleaseSysCache(tuple);
-  return owner;
-}
-
 void check_tracking_privileges(const TrackArgs &args, Oid acting_table) {
   const Oid owner = relation_owner(acting_table);
   if (pg_class_aclcheck(args.leads_oid, owner, ACL_SELECT | ACL_UPDATE) != ACLCHECK_OK ||
       pg_class_aclcheck(args.activities_oid, owner, ACL_SELECT) != ACLCHECK_OK)
     ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
                     errmsg("owner of table \"%s\" may not update \"%s\" or read \"%s\"", get_rel_name(acting_table),
-                           args.leads, args.activities),
+                           args.leads_table, args.activities_table),
                     errhint("lead_qual writes a tracked leads table as its owner; track() checks this up front.")));
+}
+
+void *state_from_history(SPIPlanPtr rebuild_one, const char *key, const char *model_name, MemoryContext cxt) {
+  Datum values[2] = {CStringGetTextDatum(key), CStringGetTextDatum(model_name)};
+  const int rc = SPI_execute_plan(rebuild_one, values, nullptr, false, 1);
+  if (rc != SPI_OK_SELECT) elog(ERROR, "lead_qual: rebuilding a lead failed: %s", SPI_result_code_string(rc));
+  if (SPI_processed != 1) return nullptr;
+  bool isnull = false;
+  const Datum state = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+  return isnull ? nullptr : copy_state(PG_DETOAST_DATUM(state), cxt);
 }
 
 TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args) {
@@ -101,7 +104,7 @@ TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args) {
   // The statements below call functions of the current version.
   require_current_schema("lead_qual's triggers");
 
-  const Oid key_type = column_type(args.leads_oid, args.key);
+  const Oid key_type = column_type(args.leads_oid, args.key_column);
   const char *key_type_sql = format_type_be_qualified(key_type);
   const char *eq = equality_operator(key_type);
   plans->key_type = key_type;
@@ -110,12 +113,12 @@ TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args) {
   plans->native_keys = plans->key_byval && OidIsValid(key_array_type);
   const Oid keys_type = plans->native_keys ? key_array_type : TEXTARRAYOID;
   const char *keys = plans->native_keys ? "ANY ($1)" : psprintf("ANY ($1::pg_catalog.text[]::%s[])", key_type_sql);
-  const char *lkey = column("l", args.key);
-  const char *akey = column("a", args.activity_lead_id);
-  const char *properties = args.properties != nullptr ? column("a", args.properties) : "NULL::pg_catalog.jsonb";
+  const char *lkey = column("l", args.key_column);
+  const char *akey = column("a", args.lead_id_column);
+  const char *properties = args.properties_column != nullptr ? column("a", args.properties_column) : "NULL::pg_catalog.jsonb";
   const char *history_state = psprintf(
       "lead_qual.engagement_state($2, %s::pg_catalog.text, lead_qual._counted_at(%s), %s)",
-      column("a", args.activity), column("a", args.occurred_at), properties);
+      column("a", args.activity_type_column), column("a", args.occurred_at_column), properties);
 
   // Locks every lead in key order, then returns those whose state must be
   // rebuilt. OFFSET 0 keeps the planner from pushing the state test below
@@ -125,23 +128,23 @@ TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args) {
   plans->lock = prepare(psprintf("SELECT x.k FROM (SELECT %s%s AS k, %s AS s FROM %s AS l"
                                  " WHERE %s %s %s ORDER BY %s FOR NO KEY UPDATE OF l OFFSET 0) AS x"
                                  " WHERE NOT lead_qual._state_matches(x.s, $2, $3)",
-                                 lkey, plans->native_keys ? "" : "::pg_catalog.text", column("l", args.score_state),
-                                 args.leads, lkey, eq, keys, lkey),
+                                 lkey, plans->native_keys ? "" : "::pg_catalog.text", column("l", args.score_state_column),
+                                 args.leads_table, lkey, eq, keys, lkey),
                         3, lock_types);
   Oid rebuild_types[2] = {keys_type, TEXTOID};
   plans->rebuild = prepare(psprintf("SELECT %s::pg_catalog.text, %s FROM %s AS a WHERE %s %s %s GROUP BY %s", akey,
-                                    history_state, args.activities, akey, eq, keys, akey),
+                                    history_state, args.activities_table, akey, eq, keys, akey),
                            2, rebuild_types);
   Oid one_types[2] = {TEXTOID, TEXTOID};
   plans->rebuild_one = prepare(psprintf("SELECT %s FROM %s AS a WHERE %s %s $1::pg_catalog.text::%s", history_state,
-                                        args.activities, akey, eq, key_type_sql),
+                                        args.activities_table, akey, eq, key_type_sql),
                                2, one_types);
   // Only touches each lead: its lead_changed() trigger computes the row
   // (lead_write.hpp), from the newest version of it, reading the model's
   // attributes straight from the row.
   Oid update_types[1] = {keys_type};
-  plans->update = prepare(psprintf("UPDATE %s AS l SET %s = %s WHERE %s %s %s", args.leads, q(args.score_state),
-                                   column("l", args.score_state), lkey, eq, keys),
+  plans->update = prepare(psprintf("UPDATE %s AS l SET %s = %s WHERE %s %s %s", args.leads_table, q(args.score_state_column),
+                                   column("l", args.score_state_column), lkey, eq, keys),
                           1, update_types);
   return plans;
 }

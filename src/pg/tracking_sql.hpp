@@ -35,10 +35,13 @@ struct TrackingPlans {
 // Prepared plans for this trigger (prepared on first use; call inside SPI).
 TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args);
 
+// Runs `rebuild_one` (TrackingPlans) for one lead inside SPI: its state from
+// its whole activity history, copied into `cxt`; NULL without history. Not
+// read-only: the statement's own rows must be visible.
+void *state_from_history(SPIPlanPtr rebuild_one, const char *key, const char *model_name, MemoryContext cxt);
+
 // Checks that the owner of `acting_table` may write the leads table and read
 // the activity table: the triggers act on the leads table as its owner.
 void check_tracking_privileges(const TrackArgs &args, Oid acting_table);
-
-Oid relation_owner(Oid relid);
 
 }  // namespace lq::pg

@@ -14,6 +14,7 @@ extern "C" {
 #include "core/error.hpp"
 #include "pg/catalog.hpp"
 #include "pg/entry.hpp"
+#include "pg/trigger_checks.hpp"
 
 using lq::Stage;
 
@@ -47,15 +48,11 @@ LQ_FUNCTION(lead_stage_transition) {
 // A NULL on either side is not a stage change and is let through (use a NOT
 // NULL constraint to forbid NULL stages). On INSERT the row passes unchanged.
 LQ_FUNCTION(enforce_stage_transition) {
-  if (!CALLED_AS_TRIGGER(fcinfo))
-    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-                    errmsg("enforce_stage_transition() must be called as a trigger")));
-  TriggerData *trigdata = reinterpret_cast<TriggerData *>(fcinfo->context);
+  TriggerData *trigdata = lq::pg::trigger_data(fcinfo, "enforce_stage_transition");
   const TriggerEvent event = trigdata->tg_event;
-  if (!TRIGGER_FIRED_BEFORE(event) || !TRIGGER_FIRED_FOR_ROW(event) ||
-      !(TRIGGER_FIRED_BY_UPDATE(event) || TRIGGER_FIRED_BY_INSERT(event)))
-    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-                    errmsg("enforce_stage_transition() must be fired BEFORE UPDATE FOR EACH ROW")));
+  lq::pg::require_firing(TRIGGER_FIRED_BEFORE(event) && TRIGGER_FIRED_FOR_ROW(event) &&
+                             (TRIGGER_FIRED_BY_UPDATE(event) || TRIGGER_FIRED_BY_INSERT(event)),
+                         "enforce_stage_transition", "BEFORE UPDATE FOR EACH ROW");
   if (trigdata->tg_trigger->tgnargs != 1)
     ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                     errmsg("enforce_stage_transition() takes exactly one argument: the stage column name")));

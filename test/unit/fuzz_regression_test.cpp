@@ -195,3 +195,45 @@ TEST(FuzzRegression, TextIntegersBeyondInt64AreRefused) {
   j["version"] = std::numeric_limits<std::int64_t>::min();
   EXPECT_NO_THROW(lq::state_from_text(j.dump()));
 }
+
+// Found by fuzz_model (a 300-second run, after 352,532 runs): a condition
+// whose operator name is "\u0000" put a NUL into the error message; what() is
+// a C string, so the compiled error's message was cut at the NUL while
+// validate_model's first problem kept it. Every byte the input can hold now
+// reaches the message escaped, and the two agree.
+TEST(FuzzRegression, NulInAConditionNameSurvivesTheErrorMessage) {
+  const std::string model = R"({"fit": {"rules": [{"when": {"a": {"\u0000": 1}}, "points": 1}]}})";
+  const std::vector<std::string> problems = lq::validate_model(model);
+  ASSERT_FALSE(problems.empty());
+  EXPECT_EQ(problems.front().find('\0'), std::string::npos);
+  try {
+    lq::compile_model("fuzz", 7, model);
+    FAIL() << "compiled a model with an unknown condition";
+  } catch (const lq::Error &e) {
+    EXPECT_EQ(std::string(e.what()), "invalid scoring model \"fuzz\": " + problems.front());
+    EXPECT_NE(std::string(e.what()).find(R"(unknown condition "\x00")"), std::string::npos) << e.what();
+  }
+}
+
+// The same kind elsewhere: a NUL or a control character in an attribute key
+// or a model name, and invalid UTF-8 cut out of the JSON parser's message.
+TEST(FuzzRegression, InputBytesInMessagesAreEscapedEverywhere) {
+  const std::vector<std::string> problems =
+      lq::validate_model(R"({"fit": {"rules": [{"when": {"a\u0000\n\"": {"eq": []}}, "points": 1}]}})");
+  ASSERT_EQ(problems.size(), 1U);
+  EXPECT_EQ(problems.front(), R"(fit.rules[0].when["a\x00\x0a\""].eq: expected a string, number or boolean)");
+  try {
+    lq::compile_model(std::string("m\0\xff", 3), 1, "[]");
+    FAIL() << "no error";
+  } catch (const lq::Error &e) {
+    EXPECT_EQ(std::string(e.what()).rfind(R"(invalid scoring model "m\x00\xff": )", 0), 0U) << e.what();
+  }
+  // A parse error quoting a long run of 3-byte characters is cut at a
+  // character boundary, so it is still valid UTF-8.
+  std::string text = "[\"";
+  for (int i = 0; i < 100; ++i) text += "\xe2\x82\xac";
+  const std::vector<std::string> parse = lq::validate_model(text);
+  ASSERT_EQ(parse.size(), 1U);
+  EXPECT_EQ(lq::printable(parse.front()), parse.front());
+  EXPECT_EQ(parse.front().find("\\x"), std::string::npos) << parse.front();
+}

@@ -138,7 +138,7 @@ TEST(Problems, PathHelpers) {
   EXPECT_EQ(lq::field("when", "a\"b"), "when[\"a\\\"b\"]");
   EXPECT_EQ(lq::field("when", "9lives"), "when[\"9lives\"]");
   EXPECT_EQ(lq::field("when", "_x9"), "when._x9");
-  EXPECT_EQ(lq::field("when", "a\nb"), "when[\"a?b\"]") << "control characters are not copied";
+  EXPECT_EQ(lq::field("when", "a\nb"), "when[\"a\\x0ab\"]") << "control characters are escaped, not copied";
   lq::Problems p;
   EXPECT_TRUE(p.empty());
   p.add("fit.rules[0].points", "expected a number");

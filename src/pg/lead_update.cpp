@@ -1,0 +1,136 @@
+// compute_update(), and lead_qual._apply(), the row function through which
+// rescore() and refresh() compute each lead.
+#include "pg/lead_update.hpp"
+
+extern "C" {
+#include "access/htup_details.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+}
+
+#include <cmath>
+
+#include "core/lead_evaluation.hpp"
+#include "core/score_state.hpp"
+#include "pg/entry.hpp"
+#include "pg/lead_stage.hpp"
+#include "pg/owner_spi.hpp"
+#include "pg/score_state_type.hpp"
+#include "pg/tracking_sql.hpp"
+
+namespace lq::pg {
+
+namespace {
+
+// The lead's state rebuilt from its whole activity history (nested SPI,
+// inside lead_qual's own UPDATE), or NULL without history or plan.
+void *rebuild_from_history(LeadWrite *w, const char *key) {
+  if (w->rebuild_one == nullptr) return nullptr;
+  MemoryContext caller = CurrentMemoryContext;
+  spi_connect();
+  void *result = state_from_history(w->rebuild_one, key, w->model_name, caller);
+  SPI_finish();
+  return result;
+}
+
+}  // namespace
+
+LeadUpdate compute_update(LeadWrite *w, LeadDelta *delta, const StoredLead &stored) {
+  const Model &model = *w->model;
+  const char *key = stored.key;
+  void *state = nullptr;
+  if (delta == nullptr && w->deltas != nullptr) delta = delta_for(w, key, false);
+  if (delta != nullptr) key = delta->key;
+  if (delta != nullptr && delta->state == nullptr) {
+    state = empty_state(model, CurrentMemoryContext);  // rebuilt from a history that is now empty
+  } else if (delta != nullptr && delta->replace) {
+    state = copy_state(delta->state, CurrentMemoryContext);
+  } else if (delta != nullptr) {
+    if (stored.state != nullptr && StateView(stored.state).built_under(model.name, model.version)) {
+      state = copy_state(stored.state, CurrentMemoryContext);
+      state_combine(state, delta->state);
+    } else {
+      // No state, or one of another model version: the whole history
+      // (which already holds this statement's rows) replaces it.
+      state = rebuild_from_history(w, key);
+      if (state == nullptr) state = copy_state(delta->state, CurrentMemoryContext);
+    }
+  } else if (stored.full_state != nullptr) {
+    state = copy_state(stored.full_state, CurrentMemoryContext);
+  } else {
+    state = empty_state(model, CurrentMemoryContext);
+  }
+  const StateView view(state);
+  view.check_model(model);
+
+  const LeadEvaluation e = evaluate_lead(model, w->lead_values, &view, w->as_of);
+  const Stage current = stored.has_stage ? stored.stage : Stage::Lead;
+  LeadUpdate u;
+  u.state = state;
+  u.engagement = e.engagement;
+  u.fit = e.fit;
+  u.score = e.score;
+  u.stage = next_stage(model, e, current, w->recycle);
+  // A lead without a stage starts as a lead; only a move from there is a
+  // stage change worth recording.
+  const bool stage_changed = u.stage != current;
+  const bool changed =
+      stage_changed || !stored.has_stage || !stored.has_score || std::fabs(stored.score - u.score) > 1e-9;
+  u.stage_changed_now = stage_changed || !stored.has_stage || !stored.has_changed_at;
+  set_outcome(w, delta != nullptr ? delta : delta_for(w, key, true), changed, stage_changed, stage_rank(current),
+              stage_rank(u.stage), u.fit, u.engagement, u.score);
+  return u;
+}
+
+}  // namespace lq::pg
+
+using lq::pg::LeadWrite;
+
+// lead_qual._apply(key, state, stage, stage_changed_at, old_score, attributes,
+// full_state) -> lead_update: the new columns of one lead, computed inside a
+// lead write (rescore() and refresh(); see compute_update()).
+LQ_FUNCTION(lq_apply) {
+  LeadWrite *w = lq::pg::current_write();
+  if (w == nullptr)
+    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                    errmsg("lead_qual._apply() may only be called by lead_qual itself")));
+  if (PG_ARGISNULL(0)) ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("lead key is NULL")));
+  lq::pg::StoredLead stored;
+  stored.key = text_to_cstring(PG_GETARG_TEXT_PP(0));
+  // The stored state matters only to a write that applies deltas (a corrupt
+  // one must not stop rescore(), which replaces it).
+  stored.state = PG_ARGISNULL(1) || w->deltas == nullptr ? nullptr : lq::pg::state_arg(fcinfo, 1);
+  stored.has_stage = !PG_ARGISNULL(2);
+  stored.stage = PG_ARGISNULL(2) ? lq::Stage::Lead : PG_GETARG_LEAD_STAGE(2);
+  stored.has_changed_at = !PG_ARGISNULL(3);
+  stored.has_score = !PG_ARGISNULL(4);
+  stored.score = PG_ARGISNULL(4) ? 0.0 : PG_GETARG_FLOAT8(4);
+  stored.full_state = PG_ARGISNULL(6) ? nullptr : lq::pg::state_arg(fcinfo, 6);
+  Jsonb *attributes = PG_ARGISNULL(5) ? nullptr : PG_GETARG_JSONB_P(5);
+  lq::pg::attrs_from_jsonb(attributes, w->lead_names, w->lead_count, w->lead_values);
+  const lq::pg::LeadUpdate u = lq::pg::compute_update(w, nullptr, stored);
+
+  // The result descriptor is looked up and blessed once per call site.
+  auto desc = static_cast<TupleDesc>(fcinfo->flinfo->fn_extra);
+  if (desc == nullptr) {
+    TupleDesc looked_up;
+    if (get_call_result_type(fcinfo, nullptr, &looked_up) != TYPEFUNC_COMPOSITE)
+      elog(ERROR, "lead_qual._apply() must return a composite");
+    MemoryContext old_context = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+    desc = BlessTupleDesc(CreateTupleDescCopy(looked_up));
+    MemoryContextSwitchTo(old_context);
+    fcinfo->flinfo->fn_extra = desc;
+  }
+  Datum values[6];
+  bool nulls[6] = {false, false, false, false, false, false};
+  values[0] = PointerGetDatum(u.state);
+  values[1] = Float8GetDatum(u.engagement);
+  values[2] = Float8GetDatum(u.fit);
+  values[3] = Float8GetDatum(u.score);
+  values[4] = lq::pg::stage_to_datum(u.stage);
+  values[5] = u.stage_changed_now ? TimestampTzGetDatum(w->as_of) : PG_GETARG_DATUM(3);
+  PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
+}

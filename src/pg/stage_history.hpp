@@ -1,0 +1,24 @@
+// The stage-change log: rows appended to lead_qual.stage_history and one
+// NOTIFY per change (delivered at commit, dropped on rollback).
+#pragma once
+
+extern "C" {
+#include "postgres.h"
+#include "utils/timestamp.h"
+}
+
+namespace lq::pg {
+
+struct StageChange {
+  char *lead_key;  // text form
+  int from_rank;   // lq::Stage rank, -1 for none
+  int to_rank;
+  double fit, engagement, score;
+};
+
+// Appends rows to stage_history (as the table's owner) and sends one NOTIFY
+// per change on `channel`. `reason`: one of lq::reason (core/change_reason.hpp).
+void record_stage_changes(Oid leads, const StageChange *changes, int count, const char *reason,
+                          const char *channel, TimestampTz at, Oid changed_by);
+
+}  // namespace lq::pg

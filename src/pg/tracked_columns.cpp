@@ -1,0 +1,111 @@
+#include "pg/tracked_columns.hpp"
+
+extern "C" {
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/fmgrprotos.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+}
+
+#include <cstring>
+#include <string_view>
+
+#include "pg/track_args.hpp"
+
+namespace lq::pg {
+
+void tracked_column_missing(const char *column, const char *table) {
+  ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+                  errmsg("column \"%s\" of table \"%s\" does not exist", column, table),
+                  errhint("The table changed after lead_qual.track(); untrack and track it again.")));
+  pg_unreachable();
+}
+
+AttrNumber tracked_column(TupleDesc desc, const char *column, const char *table) {
+  const int attnum = SPI_fnumber(desc, column);
+  if (attnum <= 0) tracked_column_missing(column, table);
+  return static_cast<AttrNumber>(attnum);
+}
+
+LeadColumns *find_lead_columns(TriggerData *td, const AttrName *names, int count, MemoryContext cxt) {
+  Relation rel = td->tg_relation;
+  TrackArgs args;
+  parse_track_args(td, TrackedTable::Leads, false, &args);
+  TupleDesc desc = RelationGetDescr(rel);
+  const char *table = RelationGetRelationName(rel);
+  auto *c = static_cast<LeadColumns *>(MemoryContextAllocZero(cxt, sizeof(LeadColumns)));
+  c->relid = RelationGetRelid(rel);
+  c->key_attnum = tracked_column(desc, args.key_column, table);
+  c->state_attnum = tracked_column(desc, args.score_state_column, table);
+  c->fit_attnum = tracked_column(desc, args.fit_score_column, table);
+  c->engagement_attnum = tracked_column(desc, args.engagement_score_column, table);
+  c->score_attnum = tracked_column(desc, args.score_column, table);
+  c->stage_attnum = tracked_column(desc, args.stage_column, table);
+  c->changed_at_attnum = tracked_column(desc, args.stage_changed_at_column, table);
+  c->attribute_attnums = static_cast<AttrNumber *>(MemoryContextAllocZero(cxt, sizeof(AttrNumber) * (count + 1)));
+  // A column dropped since track() reads as missing.
+  for (int i = 0; i < count; ++i) c->attribute_attnums[i] = static_cast<AttrNumber>(SPI_fnumber(desc, names[i].name));
+  Oid output;
+  bool varlena;
+  getTypeOutputInfo(TupleDescAttr(desc, c->key_attnum - 1)->atttypid, &output, &varlena);
+  fmgr_info_cxt(output, &c->key_output, cxt);
+  return c;
+}
+
+const char *lead_key_text(HeapTuple row, TupleDesc desc, LeadColumns &columns) {
+  bool isnull = false;
+  const Datum key = heap_getattr(row, columns.key_attnum, desc, &isnull);
+  return isnull ? "" : OutputFunctionCall(&columns.key_output, key);
+}
+
+AttrValue attr_from_tuple(HeapTuple row, TupleDesc desc, AttrNumber attnum) {
+  if (attnum <= 0) return AttrValue::missing();
+  bool isnull = false;
+  const Datum d = heap_getattr(row, attnum, desc, &isnull);
+  if (isnull) return AttrValue::missing();
+  const Oid type = TupleDescAttr(desc, attnum - 1)->atttypid;
+  switch (type) {
+    case BOOLOID:
+      return AttrValue::of_bool(DatumGetBool(d));
+    case INT2OID:
+      return AttrValue::of_number(DatumGetInt16(d));
+    case INT4OID:
+      return AttrValue::of_number(DatumGetInt32(d));
+    case INT8OID:
+      return AttrValue::of_number(static_cast<double>(DatumGetInt64(d)));
+    case FLOAT4OID:
+      return AttrValue::of_number(DatumGetFloat4(d));
+    case FLOAT8OID:
+      return AttrValue::of_number(DatumGetFloat8(d));
+    case NUMERICOID:
+      return AttrValue::of_number(DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, d)));
+    case TEXTOID:
+    case VARCHAROID: {
+      text *t = DatumGetTextPP(d);
+      return AttrValue::of_string(std::string_view(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t)));
+    }
+    default: {
+      Oid output;
+      bool varlena;
+      getTypeOutputInfo(type, &output, &varlena);
+      const char *s = OidOutputFunctionCall(output, d);
+      return AttrValue::of_string(std::string_view(s, strlen(s)));
+    }
+  }
+}
+
+bool column_changed(HeapTuple a, HeapTuple b, TupleDesc desc, AttrNumber attnum) {
+  if (attnum <= 0) return false;
+  bool a_null = false, b_null = false;
+  const Datum x = heap_getattr(a, attnum, desc, &a_null);
+  const Datum y = heap_getattr(b, attnum, desc, &b_null);
+  if (a_null || b_null) return a_null != b_null;
+  Form_pg_attribute att = TupleDescAttr(desc, attnum - 1);
+  return !datumIsEqual(x, y, att->attbyval, att->attlen);
+}
+
+}  // namespace lq::pg

@@ -1,0 +1,53 @@
+// The columns of a tracked table that lead_qual's triggers read and write,
+// found by the names track() gave them (TrackArgs), and the values read from
+// a leads row.
+#pragma once
+
+extern "C" {
+#include "postgres.h"
+#include "fmgr.h"
+#include "access/htup.h"
+#include "access/tupdesc.h"
+#include "commands/trigger.h"
+}
+
+#include "core/attr_value.hpp"
+#include "pg/model_cache.hpp"
+
+namespace lq::pg {
+
+// ERROR 42703 for a column `column` of tracked table `table` that no longer
+// exists: the table changed after track().
+[[noreturn]] void tracked_column_missing(const char *column, const char *table);
+
+// The attribute number of `column` in `desc` (of table `table`), or
+// tracked_column_missing().
+AttrNumber tracked_column(TupleDesc desc, const char *column, const char *table);
+
+// Attribute numbers of the columns lead_qual writes and reads in one leads
+// relation (the table, or on Citus the shard the trigger fires on, whose
+// numbers may differ from the table's).
+struct LeadColumns {
+  Oid relid;
+  AttrNumber key_attnum, state_attnum, fit_attnum, engagement_attnum, score_attnum, stage_attnum,
+      changed_at_attnum;
+  AttrNumber *attribute_attnums;  // the model's lead attributes, in model order; <= 0: column dropped
+  FmgrInfo key_output;            // the key type's output function
+};
+
+// The columns the trigger's arguments name in the relation it fires on, and
+// those of the model's attributes `names`; allocated in `cxt`.
+LeadColumns *find_lead_columns(TriggerData *td, const AttrName *names, int count, MemoryContext cxt);
+
+// The lead key's text form ("" when NULL).
+const char *lead_key_text(HeapTuple row, TupleDesc desc, LeadColumns &columns);
+
+// A column value as the core sees it: booleans and numbers as such, any
+// other type by its text form. A dropped column (attnum <= 0) or NULL is
+// missing.
+AttrValue attr_from_tuple(HeapTuple row, TupleDesc desc, AttrNumber attnum);
+
+// Whether column `attnum` differs between two versions of a row.
+bool column_changed(HeapTuple a, HeapTuple b, TupleDesc desc, AttrNumber attnum);
+
+}  // namespace lq::pg
