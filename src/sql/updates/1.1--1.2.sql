@@ -1,5 +1,5 @@
 -- Schema changes from 1.1 to 1.2: none. 1.2 changed functions and triggers
 -- only (scoring_model_maintain() keeps a restored model's updated_at; the
 -- statement trigger scoring_model_changed invalidates every backend's
--- compiled models; _counted_at() and _require_tracked() give one definition
+-- compiled models; _counted_at() and _not_tracked() give one definition
 -- of those rules); the area files re-applied after this file bring them.
