@@ -18,8 +18,10 @@ namespace {
 // Nesting depth of a JSON text, counted without parsing (strings skipped),
 // so that absurd nesting is refused before any parser sees it.
 int nesting_depth(std::string_view text) {
-  int depth = 0, deepest = 0;
-  bool in_string = false, escaped = false;
+  int depth = 0;
+  int deepest = 0;
+  bool in_string = false;
+  bool escaped = false;
   for (char c : text) {
     if (in_string) {
       if (escaped) escaped = false;
@@ -77,7 +79,7 @@ class ModelCompiler {
   std::shared_ptr<Model> compile(const json &root) {
     auto model = std::make_shared<Model>();
     if (!root.is_object()) {
-      problems_.add("", "a model must be a JSON object with \"fit\", \"engagement\" and \"stages\"");
+      problems_.add("", R"(a model must be a JSON object with "fit", "engagement" and "stages")");
       return model;
     }
     check_keys(root, "", {"description", "fit", "engagement", "stages", "grades", "recycle"}, problems_);
@@ -135,7 +137,7 @@ class ModelCompiler {
       const json &r = (*rules)[i];
       const std::string path = index("fit.rules", i);
       if (!r.is_object()) {
-        problems_.add(path, "expected a rule object {\"when\": ..., \"points\": ...}");
+        problems_.add(path, R"(expected a rule object {"when": ..., "points": ...})");
         continue;
       }
       check_keys(r, path, {"when", "points", "description"}, problems_);
@@ -165,7 +167,7 @@ class ModelCompiler {
       const json &r = (*rules)[i];
       const std::string path = index("engagement.rules", i);
       if (!r.is_object()) {
-        problems_.add(path, "expected a rule object {\"activity\": ..., \"points\": ...}");
+        problems_.add(path, R"(expected a rule object {"activity": ..., "points": ...})");
         continue;
       }
       check_keys(r, path, {"activity", "when", "points", "max", "description"}, problems_);
@@ -222,7 +224,7 @@ class ModelCompiler {
 
   void compile_grades(const json &grades, Model &model) {
     if (!grades.is_object() || grades.empty())
-      return problems_.add("grades", "expected an object of grade -> minimum fit, e.g. {\"A\": 40, \"B\": 25}");
+      return problems_.add("grades", R"(expected an object of grade -> minimum fit, e.g. {"A": 40, "B": 25})");
     for (const auto &item : grades.items()) {
       const std::string path = field("grades", item.key());
       if (item.key().empty() || item.key().size() > 20) {
@@ -261,11 +263,11 @@ class ModelCompiler {
     rule.idle_days = number_at(r, "idle_days", "recycle", problems_);
     if (rule.idle_days && *rule.idle_days < 0) problems_.add("recycle.idle_days", "must not be negative");
     if (!r.contains("below_engagement") && !r.contains("idle_days"))
-      problems_.add("recycle", "needs \"below_engagement\" and/or \"idle_days\"");
+      problems_.add("recycle", R"(needs "below_engagement" and/or "idle_days")");
   }
 
   void compile_stages(const json &stages, Model &model) {
-    if (!stages.is_object()) return problems_.add("stages", "expected an object with \"mql\" and/or \"sql\"");
+    if (!stages.is_object()) return problems_.add("stages", R"(expected an object with "mql" and/or "sql")");
     for (const auto &item : stages.items()) {
       const std::string path = field("stages", item.key());
       if (item.key() == "mql") compile_stage(item.value(), path, model.mql, kSeenForMql, model);
@@ -363,7 +365,7 @@ std::uint8_t Model::or_bits(std::string_view activity) const {
 }
 
 bool Model::meets(const StageCriteria &c, double fit, double engagement, std::uint8_t or_seen,
-                  std::uint8_t seen_bit, const AttrValue *lead) const {
+                  std::uint8_t seen_bit, const AttrValue *lead) {
   if (!c.defined) return false;
   if (c.min_fit && fit < *c.min_fit) return false;
   if (!c.require.holds(lead)) return false;
