@@ -119,6 +119,20 @@ class ModelCompiler {
     return &*it;
   }
 
+  // Calls each(rule, path) for every element of group.rules that is a rule
+  // object; any other element is a problem ("expected a rule object `example`").
+  template <typename Each>
+  void for_each_rule(const json &group, const std::string &group_path, const char *example, Each each) {
+    const json *rules = rules_array(group, group_path);
+    if (rules == nullptr) return;
+    for (std::size_t i = 0; i < rules->size(); ++i) {
+      const json &r = (*rules)[i];
+      const std::string path = index(field(group_path, "rules"), i);
+      if (r.is_object()) each(r, path);
+      else problems_.add(path, std::string("expected a rule object ") + example);
+    }
+  }
+
   double points(const json &rule, const std::string &path) {
     if (!rule.contains("points")) {
       problems_.add(field(path, "points"), "missing (every rule needs points)");
@@ -131,15 +145,7 @@ class ModelCompiler {
     if (!fit.is_object()) return problems_.add("fit", "expected an object with \"rules\"");
     check_keys(fit, "fit", {"rules", "min", "max"}, problems_);
     model.fit_bounds = bounds(fit, "fit");
-    const json *rules = rules_array(fit, "fit");
-    if (rules == nullptr) return;
-    for (std::size_t i = 0; i < rules->size(); ++i) {
-      const json &r = (*rules)[i];
-      const std::string path = index("fit.rules", i);
-      if (!r.is_object()) {
-        problems_.add(path, R"(expected a rule object {"when": ..., "points": ...})");
-        continue;
-      }
+    for_each_rule(fit, "fit", R"({"when": ..., "points": ...})", [&](const json &r, const std::string &path) {
       check_keys(r, path, {"when", "points", "description"}, problems_);
       FitRule rule;
       auto when = r.find("when");
@@ -147,7 +153,7 @@ class ModelCompiler {
       else rule.when = Predicate::compile(*when, field(path, "when"), model.lead_attributes, problems_);
       rule.points = points(r, path);
       model.fit_rules.push_back(std::move(rule));
-    }
+    });
   }
 
   void compile_engagement(const json &engagement, Model &model) {
@@ -160,16 +166,9 @@ class ModelCompiler {
       else
         model.half_life_days = h->get<double>();
     }
-    const json *rules = rules_array(engagement, "engagement");
-    if (rules == nullptr) return;
     std::size_t name_bytes = 0;
-    for (std::size_t i = 0; i < rules->size(); ++i) {
-      const json &r = (*rules)[i];
-      const std::string path = index("engagement.rules", i);
-      if (!r.is_object()) {
-        problems_.add(path, R"(expected a rule object {"activity": ..., "points": ...})");
-        continue;
-      }
+    const char *example = R"({"activity": ..., "points": ...})";
+    for_each_rule(engagement, "engagement", example, [&](const json &r, const std::string &path) {
       check_keys(r, path, {"activity", "when", "points", "max", "description"}, problems_);
       EngagementRule rule;
       auto activity = r.find("activity");
@@ -190,7 +189,7 @@ class ModelCompiler {
       const int rule_index = static_cast<int>(model.engagement_rules.size());
       if (!rule.key.empty()) model.rules_by_activity_[rule.key].push_back(rule_index);
       model.engagement_rules.push_back(std::move(rule));
-    }
+    });
     if (name_bytes > kMaxActivityNameBytes)
       problems_.add("engagement.rules", "activity names total " + std::to_string(name_bytes) + " bytes (at most " +
                                             std::to_string(kMaxActivityNameBytes) + ")");
