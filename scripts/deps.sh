@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config clang
+  build-essential cmake pkg-config clang clang-format clang-tidy
   postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
   nlohmann-json3-dev libre2-dev libgtest-dev libbenchmark-dev libclang-rt-14-dev
   postgresql-15-cron gnuplot-nox

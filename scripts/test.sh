@@ -2,8 +2,9 @@
 # Runs every test: core unit tests (GoogleTest via ctest), then against a
 # throwaway PostgreSQL 15 cluster the pg_regress suite, the pgTAP suite and
 # the isolation specs. Installs missing packages first. Ends with the line
-# "N passed, N failed" (unit test cases + regress tests + pgTAP assertions +
-# isolation specs) and exits non-zero if anything failed.
+# "N passed, N failed" (unit test cases + sanitized unit test cases + fuzz
+# targets + lint checks + regress tests + pgTAP assertions + isolation specs +
+# TAP tests) and exits non-zero if anything failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
@@ -23,8 +24,9 @@ else
 fi
 
 # Core unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer,
-# then every fuzz target for a short run (FUZZ_SECONDS, default 30).
-for extra in sanitize fuzz; do
+# then every fuzz target for a short run (FUZZ_SECONDS, default 30), then the
+# static checks (clang-format and clang-tidy, scripts/lint.sh).
+for extra in sanitize fuzz lint; do
   if [[ -f scripts/$extra.sh ]]; then
     echo "== $extra"
     if line=$(bash scripts/$extra.sh 2>&1 | tee /tmp/lq_$extra.log | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 1); then

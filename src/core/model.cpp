@@ -18,8 +18,10 @@ namespace {
 // Nesting depth of a JSON text, counted without parsing (strings skipped),
 // so that absurd nesting is refused before any parser sees it.
 int nesting_depth(std::string_view text) {
-  int depth = 0, deepest = 0;
-  bool in_string = false, escaped = false;
+  int depth = 0;
+  int deepest = 0;
+  bool in_string = false;
+  bool escaped = false;
   for (char c : text) {
     if (in_string) {
       if (escaped) escaped = false;
@@ -77,7 +79,7 @@ class ModelCompiler {
   std::shared_ptr<Model> compile(const json &root) {
     auto model = std::make_shared<Model>();
     if (!root.is_object()) {
-      problems_.add("", "a model must be a JSON object with \"fit\", \"engagement\" and \"stages\"");
+      problems_.add("", R"(a model must be a JSON object with "fit", "engagement" and "stages")");
       return model;
     }
     check_keys(root, "", {"description", "fit", "engagement", "stages", "grades", "recycle"}, problems_);
@@ -117,6 +119,20 @@ class ModelCompiler {
     return &*it;
   }
 
+  // Calls each(rule, path) for every element of group.rules that is a rule
+  // object; any other element is a problem ("expected a rule object `example`").
+  template <typename Each>
+  void for_each_rule(const json &group, const std::string &group_path, const char *example, Each each) {
+    const json *rules = rules_array(group, group_path);
+    if (rules == nullptr) return;
+    for (std::size_t i = 0; i < rules->size(); ++i) {
+      const json &r = (*rules)[i];
+      const std::string path = index(field(group_path, "rules"), i);
+      if (r.is_object()) each(r, path);
+      else problems_.add(path, std::string("expected a rule object ") + example);
+    }
+  }
+
   double points(const json &rule, const std::string &path) {
     if (!rule.contains("points")) {
       problems_.add(field(path, "points"), "missing (every rule needs points)");
@@ -129,15 +145,7 @@ class ModelCompiler {
     if (!fit.is_object()) return problems_.add("fit", "expected an object with \"rules\"");
     check_keys(fit, "fit", {"rules", "min", "max"}, problems_);
     model.fit_bounds = bounds(fit, "fit");
-    const json *rules = rules_array(fit, "fit");
-    if (rules == nullptr) return;
-    for (std::size_t i = 0; i < rules->size(); ++i) {
-      const json &r = (*rules)[i];
-      const std::string path = index("fit.rules", i);
-      if (!r.is_object()) {
-        problems_.add(path, "expected a rule object {\"when\": ..., \"points\": ...}");
-        continue;
-      }
+    for_each_rule(fit, "fit", R"({"when": ..., "points": ...})", [&](const json &r, const std::string &path) {
       check_keys(r, path, {"when", "points", "description"}, problems_);
       FitRule rule;
       auto when = r.find("when");
@@ -145,7 +153,7 @@ class ModelCompiler {
       else rule.when = Predicate::compile(*when, field(path, "when"), model.lead_attributes, problems_);
       rule.points = points(r, path);
       model.fit_rules.push_back(std::move(rule));
-    }
+    });
   }
 
   void compile_engagement(const json &engagement, Model &model) {
@@ -158,16 +166,9 @@ class ModelCompiler {
       else
         model.half_life_days = h->get<double>();
     }
-    const json *rules = rules_array(engagement, "engagement");
-    if (rules == nullptr) return;
     std::size_t name_bytes = 0;
-    for (std::size_t i = 0; i < rules->size(); ++i) {
-      const json &r = (*rules)[i];
-      const std::string path = index("engagement.rules", i);
-      if (!r.is_object()) {
-        problems_.add(path, "expected a rule object {\"activity\": ..., \"points\": ...}");
-        continue;
-      }
+    const char *example = R"({"activity": ..., "points": ...})";
+    for_each_rule(engagement, "engagement", example, [&](const json &r, const std::string &path) {
       check_keys(r, path, {"activity", "when", "points", "max", "description"}, problems_);
       EngagementRule rule;
       auto activity = r.find("activity");
@@ -188,7 +189,7 @@ class ModelCompiler {
       const int rule_index = static_cast<int>(model.engagement_rules.size());
       if (!rule.key.empty()) model.rules_by_activity_[rule.key].push_back(rule_index);
       model.engagement_rules.push_back(std::move(rule));
-    }
+    });
     if (name_bytes > kMaxActivityNameBytes)
       problems_.add("engagement.rules", "activity names total " + std::to_string(name_bytes) + " bytes (at most " +
                                             std::to_string(kMaxActivityNameBytes) + ")");
@@ -222,7 +223,7 @@ class ModelCompiler {
 
   void compile_grades(const json &grades, Model &model) {
     if (!grades.is_object() || grades.empty())
-      return problems_.add("grades", "expected an object of grade -> minimum fit, e.g. {\"A\": 40, \"B\": 25}");
+      return problems_.add("grades", R"(expected an object of grade -> minimum fit, e.g. {"A": 40, "B": 25})");
     for (const auto &item : grades.items()) {
       const std::string path = field("grades", item.key());
       if (item.key().empty() || item.key().size() > 20) {
@@ -261,11 +262,11 @@ class ModelCompiler {
     rule.idle_days = number_at(r, "idle_days", "recycle", problems_);
     if (rule.idle_days && *rule.idle_days < 0) problems_.add("recycle.idle_days", "must not be negative");
     if (!r.contains("below_engagement") && !r.contains("idle_days"))
-      problems_.add("recycle", "needs \"below_engagement\" and/or \"idle_days\"");
+      problems_.add("recycle", R"(needs "below_engagement" and/or "idle_days")");
   }
 
   void compile_stages(const json &stages, Model &model) {
-    if (!stages.is_object()) return problems_.add("stages", "expected an object with \"mql\" and/or \"sql\"");
+    if (!stages.is_object()) return problems_.add("stages", R"(expected an object with "mql" and/or "sql")");
     for (const auto &item : stages.items()) {
       const std::string path = field("stages", item.key());
       if (item.key() == "mql") compile_stage(item.value(), path, model.mql, kSeenForMql, model);
@@ -363,7 +364,7 @@ std::uint8_t Model::or_bits(std::string_view activity) const {
 }
 
 bool Model::meets(const StageCriteria &c, double fit, double engagement, std::uint8_t or_seen,
-                  std::uint8_t seen_bit, const AttrValue *lead) const {
+                  std::uint8_t seen_bit, const AttrValue *lead) {
   if (!c.defined) return false;
   if (c.min_fit && fit < *c.min_fit) return false;
   if (!c.require.holds(lead)) return false;

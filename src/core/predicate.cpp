@@ -2,6 +2,7 @@
 
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -141,9 +142,7 @@ bool scalar_equals(const Scalar &s, const AttrValue &v) {
 template <typename Match>
 bool any_string(const Condition &c, const AttrValue &v, Match match) {
   if (v.kind != AttrValue::Kind::String) return false;
-  for (const std::string &s : c.strings)
-    if (match(v.text(), s)) return true;
-  return false;
+  return std::any_of(c.strings.begin(), c.strings.end(), [&](const std::string &s) { return match(v.text(), s); });
 }
 
 }  // namespace

@@ -157,7 +157,8 @@ void state_init(void *buf, const Model &model) {
   for (std::size_t i = 0; i < model.engagement_rules.size(); ++i)
     rules[i].cap = or_none(model.engagement_rules[i].max);
   char *p = reinterpret_cast<char *>(rules + h->rule_count);
-  std::memcpy(p, model.name.data(), model.name.size());
+  // The model name is length-prefixed (name_len), not NUL-terminated.
+  std::memcpy(p, model.name.data(), model.name.size());  // NOLINT(bugprone-not-null-terminated-result)
   p += model.name.size();
   for (const EngagementRule &r : model.engagement_rules) {
     std::memcpy(p, r.activity.c_str(), r.activity.size() + 1);
@@ -233,7 +234,7 @@ void state_combine(void *into, const void *other_buf) {
 
 void state_validate(const void *buf, std::size_t size, ErrorKind kind) {
   if (size < sizeof(StateHeader)) corrupt(kind, "too short (" + std::to_string(size) + " bytes)");
-  const StateHeader *h = static_cast<const StateHeader *>(buf);
+  const auto *h = static_cast<const StateHeader *>(buf);
   if (h->magic != kStateMagic) corrupt(kind, "bad magic number");
   if (h->rule_count > kMaxRules) corrupt(kind, "too many rules");
   if (h->name_len == 0 || h->name_len > kMaxModelName) corrupt(kind, "bad model name length");
@@ -251,7 +252,7 @@ void state_validate(const void *buf, std::size_t size, ErrorKind kind) {
   // form (what pg_dump writes) could not be read back.
   if ((h->flags & kHasRef) && !in_pg_range(h->ref_time)) corrupt(kind, "reference time out of range");
   if (!(h->flags & kHasRef) && h->activities != 0) corrupt(kind, "activities without a reference time");
-  const RuleSlot *rules = reinterpret_cast<const RuleSlot *>(h + 1);
+  const auto *rules = reinterpret_cast<const RuleSlot *>(h + 1);
   std::int64_t matched = 0;
   for (std::uint16_t i = 0; i < h->rule_count; ++i) {
     if (!std::isfinite(rules[i].sum)) corrupt(kind, "rule " + std::to_string(i + 1) + " has a non-finite sum");
@@ -383,7 +384,7 @@ std::vector<unsigned char> state_from_text(std::string_view text) {
   for (const json &s : seen) {
     if (s == "mql") h->or_seen |= kSeenForMql;
     else if (s == "sql") h->or_seen |= kSeenForSql;
-    else bad_text("\"or_seen\" may list only \"mql\" and \"sql\"");
+    else bad_text(R"("or_seen" may list only "mql" and "sql")");
   }
   const double half_life = number_or_none(j, "half_life_days");
   h->half_life_days = std::isnan(half_life) ? 0.0 : half_life;
@@ -401,7 +402,7 @@ std::vector<unsigned char> state_from_text(std::string_view text) {
     slots[i].count = integer(rules[i], "count");
   }
   char *p = reinterpret_cast<char *>(slots + rules.size());
-  std::memcpy(p, model_name.data(), model_name.size());
+  std::memcpy(p, model_name.data(), model_name.size());  // NOLINT(bugprone-not-null-terminated-result): length-prefixed
   p += model_name.size();
   for (const std::string &l : labels) {
     std::memcpy(p, l.c_str(), l.size() + 1);
@@ -464,7 +465,7 @@ class WireReader {
   std::size_t remaining() const { return n_; }
 
  private:
-  void need(std::size_t n) {
+  void need(std::size_t n) const {
     if (n_ < n) throw Error(ErrorKind::InvalidBinary, "invalid binary score_state: truncated");
   }
   std::uint64_t take(std::size_t n) {

@@ -126,7 +126,7 @@ Datum key_array(const TrackingPlans *plans, Datum *keys, int n) {
 Datum delta_keys(LeadWrite *w, const TrackingPlans *plans, int *count) {
   *count = 0;
   const long n = w->deltas != nullptr ? hash_get_num_entries(w->deltas) : 0;
-  Datum *keys = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
+  auto *keys = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
   int i = 0;
   HASH_SEQ_STATUS seq;
   if (plans->native_keys) {
@@ -150,7 +150,8 @@ void rebuild_from_history(LeadWrite *w, TrackingPlans *plans, Datum keys, const 
   const int rc = SPI_execute_plan(plans->rebuild, values, nullptr, false, 0);
   if (rc != SPI_OK_SELECT) elog(ERROR, "lead_qual: rebuilding leads from history failed: %s", SPI_result_code_string(rc));
   for (uint64 i = 0; i < SPI_processed; ++i) {
-    bool key_null = false, state_null = false;
+    bool key_null = false;
+    bool state_null = false;
     HeapTuple row = SPI_tuptable->vals[i];
     const Datum key = SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &key_null);
     const Datum state = SPI_getbinval(row, SPI_tuptable->tupdesc, 2, &state_null);
@@ -181,7 +182,7 @@ void write_leads(LeadWrite *w, TrackingPlans *plans, const TrackArgs &args, bool
   if (rebuild_all) {
     rebuild_from_history(w, plans, keys, args.model_name);
   } else if (SPI_processed > 0) {
-    Datum *stale = static_cast<Datum *>(palloc(sizeof(Datum) * SPI_processed));
+    auto *stale = static_cast<Datum *>(palloc(sizeof(Datum) * SPI_processed));
     const int n = static_cast<int>(SPI_processed);
     for (int i = 0; i < n; ++i) {
       bool isnull = false;
@@ -229,8 +230,9 @@ LQ_FUNCTION(lq_activity_inserted) {
   const AttrNumber activity_col = lq::pg::tracked_column(desc, args.activity_type_column, table);
   const AttrNumber occurred_col = lq::pg::tracked_column(desc, args.occurred_at_column, table);
   // Properties are detoasted (a copy per row) only when the model reads them.
-  const AttrNumber properties_col =
-      args.properties_column != nullptr && model->property_count > 0 ? lq::pg::tracked_column(desc, args.properties_column, table) : 0;
+  const AttrNumber properties_col = args.properties_column != nullptr && model->property_count > 0
+                                        ? lq::pg::tracked_column(desc, args.properties_column, table)
+                                        : AttrNumber{InvalidAttrNumber};
 
   LeadWrite *w = lq::pg::begin_write(model, args.leads_oid, lq::reason::kScore, args.channel, lq::pg::scoring_time());
   w->deltas_hint = static_cast<long>(tuplestore_tuple_count(td->tg_newtable));

@@ -28,4 +28,4 @@ extern "C" {
   extern "C" Datum name(PG_FUNCTION_ARGS) {                                        \
     return lq::pg::guarded([fcinfo]() -> Datum { return name##_body(fcinfo); });   \
   }                                                                                \
-  static Datum name##_body(FunctionCallInfo fcinfo)
+  static Datum name##_body([[maybe_unused]] FunctionCallInfo fcinfo)

@@ -35,7 +35,7 @@ void release(LeadWrite *w) noexcept {
 
 // Pops every write started in an aborted (sub)transaction. The memory goes
 // with the transaction; only the model references need releasing.
-void on_xact(XactEvent event, void *) {
+void on_xact(XactEvent event, void * /*arg*/) {
   if (event != XACT_EVENT_ABORT && event != XACT_EVENT_PARALLEL_ABORT && event != XACT_EVENT_COMMIT &&
       event != XACT_EVENT_PARALLEL_COMMIT && event != XACT_EVENT_PREPARE)
     return;
@@ -50,7 +50,7 @@ void pop(LeadWrite *w) {
   MemoryContextDelete(w->context);
 }
 
-void on_subxact(SubXactEvent event, SubTransactionId my_subid, SubTransactionId, void *) {
+void on_subxact(SubXactEvent event, SubTransactionId my_subid, SubTransactionId /*parent_subid*/, void * /*arg*/) {
   if (event != SUBXACT_EVENT_ABORT_SUB) return;
   while (innermost != nullptr && innermost->subxact >= my_subid) {
     release(innermost);
@@ -58,12 +58,12 @@ void on_subxact(SubXactEvent event, SubTransactionId my_subid, SubTransactionId,
   }
 }
 
-uint32 hash_key(const void *key, Size) {
+uint32 hash_key(const void *key, Size /*keysize*/) {
   const char *s = *static_cast<char *const *>(key);
   return hash_bytes(reinterpret_cast<const unsigned char *>(s), static_cast<int>(strlen(s)));
 }
 
-int match_key(const void *a, const void *b, Size) {
+int match_key(const void *a, const void *b, Size /*keysize*/) {
   return strcmp(*static_cast<char *const *>(a), *static_cast<char *const *>(b));
 }
 

@@ -55,7 +55,7 @@ uint64 model_generation = 1;
 Oid model_table = InvalidOid;
 bool callback_registered = false;
 
-void on_relcache_invalidation(Datum, Oid relid) {
+void on_relcache_invalidation(Datum /*arg*/, Oid relid) {
   if (relid == InvalidOid || relid == model_table) ++model_generation;
 }
 

@@ -113,7 +113,7 @@ LQ_FUNCTION(lq_explain) {
   const void *state = lq::pg::state_arg(fcinfo, 0);
   const TimestampTz as_of = PG_GETARG_TIMESTAMPTZ(1);
   InitMaterializedSRF(fcinfo, 0);
-  ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+  auto *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
   const std::vector<lq::RuleExplanation> rows = lq::StateView(state).explain(as_of);
   for (const lq::RuleExplanation &r : rows) {
     lq::pg::pg_call([&] {

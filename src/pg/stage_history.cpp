@@ -43,13 +43,13 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
                           const char *channel, TimestampTz at, Oid changed_by) {
   if (count == 0) return;
   const Oid stage_type = extension_type("lead_stage");
-  Datum *keys = static_cast<Datum *>(palloc(sizeof(Datum) * count));
-  Datum *from = static_cast<Datum *>(palloc(sizeof(Datum) * count));
+  auto *keys = static_cast<Datum *>(palloc(sizeof(Datum) * count));
+  auto *from = static_cast<Datum *>(palloc(sizeof(Datum) * count));
   bool *from_null = static_cast<bool *>(palloc(sizeof(bool) * count));
-  Datum *to = static_cast<Datum *>(palloc(sizeof(Datum) * count));
-  Datum *fit = static_cast<Datum *>(palloc(sizeof(Datum) * count));
-  Datum *engagement = static_cast<Datum *>(palloc(sizeof(Datum) * count));
-  Datum *score = static_cast<Datum *>(palloc(sizeof(Datum) * count));
+  auto *to = static_cast<Datum *>(palloc(sizeof(Datum) * count));
+  auto *fit = static_cast<Datum *>(palloc(sizeof(Datum) * count));
+  auto *engagement = static_cast<Datum *>(palloc(sizeof(Datum) * count));
+  auto *score = static_cast<Datum *>(palloc(sizeof(Datum) * count));
   for (int i = 0; i < count; ++i) {
     keys[i] = CStringGetTextDatum(changes[i].lead_key);
     from_null[i] = changes[i].from_rank < 0;

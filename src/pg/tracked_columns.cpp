@@ -100,7 +100,8 @@ AttrValue attr_from_tuple(HeapTuple row, TupleDesc desc, AttrNumber attnum) {
 
 bool column_changed(HeapTuple a, HeapTuple b, TupleDesc desc, AttrNumber attnum) {
   if (attnum <= 0) return false;
-  bool a_null = false, b_null = false;
+  bool a_null = false;
+  bool b_null = false;
   const Datum x = heap_getattr(a, attnum, desc, &a_null);
   const Datum y = heap_getattr(b, attnum, desc, &b_null);
   if (a_null || b_null) return a_null != b_null;
