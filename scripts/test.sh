@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Runs every test: core unit tests (GoogleTest via ctest), then against a
-# throwaway PostgreSQL 15 cluster the pg_regress suite, the pgTAP suite and
+# throwaway PostgreSQL cluster (the server scripts/pg_version.sh chooses:
+# PG_CONFIG=... or PG_MAJOR=N for another) the pg_regress suite, the pgTAP suite and
 # the isolation specs. Installs missing packages first. Ends with the line
 # "N passed, N failed" (unit test cases + regress tests + pgTAP assertions +
 # isolation specs) and exits non-zero if anything failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
+source scripts/pg_version.sh
+echo "== PostgreSQL $PG_MAJOR ($PG_CONFIG)"
 
 counts=$(mktemp)
 trap 'rm -f "$counts"' EXIT
@@ -42,7 +45,7 @@ bash scripts/build.sh
 # pg_virtualenv creates a temporary cluster, runs the command, and drops the
 # cluster afterwards whatever happens: nothing is left running.
 # pg_cron is preloaded so test/tap/pg_cron.sh can check the README's nightly refresh job.
-pg_virtualenv -v 15 -o shared_preload_libraries=pg_cron -o cron.database_name=postgres bash scripts/sql_suites.sh "$counts"
+pg_virtualenv -v "$PG_MAJOR" -o shared_preload_libraries=pg_cron -o cron.database_name=postgres bash scripts/sql_suites.sh "$counts"
 
 echo "== summary"
 awk '{printf "  %-10s %5d passed, %d failed\n", $1, $2, $3}' "$counts"
