@@ -29,3 +29,8 @@ elif [[ -z ${PG_MAJOR:-} ]]; then
 fi
 PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/$PG_MAJOR/bin/pg_config}
 export PG_CONFIG PG_MAJOR
+
+# The test matrix (scripts/matrix.sh): each tested major and the Debian suite
+# whose packages provide it. 15 is Debian 12's own; 16 is in no Debian suite
+# (src/pg/compat.hpp handles it, untested).
+LQ_MATRIX_SUITES="15:bookworm 17:trixie 18:sid"

@@ -2,6 +2,7 @@
 # Makes (or reuses) a Debian chroot for the test matrix and prints its path.
 #
 #   bash scripts/matrix/chroot.sh SUITE [PACKAGE...]
+#   bash scripts/matrix/chroot.sh SUITE-clean
 #
 # SUITE is a Debian suite (bookworm, trixie, sid, ...). The chroot is
 # debootstrapped from the Debian mirror this machine's apt is configured
@@ -10,15 +11,18 @@
 # can run a command; one without a stamp (an interrupted build) or broken is
 # made again. Then whichever PACKAGEs are not installed in it are installed
 # with apt-get; a package written "?name" only if the suite has it.
-# Needs root.
+# SUITE-clean is the bare debootstrap of SUITE, like a freshly installed
+# machine, to be copied, not changed: scripts/matrix.sh installs the built
+# package in a copy. Needs root.
 set -euo pipefail
-suite=$1; shift
+name=$1; shift
+suite=${name%-clean}
 packages=("$@")
 cache=${LQ_MATRIX_CACHE:-/var/cache/lead_qual-matrix}
-root=$cache/$suite
+root=$cache/$name
 stamp=$root/.lead_qual-matrix-ready
-log() { echo "[chroot $suite] $*" >&2; }
-apt_log=$cache/$suite.apt.log
+log() { echo "[chroot $name] $*" >&2; }
+apt_log=$cache/$name.apt.log
 
 unmount_under() {  # file systems a killed run may have left mounted
   findmnt -rn -o TARGET | grep -F "$1/" | sort -r | xargs -r -n1 umount -l
@@ -38,20 +42,24 @@ else
   log "debootstrap from $mirror (a few minutes)"
   # Unstable's Release file may be past its Valid-Until on the mirror:
   # debootstrap does not check it, apt (below) is told not to.
-  debootstrap --variant=minbase "$suite" "$root" "$mirror" >"$cache/$suite.debootstrap.log" 2>&1 ||
-    { tail -n 20 "$cache/$suite.debootstrap.log" >&2; exit 1; }
+  debootstrap --variant=minbase "$suite" "$root" "$mirror" >"$cache/$name.debootstrap.log" 2>&1 ||
+    { tail -n 20 "$cache/$name.debootstrap.log" >&2; exit 1; }
   echo "deb $mirror $suite main" >"$root/etc/apt/sources.list"
   cat >"$root/etc/apt/apt.conf.d/90lead-qual-matrix" <<'CONF'
 Acquire::Check-Valid-Until "false";
 APT::Install-Recommends "false";
 Acquire::Languages "none";
 CONF
-  # No service may start inside the chroot, and installing a server must not
-  # create a "main" cluster: tests make their own with pg_virtualenv.
+  # No service may start by itself inside a chroot (it would outlive the
+  # run); the clean chroot's check starts its cluster itself. In the build
+  # chroots, installing a server must not even create a "main" cluster:
+  # tests make their own with pg_virtualenv.
   printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
   chmod 755 "$root/usr/sbin/policy-rc.d"
-  mkdir -p "$root/etc/postgresql-common/createcluster.d"
-  echo "create_main_cluster = false" >"$root/etc/postgresql-common/createcluster.d/lead-qual-matrix.conf"
+  if [[ $name == "$suite" ]]; then
+    mkdir -p "$root/etc/postgresql-common/createcluster.d"
+    echo "create_main_cluster = false" >"$root/etc/postgresql-common/createcluster.d/lead-qual-matrix.conf"
+  fi
   date -u +%FT%TZ >"$stamp"
   log "made $root"
 fi

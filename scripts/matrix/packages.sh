@@ -2,7 +2,9 @@
 # scripts/matrix.sh). "?name": only if the suite has it.
 lq_matrix_packages() {
   local v=$1
-  echo g++ make procps nlohmann-json3-dev libre2-dev \
-    postgresql-"$v" postgresql-server-dev-"$v" postgresql-server-dev-all debhelper dpkg-dev \
-    libtap-parser-sourcehandler-pgtap-perl "?postgresql-$v-pgtap" "?postgresql-$v-cron"
+  # build-essential and postgresql-all: debian/control's Build-Depends
+  # (dpkg-buildpackage checks them); python3-jsonschema: test/meta/validate.py.
+  echo build-essential procps nlohmann-json3-dev libre2-dev \
+    postgresql-"$v" postgresql-server-dev-"$v" postgresql-server-dev-all postgresql-all debhelper dpkg-dev \
+    libtap-parser-sourcehandler-pgtap-perl python3-jsonschema "?postgresql-$v-pgtap" "?postgresql-$v-cron"
 }
