@@ -38,38 +38,25 @@ for m in "${majors[@]}"; do
 done
 
 # Every file system mounted into a chroot is unmounted on exit, whatever
-# happens; scratch copies of clean chroots are removed.
-mounts=()
-scratch=()
-cleanup() {
-  local i
-  for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do umount "${mounts[i]}" 2>/dev/null || umount -l "${mounts[i]}" 2>/dev/null || true; done
-  for d in "${scratch[@]}"; do
-    if ! findmnt -rn -o TARGET | grep -qF "$d/"; then rm -rf --one-file-system "$d"; fi
+# happens (found by findmnt, so also those mounted in a subshell); scratch
+# copies of clean chroots are removed.
+release() {  # ROOT: unmount everything mounted under ROOT
+  { findmnt -rn -o TARGET | grep -F "$1/" || true; } | sort -r | while read -r m; do
+    umount "$m" 2>/dev/null || umount -l "$m"
   done
+}
+scratch=
+cleanup() {
+  release "$cache"
+  if [[ -n $scratch && -d $scratch ]]; then rm -rf --one-file-system "$scratch"; fi
 }
 trap cleanup EXIT
 enter() {  # ROOT COMMAND...: COMMAND in ROOT with /proc, /dev/pts and /dev/shm
   local root=$1; shift
-  local m
-  for m in proc dev/pts dev/shm; do
-    if ! mountpoint -q "$root/$m"; then
-      case $m in
-        proc) mount -t proc proc "$root/proc" ;;
-        dev/pts) mount -t devpts -o newinstance,ptmxmode=0666 devpts "$root/dev/pts" ;;
-        dev/shm) mount -t tmpfs -o mode=1777 shm "$root/dev/shm" ;;
-      esac
-      mounts+=("$root/$m")
-    fi
-  done
+  mountpoint -q "$root/proc" || mount -t proc proc "$root/proc"
+  mountpoint -q "$root/dev/pts" || mount -t devpts -o newinstance,ptmxmode=0666 devpts "$root/dev/pts"
+  mountpoint -q "$root/dev/shm" || mount -t tmpfs -o mode=1777 shm "$root/dev/shm"
   chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb "$@"
-}
-release() {  # ROOT: unmount what enter() mounted there
-  local i keep=()
-  for i in "${mounts[@]}"; do
-    if [[ $i == "$1"/* ]]; then umount "$i" 2>/dev/null || umount -l "$i"; else keep+=("$i"); fi
-  done
-  mounts=("${keep[@]}")
 }
 
 rm -rf "$output" && mkdir -p "$output"
@@ -83,7 +70,8 @@ for major in "${majors[@]}"; do
   : >"$out/counts"
   # shellcheck disable=SC2046  # the package list is words
   if ! root=$(bash scripts/matrix/chroot.sh "$suite" $(lq_matrix_packages "$major")); then
-    echo "chroot 0 1" >>"$out/counts"; continue
+    echo "matrix: could not make the $suite chroot" >&2
+    echo "chroot 0 1" >>"$out/counts"; echo "$major 0 1" >>"$output/summary"; continue
   fi
   # A pristine copy of the working tree (tracked and new files, as in a
   # fresh clone plus uncommitted work; no build products).
@@ -96,17 +84,20 @@ for major in "${majors[@]}"; do
 
   echo "== clean $suite: apt-get install ./postgresql-$major-lead-qual_*.deb, CREATE EXTENSION"
   if compgen -G "$out/debs/postgresql-$major-lead-qual_*.deb" >/dev/null; then
-    clean=$(bash scripts/matrix/chroot.sh "$suite-clean")
-    copy=$cache/scratch-$suite-$$
-    scratch+=("$copy")
-    cp -a "$clean" "$copy"
-    mkdir -p "$copy/tmp/debs"
-    cp "$out"/debs/postgresql-"$major"-lead-qual_*.deb "$copy/tmp/debs/"
-    rm -f "$copy"/tmp/debs/*dbgsym*
-    cp scripts/matrix/clean_install.sh "$copy/tmp/"
-    enter "$copy" bash /tmp/clean_install.sh "$major" | tee "$out/clean_install.log" || true
-    release "$copy"
-    rm -rf --one-file-system "$copy"
+    : >"$out/clean_install.log"
+    if clean=$(bash scripts/matrix/chroot.sh "$suite-clean"); then
+      scratch=$cache/scratch-$suite-$$
+      cp -a "$clean" "$scratch"
+      mkdir -p "$scratch/tmp/debs"
+      cp "$out"/debs/postgresql-"$major"-lead-qual_*.deb "$scratch/tmp/debs/"
+      rm -f "$scratch"/tmp/debs/*dbgsym*
+      cp scripts/matrix/clean_install.sh "$scratch/tmp/"
+      enter "$scratch" bash /tmp/clean_install.sh "$major" >"$out/clean_install.log" 2>&1 || true
+      cat "$out/clean_install.log"
+      release "$scratch"
+      rm -rf --one-file-system "$scratch"
+      scratch=
+    fi
     ok=$(grep -c '^ok' "$out/clean_install.log" || true)
     echo "clean-install $ok $((2 - ok))" >>"$out/counts"
   else

@@ -25,7 +25,7 @@ log() { echo "[chroot $name] $*" >&2; }
 apt_log=$cache/$name.apt.log
 
 unmount_under() {  # file systems a killed run may have left mounted
-  findmnt -rn -o TARGET | grep -F "$1/" | sort -r | xargs -r -n1 umount -l
+  { findmnt -rn -o TARGET | grep -F "$1/" || true; } | sort -r | xargs -r -n1 umount -l
 }
 
 if [[ -f $stamp ]] && chroot "$root" /bin/true 2>/dev/null; then
