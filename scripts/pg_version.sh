@@ -19,8 +19,12 @@ if [[ -n ${PG_CONFIG:-} ]]; then
   PG_MAJOR=$(lq_pg_major_of "$PG_CONFIG")
 elif [[ -z ${PG_MAJOR:-} ]]; then
   PG_MAJOR=$(ls /usr/lib/postgresql/*/bin/pg_config 2>/dev/null | sed -E 's|.*/postgresql/([0-9]+)/.*|\1|' | sort -n | tail -n 1 || true)
-  if [[ -z $PG_MAJOR ]]; then
-    PG_MAJOR=$(apt-cache depends postgresql 2>/dev/null | sed -nE 's/^ *Depends: postgresql-([0-9]+)$/\1/p' | head -n 1 || true)
+  lq_default_major() { apt-cache depends postgresql 2>/dev/null | sed -nE 's/^ *Depends: postgresql-([0-9]+)$/\1/p' | head -n 1 || true; }
+  [[ -n $PG_MAJOR ]] || PG_MAJOR=$(lq_default_major)
+  # A fresh machine may have no package lists yet.
+  if [[ -z $PG_MAJOR && $(id -u) -eq 0 ]]; then
+    apt-get update -qq >/dev/null 2>&1 || true
+    PG_MAJOR=$(lq_default_major)
   fi
   if [[ -z $PG_MAJOR ]]; then
     echo "pg_version: no PostgreSQL server installed and no distribution default found; set PG_CONFIG or PG_MAJOR" >&2
