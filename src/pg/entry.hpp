@@ -18,6 +18,7 @@ extern "C" {
 #include "fmgr.h"
 }
 
+#include "pg/compat.hpp"  // PostgreSQL major differences, for every SQL-callable file
 #include "pg/guard.hpp"
 
 #define LQ_FUNCTION(name)                                                          \

@@ -69,7 +69,7 @@ ModelRow read_model_row(text *name, int64 known_version) {
   model_table = get_relname_relid("scoring_model", get_namespace_oid("lead_qual", false));
   if (!OidIsValid(model_table)) elog(ERROR, "lead_qual: table lead_qual.scoring_model is missing");
   Relation rel = table_open(model_table, AccessShareLock);
-  const Oid pkey = RelationGetPrimaryKeyIndex(rel);
+  const Oid pkey = lq_compat_primary_key_index(rel);
   TupleDesc desc = RelationGetDescr(rel);
   const AttrNumber name_col = get_attnum(model_table, "name");
   const AttrNumber definition_col = get_attnum(model_table, "definition");
