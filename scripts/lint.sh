@@ -16,7 +16,7 @@ jobs=$(nproc)
 only=${LINT_ONLY:-}
 logdir=$(mktemp -d)
 trap 'rm -rf "$logdir"' EXIT
-export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+source scripts/pg_version.sh
 
 fail() {
   echo "lint: $*" >&2

@@ -24,14 +24,20 @@ int nesting_depth(std::string_view text) {
   bool escaped = false;
   for (char c : text) {
     if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
-    if (c == '"') in_string = true;
-    else if (c == '{' || c == '[') deepest = std::max(deepest, ++depth);
-    else if (c == '}' || c == ']') --depth;
+    if (c == '"')
+      in_string = true;
+    else if (c == '{' || c == '[')
+      deepest = std::max(deepest, ++depth);
+    else if (c == '}' || c == ']')
+      --depth;
   }
   return deepest;
 }
@@ -56,7 +62,8 @@ const std::string &magnitude_problem() {
   return text;
 }
 
-std::optional<double> number_at(const json &object, const char *key, const std::string &path, Problems &problems) {
+std::optional<double> number_at(const json &object, const char *key, const std::string &path,
+                                Problems &problems) {
   auto it = object.find(key);
   if (it == object.end()) return std::nullopt;
   if (!finite_number(*it)) {
@@ -128,8 +135,10 @@ class ModelCompiler {
     for (std::size_t i = 0; i < rules->size(); ++i) {
       const json &r = (*rules)[i];
       const std::string path = index(field(group_path, "rules"), i);
-      if (r.is_object()) each(r, path);
-      else problems_.add(path, std::string("expected a rule object ") + example);
+      if (r.is_object())
+        each(r, path);
+      else
+        problems_.add(path, std::string("expected a rule object ") + example);
     }
   }
 
@@ -149,8 +158,10 @@ class ModelCompiler {
       check_keys(r, path, {"when", "points", "description"}, problems_);
       FitRule rule;
       auto when = r.find("when");
-      if (when == r.end()) problems_.add(field(path, "when"), "missing (a fit rule needs a condition)");
-      else rule.when = Predicate::compile(*when, field(path, "when"), model.lead_attributes, problems_);
+      if (when == r.end())
+        problems_.add(field(path, "when"), "missing (a fit rule needs a condition)");
+      else
+        rule.when = Predicate::compile(*when, field(path, "when"), model.lead_attributes, problems_);
       rule.points = points(r, path);
       model.fit_rules.push_back(std::move(rule));
     });
@@ -191,11 +202,12 @@ class ModelCompiler {
       model.engagement_rules.push_back(std::move(rule));
     });
     if (name_bytes > kMaxActivityNameBytes)
-      problems_.add("engagement.rules", "activity names total " + std::to_string(name_bytes) + " bytes (at most " +
-                                            std::to_string(kMaxActivityNameBytes) + ")");
+      problems_.add("engagement.rules", "activity names total " + std::to_string(name_bytes) +
+                                            " bytes (at most " + std::to_string(kMaxActivityNameBytes) + ")");
   }
 
-  void compile_stage(const json &s, const std::string &path, StageCriteria &c, std::uint8_t bit, Model &model) {
+  void compile_stage(const json &s, const std::string &path, StageCriteria &c, std::uint8_t bit,
+                     Model &model) {
     if (!s.is_object()) return problems_.add(path, "expected an object of criteria");
     check_keys(s, path, {"min_fit", "min_engagement", "min_score", "or_activities", "require"}, problems_);
     c.defined = true;
@@ -209,7 +221,8 @@ class ModelCompiler {
         for (std::size_t i = 0; i < o->size(); ++i) {
           const json &a = (*o)[i];
           if (!a.is_string() || a.get<std::string>().empty()) {
-            problems_.add(index(field(path, "or_activities"), i), "expected an activity type (a non-empty string)");
+            problems_.add(index(field(path, "or_activities"), i),
+                          "expected an activity type (a non-empty string)");
             continue;
           }
           c.or_activities.push_back(folded(a.get<std::string>()));
@@ -223,7 +236,8 @@ class ModelCompiler {
 
   void compile_grades(const json &grades, Model &model) {
     if (!grades.is_object() || grades.empty())
-      return problems_.add("grades", R"(expected an object of grade -> minimum fit, e.g. {"A": 40, "B": 25})");
+      return problems_.add("grades",
+                           R"(expected an object of grade -> minimum fit, e.g. {"A": 40, "B": 25})");
     for (const auto &item : grades.items()) {
       const std::string path = field("grades", item.key());
       if (item.key().empty() || item.key().size() > 20) {
@@ -253,7 +267,8 @@ class ModelCompiler {
         const json &stage = (*from)[i];
         std::optional<Stage> s = stage.is_string() ? parse_stage(stage.get<std::string>()) : std::nullopt;
         if (!s || !can_transition(*s, Stage::Recycled) || *s == Stage::Recycled)
-          problems_.add(index("recycle.from", i), "expected mql, sql or opportunity (stages that may be recycled)");
+          problems_.add(index("recycle.from", i),
+                        "expected mql, sql or opportunity (stages that may be recycled)");
         else
           rule.from.push_back(*s);
       }
@@ -269,9 +284,12 @@ class ModelCompiler {
     if (!stages.is_object()) return problems_.add("stages", R"(expected an object with "mql" and/or "sql")");
     for (const auto &item : stages.items()) {
       const std::string path = field("stages", item.key());
-      if (item.key() == "mql") compile_stage(item.value(), path, model.mql, kSeenForMql, model);
-      else if (item.key() == "sql") compile_stage(item.value(), path, model.sql, kSeenForSql, model);
-      else problems_.add(path, "unknown stage (automatic qualification covers mql and sql)");
+      if (item.key() == "mql")
+        compile_stage(item.value(), path, model.mql, kSeenForMql, model);
+      else if (item.key() == "sql")
+        compile_stage(item.value(), path, model.sql, kSeenForSql, model);
+      else
+        problems_.add(path, "unknown stage (automatic qualification covers mql and sql)");
     }
   }
 };
@@ -306,7 +324,8 @@ std::vector<std::string> validate_model(std::string_view text) {
   return problems.list();
 }
 
-std::shared_ptr<const Model> compile_model(const std::string &name, std::int64_t version, std::string_view text) {
+std::shared_ptr<const Model> compile_model(const std::string &name, std::int64_t version,
+                                           std::string_view text) {
   Problems problems;
   if (name.empty() || name.size() > kMaxModelName)
     problems.add("", "model name must be 1 to " + std::to_string(kMaxModelName) + " bytes");
@@ -317,8 +336,8 @@ std::shared_ptr<const Model> compile_model(const std::string &name, std::int64_t
       detail = "All problems:";
       for (const std::string &p : problems.list()) detail += "\n  " + p;
     }
-    throw Error(ErrorKind::InvalidParameter, "invalid scoring model " + quoted_name(name) + ": " + problems.list().front(),
-                detail);
+    throw Error(ErrorKind::InvalidParameter,
+                "invalid scoring model " + quoted_name(name) + ": " + problems.list().front(), detail);
   }
   model->name = name;
   model->version = version;
@@ -369,8 +388,8 @@ bool Model::meets(const StageCriteria &c, double fit, double engagement, std::ui
   if (c.min_fit && fit < *c.min_fit) return false;
   if (!c.require.holds(lead)) return false;
   const double score = fit + engagement;
-  const bool thresholds = (!c.min_engagement || engagement >= *c.min_engagement) &&
-                          (!c.min_score || score >= *c.min_score);
+  const bool thresholds =
+      (!c.min_engagement || engagement >= *c.min_engagement) && (!c.min_score || score >= *c.min_score);
   return thresholds || (or_seen & seen_bit) != 0;
 }
 

@@ -132,7 +132,8 @@ class Model {
 // Compiles a model definition (JSON text). Throws lq::Error(InvalidParameter)
 // whose message is the first problem ("fit.rules[2].points: expected a
 // number") and whose detail lists all of them.
-std::shared_ptr<const Model> compile_model(const std::string &name, std::int64_t version, std::string_view text);
+std::shared_ptr<const Model> compile_model(const std::string &name, std::int64_t version,
+                                           std::string_view text);
 
 // Every problem of a definition, without throwing; empty when valid.
 std::vector<std::string> validate_model(std::string_view text);

@@ -34,7 +34,9 @@ void civil_from_days(std::int64_t z, std::int64_t &y, unsigned &m, unsigned &d) 
   y += m <= 2;
 }
 
-std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
 
 bool read_digits(std::string_view &s, std::size_t n, std::int64_t &out) {
   if (s.size() < n) return false;
@@ -101,7 +103,8 @@ std::optional<Timestamp> parse_timestamp(std::string_view text) {
   if (!expect(s, 'Z') || !s.empty()) return std::nullopt;
   if (negative) y = -y;
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59) return std::nullopt;
-  const std::int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) - kPgEpochDays;
+  const std::int64_t days =
+      days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) - kPgEpochDays;
   // Reject day numbers the month does not have (2026-02-30).
   std::int64_t cy;
   unsigned cm;

@@ -10,6 +10,7 @@
 
 extern "C" {
 #include "postgres.h"
+
 #include "nodes/pg_list.h"
 #include "utils/regproc.h"
 #include "utils/relcache.h"

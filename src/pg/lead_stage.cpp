@@ -37,8 +37,8 @@ LQ_FUNCTION(lead_stage_in) {
   const char *input = PG_GETARG_CSTRING(0);
   if (auto s = lq::parse_stage(input)) PG_RETURN_LEAD_STAGE(*s);
   throw lq::Error(lq::ErrorKind::InvalidText,
-                  "invalid input syntax for type lead_stage: " + lq::quoted_name(input),
-                  {}, "Valid stages are: " + lq::stage_list() + ".");
+                  "invalid input syntax for type lead_stage: " + lq::quoted_name(input), {},
+                  "Valid stages are: " + lq::stage_list() + ".");
 }
 
 LQ_FUNCTION(lead_stage_out) {

@@ -80,8 +80,8 @@ LeadUpdate compute_update(LeadWrite *w, LeadDelta *delta, const StoredLead &stor
   const bool changed =
       stage_changed || !stored.has_stage || !stored.has_score || std::fabs(stored.score - u.score) > 1e-9;
   u.stage_changed_now = stage_changed || !stored.has_stage || !stored.has_changed_at;
-  set_outcome(w, delta != nullptr ? delta : delta_for(w, key, true), changed, stage_changed, stage_rank(current),
-              stage_rank(u.stage), u.fit, u.engagement, u.score);
+  set_outcome(w, delta != nullptr ? delta : delta_for(w, key, true), changed, stage_changed,
+              stage_rank(current), stage_rank(u.stage), u.fit, u.engagement, u.score);
   return u;
 }
 

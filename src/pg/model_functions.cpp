@@ -27,7 +27,8 @@ LQ_FUNCTION(lq_validate_model) {
     elems[i] = lq::pg::pg_call(
         [&] { return PointerGetDatum(cstring_to_text_with_len(p.data(), static_cast<int>(p.size()))); });
   }
-  PG_RETURN_ARRAYTYPE_P(lq::pg::pg_call([&] { return construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT); }));
+  PG_RETURN_ARRAYTYPE_P(
+      lq::pg::pg_call([&] { return construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT); }));
 }
 
 // grade(model, fit) -> text: the model's fit grade; NULL without grades.
