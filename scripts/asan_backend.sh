@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # By hand, not part of scripts/test.sh: the pg_regress suite and the isolation
-# specs against a PostgreSQL 15 backend running lead_qual built with
+# specs against a PostgreSQL backend (scripts/pg_version.sh chooses which) running lead_qual built with
 # AddressSanitizer and UndefinedBehaviorSanitizer.
 #
 # PostgreSQL itself is not instrumented: the extension is compiled with
@@ -24,7 +24,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
-export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+source scripts/pg_version.sh
 bindir=$("$PG_CONFIG" --bindir)
 port=${ASAN_PORT:-54329}
 
@@ -49,7 +49,7 @@ git ls-files -z | xargs -0 cp --parents -t "$work/src"
 # then PostgreSQL has overwritten its environment block with the process
 # title, so ASAN_OPTIONS cannot be read. They are compiled in instead.
 # Preloading the runtimes into the server (LD_PRELOAD) would also check the
-# heap, but PostgreSQL 15 as Debian builds it hangs at start-up that way (a
+# heap, but PostgreSQL 15 as Debian 12 builds it hangs at start-up that way (a
 # glibc gettext lock in main()), hence verify_asan_link_order=0.
 cat >"$work/src/src/pg/sanitizer_options.cpp" <<EOF
 // Written by scripts/asan_backend.sh for the sanitizer build only.

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs, with apt-get, whatever lead_qual needs that this Debian 12 machine
 # lacks. Idempotent and silent when everything is present.
+# The PostgreSQL major is the one scripts/pg_version.sh chooses.
 set -euo pipefail
+source "$(dirname "$0")/pg_version.sh"
 
 packages=(
-  build-essential cmake pkg-config clang
-  postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
+  build-essential cmake pkg-config clang clang-format clang-tidy
+  postgresql-"$PG_MAJOR" postgresql-server-dev-"$PG_MAJOR" postgresql-"$PG_MAJOR"-pgtap libtap-parser-sourcehandler-pgtap-perl
   nlohmann-json3-dev libre2-dev libgtest-dev libbenchmark-dev libclang-rt-14-dev
-  postgresql-15-cron gnuplot-nox
+  postgresql-"$PG_MAJOR"-cron gnuplot-nox python3-jsonschema
 )
 
 missing=()

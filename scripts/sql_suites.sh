@@ -6,7 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 counts=$1
 label=${LQ_SUITE_LABEL:-}  # appended to each suite name in the counts
-export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+source scripts/pg_version.sh
 
 run_suite() {  # name, make target, log file
   local name=$1 target=$2 log=$3

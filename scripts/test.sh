@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Runs every test: core unit tests (GoogleTest via ctest), then against a
-# throwaway PostgreSQL 15 cluster the pg_regress suite, the pgTAP suite and
+# throwaway PostgreSQL cluster (the server scripts/pg_version.sh chooses:
+# PG_CONFIG=... or PG_MAJOR=N for another) the pg_regress suite, the pgTAP suite and
 # the isolation specs. Installs missing packages first. Ends with the line
-# "N passed, N failed" (unit test cases + regress tests + pgTAP assertions +
-# isolation specs) and exits non-zero if anything failed.
+# "N passed, N failed" (unit test cases + sanitized unit test cases + fuzz
+# targets + lint checks + regress tests + pgTAP assertions + isolation specs +
+# TAP tests) and exits non-zero if anything failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
+source scripts/pg_version.sh
+echo "== PostgreSQL $PG_MAJOR ($PG_CONFIG)"
 
 counts=$(mktemp)
 trap 'rm -f "$counts"' EXIT
@@ -23,8 +27,9 @@ else
 fi
 
 # Core unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer,
-# then every fuzz target for a short run (FUZZ_SECONDS, default 30).
-for extra in sanitize fuzz; do
+# then every fuzz target for a short run (FUZZ_SECONDS, default 30), then the
+# static checks (clang-format and clang-tidy, scripts/lint.sh).
+for extra in sanitize fuzz lint; do
   if [[ -f scripts/$extra.sh ]]; then
     echo "== $extra"
     if line=$(bash scripts/$extra.sh 2>&1 | tee /tmp/lq_$extra.log | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 1); then
@@ -47,7 +52,7 @@ bash scripts/build.sh
 # one made with C.UTF-8 (UTF8). Their counts are labelled by cluster locale.
 for cluster_locale in C C.UTF-8; do
   echo "== SQL suites in a cluster with locale $cluster_locale"
-  LQ_SUITE_LABEL="[$cluster_locale]" pg_virtualenv -v 15 -c "--locale=$cluster_locale" \
+  LQ_SUITE_LABEL="[$cluster_locale]" pg_virtualenv -v "$PG_MAJOR" -c "--locale=$cluster_locale" \
     -o shared_preload_libraries=pg_cron -o cron.database_name=postgres bash scripts/sql_suites.sh "$counts"
 done
 

@@ -14,7 +14,7 @@ struct AttrValue {
     Bool,
     Number,
     String,
-    Other,    // a JSON object or array: exists, but compares to nothing
+    Other,  // a JSON object or array: exists, but compares to nothing
   };
 
   Kind kind = Kind::Missing;

@@ -14,15 +14,15 @@
 namespace lq {
 
 enum class ErrorKind {
-  InvalidParameter,    // 22023 invalid_parameter_value
-  InvalidText,         // 22P02 invalid_text_representation
-  InvalidBinary,       // 22P03 invalid_binary_representation
-  CheckViolation,      // 23514 check_violation
-  UndefinedObject,     // 42704 undefined_object
-  ProgramLimit,        // 54000 program_limit_exceeded
-  NullValue,           // 22004 null_value_not_allowed
-  DataCorrupted,       // XX001 data_corrupted
-  Internal,            // XX000 internal_error
+  InvalidParameter,  // 22023 invalid_parameter_value
+  InvalidText,       // 22P02 invalid_text_representation
+  InvalidBinary,     // 22P03 invalid_binary_representation
+  CheckViolation,    // 23514 check_violation
+  UndefinedObject,   // 42704 undefined_object
+  ProgramLimit,      // 54000 program_limit_exceeded
+  NullValue,         // 22004 null_value_not_allowed
+  DataCorrupted,     // XX001 data_corrupted
+  Internal,          // XX000 internal_error
 };
 
 // The message, detail and hint pass through printable(): what() is a C string
@@ -31,7 +31,10 @@ enum class ErrorKind {
 class Error : public std::runtime_error {
  public:
   Error(ErrorKind kind, std::string_view message, std::string_view detail = {}, std::string_view hint = {})
-      : std::runtime_error(printable(message)), kind_(kind), detail_(printable(detail)), hint_(printable(hint)) {}
+      : std::runtime_error(printable(message)),
+        kind_(kind),
+        detail_(printable(detail)),
+        hint_(printable(hint)) {}
 
   ErrorKind kind() const noexcept { return kind_; }
   const std::string &detail() const noexcept { return detail_; }

@@ -2,7 +2,8 @@
 
 namespace lq {
 
-LeadEvaluation evaluate_lead(const Model &model, const AttrValue *lead, const StateView *state, Timestamp as_of) {
+LeadEvaluation evaluate_lead(const Model &model, const AttrValue *lead, const StateView *state,
+                             Timestamp as_of) {
   LeadEvaluation e;
   e.as_of = as_of;
   e.fit = model.fit(lead);

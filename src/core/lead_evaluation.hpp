@@ -19,7 +19,7 @@ namespace lq {
 struct LeadEvaluation {
   double fit = 0.0;
   double engagement = 0.0;
-  double score = 0.0;  // fit + engagement
+  double score = 0.0;              // fit + engagement
   std::optional<Stage> automatic;  // the highest stage whose criteria are met
   // For the recycle rule's idle time: whether the state saw any activity, and
   // its newest activity's time.
@@ -32,7 +32,8 @@ struct LeadEvaluation {
 // model order) and score_state `state` as of `as_of`. A null `state` is a lead
 // without activities: engagement is the model's bound around 0. The state must
 // belong to the model (StateView::check_model where that is not known).
-LeadEvaluation evaluate_lead(const Model &model, const AttrValue *lead, const StateView *state, Timestamp as_of);
+LeadEvaluation evaluate_lead(const Model &model, const AttrValue *lead, const StateView *state,
+                             Timestamp as_of);
 
 // The stage a lead at `current` moves to: the automatic stage applied
 // (apply_automatic_stage: forward only), then, when `recycle` (refresh()), the

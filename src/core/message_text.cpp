@@ -12,7 +12,8 @@ std::size_t utf8_sequence(std::string_view s) {
   const unsigned char b0 = byte(0);
   if (b0 < 0x80) return 1;
   std::size_t n = 0;
-  unsigned char lo = 0x80, hi = 0xBF;  // range of the second byte
+  unsigned char lo = 0x80;
+  unsigned char hi = 0xBF;  // range of the second byte
   if (b0 >= 0xC2 && b0 <= 0xDF) {
     n = 2;
   } else if (b0 >= 0xE0 && b0 <= 0xEF) {
@@ -43,7 +44,7 @@ void append_hex(std::string &out, unsigned char c) {
 // (newline, '"' and '\' escaped too).
 void append_escaped(std::string &out, std::string_view text, bool strict) {
   while (!text.empty()) {
-    const unsigned char c = static_cast<unsigned char>(text.front());
+    const auto c = static_cast<unsigned char>(text.front());
     const std::size_t n = utf8_sequence(text);
     if (n == 0 || c == 0x7F || (c < 0x20 && (strict || c != '\n'))) {
       append_hex(out, c);

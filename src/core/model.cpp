@@ -18,18 +18,26 @@ namespace {
 // Nesting depth of a JSON text, counted without parsing (strings skipped),
 // so that absurd nesting is refused before any parser sees it.
 int nesting_depth(std::string_view text) {
-  int depth = 0, deepest = 0;
-  bool in_string = false, escaped = false;
+  int depth = 0;
+  int deepest = 0;
+  bool in_string = false;
+  bool escaped = false;
   for (char c : text) {
     if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
-    if (c == '"') in_string = true;
-    else if (c == '{' || c == '[') deepest = std::max(deepest, ++depth);
-    else if (c == '}' || c == ']') --depth;
+    if (c == '"')
+      in_string = true;
+    else if (c == '{' || c == '[')
+      deepest = std::max(deepest, ++depth);
+    else if (c == '}' || c == ']')
+      --depth;
   }
   return deepest;
 }
@@ -54,7 +62,8 @@ const std::string &magnitude_problem() {
   return text;
 }
 
-std::optional<double> number_at(const json &object, const char *key, const std::string &path, Problems &problems) {
+std::optional<double> number_at(const json &object, const char *key, const std::string &path,
+                                Problems &problems) {
   auto it = object.find(key);
   if (it == object.end()) return std::nullopt;
   if (!finite_number(*it)) {
@@ -77,7 +86,7 @@ class ModelCompiler {
   std::shared_ptr<Model> compile(const json &root) {
     auto model = std::make_shared<Model>();
     if (!root.is_object()) {
-      problems_.add("", "a model must be a JSON object with \"fit\", \"engagement\" and \"stages\"");
+      problems_.add("", R"(a model must be a JSON object with "fit", "engagement" and "stages")");
       return model;
     }
     check_keys(root, "", {"description", "fit", "engagement", "stages", "grades", "recycle"}, problems_);
@@ -117,6 +126,22 @@ class ModelCompiler {
     return &*it;
   }
 
+  // Calls each(rule, path) for every element of group.rules that is a rule
+  // object; any other element is a problem ("expected a rule object `example`").
+  template <typename Each>
+  void for_each_rule(const json &group, const std::string &group_path, const char *example, Each each) {
+    const json *rules = rules_array(group, group_path);
+    if (rules == nullptr) return;
+    for (std::size_t i = 0; i < rules->size(); ++i) {
+      const json &r = (*rules)[i];
+      const std::string path = index(field(group_path, "rules"), i);
+      if (r.is_object())
+        each(r, path);
+      else
+        problems_.add(path, std::string("expected a rule object ") + example);
+    }
+  }
+
   double points(const json &rule, const std::string &path) {
     if (!rule.contains("points")) {
       problems_.add(field(path, "points"), "missing (every rule needs points)");
@@ -129,23 +154,17 @@ class ModelCompiler {
     if (!fit.is_object()) return problems_.add("fit", "expected an object with \"rules\"");
     check_keys(fit, "fit", {"rules", "min", "max"}, problems_);
     model.fit_bounds = bounds(fit, "fit");
-    const json *rules = rules_array(fit, "fit");
-    if (rules == nullptr) return;
-    for (std::size_t i = 0; i < rules->size(); ++i) {
-      const json &r = (*rules)[i];
-      const std::string path = index("fit.rules", i);
-      if (!r.is_object()) {
-        problems_.add(path, "expected a rule object {\"when\": ..., \"points\": ...}");
-        continue;
-      }
+    for_each_rule(fit, "fit", R"({"when": ..., "points": ...})", [&](const json &r, const std::string &path) {
       check_keys(r, path, {"when", "points", "description"}, problems_);
       FitRule rule;
       auto when = r.find("when");
-      if (when == r.end()) problems_.add(field(path, "when"), "missing (a fit rule needs a condition)");
-      else rule.when = Predicate::compile(*when, field(path, "when"), model.lead_attributes, problems_);
+      if (when == r.end())
+        problems_.add(field(path, "when"), "missing (a fit rule needs a condition)");
+      else
+        rule.when = Predicate::compile(*when, field(path, "when"), model.lead_attributes, problems_);
       rule.points = points(r, path);
       model.fit_rules.push_back(std::move(rule));
-    }
+    });
   }
 
   void compile_engagement(const json &engagement, Model &model) {
@@ -158,16 +177,9 @@ class ModelCompiler {
       else
         model.half_life_days = h->get<double>();
     }
-    const json *rules = rules_array(engagement, "engagement");
-    if (rules == nullptr) return;
     std::size_t name_bytes = 0;
-    for (std::size_t i = 0; i < rules->size(); ++i) {
-      const json &r = (*rules)[i];
-      const std::string path = index("engagement.rules", i);
-      if (!r.is_object()) {
-        problems_.add(path, "expected a rule object {\"activity\": ..., \"points\": ...}");
-        continue;
-      }
+    const char *example = R"({"activity": ..., "points": ...})";
+    for_each_rule(engagement, "engagement", example, [&](const json &r, const std::string &path) {
       check_keys(r, path, {"activity", "when", "points", "max", "description"}, problems_);
       EngagementRule rule;
       auto activity = r.find("activity");
@@ -188,13 +200,14 @@ class ModelCompiler {
       const int rule_index = static_cast<int>(model.engagement_rules.size());
       if (!rule.key.empty()) model.rules_by_activity_[rule.key].push_back(rule_index);
       model.engagement_rules.push_back(std::move(rule));
-    }
+    });
     if (name_bytes > kMaxActivityNameBytes)
-      problems_.add("engagement.rules", "activity names total " + std::to_string(name_bytes) + " bytes (at most " +
-                                            std::to_string(kMaxActivityNameBytes) + ")");
+      problems_.add("engagement.rules", "activity names total " + std::to_string(name_bytes) +
+                                            " bytes (at most " + std::to_string(kMaxActivityNameBytes) + ")");
   }
 
-  void compile_stage(const json &s, const std::string &path, StageCriteria &c, std::uint8_t bit, Model &model) {
+  void compile_stage(const json &s, const std::string &path, StageCriteria &c, std::uint8_t bit,
+                     Model &model) {
     if (!s.is_object()) return problems_.add(path, "expected an object of criteria");
     check_keys(s, path, {"min_fit", "min_engagement", "min_score", "or_activities", "require"}, problems_);
     c.defined = true;
@@ -208,7 +221,8 @@ class ModelCompiler {
         for (std::size_t i = 0; i < o->size(); ++i) {
           const json &a = (*o)[i];
           if (!a.is_string() || a.get<std::string>().empty()) {
-            problems_.add(index(field(path, "or_activities"), i), "expected an activity type (a non-empty string)");
+            problems_.add(index(field(path, "or_activities"), i),
+                          "expected an activity type (a non-empty string)");
             continue;
           }
           c.or_activities.push_back(folded(a.get<std::string>()));
@@ -222,7 +236,8 @@ class ModelCompiler {
 
   void compile_grades(const json &grades, Model &model) {
     if (!grades.is_object() || grades.empty())
-      return problems_.add("grades", "expected an object of grade -> minimum fit, e.g. {\"A\": 40, \"B\": 25}");
+      return problems_.add("grades",
+                           R"(expected an object of grade -> minimum fit, e.g. {"A": 40, "B": 25})");
     for (const auto &item : grades.items()) {
       const std::string path = field("grades", item.key());
       if (item.key().empty() || item.key().size() > 20) {
@@ -252,7 +267,8 @@ class ModelCompiler {
         const json &stage = (*from)[i];
         std::optional<Stage> s = stage.is_string() ? parse_stage(stage.get<std::string>()) : std::nullopt;
         if (!s || !can_transition(*s, Stage::Recycled) || *s == Stage::Recycled)
-          problems_.add(index("recycle.from", i), "expected mql, sql or opportunity (stages that may be recycled)");
+          problems_.add(index("recycle.from", i),
+                        "expected mql, sql or opportunity (stages that may be recycled)");
         else
           rule.from.push_back(*s);
       }
@@ -261,16 +277,19 @@ class ModelCompiler {
     rule.idle_days = number_at(r, "idle_days", "recycle", problems_);
     if (rule.idle_days && *rule.idle_days < 0) problems_.add("recycle.idle_days", "must not be negative");
     if (!r.contains("below_engagement") && !r.contains("idle_days"))
-      problems_.add("recycle", "needs \"below_engagement\" and/or \"idle_days\"");
+      problems_.add("recycle", R"(needs "below_engagement" and/or "idle_days")");
   }
 
   void compile_stages(const json &stages, Model &model) {
-    if (!stages.is_object()) return problems_.add("stages", "expected an object with \"mql\" and/or \"sql\"");
+    if (!stages.is_object()) return problems_.add("stages", R"(expected an object with "mql" and/or "sql")");
     for (const auto &item : stages.items()) {
       const std::string path = field("stages", item.key());
-      if (item.key() == "mql") compile_stage(item.value(), path, model.mql, kSeenForMql, model);
-      else if (item.key() == "sql") compile_stage(item.value(), path, model.sql, kSeenForSql, model);
-      else problems_.add(path, "unknown stage (automatic qualification covers mql and sql)");
+      if (item.key() == "mql")
+        compile_stage(item.value(), path, model.mql, kSeenForMql, model);
+      else if (item.key() == "sql")
+        compile_stage(item.value(), path, model.sql, kSeenForSql, model);
+      else
+        problems_.add(path, "unknown stage (automatic qualification covers mql and sql)");
     }
   }
 };
@@ -305,7 +324,8 @@ std::vector<std::string> validate_model(std::string_view text) {
   return problems.list();
 }
 
-std::shared_ptr<const Model> compile_model(const std::string &name, std::int64_t version, std::string_view text) {
+std::shared_ptr<const Model> compile_model(const std::string &name, std::int64_t version,
+                                           std::string_view text) {
   Problems problems;
   if (name.empty() || name.size() > kMaxModelName)
     problems.add("", "model name must be 1 to " + std::to_string(kMaxModelName) + " bytes");
@@ -316,8 +336,8 @@ std::shared_ptr<const Model> compile_model(const std::string &name, std::int64_t
       detail = "All problems:";
       for (const std::string &p : problems.list()) detail += "\n  " + p;
     }
-    throw Error(ErrorKind::InvalidParameter, "invalid scoring model " + quoted_name(name) + ": " + problems.list().front(),
-                detail);
+    throw Error(ErrorKind::InvalidParameter,
+                "invalid scoring model " + quoted_name(name) + ": " + problems.list().front(), detail);
   }
   model->name = name;
   model->version = version;
@@ -363,13 +383,13 @@ std::uint8_t Model::or_bits(std::string_view activity) const {
 }
 
 bool Model::meets(const StageCriteria &c, double fit, double engagement, std::uint8_t or_seen,
-                  std::uint8_t seen_bit, const AttrValue *lead) const {
+                  std::uint8_t seen_bit, const AttrValue *lead) {
   if (!c.defined) return false;
   if (c.min_fit && fit < *c.min_fit) return false;
   if (!c.require.holds(lead)) return false;
   const double score = fit + engagement;
-  const bool thresholds = (!c.min_engagement || engagement >= *c.min_engagement) &&
-                          (!c.min_score || score >= *c.min_score);
+  const bool thresholds =
+      (!c.min_engagement || engagement >= *c.min_engagement) && (!c.min_score || score >= *c.min_score);
   return thresholds || (or_seen & seen_bit) != 0;
 }
 

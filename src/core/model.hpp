@@ -116,8 +116,8 @@ class Model {
   std::uint8_t or_bits(std::string_view activity) const;
 
   // Whether the lead meets a stage's criteria given its scores.
-  bool meets(const StageCriteria &c, double fit, double engagement, std::uint8_t or_seen, std::uint8_t seen_bit,
-             const AttrValue *lead) const;
+  static bool meets(const StageCriteria &c, double fit, double engagement, std::uint8_t or_seen,
+                    std::uint8_t seen_bit, const AttrValue *lead);
 
   // The highest stage (sql, then mql) whose criteria are met, if any.
   std::optional<Stage> automatic_stage(double fit, double engagement, std::uint8_t or_seen,
@@ -132,10 +132,11 @@ class Model {
 // Compiles a model definition (JSON text). Throws lq::Error(InvalidParameter)
 // whose message is the first problem ("fit.rules[2].points: expected a
 // number") and whose detail lists all of them.
-std::shared_ptr<const Model> compile_model(const std::string &name, std::int64_t version, std::string_view json);
+std::shared_ptr<const Model> compile_model(const std::string &name, std::int64_t version,
+                                           std::string_view text);
 
 // Every problem of a definition, without throwing; empty when valid.
-std::vector<std::string> validate_model(std::string_view json);
+std::vector<std::string> validate_model(std::string_view text);
 
 // The automatic stage applied to a lead's current stage: forward only, per
 // the lead_stage rules; opportunity, customer and disqualified are never

@@ -25,7 +25,8 @@ void ModelRegistry::stamp(std::string_view name, std::uint64_t stamp) {
 }
 
 std::shared_ptr<const Model> ModelRegistry::compile_and_store(const std::string &name, std::int64_t version,
-                                                              std::string_view definition, std::uint64_t stamp) {
+                                                              std::string_view definition,
+                                                              std::uint64_t stamp) {
   auto model = compile_model(name, version, definition);
   models_[name] = Entry{model, stamp};
   return model;

@@ -2,6 +2,7 @@
 
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -85,13 +86,16 @@ std::optional<Condition> compile_condition(const std::string &op, const json &ar
     c.hi = arg[1].get<double>();
     if (c.lo > c.hi) return problems.add(path, "low bound is greater than high bound"), std::nullopt;
   } else if (op == "gt" || op == "gte" || op == "lt" || op == "lte") {
-    c.op = op == "gt" ? Condition::Op::Gt : op == "gte" ? Condition::Op::Gte : op == "lt" ? Condition::Op::Lt
-                                                                                          : Condition::Op::Lte;
+    c.op = op == "gt"    ? Condition::Op::Gt
+           : op == "gte" ? Condition::Op::Gte
+           : op == "lt"  ? Condition::Op::Lt
+                         : Condition::Op::Lte;
     if (!finite_number(arg)) return problems.add(path, "expected a number"), std::nullopt;
     c.lo = arg.get<double>();
   } else if (op == "contains" || op == "starts_with" || op == "ends_with") {
-    c.op = op == "contains" ? Condition::Op::Contains
-                            : op == "starts_with" ? Condition::Op::StartsWith : Condition::Op::EndsWith;
+    c.op = op == "contains"      ? Condition::Op::Contains
+           : op == "starts_with" ? Condition::Op::StartsWith
+                                 : Condition::Op::EndsWith;
     if (!compile_strings(arg, c.strings))
       return problems.add(path, "expected a string or a non-empty list of strings"), std::nullopt;
   } else if (op == "matches") {
@@ -141,9 +145,8 @@ bool scalar_equals(const Scalar &s, const AttrValue &v) {
 template <typename Match>
 bool any_string(const Condition &c, const AttrValue &v, Match match) {
   if (v.kind != AttrValue::Kind::String) return false;
-  for (const std::string &s : c.strings)
-    if (match(v.text(), s)) return true;
-  return false;
+  return std::any_of(c.strings.begin(), c.strings.end(),
+                     [&](const std::string &s) { return match(v.text(), s); });
 }
 
 }  // namespace
@@ -208,8 +211,8 @@ Predicate Predicate::compile(const json &when, const std::string &path, Attribut
       continue;
     }
     if (!condition.is_object() || condition.empty()) {
-      problems.add(attribute_path, std::string("expected an object of conditions, e.g. {\"eq\": ...}; one of ") +
-                                       kOperators);
+      problems.add(attribute_path,
+                   std::string("expected an object of conditions, e.g. {\"eq\": ...}; one of ") + kOperators);
       continue;
     }
     AttributeTest test;

@@ -9,10 +9,9 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "attr_value.hpp"
 #include "problems.hpp"
@@ -40,16 +39,16 @@ struct Scalar {
   enum class Kind { Bool, Number, String } kind = Kind::String;
   bool boolean = false;
   double number = 0.0;
-  std::string text;                   // folded
-  bool text_is_number = false;        // "42" compares numerically too
+  std::string text;             // folded
+  bool text_is_number = false;  // "42" compares numerically too
 };
 
 struct Condition {
   enum class Op { Eq, In, Between, Gt, Gte, Lt, Lte, Contains, StartsWith, EndsWith, Matches, Exists };
   Op op = Op::Eq;
-  std::vector<Scalar> scalars;        // eq (one), in (many)
-  double lo = 0.0, hi = 0.0;          // between, gt.. (lo holds the bound)
-  std::vector<std::string> strings;   // contains / starts_with / ends_with (folded)
+  std::vector<Scalar> scalars;       // eq (one), in (many)
+  double lo = 0.0, hi = 0.0;         // between, gt.. (lo holds the bound)
+  std::vector<std::string> strings;  // contains / starts_with / ends_with (folded)
   std::shared_ptr<const re2::RE2> regex;
   bool exists = true;
 };

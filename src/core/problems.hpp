@@ -27,6 +27,8 @@ class Problems {
 // Keys that are not plain identifiers are written as ["key"] (quoted_name()) so
 // the path stays unambiguous.
 std::string field(const std::string &path, const std::string &key);
-inline std::string index(const std::string &path, std::size_t i) { return path + "[" + std::to_string(i) + "]"; }
+inline std::string index(const std::string &path, std::size_t i) {
+  return path + "[" + std::to_string(i) + "]";
+}
 
 }  // namespace lq

@@ -157,7 +157,8 @@ void state_init(void *buf, const Model &model) {
   for (std::size_t i = 0; i < model.engagement_rules.size(); ++i)
     rules[i].cap = or_none(model.engagement_rules[i].max);
   char *p = reinterpret_cast<char *>(rules + h->rule_count);
-  std::memcpy(p, model.name.data(), model.name.size());
+  // The model name is length-prefixed (name_len), not NUL-terminated.
+  std::memcpy(p, model.name.data(), model.name.size());  // NOLINT(bugprone-not-null-terminated-result)
   p += model.name.size();
   for (const EngagementRule &r : model.engagement_rules) {
     std::memcpy(p, r.activity.c_str(), r.activity.size() + 1);
@@ -205,9 +206,9 @@ void state_combine(void *into, const void *other_buf) {
   if (a->model_version != bh.model_version || a->rule_count != bh.rule_count ||
       StateView(into).model_name() != b.model_name())
     throw Error(ErrorKind::InvalidParameter,
-                "cannot combine score_states of model " + quoted_name(StateView(into).model_name()) + " version " +
-                    std::to_string(a->model_version) + " and model " + quoted_name(b.model_name()) + " version " +
-                    std::to_string(bh.model_version));
+                "cannot combine score_states of model " + quoted_name(StateView(into).model_name()) +
+                    " version " + std::to_string(a->model_version) + " and model " +
+                    quoted_name(b.model_name()) + " version " + std::to_string(bh.model_version));
   // Everything that can fail is checked before the state changes.
   const std::int64_t activities = add_counts(a->activities, bh.activities);
   RuleSlot *ar = rules_of(into);
@@ -233,31 +234,35 @@ void state_combine(void *into, const void *other_buf) {
 
 void state_validate(const void *buf, std::size_t size, ErrorKind kind) {
   if (size < sizeof(StateHeader)) corrupt(kind, "too short (" + std::to_string(size) + " bytes)");
-  const StateHeader *h = static_cast<const StateHeader *>(buf);
+  const auto *h = static_cast<const StateHeader *>(buf);
   if (h->magic != kStateMagic) corrupt(kind, "bad magic number");
   if (h->rule_count > kMaxRules) corrupt(kind, "too many rules");
   if (h->name_len == 0 || h->name_len > kMaxModelName) corrupt(kind, "bad model name length");
   const std::size_t expected =
       sizeof(StateHeader) + std::size_t{h->rule_count} * sizeof(RuleSlot) + h->name_len + h->labels_len;
   if (expected != size)
-    corrupt(kind, "size " + std::to_string(size) + " does not match its contents (" + std::to_string(expected) + ")");
+    corrupt(kind, "size " + std::to_string(size) + " does not match its contents (" +
+                      std::to_string(expected) + ")");
   if (h->flags & ~kHasRef) corrupt(kind, "unknown flags");
   if (h->or_seen & ~(kSeenForMql | kSeenForSql)) corrupt(kind, "unknown or_seen bits");
   if (!std::isfinite(h->half_life_days) || h->half_life_days < 0) corrupt(kind, "bad half-life");
-  if (std::isinf(h->engagement_min) || std::isinf(h->engagement_max)) corrupt(kind, "infinite engagement bounds");
+  if (std::isinf(h->engagement_min) || std::isinf(h->engagement_max))
+    corrupt(kind, "infinite engagement bounds");
   if (h->activities < 0) corrupt(kind, "negative activity count");
   if ((h->flags & kHasRef) && !is_finite(h->ref_time)) corrupt(kind, "infinite reference time");
   // Beyond PostgreSQL's range no activity can have happened, and the text
   // form (what pg_dump writes) could not be read back.
   if ((h->flags & kHasRef) && !in_pg_range(h->ref_time)) corrupt(kind, "reference time out of range");
   if (!(h->flags & kHasRef) && h->activities != 0) corrupt(kind, "activities without a reference time");
-  const RuleSlot *rules = reinterpret_cast<const RuleSlot *>(h + 1);
+  const auto *rules = reinterpret_cast<const RuleSlot *>(h + 1);
   std::int64_t matched = 0;
   for (std::uint16_t i = 0; i < h->rule_count; ++i) {
-    if (!std::isfinite(rules[i].sum)) corrupt(kind, "rule " + std::to_string(i + 1) + " has a non-finite sum");
+    if (!std::isfinite(rules[i].sum))
+      corrupt(kind, "rule " + std::to_string(i + 1) + " has a non-finite sum");
     if (rules[i].count < 0 || rules[i].count > h->activities)
       corrupt(kind, "rule " + std::to_string(i + 1) + " has a bad activity count");
-    if (std::isinf(rules[i].cap) || rules[i].cap < 0) corrupt(kind, "rule " + std::to_string(i + 1) + " has a bad cap");
+    if (std::isinf(rules[i].cap) || rules[i].cap < 0)
+      corrupt(kind, "rule " + std::to_string(i + 1) + " has a bad cap");
     // matched <= activities throughout, so neither side can overflow.
     if (rules[i].count > h->activities - matched)
       corrupt(kind, "rules count more activities than the state holds");
@@ -364,7 +369,8 @@ std::vector<unsigned char> state_from_text(std::string_view text) {
     labels_bytes += labels.back().size() + 1;
   }
   if (labels_bytes > 0xffff) bad_text("activity labels too long");
-  const std::size_t size = sizeof(StateHeader) + rules.size() * sizeof(RuleSlot) + model_name.size() + labels_bytes;
+  const std::size_t size =
+      sizeof(StateHeader) + rules.size() * sizeof(RuleSlot) + model_name.size() + labels_bytes;
   std::vector<unsigned char> out(size, 0);
   StateHeader *h = header_of(out.data());
   h->magic = kStateMagic;
@@ -381,9 +387,12 @@ std::vector<unsigned char> state_from_text(std::string_view text) {
   const json &seen = member(j, "or_seen");
   if (!seen.is_array()) bad_text("\"or_seen\" must be a list");
   for (const json &s : seen) {
-    if (s == "mql") h->or_seen |= kSeenForMql;
-    else if (s == "sql") h->or_seen |= kSeenForSql;
-    else bad_text("\"or_seen\" may list only \"mql\" and \"sql\"");
+    if (s == "mql")
+      h->or_seen |= kSeenForMql;
+    else if (s == "sql")
+      h->or_seen |= kSeenForSql;
+    else
+      bad_text(R"("or_seen" may list only "mql" and "sql")");
   }
   const double half_life = number_or_none(j, "half_life_days");
   h->half_life_days = std::isnan(half_life) ? 0.0 : half_life;
@@ -401,7 +410,8 @@ std::vector<unsigned char> state_from_text(std::string_view text) {
     slots[i].count = integer(rules[i], "count");
   }
   char *p = reinterpret_cast<char *>(slots + rules.size());
-  std::memcpy(p, model_name.data(), model_name.size());
+  std::memcpy(p, model_name.data(),
+              model_name.size());  // NOLINT(bugprone-not-null-terminated-result): length-prefixed
   p += model_name.size();
   for (const std::string &l : labels) {
     std::memcpy(p, l.c_str(), l.size() + 1);
@@ -464,7 +474,7 @@ class WireReader {
   std::size_t remaining() const { return n_; }
 
  private:
-  void need(std::size_t n) {
+  void need(std::size_t n) const {
     if (n_ < n) throw Error(ErrorKind::InvalidBinary, "invalid binary score_state: truncated");
   }
   std::uint64_t take(std::size_t n) {
@@ -521,7 +531,8 @@ std::vector<unsigned char> state_from_wire(const unsigned char *data, std::size_
   h.or_seen = r.u8();
   h.name_len = r.u16();
   h.labels_len = r.u16();
-  if (h.rule_count > kMaxRules) throw Error(ErrorKind::InvalidBinary, "invalid binary score_state: too many rules");
+  if (h.rule_count > kMaxRules)
+    throw Error(ErrorKind::InvalidBinary, "invalid binary score_state: too many rules");
   const std::size_t size_out =
       sizeof(StateHeader) + std::size_t{h.rule_count} * sizeof(RuleSlot) + h.name_len + h.labels_len;
   std::vector<unsigned char> out(size_out, 0);

@@ -35,16 +35,16 @@ struct StateHeader {
   std::int32_t varlena_header;  // owned by PostgreSQL
   std::uint32_t magic;
   std::int64_t model_version;
-  Timestamp ref_time;           // valid when flags & kHasRef
-  std::int64_t activities;      // every activity folded in, scored or not
-  double half_life_days;        // 0: no decay
-  double engagement_min;        // NaN: none
-  double engagement_max;        // NaN: none
+  Timestamp ref_time;       // valid when flags & kHasRef
+  std::int64_t activities;  // every activity folded in, scored or not
+  double half_life_days;    // 0: no decay
+  double engagement_min;    // NaN: none
+  double engagement_max;    // NaN: none
   std::uint16_t rule_count;
   std::uint8_t flags;
-  std::uint8_t or_seen;         // kSeenForMql | kSeenForSql
-  std::uint16_t name_len;       // model name bytes (no NUL)
-  std::uint16_t labels_len;     // activity labels, each NUL-terminated
+  std::uint8_t or_seen;      // kSeenForMql | kSeenForSql
+  std::uint16_t name_len;    // model name bytes (no NUL)
+  std::uint16_t labels_len;  // activity labels, each NUL-terminated
 };
 static_assert(sizeof(StateHeader) == 64, "score_state header layout is part of the on-disk format");
 
@@ -59,10 +59,10 @@ static_assert(sizeof(RuleSlot) == 24, "score_state rule layout is part of the on
 
 // One row of explain().
 struct RuleExplanation {
-  int rule;                // 1-based position among the engagement rules
+  int rule;  // 1-based position among the engagement rules
   std::string activity;
   std::int64_t activities;
-  double points;           // decayed, capped
+  double points;  // decayed, capped
   bool capped;
 };
 

@@ -27,7 +27,7 @@ enum class Stage : std::uint8_t {
 inline constexpr int kStageCount = 8;
 
 inline constexpr std::array<Stage, kStageCount> kAllStages = {
-    Stage::Subscriber, Stage::Lead,     Stage::Mql,      Stage::Sql,
+    Stage::Subscriber,  Stage::Lead,     Stage::Mql,      Stage::Sql,
     Stage::Opportunity, Stage::Customer, Stage::Recycled, Stage::Disqualified};
 
 // Funnel rank, 0 (subscriber) .. 7 (disqualified).

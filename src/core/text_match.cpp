@@ -45,7 +45,8 @@ std::optional<double> parse_number(std::string_view s) {
   if (s.empty() || s.size() > 64) return std::nullopt;
   // Only plain decimal syntax: strtod would also accept "inf", "nan", hex.
   for (char c : s) {
-    if (!((c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E')) return std::nullopt;
+    if (!((c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E'))
+      return std::nullopt;
   }
   char buf[65];
   s.copy(buf, s.size());

@@ -65,7 +65,8 @@ void for_each_row(Tuplestorestate *rows, TupleDesc desc, Each each) {
   tuplestore_select_read_pointer(rows, pointer);
   tuplestore_rescan(rows);
   TupleTableSlot *slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
-  MemoryContext row_context = AllocSetContextCreate(CurrentMemoryContext, "lead_qual row", ALLOCSET_SMALL_SIZES);
+  MemoryContext row_context =
+      AllocSetContextCreate(CurrentMemoryContext, "lead_qual row", ALLOCSET_SMALL_SIZES);
   MemoryContext outer = CurrentMemoryContext;
   while (tuplestore_gettupleslot(rows, true, false, slot)) {
     CHECK_FOR_INTERRUPTS();
@@ -108,7 +109,8 @@ LeadDelta *delta_of_row(LeadWrite *w, KeyLookup *lookup, TupleTableSlot *slot) {
   bool isnull = false;
   const Datum key = slot_getattr(slot, lookup->column, &isnull);
   if (isnull) return nullptr;
-  if (w->deltas_by_value == nullptr) return lq::pg::delta_for(w, OutputFunctionCall(&lookup->output, key), true);
+  if (w->deltas_by_value == nullptr)
+    return lq::pg::delta_for(w, OutputFunctionCall(&lookup->output, key), true);
   bool found = false;
   auto *e = static_cast<lq::pg::ByValueDelta *>(hash_search(w->deltas_by_value, &key, HASH_ENTER, &found));
   if (!found) e->delta = lq::pg::delta_for(w, OutputFunctionCall(&lookup->output, key), true);
@@ -118,7 +120,8 @@ LeadDelta *delta_of_row(LeadWrite *w, KeyLookup *lookup, TupleTableSlot *slot) {
 // An array of `n` keys as the plans take them.
 Datum key_array(const TrackingPlans *plans, Datum *keys, int n) {
   if (!plans->native_keys) return PointerGetDatum(construct_array(keys, n, TEXTOID, -1, false, TYPALIGN_INT));
-  return PointerGetDatum(construct_array(keys, n, plans->key_type, plans->key_len, plans->key_byval, plans->key_align));
+  return PointerGetDatum(
+      construct_array(keys, n, plans->key_type, plans->key_len, plans->key_byval, plans->key_align));
 }
 
 // Every key in the write's delta table, as the plans take them: an array of
@@ -126,7 +129,7 @@ Datum key_array(const TrackingPlans *plans, Datum *keys, int n) {
 Datum delta_keys(LeadWrite *w, const TrackingPlans *plans, int *count) {
   *count = 0;
   const long n = w->deltas != nullptr ? hash_get_num_entries(w->deltas) : 0;
-  Datum *keys = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
+  auto *keys = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
   int i = 0;
   HASH_SEQ_STATUS seq;
   if (plans->native_keys) {
@@ -148,9 +151,11 @@ Datum delta_keys(LeadWrite *w, const TrackingPlans *plans, int *count) {
 void rebuild_from_history(LeadWrite *w, TrackingPlans *plans, Datum keys, const char *model) {
   Datum values[2] = {keys, CStringGetTextDatum(model)};
   const int rc = SPI_execute_plan(plans->rebuild, values, nullptr, false, 0);
-  if (rc != SPI_OK_SELECT) elog(ERROR, "lead_qual: rebuilding leads from history failed: %s", SPI_result_code_string(rc));
+  if (rc != SPI_OK_SELECT)
+    elog(ERROR, "lead_qual: rebuilding leads from history failed: %s", SPI_result_code_string(rc));
   for (uint64 i = 0; i < SPI_processed; ++i) {
-    bool key_null = false, state_null = false;
+    bool key_null = false;
+    bool state_null = false;
     HeapTuple row = SPI_tuptable->vals[i];
     const Datum key = SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &key_null);
     const Datum state = SPI_getbinval(row, SPI_tuptable->tupdesc, 2, &state_null);
@@ -181,7 +186,7 @@ void write_leads(LeadWrite *w, TrackingPlans *plans, const TrackArgs &args, bool
   if (rebuild_all) {
     rebuild_from_history(w, plans, keys, args.model_name);
   } else if (SPI_processed > 0) {
-    Datum *stale = static_cast<Datum *>(palloc(sizeof(Datum) * SPI_processed));
+    auto *stale = static_cast<Datum *>(palloc(sizeof(Datum) * SPI_processed));
     const int n = static_cast<int>(SPI_processed);
     for (int i = 0; i < n; ++i) {
       bool isnull = false;
@@ -198,9 +203,10 @@ void write_leads(LeadWrite *w, TrackingPlans *plans, const TrackArgs &args, bool
   // Every updated lead must have been computed by lead_changed(): an UPDATE
   // that bypassed it would keep stale scores without a word.
   if (SPI_processed > w->applied_count)
-    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                    errmsg("lead_qual's trigger on table %s did not run", args.leads_table),
-                    errhint("Enable trigger lead_qual_lead on the leads table (or untrack and track it again).")));
+    ereport(ERROR,
+            (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+             errmsg("lead_qual's trigger on table %s did not run", args.leads_table),
+             errhint("Enable trigger lead_qual_lead on the leads table (or untrack and track it again).")));
 }
 
 // Runs write_leads as the leads table's owner, inside SPI.
@@ -229,10 +235,12 @@ LQ_FUNCTION(lq_activity_inserted) {
   const AttrNumber activity_col = lq::pg::tracked_column(desc, args.activity_type_column, table);
   const AttrNumber occurred_col = lq::pg::tracked_column(desc, args.occurred_at_column, table);
   // Properties are detoasted (a copy per row) only when the model reads them.
-  const AttrNumber properties_col =
-      args.properties_column != nullptr && model->property_count > 0 ? lq::pg::tracked_column(desc, args.properties_column, table) : 0;
+  const AttrNumber properties_col = args.properties_column != nullptr && model->property_count > 0
+                                        ? lq::pg::tracked_column(desc, args.properties_column, table)
+                                        : AttrNumber{InvalidAttrNumber};
 
-  LeadWrite *w = lq::pg::begin_write(model, args.leads_oid, lq::reason::kScore, args.channel, lq::pg::scoring_time());
+  LeadWrite *w =
+      lq::pg::begin_write(model, args.leads_oid, lq::reason::kScore, args.channel, lq::pg::scoring_time());
   w->deltas_hint = static_cast<long>(tuplestore_tuple_count(td->tg_newtable));
   KeyLookup keys;
   prepare_key_lookup(w, desc, key_col, &keys);
@@ -252,7 +260,8 @@ LQ_FUNCTION(lq_activity_inserted) {
       const Datum p = slot_getattr(slot, properties_col, &isnull);
       if (!isnull) properties = DatumGetJsonbP(p);
     }
-    lq::pg::attrs_from_jsonb(properties, model->property_names, model->property_count, model->property_values);
+    lq::pg::attrs_from_jsonb(properties, model->property_names, model->property_count,
+                             model->property_values);
     const int rule = m.match(activity, model->property_values);
     if (d->state == nullptr) d->state = lq::pg::empty_state(m, w->context);
     lq::state_add(d->state, m, rule, occurred_at, m.or_bits(activity));
@@ -272,12 +281,14 @@ LQ_FUNCTION(lq_activity_changed) {
   ModelRef *model = lq::pg::model_for_call(fcinfo, cstring_to_text(args.model_name));
 
   TupleDesc desc = RelationGetDescr(td->tg_relation);
-  const AttrNumber key_col = lq::pg::tracked_column(desc, args.lead_id_column, RelationGetRelationName(td->tg_relation));
+  const AttrNumber key_col =
+      lq::pg::tracked_column(desc, args.lead_id_column, RelationGetRelationName(td->tg_relation));
 
   LeadWrite *w =
       lq::pg::begin_write(model, args.leads_oid, lq::reason::kRescore, args.channel, lq::pg::scoring_time());
-  w->deltas_hint = static_cast<long>((td->tg_oldtable != nullptr ? tuplestore_tuple_count(td->tg_oldtable) : 0) +
-                                     (td->tg_newtable != nullptr ? tuplestore_tuple_count(td->tg_newtable) : 0));
+  w->deltas_hint =
+      static_cast<long>((td->tg_oldtable != nullptr ? tuplestore_tuple_count(td->tg_oldtable) : 0) +
+                        (td->tg_newtable != nullptr ? tuplestore_tuple_count(td->tg_newtable) : 0));
   KeyLookup keys;
   prepare_key_lookup(w, desc, key_col, &keys);
   auto collect = [&](TupleTableSlot *slot) { delta_of_row(w, &keys, slot); };

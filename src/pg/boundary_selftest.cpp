@@ -40,12 +40,13 @@ struct Tracked {
 };
 
 int32 divide_in_postgres(int32 a, int32 b) {
-  return lq::pg::pg_call([a, b] {
-    return DatumGetInt32(DirectFunctionCall2(int4div, Int32GetDatum(a), Int32GetDatum(b)));
-  });
+  return lq::pg::pg_call(
+      [a, b] { return DatumGetInt32(DirectFunctionCall2(int4div, Int32GetDatum(a), Int32GetDatum(b))); });
 }
 
-int64 nested_pg_error(int depth) {
+// Recursive on purpose: C++ frames with destructors, `depth` deep, over the
+// PostgreSQL error.
+int64 nested_pg_error(int depth) {  // NOLINT(misc-no-recursion)
   Tracked here;
   auto on_heap = std::make_unique<Tracked>();
   if (depth == 0) return divide_in_postgres(1, 0);
@@ -58,7 +59,8 @@ LQ_FUNCTION(lq_boundary_selftest) {
   const char *what = text_to_cstring(PG_GETARG_TEXT_PP(0));
   const std::string mode(what);
   if (mode == "cxx_error")
-    throw lq::Error(lq::ErrorKind::InvalidParameter, "boundary self-test: C++ error", "detail text", "hint text");
+    throw lq::Error(lq::ErrorKind::InvalidParameter, "boundary self-test: C++ error", "detail text",
+                    "hint text");
   if (mode == "bad_alloc") throw std::bad_alloc();
   if (mode == "std_exception") throw std::runtime_error("boundary self-test: std::runtime_error");
   if (mode == "pg_error") PG_RETURN_INT64(nested_pg_error(2));

@@ -15,17 +15,19 @@
 
 extern "C" {
 #include "postgres.h"
+
 #include "fmgr.h"
 }
 
+#include "pg/compat.hpp"  // PostgreSQL major differences, for every SQL-callable file
 #include "pg/guard.hpp"
 
-#define LQ_FUNCTION(name)                                                          \
-  extern "C" {                                                                     \
-  PG_FUNCTION_INFO_V1(name);                                                       \
-  }                                                                                \
-  static Datum name##_body(FunctionCallInfo fcinfo);                               \
-  extern "C" Datum name(PG_FUNCTION_ARGS) {                                        \
-    return lq::pg::guarded([fcinfo]() -> Datum { return name##_body(fcinfo); });   \
-  }                                                                                \
-  static Datum name##_body(FunctionCallInfo fcinfo)
+#define LQ_FUNCTION(name)                                                        \
+  extern "C" {                                                                   \
+  PG_FUNCTION_INFO_V1(name);                                                     \
+  }                                                                              \
+  static Datum name##_body(FunctionCallInfo fcinfo);                             \
+  extern "C" Datum name(PG_FUNCTION_ARGS) {                                      \
+    return lq::pg::guarded([fcinfo]() -> Datum { return name##_body(fcinfo); }); \
+  }                                                                              \
+  static Datum name##_body([[maybe_unused]] FunctionCallInfo fcinfo)

@@ -37,8 +37,8 @@ LQ_FUNCTION(lead_stage_in) {
   const char *input = PG_GETARG_CSTRING(0);
   if (auto s = lq::parse_stage(input)) PG_RETURN_LEAD_STAGE(*s);
   throw lq::Error(lq::ErrorKind::InvalidText,
-                  "invalid input syntax for type lead_stage: " + lq::quoted_name(input),
-                  {}, "Valid stages are: " + lq::stage_list() + ".");
+                  "invalid input syntax for type lead_stage: " + lq::quoted_name(input), {},
+                  "Valid stages are: " + lq::stage_list() + ".");
 }
 
 LQ_FUNCTION(lead_stage_out) {
@@ -49,7 +49,7 @@ LQ_FUNCTION(lead_stage_out) {
 }
 
 LQ_FUNCTION(lead_stage_recv) {
-  StringInfo buf = reinterpret_cast<StringInfo>(PG_GETARG_POINTER(0));
+  auto *buf = reinterpret_cast<StringInfo>(PG_GETARG_POINTER(0));
   const int rank = pq_getmsgbyte(buf);
   if (auto s = lq::stage_from_rank(rank)) PG_RETURN_LEAD_STAGE(*s);
   throw lq::Error(lq::ErrorKind::InvalidBinary,
@@ -99,7 +99,7 @@ LQ_FUNCTION(lead_stage_hash) {
 }
 
 LQ_FUNCTION(lead_stage_hash_extended) {
-  const uint32 rank = static_cast<uint32>(lq::stage_rank(PG_GETARG_LEAD_STAGE(0)));
+  const auto rank = static_cast<uint32>(lq::stage_rank(PG_GETARG_LEAD_STAGE(0)));
   PG_RETURN_DATUM(hash_uint32_extended(rank, static_cast<uint64>(PG_GETARG_INT64(1))));
 }
 

@@ -83,7 +83,8 @@ HeapTuple apply_in_trigger(lq::pg::LeadWrite *w, TriggerData *td) {
   const Datum key_datum = heap_getattr(row, c.key_attnum, desc, &isnull);
   lq::pg::LeadDelta *delta = nullptr;
   if (!isnull && w->deltas_by_value != nullptr) {
-    auto *e = static_cast<lq::pg::ByValueDelta *>(hash_search(w->deltas_by_value, &key_datum, HASH_FIND, nullptr));
+    auto *e =
+        static_cast<lq::pg::ByValueDelta *>(hash_search(w->deltas_by_value, &key_datum, HASH_FIND, nullptr));
     if (e != nullptr) delta = e->delta;
   }
   lq::pg::StoredLead stored;
@@ -104,8 +105,9 @@ HeapTuple apply_in_trigger(lq::pg::LeadWrite *w, TriggerData *td) {
   const lq::pg::LeadUpdate u = lq::pg::compute_update(w, delta, stored);
   int columns[6] = {c.state_attnum, c.fit_attnum,   c.engagement_attnum,
                     c.score_attnum, c.stage_attnum, c.changed_at_attnum};
-  Datum values[6] = {PointerGetDatum(u.state), Float8GetDatum(u.fit),          Float8GetDatum(u.engagement),
-                     Float8GetDatum(u.score),  lq::pg::stage_to_datum(u.stage), TimestampTzGetDatum(w->as_of)};
+  Datum values[6] = {PointerGetDatum(u.state),        Float8GetDatum(u.fit),
+                     Float8GetDatum(u.engagement),    Float8GetDatum(u.score),
+                     lq::pg::stage_to_datum(u.stage), TimestampTzGetDatum(w->as_of)};
   bool nulls[6] = {false, false, false, false, false, false};
   if (!u.stage_changed_now) values[5] = changed_at;
   return heap_modify_tuple_by_cols(row, desc, 6, columns, values, nulls);
@@ -134,7 +136,8 @@ LQ_FUNCTION(lq_lead_changed) {
   ModelRef *model = lq::pg::model_for_call(fcinfo, cstring_to_text(args.model_name));
   const lq::Model &m = *model->model;
   TupleDesc desc = RelationGetDescr(rel);
-  LeadColumns &cols = *lq::pg::find_lead_columns(td, model->lead_names, model->lead_count, CurrentMemoryContext);
+  LeadColumns &cols =
+      *lq::pg::find_lead_columns(td, model->lead_names, model->lead_count, CurrentMemoryContext);
   const AttrNumber *attr_cols = cols.attribute_attnums;
 
   const TimestampTz now = lq::pg::scoring_time();
@@ -151,7 +154,8 @@ LQ_FUNCTION(lq_lead_changed) {
     const Datum old_stage = heap_getattr(old, cols.stage_attnum, desc, &old_null);
     if (lq::pg::column_changed(old, row, desc, cols.stage_attnum)) {
       if (stage_null)
-        ereport(ERROR, (errcode(ERRCODE_CHECK_VIOLATION), errmsg("a tracked lead's stage cannot be set to NULL")));
+        ereport(ERROR,
+                (errcode(ERRCODE_CHECK_VIOLATION), errmsg("a tracked lead's stage cannot be set to NULL")));
       if (!old_null) {
         const lq::Stage from = lq::pg::stage_from_datum(old_stage);
         lq::pg::check_transition(from, given);
@@ -159,12 +163,14 @@ LQ_FUNCTION(lq_lead_changed) {
       }
       manual = true;
     }
-    for (int i = 0; i < model->lead_count && !rescore; ++i) rescore = lq::pg::column_changed(old, row, desc, attr_cols[i]);
+    for (int i = 0; i < model->lead_count && !rescore; ++i)
+      rescore = lq::pg::column_changed(old, row, desc, attr_cols[i]);
   }
   if (!manual && !rescore) return PointerGetDatum(row);
 
   // Scores as of this statement.
-  for (int i = 0; i < model->lead_count; ++i) model->lead_values[i] = lq::pg::attr_from_tuple(row, desc, attr_cols[i]);
+  for (int i = 0; i < model->lead_count; ++i)
+    model->lead_values[i] = lq::pg::attr_from_tuple(row, desc, attr_cols[i]);
   void *state = current_state(row, desc, cols, args, *model, td->tg_trigger->tgoid);
   const lq::StateView view(state);
   const lq::LeadEvaluation e = lq::evaluate_lead(m, model->lead_values, &view, now);
@@ -174,8 +180,8 @@ LQ_FUNCTION(lq_lead_changed) {
   const char *key = lq::pg::lead_key_text(row, desc, cols);
   // What is recorded: a manual change as made; otherwise an automatic move
   // away from the given stage (on INSERT: the stage given, or lead).
-  lq::pg::StageChange change = {const_cast<char *>(key), lq::stage_rank(given), lq::stage_rank(next), e.fit,
-                                e.engagement, e.score};
+  lq::pg::StageChange change = {
+      const_cast<char *>(key), lq::stage_rank(given), lq::stage_rank(next), e.fit, e.engagement, e.score};
   const char *reason = inserting ? lq::reason::kScore : lq::reason::kRescore;
   bool changed = next != given;
   if (manual) {
@@ -185,7 +191,7 @@ LQ_FUNCTION(lq_lead_changed) {
   }
   int columns[6] = {cols.state_attnum, cols.fit_attnum,   cols.engagement_attnum,
                     cols.score_attnum, cols.stage_attnum, cols.changed_at_attnum};
-  Datum values[6] = {PointerGetDatum(state), Float8GetDatum(e.fit), Float8GetDatum(e.engagement),
+  Datum values[6] = {PointerGetDatum(state),  Float8GetDatum(e.fit),        Float8GetDatum(e.engagement),
                      Float8GetDatum(e.score), lq::pg::stage_to_datum(next), TimestampTzGetDatum(now)};
   bool nulls[6] = {false, false, false, false, false, false};
   bool changed_at_null = false;

@@ -44,11 +44,9 @@ LeadUpdate compute_update(LeadWrite *w, LeadDelta *delta, const StoredLead &stor
   void *state = nullptr;
   if (delta == nullptr && w->deltas != nullptr) delta = delta_for(w, key, false);
   if (delta != nullptr) key = delta->key;
-  if (delta != nullptr && delta->state == nullptr) {
-    state = empty_state(model, CurrentMemoryContext);  // rebuilt from a history that is now empty
-  } else if (delta != nullptr && delta->replace) {
+  if (delta != nullptr && delta->state != nullptr && delta->replace) {
     state = copy_state(delta->state, CurrentMemoryContext);
-  } else if (delta != nullptr) {
+  } else if (delta != nullptr && delta->state != nullptr) {
     if (stored.state != nullptr && StateView(stored.state).built_under(model.name, model.version)) {
       state = copy_state(stored.state, CurrentMemoryContext);
       state_combine(state, delta->state);
@@ -58,9 +56,11 @@ LeadUpdate compute_update(LeadWrite *w, LeadDelta *delta, const StoredLead &stor
       state = rebuild_from_history(w, key);
       if (state == nullptr) state = copy_state(delta->state, CurrentMemoryContext);
     }
-  } else if (stored.full_state != nullptr) {
+  } else if (delta == nullptr && stored.full_state != nullptr) {
     state = copy_state(stored.full_state, CurrentMemoryContext);
   } else {
+    // No delta and no full state, or a delta rebuilt from a history that is
+    // now empty (its state stays NULL).
     state = empty_state(model, CurrentMemoryContext);
   }
   const StateView view(state);
@@ -80,8 +80,8 @@ LeadUpdate compute_update(LeadWrite *w, LeadDelta *delta, const StoredLead &stor
   const bool changed =
       stage_changed || !stored.has_stage || !stored.has_score || std::fabs(stored.score - u.score) > 1e-9;
   u.stage_changed_now = stage_changed || !stored.has_stage || !stored.has_changed_at;
-  set_outcome(w, delta != nullptr ? delta : delta_for(w, key, true), changed, stage_changed, stage_rank(current),
-              stage_rank(u.stage), u.fit, u.engagement, u.score);
+  set_outcome(w, delta != nullptr ? delta : delta_for(w, key, true), changed, stage_changed,
+              stage_rank(current), stage_rank(u.stage), u.fit, u.engagement, u.score);
   return u;
 }
 
@@ -114,7 +114,7 @@ LQ_FUNCTION(lq_apply) {
   const lq::pg::LeadUpdate u = lq::pg::compute_update(w, nullptr, stored);
 
   // The result descriptor is looked up and blessed once per call site.
-  auto desc = static_cast<TupleDesc>(fcinfo->flinfo->fn_extra);
+  auto *desc = static_cast<TupleDesc>(fcinfo->flinfo->fn_extra);
   if (desc == nullptr) {
     TupleDesc looked_up;
     if (get_call_result_type(fcinfo, nullptr, &looked_up) != TYPEFUNC_COMPOSITE)

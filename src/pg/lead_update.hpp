@@ -13,14 +13,14 @@ namespace lq::pg {
 
 // A lead's columns as stored before the write (has_* false: NULL).
 struct StoredLead {
-  const char *key;          // text form
-  const void *state;        // validated score_state, or NULL
+  const char *key;    // text form
+  const void *state;  // validated score_state, or NULL
   bool has_stage;
   Stage stage;
-  bool has_changed_at;      // stage_changed_at
+  bool has_changed_at;  // stage_changed_at
   bool has_score;
   double score;
-  const void *full_state;   // a state rebuilt by the caller (rescore()), or NULL
+  const void *full_state;  // a state rebuilt by the caller (rescore()), or NULL
 };
 
 // The new columns of one lead, computed inside a lead write.

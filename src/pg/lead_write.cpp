@@ -35,7 +35,7 @@ void release(LeadWrite *w) noexcept {
 
 // Pops every write started in an aborted (sub)transaction. The memory goes
 // with the transaction; only the model references need releasing.
-void on_xact(XactEvent event, void *) {
+void on_xact(XactEvent event, void * /*arg*/) {
   if (event != XACT_EVENT_ABORT && event != XACT_EVENT_PARALLEL_ABORT && event != XACT_EVENT_COMMIT &&
       event != XACT_EVENT_PARALLEL_COMMIT && event != XACT_EVENT_PREPARE)
     return;
@@ -50,7 +50,8 @@ void pop(LeadWrite *w) {
   MemoryContextDelete(w->context);
 }
 
-void on_subxact(SubXactEvent event, SubTransactionId my_subid, SubTransactionId, void *) {
+void on_subxact(SubXactEvent event, SubTransactionId my_subid, SubTransactionId /*parent_subid*/,
+                void * /*arg*/) {
   if (event != SUBXACT_EVENT_ABORT_SUB) return;
   while (innermost != nullptr && innermost->subxact >= my_subid) {
     release(innermost);
@@ -58,12 +59,12 @@ void on_subxact(SubXactEvent event, SubTransactionId my_subid, SubTransactionId,
   }
 }
 
-uint32 hash_key(const void *key, Size) {
+uint32 hash_key(const void *key, Size /*keysize*/) {
   const char *s = *static_cast<char *const *>(key);
   return hash_bytes(reinterpret_cast<const unsigned char *>(s), static_cast<int>(strlen(s)));
 }
 
-int match_key(const void *a, const void *b, Size) {
+int match_key(const void *a, const void *b, Size /*keysize*/) {
   return strcmp(*static_cast<char *const *>(a), *static_cast<char *const *>(b));
 }
 
@@ -86,14 +87,17 @@ LeadWrite *begin_write(const ModelRef *ref, Oid leads, const char *reason, const
   w->as_of = as_of;
   w->changed_by = GetUserId();
   w->lead_count = ref->lead_count;
-  w->lead_names = static_cast<AttrName *>(MemoryContextAllocZero(cxt, sizeof(AttrName) * (ref->lead_count + 1)));
+  w->lead_names =
+      static_cast<AttrName *>(MemoryContextAllocZero(cxt, sizeof(AttrName) * (ref->lead_count + 1)));
   for (int i = 0; i < ref->lead_count; ++i) {
     w->lead_names[i].name = MemoryContextStrdup(cxt, ref->lead_names[i].name);
     w->lead_names[i].len = ref->lead_names[i].len;
   }
-  w->lead_values = static_cast<AttrValue *>(MemoryContextAllocZero(cxt, sizeof(AttrValue) * (ref->lead_count + 1)));
+  w->lead_values =
+      static_cast<AttrValue *>(MemoryContextAllocZero(cxt, sizeof(AttrValue) * (ref->lead_count + 1)));
   // The only C++ allocation: the write's own reference to the compiled model.
-  w->model_handle = new std::shared_ptr<const Model>(*static_cast<std::shared_ptr<const Model> *>(ref->handle));
+  w->model_handle =
+      new std::shared_ptr<const Model>(*static_cast<std::shared_ptr<const Model> *>(ref->handle));
   w->model = ref->model;
   w->outer = innermost;
   innermost = w;
@@ -122,7 +126,8 @@ LeadDelta *delta_for(LeadWrite *w, const char *key, bool create) {
     // single-row INSERT a scan of its empty buckets (end_write() reads it
     // sequentially); it grows as needed.
     const long size = w->deltas_hint > 0 ? Min(w->deltas_hint, 65536L) : 1024L;
-    w->deltas = hash_create("lead_qual deltas", size, &ctl, HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+    w->deltas =
+        hash_create("lead_qual deltas", size, &ctl, HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
   }
   bool found = false;
   const char *probe = key;
@@ -202,7 +207,8 @@ LQ_FUNCTION(lq_begin_write) {
 LQ_FUNCTION(lq_end_write) {
   LeadWrite *w = lq::pg::current_write();
   if (w == nullptr)
-    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE), errmsg("no lead_qual write is active")));
+    ereport(ERROR,
+            (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE), errmsg("no lead_qual write is active")));
   PG_RETURN_INT64(lq::pg::end_write(w));
 }
 

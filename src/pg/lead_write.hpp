@@ -12,8 +12,9 @@
 
 extern "C" {
 #include "postgres.h"
-#include "fmgr.h"
+
 #include "executor/spi.h"
+#include "fmgr.h"
 #include "utils/hsearch.h"
 #include "utils/timestamp.h"
 }
@@ -33,11 +34,11 @@ struct LeadColumns;
 // COMMITTED a row updated concurrently is evaluated again (EvalPlanQual), and
 // only the last evaluation is what gets written, so only it may be recorded.
 struct LeadDelta {
-  char *key;        // hash key: NUL-terminated text form of the lead key
-  void *state;      // score_state varlena (a delta, or the full state when `replace`)
-  bool replace;     // state was rebuilt from the whole history
-  bool applied;     // the lead was computed
-  bool changed;     // ...and its stored scores or stage changed
+  char *key;     // hash key: NUL-terminated text form of the lead key
+  void *state;   // score_state varlena (a delta, or the full state when `replace`)
+  bool replace;  // state was rebuilt from the whole history
+  bool applied;  // the lead was computed
+  bool changed;  // ...and its stored scores or stage changed
   bool stage_changed;
   StageChange change;
 };
@@ -53,26 +54,26 @@ struct LeadWrite {
   MemoryContext context;
   SubTransactionId subxact;
   const Model *model;
-  void *model_handle;          // keeps `model` alive for this write
+  void *model_handle;  // keeps `model` alive for this write
   AttrName *lead_names;
   int lead_count;
-  AttrValue *lead_values;      // scratch: the current lead's attributes
+  AttrValue *lead_values;  // scratch: the current lead's attributes
   Oid leads_relid;
-  const char *reason;          // lq::reason
+  const char *reason;  // lq::reason
   const char *channel;
   TimestampTz as_of;
   Oid changed_by;
-  bool recycle;                // apply the model's recycle rule (refresh())
-  SPIPlanPtr rebuild_one;      // TrackingPlans::rebuild_one; set by the activity triggers
+  bool recycle;            // apply the model's recycle rule (refresh())
+  SPIPlanPtr rebuild_one;  // TrackingPlans::rebuild_one; set by the activity triggers
   const char *model_name;
-  HTAB *deltas;                // NULL unless the write applies activity deltas
-  HTAB *deltas_by_value;       // by-value lead key (Datum) -> LeadDelta *, when the key type allows
-  long deltas_hint;            // expected number of leads (0: unknown), sizes `deltas`
+  HTAB *deltas;           // NULL unless the write applies activity deltas
+  HTAB *deltas_by_value;  // by-value lead key (Datum) -> LeadDelta *, when the key type allows
+  long deltas_hint;       // expected number of leads (0: unknown), sizes `deltas`
   // Set by the activity triggers: their UPDATE only touches each lead, and
   // the leads table's lead_changed() computes the row (apply_in_trigger()).
   bool apply_in_trigger;
-  uint64 applied_count;        // leads whose outcome is recorded
-  LeadColumns *columns;        // of `columns->relid`, cached by lead_changed()
+  uint64 applied_count;  // leads whose outcome is recorded
+  LeadColumns *columns;  // of `columns->relid`, cached by lead_changed()
 };
 
 // Starts a write on `leads` with the model of `ref` (copied: the write keeps

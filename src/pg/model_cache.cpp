@@ -3,22 +3,22 @@
 extern "C" {
 #include "access/genam.h"
 #include "access/htup_details.h"
-#include "access/xact.h"
 #include "access/stratnum.h"
 #include "access/table.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
+#include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/fmgrprotos.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
-#include "utils/builtins.h"
-#include "utils/fmgrprotos.h"
-#include "utils/memutils.h"
 }
 
 #include <cstring>
@@ -55,7 +55,7 @@ uint64 model_generation = 1;
 Oid model_table = InvalidOid;
 bool callback_registered = false;
 
-void on_relcache_invalidation(Datum, Oid relid) {
+void on_relcache_invalidation(Datum /*arg*/, Oid relid) {
   if (relid == InvalidOid || relid == model_table) ++model_generation;
 }
 
@@ -69,14 +69,14 @@ ModelRow read_model_row(text *name, int64 known_version) {
   model_table = get_relname_relid("scoring_model", get_namespace_oid("lead_qual", false));
   if (!OidIsValid(model_table)) elog(ERROR, "lead_qual: table lead_qual.scoring_model is missing");
   Relation rel = table_open(model_table, AccessShareLock);
-  const Oid pkey = RelationGetPrimaryKeyIndex(rel);
+  const Oid pkey = lq_compat_primary_key_index(rel);
   TupleDesc desc = RelationGetDescr(rel);
   const AttrNumber name_col = get_attnum(model_table, "name");
   const AttrNumber definition_col = get_attnum(model_table, "definition");
   const AttrNumber version_col = get_attnum(model_table, "version");
   ScanKeyData key;
-  ScanKeyEntryInitialize(&key, 0, name_col, BTEqualStrategyNumber, InvalidOid, DEFAULT_COLLATION_OID, F_TEXTEQ,
-                         PointerGetDatum(name));
+  ScanKeyEntryInitialize(&key, 0, name_col, BTEqualStrategyNumber, InvalidOid, DEFAULT_COLLATION_OID,
+                         F_TEXTEQ, PointerGetDatum(name));
   // A parallel query may not take new snapshots: it uses the query's own.
   Snapshot snapshot = RegisterSnapshot(IsInParallelMode() ? GetTransactionSnapshot() : GetLatestSnapshot());
   SysScanDesc scan = systable_beginscan(rel, pkey, true, snapshot, 1, &key);
@@ -108,7 +108,8 @@ void release_handle(void *arg) noexcept {
 
 AttrName *copy_names(MemoryContext cxt, const AttributeSet &set) {
   const std::size_t n = set.size();
-  auto *out = static_cast<AttrName *>(pg_call([&] { return MemoryContextAllocZero(cxt, sizeof(AttrName) * (n + 1)); }));
+  auto *out = static_cast<AttrName *>(
+      pg_call([&] { return MemoryContextAllocZero(cxt, sizeof(AttrName) * (n + 1)); }));
   for (std::size_t i = 0; i < n; ++i) {
     const std::string &name = set.names()[i];
     out[i].name = pg_call([&] { return MemoryContextStrdup(cxt, name.c_str()); });

@@ -12,6 +12,7 @@
 
 extern "C" {
 #include "postgres.h"
+
 #include "fmgr.h"
 #include "utils/jsonb.h"
 }

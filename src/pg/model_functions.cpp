@@ -27,7 +27,8 @@ LQ_FUNCTION(lq_validate_model) {
     elems[i] = lq::pg::pg_call(
         [&] { return PointerGetDatum(cstring_to_text_with_len(p.data(), static_cast<int>(p.size()))); });
   }
-  PG_RETURN_ARRAYTYPE_P(lq::pg::pg_call([&] { return construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT); }));
+  PG_RETURN_ARRAYTYPE_P(
+      lq::pg::pg_call([&] { return construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT); }));
 }
 
 // grade(model, fit) -> text: the model's fit grade; NULL without grades.
@@ -46,7 +47,7 @@ LQ_FUNCTION(lq_grade) {
 // model_attributes(model) -> text[]: the lead attributes a model reads.
 LQ_FUNCTION(lq_model_attributes) {
   lq::pg::ModelRef *model = lq::pg::model_for_call(fcinfo, PG_GETARG_TEXT_PP(0));
-  Datum *names = static_cast<Datum *>(palloc(sizeof(Datum) * (model->lead_count + 1)));
+  auto *names = static_cast<Datum *>(palloc(sizeof(Datum) * (model->lead_count + 1)));
   for (int i = 0; i < model->lead_count; ++i) names[i] = CStringGetTextDatum(model->lead_names[i].name);
   PG_RETURN_ARRAYTYPE_P(construct_array(names, model->lead_count, TEXTOID, -1, false, TYPALIGN_INT));
 }

@@ -6,8 +6,10 @@ extern "C" {
 
 PG_MODULE_MAGIC;
 
-void _PG_init(void);
+void _PG_init(void);  // NOLINT(bugprone-reserved-identifier): the name PostgreSQL calls
 }
 
 // Runs when the library is loaded. Plain C-style code: nothing here throws.
-void _PG_init(void) { lq::pg::define_scoring_time_setting(); }
+void _PG_init(void) {  // NOLINT(bugprone-reserved-identifier)
+  lq::pg::define_scoring_time_setting();
+}

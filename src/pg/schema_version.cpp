@@ -67,11 +67,12 @@ bool schema_is_current() {
 
 void require_current_schema(const char *needs) {
   if (schema_is_current()) return;
-  ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                  errmsg("lead_qual's SQL objects in this database are version %s, but its library is version %s",
-                         installed[0] != '\0' ? installed : "(none)", LQ_EXTVERSION),
-                  errdetail("%s need the objects of version %s.", needs, LQ_EXTVERSION),
-                  errhint("Run ALTER EXTENSION lead_qual UPDATE.")));
+  ereport(ERROR,
+          (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+           errmsg("lead_qual's SQL objects in this database are version %s, but its library is version %s",
+                  installed[0] != '\0' ? installed : "(none)", LQ_EXTVERSION),
+           errdetail("%s need the objects of version %s.", needs, LQ_EXTVERSION),
+           errhint("Run ALTER EXTENSION lead_qual UPDATE.")));
 }
 
 }  // namespace lq::pg

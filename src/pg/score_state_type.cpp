@@ -59,7 +59,7 @@ LQ_FUNCTION(score_state_out) {
 }
 
 LQ_FUNCTION(score_state_recv) {
-  StringInfo buf = reinterpret_cast<StringInfo>(PG_GETARG_POINTER(0));
+  auto *buf = reinterpret_cast<StringInfo>(PG_GETARG_POINTER(0));
   const int len = buf->len - buf->cursor;
   const auto *data = reinterpret_cast<const unsigned char *>(pq_getmsgbytes(buf, len));
   return lq::pg::state_datum(lq::state_from_wire(data, static_cast<std::size_t>(len)));

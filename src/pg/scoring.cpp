@@ -25,9 +25,13 @@ extern "C" {
 
 namespace {
 
-Jsonb *jsonb_arg_or_null(FunctionCallInfo fcinfo, int n) { return PG_ARGISNULL(n) ? nullptr : PG_GETARG_JSONB_P(n); }
+Jsonb *jsonb_arg_or_null(FunctionCallInfo fcinfo, int n) {
+  return PG_ARGISNULL(n) ? nullptr : PG_GETARG_JSONB_P(n);
+}
 
-std::string_view text_view(text *t) { return {VARDATA_ANY(t), static_cast<std::size_t>(VARSIZE_ANY_EXHDR(t))}; }
+std::string_view text_view(text *t) {
+  return {VARDATA_ANY(t), static_cast<std::size_t>(VARSIZE_ANY_EXHDR(t))};
+}
 
 // The model argument: NULL is not a model.
 text *model_arg(FunctionCallInfo fcinfo, int n) {
@@ -48,7 +52,8 @@ LQ_FUNCTION(lq_fit_score) {
 LQ_FUNCTION(lq_activity_points) {
   if (PG_ARGISNULL(1)) PG_RETURN_NULL();
   lq::pg::ModelRef *m = lq::pg::model_for_call(fcinfo, model_arg(fcinfo, 0));
-  lq::pg::attrs_from_jsonb(jsonb_arg_or_null(fcinfo, 2), m->property_names, m->property_count, m->property_values);
+  lq::pg::attrs_from_jsonb(jsonb_arg_or_null(fcinfo, 2), m->property_names, m->property_count,
+                           m->property_values);
   const int rule = m->model->match(text_view(PG_GETARG_TEXT_PP(1)), m->property_values);
   PG_RETURN_FLOAT8(rule < 0 ? 0.0 : m->model->engagement_rules[static_cast<std::size_t>(rule)].points);
 }
@@ -84,7 +89,8 @@ LQ_FUNCTION(lq_add_activity) {
 
   // Detoasting properties costs a copy per row: only when the model reads them.
   if (m->property_count > 0)
-    lq::pg::attrs_from_jsonb(jsonb_arg_or_null(fcinfo, 4), m->property_names, m->property_count, m->property_values);
+    lq::pg::attrs_from_jsonb(jsonb_arg_or_null(fcinfo, 4), m->property_names, m->property_count,
+                             m->property_values);
   const std::string_view activity = text_view(PG_GETARG_TEXT_PP(2));
   const int rule = model.match(activity, m->property_values);
   lq::state_add(state, model, rule, PG_GETARG_TIMESTAMPTZ(3), model.or_bits(activity));
@@ -99,7 +105,8 @@ LQ_FUNCTION(lq_score_state_combine) {
   void *a = lq::pg::state_arg(fcinfo, 0);
   // Outside an aggregate the argument must not be modified; a detoasted
   // argument is already a private copy.
-  if (!in_aggregate && a == DatumGetPointer(PG_GETARG_DATUM(0))) a = lq::pg::copy_state(a, CurrentMemoryContext);
+  if (!in_aggregate && a == DatumGetPointer(PG_GETARG_DATUM(0)))
+    a = lq::pg::copy_state(a, CurrentMemoryContext);
   lq::state_combine(a, b);
   PG_RETURN_POINTER(a);
 }
@@ -113,14 +120,15 @@ LQ_FUNCTION(lq_explain) {
   const void *state = lq::pg::state_arg(fcinfo, 0);
   const TimestampTz as_of = PG_GETARG_TIMESTAMPTZ(1);
   InitMaterializedSRF(fcinfo, 0);
-  ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+  auto *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
   const std::vector<lq::RuleExplanation> rows = lq::StateView(state).explain(as_of);
   for (const lq::RuleExplanation &r : rows) {
     lq::pg::pg_call([&] {
       Datum values[5];
       bool nulls[5] = {false, false, false, false, false};
       values[0] = Int32GetDatum(r.rule);
-      values[1] = PointerGetDatum(cstring_to_text_with_len(r.activity.data(), static_cast<int>(r.activity.size())));
+      values[1] =
+          PointerGetDatum(cstring_to_text_with_len(r.activity.data(), static_cast<int>(r.activity.size())));
       values[2] = Int64GetDatum(r.activities);
       values[3] = Float8GetDatum(r.points);
       values[4] = BoolGetDatum(r.capped);

@@ -18,7 +18,8 @@ bool as_of_set(TimestampTz *out) {
   *out = DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in, CStringGetDatum(as_of_setting),
                                                  ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
   if (TIMESTAMP_NOT_FINITE(*out))
-    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("lead_qual.as_of must be a finite timestamp")));
+    ereport(ERROR,
+            (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("lead_qual.as_of must be a finite timestamp")));
   return true;
 }
 }  // namespace
@@ -26,8 +27,8 @@ bool as_of_set(TimestampTz *out) {
 void define_scoring_time_setting() {
   DefineCustomStringVariable(
       "lead_qual.as_of", "Time lead_qual scores as of (empty: the statement's start).",
-      "For backfills and replays of historical activities; stage changes are dated with it too.", &as_of_setting, "",
-      PGC_SUSET, 0, nullptr, nullptr, nullptr);
+      "For backfills and replays of historical activities; stage changes are dated with it too.",
+      &as_of_setting, "", PGC_SUSET, 0, nullptr, nullptr, nullptr);
 }
 
 TimestampTz scoring_time() {

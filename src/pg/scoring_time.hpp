@@ -6,6 +6,7 @@
 
 extern "C" {
 #include "postgres.h"
+
 #include "utils/timestamp.h"
 }
 

@@ -33,8 +33,10 @@ const char *stage_cstring(int rank) { return stage_name(static_cast<Stage>(rank)
 
 void append_number(StringInfo buf, const char *name, double v) {
   appendStringInfo(buf, ",\"%s\":", name);
-  if (std::isfinite(v)) appendStringInfo(buf, "%.15g", v);
-  else appendStringInfoString(buf, "null");
+  if (std::isfinite(v))
+    appendStringInfo(buf, "%.15g", v);
+  else
+    appendStringInfoString(buf, "null");
 }
 
 }  // namespace
@@ -43,13 +45,13 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
                           const char *channel, TimestampTz at, Oid changed_by) {
   if (count == 0) return;
   const Oid stage_type = extension_type("lead_stage");
-  Datum *keys = static_cast<Datum *>(palloc(sizeof(Datum) * count));
-  Datum *from = static_cast<Datum *>(palloc(sizeof(Datum) * count));
+  auto *keys = static_cast<Datum *>(palloc(sizeof(Datum) * count));
+  auto *from = static_cast<Datum *>(palloc(sizeof(Datum) * count));
   bool *from_null = static_cast<bool *>(palloc(sizeof(bool) * count));
-  Datum *to = static_cast<Datum *>(palloc(sizeof(Datum) * count));
-  Datum *fit = static_cast<Datum *>(palloc(sizeof(Datum) * count));
-  Datum *engagement = static_cast<Datum *>(palloc(sizeof(Datum) * count));
-  Datum *score = static_cast<Datum *>(palloc(sizeof(Datum) * count));
+  auto *to = static_cast<Datum *>(palloc(sizeof(Datum) * count));
+  auto *fit = static_cast<Datum *>(palloc(sizeof(Datum) * count));
+  auto *engagement = static_cast<Datum *>(palloc(sizeof(Datum) * count));
+  auto *score = static_cast<Datum *>(palloc(sizeof(Datum) * count));
   for (int i = 0; i < count; ++i) {
     keys[i] = CStringGetTextDatum(changes[i].lead_key);
     from_null[i] = changes[i].from_rank < 0;
@@ -67,10 +69,12 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
   values[2] = CStringGetTextDatum(reason);
   values[3] = CStringGetDatum(GetUserNameFromId(changed_by, false));
   values[4] = PointerGetDatum(construct_array(keys, count, TEXTOID, -1, false, TYPALIGN_INT));
-  values[5] = PointerGetDatum(construct_md_array(from, from_null, 1, dims, lbs, stage_type, 1, true, TYPALIGN_CHAR));
+  values[5] =
+      PointerGetDatum(construct_md_array(from, from_null, 1, dims, lbs, stage_type, 1, true, TYPALIGN_CHAR));
   values[6] = PointerGetDatum(construct_array(to, count, stage_type, 1, true, TYPALIGN_CHAR));
   values[7] = PointerGetDatum(construct_array(fit, count, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-  values[8] = PointerGetDatum(construct_array(engagement, count, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+  values[8] =
+      PointerGetDatum(construct_array(engagement, count, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
   values[9] = PointerGetDatum(construct_array(score, count, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 
   // History is written as its owner: PUBLIC cannot write it, but any role
@@ -78,21 +82,32 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
   const Oid history = get_relname_relid("stage_history", extension_namespace());
   const SavedUser saved = spi_connect_as_owner(history);
   if (history_plan == nullptr) {
-    Oid types[10] = {REGCLASSOID, TIMESTAMPTZOID, TEXTOID, NAMEOID, TEXTARRAYOID, get_array_type(stage_type),
-                     get_array_type(stage_type), FLOAT8ARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID};
+    Oid types[10] = {REGCLASSOID,
+                     TIMESTAMPTZOID,
+                     TEXTOID,
+                     NAMEOID,
+                     TEXTARRAYOID,
+                     get_array_type(stage_type),
+                     get_array_type(stage_type),
+                     FLOAT8ARRAYOID,
+                     FLOAT8ARRAYOID,
+                     FLOAT8ARRAYOID};
     SPIPlanPtr plan = SPI_prepare_cursor(
         "INSERT INTO lead_qual.stage_history"
-        " (lead_table, lead_key, from_stage, to_stage, changed_at, fit, engagement, score, reason, changed_by)"
+        " (lead_table, lead_key, from_stage, to_stage, changed_at, fit, engagement, score, reason, "
+        "changed_by)"
         " SELECT $1, u.k, u.f, u.t, $2, u.fi, u.e, u.s, $3, $4"
         "   FROM ROWS FROM (pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7),"
-        "                   pg_catalog.unnest($8), pg_catalog.unnest($9), pg_catalog.unnest($10)) AS u(k, f, t, fi, e, s)",
+        "                   pg_catalog.unnest($8), pg_catalog.unnest($9), pg_catalog.unnest($10)) AS u(k, f, "
+        "t, fi, e, s)",
         10, types, CURSOR_OPT_GENERIC_PLAN);
     if (plan == nullptr) elog(ERROR, "lead_qual: preparing the history insert failed");
     SPI_keepplan(plan);
     history_plan = plan;
   }
   const int rc = SPI_execute_plan(history_plan, values, nullptr, false, 0);
-  if (rc != SPI_OK_INSERT) elog(ERROR, "lead_qual: writing stage history failed: %s", SPI_result_code_string(rc));
+  if (rc != SPI_OK_INSERT)
+    elog(ERROR, "lead_qual: writing stage history failed: %s", SPI_result_code_string(rc));
   spi_finish_as(saved);
 
   char *table_name = DatumGetCString(DirectFunctionCall1(regclassout, ObjectIdGetDatum(leads)));
@@ -111,8 +126,10 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
     appendStringInfoString(&payload, ",\"lead\":");
     escape_json(&payload, c.lead_key);
     appendStringInfoString(&payload, ",\"from\":");
-    if (c.from_rank < 0) appendStringInfoString(&payload, "null");
-    else escape_json(&payload, stage_cstring(c.from_rank));
+    if (c.from_rank < 0)
+      appendStringInfoString(&payload, "null");
+    else
+      escape_json(&payload, stage_cstring(c.from_rank));
     appendStringInfoString(&payload, ",\"to\":");
     escape_json(&payload, stage_cstring(c.to_rank));
     append_number(&payload, "score", c.score);

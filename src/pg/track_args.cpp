@@ -1,9 +1,10 @@
 #include "pg/track_args.hpp"
 
+#include "pg/compat.hpp"
+
 extern "C" {
 #include "catalog/namespace.h"
 #include "nodes/makefuncs.h"
-#include "utils/regproc.h"
 #include "utils/rel.h"
 #include "utils/varlena.h"
 }
@@ -12,7 +13,7 @@ namespace lq::pg {
 
 namespace {
 Oid relation_by_name(const char *name) {
-  List *names = stringToQualifiedNameList(name);
+  List *names = lq_compat_qualified_name_list(name);
   return RangeVarGetRelid(makeRangeVarFromNameList(names), NoLock, false);
 }
 }  // namespace

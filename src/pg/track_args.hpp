@@ -12,6 +12,7 @@
 
 extern "C" {
 #include "postgres.h"
+
 #include "commands/trigger.h"
 }
 
@@ -23,18 +24,18 @@ struct TrackArgs {
   const char *leads_table;
   const char *activities_table;
   const char *model_name;
-  const char *key_column;               // leads: the lead key
-  const char *lead_id_column;           // activities: the lead's key
+  const char *key_column;      // leads: the lead key
+  const char *lead_id_column;  // activities: the lead's key
   const char *activity_type_column;
   const char *occurred_at_column;
-  const char *properties_column;        // NULL when the activity table has none
+  const char *properties_column;  // NULL when the activity table has none
   const char *score_state_column;
   const char *fit_score_column;
   const char *engagement_score_column;
   const char *score_column;
   const char *stage_column;
   const char *stage_changed_at_column;
-  const char *channel;                  // NOTIFY channel
+  const char *channel;  // NOTIFY channel
   Oid leads_oid;
   Oid activities_oid;
 };

@@ -46,9 +46,11 @@ LeadColumns *find_lead_columns(TriggerData *td, const AttrName *names, int count
   c->score_attnum = tracked_column(desc, args.score_column, table);
   c->stage_attnum = tracked_column(desc, args.stage_column, table);
   c->changed_at_attnum = tracked_column(desc, args.stage_changed_at_column, table);
-  c->attribute_attnums = static_cast<AttrNumber *>(MemoryContextAllocZero(cxt, sizeof(AttrNumber) * (count + 1)));
+  c->attribute_attnums =
+      static_cast<AttrNumber *>(MemoryContextAllocZero(cxt, sizeof(AttrNumber) * (count + 1)));
   // A column dropped since track() reads as missing.
-  for (int i = 0; i < count; ++i) c->attribute_attnums[i] = static_cast<AttrNumber>(SPI_fnumber(desc, names[i].name));
+  for (int i = 0; i < count; ++i)
+    c->attribute_attnums[i] = static_cast<AttrNumber>(SPI_fnumber(desc, names[i].name));
   Oid output;
   bool varlena;
   getTypeOutputInfo(TupleDescAttr(desc, c->key_attnum - 1)->atttypid, &output, &varlena);
@@ -100,7 +102,8 @@ AttrValue attr_from_tuple(HeapTuple row, TupleDesc desc, AttrNumber attnum) {
 
 bool column_changed(HeapTuple a, HeapTuple b, TupleDesc desc, AttrNumber attnum) {
   if (attnum <= 0) return false;
-  bool a_null = false, b_null = false;
+  bool a_null = false;
+  bool b_null = false;
   const Datum x = heap_getattr(a, attnum, desc, &a_null);
   const Datum y = heap_getattr(b, attnum, desc, &b_null);
   if (a_null || b_null) return a_null != b_null;

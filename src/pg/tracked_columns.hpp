@@ -5,10 +5,11 @@
 
 extern "C" {
 #include "postgres.h"
-#include "fmgr.h"
+
 #include "access/htup.h"
 #include "access/tupdesc.h"
 #include "commands/trigger.h"
+#include "fmgr.h"
 }
 
 #include "core/attr_value.hpp"

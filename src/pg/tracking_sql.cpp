@@ -47,7 +47,8 @@ const char *equality_operator(Oid type) {
   HeapTuple tuple = SearchSysCache1(OPEROID, ObjectIdGetDatum(tc->eq_opr));
   if (!HeapTupleIsValid(tuple)) elog(ERROR, "cache lookup failed for operator %u", tc->eq_opr);
   auto *op = reinterpret_cast<Form_pg_operator>(GETSTRUCT(tuple));
-  const char *result = psprintf("OPERATOR(%s.%s)", q(get_namespace_name(op->oprnamespace)), NameStr(op->oprname));
+  const char *result =
+      psprintf("OPERATOR(%s.%s)", q(get_namespace_name(op->oprnamespace)), NameStr(op->oprname));
   ReleaseSysCache(tuple);
   return result;
 }
@@ -57,7 +58,8 @@ const char *equality_operator(Oid type) {
 // and whenever it estimates one cheaper) would cost more than running them.
 SPIPlanPtr prepare(const char *sql, int nargs, Oid *types) {
   SPIPlanPtr plan = SPI_prepare_cursor(sql, nargs, types, CURSOR_OPT_GENERIC_PLAN);
-  if (plan == nullptr) elog(ERROR, "lead_qual: preparing \"%s\" failed: %s", sql, SPI_result_code_string(SPI_result));
+  if (plan == nullptr)
+    elog(ERROR, "lead_qual: preparing \"%s\" failed: %s", sql, SPI_result_code_string(SPI_result));
   SPI_keepplan(plan);
   return plan;
 }
@@ -68,10 +70,11 @@ void check_tracking_privileges(const TrackArgs &args, Oid acting_table) {
   const Oid owner = relation_owner(acting_table);
   if (pg_class_aclcheck(args.leads_oid, owner, ACL_SELECT | ACL_UPDATE) != ACLCHECK_OK ||
       pg_class_aclcheck(args.activities_oid, owner, ACL_SELECT) != ACLCHECK_OK)
-    ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-                    errmsg("owner of table \"%s\" may not update \"%s\" or read \"%s\"", get_rel_name(acting_table),
-                           args.leads_table, args.activities_table),
-                    errhint("lead_qual writes a tracked leads table as its owner; track() checks this up front.")));
+    ereport(ERROR,
+            (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+             errmsg("owner of table \"%s\" may not update \"%s\" or read \"%s\"", get_rel_name(acting_table),
+                    args.leads_table, args.activities_table),
+             errhint("lead_qual writes a tracked leads table as its owner; track() checks this up front.")));
 }
 
 void *state_from_history(SPIPlanPtr rebuild_one, const char *key, const char *model_name, MemoryContext cxt) {
@@ -91,7 +94,8 @@ TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args) {
     ctl.keysize = sizeof(Oid);
     ctl.entrysize = sizeof(TrackingPlans);
     ctl.hcxt = TopMemoryContext;
-    plans_by_trigger = hash_create("lead_qual trigger plans", 16, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+    plans_by_trigger =
+        hash_create("lead_qual trigger plans", 16, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
   }
   bool found = false;
   auto *plans = static_cast<TrackingPlans *>(hash_search(plans_by_trigger, &trigger, HASH_ENTER, &found));
@@ -112,40 +116,44 @@ TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args) {
   const Oid key_array_type = get_array_type(key_type);
   plans->native_keys = plans->key_byval && OidIsValid(key_array_type);
   const Oid keys_type = plans->native_keys ? key_array_type : TEXTARRAYOID;
-  const char *keys = plans->native_keys ? "ANY ($1)" : psprintf("ANY ($1::pg_catalog.text[]::%s[])", key_type_sql);
+  const char *keys =
+      plans->native_keys ? "ANY ($1)" : psprintf("ANY ($1::pg_catalog.text[]::%s[])", key_type_sql);
   const char *lkey = column("l", args.key_column);
   const char *akey = column("a", args.lead_id_column);
-  const char *properties = args.properties_column != nullptr ? column("a", args.properties_column) : "NULL::pg_catalog.jsonb";
-  const char *history_state = psprintf(
-      "lead_qual.engagement_state($2, %s::pg_catalog.text, lead_qual._counted_at(%s), %s)",
-      column("a", args.activity_type_column), column("a", args.occurred_at_column), properties);
+  const char *properties =
+      args.properties_column != nullptr ? column("a", args.properties_column) : "NULL::pg_catalog.jsonb";
+  const char *history_state =
+      psprintf("lead_qual.engagement_state($2, %s::pg_catalog.text, lead_qual._counted_at(%s), %s)",
+               column("a", args.activity_type_column), column("a", args.occurred_at_column), properties);
 
   // Locks every lead in key order, then returns those whose state must be
   // rebuilt. OFFSET 0 keeps the planner from pushing the state test below
   // the lock, which would lock only the stale leads and leave the order of
   // the rest to whatever plan the UPDATE gets.
   Oid lock_types[3] = {keys_type, TEXTOID, INT8OID};
-  plans->lock = prepare(psprintf("SELECT x.k FROM (SELECT %s%s AS k, %s AS s FROM %s AS l"
-                                 " WHERE %s %s %s ORDER BY %s FOR NO KEY UPDATE OF l OFFSET 0) AS x"
-                                 " WHERE NOT lead_qual._state_matches(x.s, $2, $3)",
-                                 lkey, plans->native_keys ? "" : "::pg_catalog.text", column("l", args.score_state_column),
-                                 args.leads_table, lkey, eq, keys, lkey),
-                        3, lock_types);
+  plans->lock =
+      prepare(psprintf("SELECT x.k FROM (SELECT %s%s AS k, %s AS s FROM %s AS l"
+                       " WHERE %s %s %s ORDER BY %s FOR NO KEY UPDATE OF l OFFSET 0) AS x"
+                       " WHERE NOT lead_qual._state_matches(x.s, $2, $3)",
+                       lkey, plans->native_keys ? "" : "::pg_catalog.text",
+                       column("l", args.score_state_column), args.leads_table, lkey, eq, keys, lkey),
+              3, lock_types);
   Oid rebuild_types[2] = {keys_type, TEXTOID};
-  plans->rebuild = prepare(psprintf("SELECT %s::pg_catalog.text, %s FROM %s AS a WHERE %s %s %s GROUP BY %s", akey,
-                                    history_state, args.activities_table, akey, eq, keys, akey),
+  plans->rebuild = prepare(psprintf("SELECT %s::pg_catalog.text, %s FROM %s AS a WHERE %s %s %s GROUP BY %s",
+                                    akey, history_state, args.activities_table, akey, eq, keys, akey),
                            2, rebuild_types);
   Oid one_types[2] = {TEXTOID, TEXTOID};
-  plans->rebuild_one = prepare(psprintf("SELECT %s FROM %s AS a WHERE %s %s $1::pg_catalog.text::%s", history_state,
-                                        args.activities_table, akey, eq, key_type_sql),
+  plans->rebuild_one = prepare(psprintf("SELECT %s FROM %s AS a WHERE %s %s $1::pg_catalog.text::%s",
+                                        history_state, args.activities_table, akey, eq, key_type_sql),
                                2, one_types);
   // Only touches each lead: its lead_changed() trigger computes the row
   // (lead_write.hpp), from the newest version of it, reading the model's
   // attributes straight from the row.
   Oid update_types[1] = {keys_type};
-  plans->update = prepare(psprintf("UPDATE %s AS l SET %s = %s WHERE %s %s %s", args.leads_table, q(args.score_state_column),
-                                   column("l", args.score_state_column), lkey, eq, keys),
-                          1, update_types);
+  plans->update =
+      prepare(psprintf("UPDATE %s AS l SET %s = %s WHERE %s %s %s", args.leads_table,
+                       q(args.score_state_column), column("l", args.score_state_column), lkey, eq, keys),
+              1, update_types);
   return plans;
 }
 

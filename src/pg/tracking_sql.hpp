@@ -8,6 +8,7 @@
 
 extern "C" {
 #include "postgres.h"
+
 #include "executor/spi.h"
 }
 
@@ -17,7 +18,7 @@ extern "C" {
 namespace lq::pg {
 
 struct TrackingPlans {
-  Oid trigger;             // hash key
+  Oid trigger;  // hash key
   // Lead keys are passed as an array of the key type when it is passed by
   // value (int, bigint, ...): no text to build and parse per lead. Other key
   // types travel as text[], cast to the key type in SQL.

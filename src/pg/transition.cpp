@@ -33,7 +33,8 @@ LQ_FUNCTION(lead_stage_allowed_transitions) {
   // looked up rather than hard-coded because extension type OIDs vary.
   const Oid array_type = get_fn_expr_rettype(fcinfo->flinfo);
   const Oid element_type = get_element_type(array_type);
-  if (!OidIsValid(element_type)) throw lq::Error(lq::ErrorKind::Internal, "allowed_transitions: result is not an array");
+  if (!OidIsValid(element_type))
+    throw lq::Error(lq::ErrorKind::Internal, "allowed_transitions: result is not an array");
   PG_RETURN_ARRAYTYPE_P(construct_array(targets, n, element_type, 1, true, TYPALIGN_CHAR));
 }
 
@@ -69,7 +70,8 @@ LQ_FUNCTION(enforce_stage_transition) {
   const Oid column_type = TupleDescAttr(desc, attnum - 1)->atttypid;
   if (column_type != lq::pg::extension_type("lead_stage"))
     ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
-                    errmsg("enforce_stage_transition(): column \"%s\" of table \"%s\" is of type %s, not lead_qual.lead_stage",
+                    errmsg("enforce_stage_transition(): column \"%s\" of table \"%s\" is of type %s, not "
+                           "lead_qual.lead_stage",
                            column, RelationGetRelationName(rel), format_type_be(column_type))));
 
   bool old_null = false;

@@ -11,7 +11,8 @@ TriggerData *trigger_data(FunctionCallInfo fcinfo, const char *function) {
 
 void require_firing(bool fired_as_required, const char *function, const char *how) {
   if (!fired_as_required)
-    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED), errmsg("%s() must be fired %s", function, how)));
+    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                    errmsg("%s() must be fired %s", function, how)));
 }
 
 }  // namespace lq::pg

@@ -4,8 +4,9 @@
 
 extern "C" {
 #include "postgres.h"
-#include "fmgr.h"
+
 #include "commands/trigger.h"
+#include "fmgr.h"
 }
 
 namespace lq::pg {

@@ -5,7 +5,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 dest=$1
-pg_config=/usr/lib/postgresql/15/bin/pg_config
+source "$root/scripts/pg_version.sh"
+pg_config=$PG_CONFIG
 mkdir -p "$dest"
 tar -C "$root" --exclude='*.o' --exclude='*.d' --exclude='*.so' --exclude='*.bc' \
   -cf - Makefile lead_qual.control scripts/sql_assemble.sh src | tar -C "$dest" -xf -

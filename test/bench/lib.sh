@@ -5,7 +5,8 @@ set -euo pipefail
 PSQL=(psql -X -q -v ON_ERROR_STOP=1)
 # The variants drop and create tables: their NOTICEs are not results.
 export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
-PGBENCH=/usr/lib/postgresql/15/bin/pgbench
+source "$BENCH_DIR/../../scripts/pg_version.sh"
+PGBENCH=$("$PG_CONFIG" --bindir)/pgbench
 
 # scaled N [min]: N * BENCH_SCALE, rounded, at least `min` (default 1).
 scaled() {

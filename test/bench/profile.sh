@@ -11,7 +11,8 @@ export BENCH_DIR BENCH_SCALE=${BENCH_SCALE:-1} PROFILE_DIR=${PROFILE_DIR:-/tmp} 
 OUT=$(mktemp -d /tmp/lead_qual_profile.XXXXXX)
 export OUT
 trap 'rm -rf "$OUT"' EXIT
-[ -n "${IN_VIRTUALENV:-}" ] || exec env IN_VIRTUALENV=1 pg_virtualenv -t -v 15 -o shared_buffers=1GB \
+source "$BENCH_DIR/../../scripts/pg_version.sh"
+[ -n "${IN_VIRTUALENV:-}" ] || exec env IN_VIRTUALENV=1 pg_virtualenv -t -v "$PG_MAJOR" -o shared_buffers=1GB \
   -o max_wal_size=4GB -o shared_preload_libraries=pg_stat_statements -o pg_stat_statements.track=all \
   -o pg_stat_statements.track_planning=on bash "$0"
 

@@ -23,7 +23,8 @@ chmod 755 "$OUT"
 trap 'rm -rf "$OUT"' EXIT
 
 start=$(date +%s)
-lib=$(/usr/lib/postgresql/15/bin/pg_config --pkglibdir)/lead_qual.so
+source "$BENCH_DIR/../../scripts/pg_version.sh"
+lib=$("$PG_CONFIG" --pkglibdir)/lead_qual.so
 if [ -z "${BENCH_NO_BUILD:-}" ]; then bash "$BENCH_DIR/build.sh" "$OUT/build" >/dev/null; fi
 if ldd "$lib" | grep -q 'libasan\|libubsan'; then
   echo "the installed $lib is a sanitizer build (another session's?): not benchmarking it" >&2
@@ -37,7 +38,7 @@ git -C "$BENCH_DIR" describe --always --dirty=' (uncommitted changes)' >"$OUT/co
 # -t: a private temporary cluster (other sessions may have their own "regress").
 # Big enough shared_buffers for the 5M-row batch table; no checkpoint in the
 # middle of a measurement (each one starts with an explicit CHECKPOINT).
-pg_virtualenv -t -v 15 -o 'shared_buffers=1GB' -o 'max_wal_size=4GB' -o 'checkpoint_timeout=30min' \
+pg_virtualenv -t -v "$PG_MAJOR" -o 'shared_buffers=1GB' -o 'max_wal_size=4GB' -o 'checkpoint_timeout=30min' \
   -o 'max_parallel_workers_per_gather=2' bash "$BENCH_DIR/suite.sh"
 export BENCH_SECONDS=$(( $(date +%s) - start ))
 sha256sum "$lib" | cut -d' ' -f1 >"$OUT/lib_after"

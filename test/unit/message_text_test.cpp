@@ -11,9 +11,12 @@ using namespace std::string_literals;
 
 TEST(MessageText, PrintableKeepsValidTextAndEscapesTheRest) {
   EXPECT_EQ(lq::printable("plain \"text\" \\ ok\nnext line"), "plain \"text\" \\ ok\nnext line");
-  EXPECT_EQ(lq::printable("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"), "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+  EXPECT_EQ(lq::printable("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"),
+            "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
   EXPECT_EQ(lq::printable("a\0b"s), "a\\x00b");
-  EXPECT_EQ(lq::printable("tab\tbell\x07" "del\x7f"), "tab\\x09bell\\x07del\\x7f");
+  EXPECT_EQ(lq::printable("tab\tbell\x07"
+                          "del\x7f"),
+            "tab\\x09bell\\x07del\\x7f");
   // Stray continuation byte, truncated sequence, overlong form, surrogate,
   // beyond U+10FFFF, bytes never used in UTF-8.
   EXPECT_EQ(lq::printable("\x80"), "\\x80");

@@ -670,7 +670,8 @@ TEST(ModelLimits, PointsAndBoundsMagnitude) {
   EXPECT_EQ(problems[1], "fit.rules[0].points: must be between -1e9 and 1e9");
   EXPECT_EQ(problems[2], "engagement.rules[0].max: must be between -1e9 and 1e9");
   EXPECT_EQ(problems[3], "stages.mql.min_score: must be between -1e9 and 1e9");
-  EXPECT_TRUE(lq::validate_model(R"({"fit": {"rules": [{"when": {"a": {"eq": 1}}, "points": -1e9}]}})").empty());
+  EXPECT_TRUE(
+      lq::validate_model(R"({"fit": {"rules": [{"when": {"a": {"eq": 1}}, "points": -1e9}]}})").empty());
 }
 
 // A model whose activity names would not fit a score_state is refused when
@@ -700,8 +701,8 @@ TEST(ModelGrades, HighestThresholdMetElseD) {
 }
 
 TEST(ModelRecycle, RecyclesIdleColdLeadsInListedStages) {
-  auto m = lq::compile_model(
-      "r", 1, R"({"recycle": {"from": ["mql"], "below_engagement": 10, "idle_days": 60}})");
+  auto m =
+      lq::compile_model("r", 1, R"({"recycle": {"from": ["mql"], "below_engagement": 10, "idle_days": 60}})");
   const std::int64_t day = 86400LL * 1000000;
   EXPECT_TRUE(m->should_recycle(lq::Stage::Mql, 5, true, 0, 60 * day));
   EXPECT_FALSE(m->should_recycle(lq::Stage::Mql, 5, true, 0, 59 * day)) << "not idle long enough";
@@ -709,7 +710,8 @@ TEST(ModelRecycle, RecyclesIdleColdLeadsInListedStages) {
   EXPECT_FALSE(m->should_recycle(lq::Stage::Sql, 5, true, 0, 90 * day)) << "stage not listed";
   EXPECT_TRUE(m->should_recycle(lq::Stage::Mql, 0, false, 0, 0)) << "no activity at all is idle";
   EXPECT_FALSE(lq::compile_model("n", 1, "{}")->should_recycle(lq::Stage::Mql, 0, false, 0, 0));
-  auto problems = lq::validate_model(R"({"recycle": {"from": ["customer", "lead", "sql"], "idle_days": -1}})");
+  auto problems =
+      lq::validate_model(R"({"recycle": {"from": ["customer", "lead", "sql"], "idle_days": -1}})");
   ASSERT_EQ(problems.size(), 3u);
   EXPECT_EQ(problems[0], "recycle.from[0]: expected mql, sql or opportunity (stages that may be recycled)");
   EXPECT_EQ(problems[1], "recycle.from[1]: expected mql, sql or opportunity (stages that may be recycled)");

@@ -989,7 +989,8 @@ TEST(ScoreState, LargestModelsAreRefusedAtCompileTime) {
     FAIL() << "a model too large for a score_state compiled";
   } catch (const lq::Error &e) {
     EXPECT_EQ(e.kind(), lq::ErrorKind::InvalidParameter);
-    EXPECT_NE(std::string(e.what()).find("engagement.rules: activity names total 201000 bytes"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("engagement.rules: activity names total 201000 bytes"),
+              std::string::npos)
         << e.what();
   }
 }

@@ -70,7 +70,8 @@ TEST(Stage, TransitionMatrixMatchesPolicy) {
 TEST(Stage, PolicyProperties) {
   for (Stage s : lq::kAllStages) EXPECT_TRUE(lq::can_transition(s, s)) << "staying put is always allowed";
   for (Stage to : lq::kAllStages)
-    if (to != Stage::Customer) EXPECT_FALSE(lq::can_transition(Stage::Customer, to)) << "customer is terminal";
+    if (to != Stage::Customer)
+      EXPECT_FALSE(lq::can_transition(Stage::Customer, to)) << "customer is terminal";
   for (Stage from : lq::kAllStages)
     if (from != Stage::Customer) EXPECT_TRUE(lq::can_transition(from, Stage::Disqualified));
   EXPECT_TRUE(lq::can_transition(Stage::Lead, Stage::Sql)) << "skipping forward";

@@ -1,0 +1,48 @@
+// The one place that knows which PostgreSQL major lead_qual is compiled
+// against (PG_VERSION_NUM). Supported: 15, 16, 17, 18. Everything else in
+// src/pg/ calls the lq_compat_* names below and stays version-free.
+//
+// Tested by the test matrix (scripts/matrix.sh) on 15, 17 and 18. 16 has no
+// Debian package to build against: its branches below follow PostgreSQL 16's
+// headers (each says what 16 changed) and are not
+// compiled by any test here.
+#pragma once
+
+extern "C" {
+#include "postgres.h"
+
+#include "nodes/pg_list.h"
+#include "utils/regproc.h"
+#include "utils/relcache.h"
+// PostgreSQL 16 moved the varlena macros (VARSIZE, SET_VARSIZE, VARDATA, ...)
+// out of postgres.h into varatt.h.
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"
+#endif
+}
+
+#if PG_VERSION_NUM < 150000 || PG_VERSION_NUM >= 190000
+#error "lead_qual supports PostgreSQL 15, 16, 17 and 18 (src/pg/compat.hpp)"
+#endif
+
+// "schema.name" -> list of String nodes; raises ERROR on bad syntax.
+// PostgreSQL 16 added an escontext argument (soft error reporting in the
+// reg* input functions, 2022-12); NULL keeps the throwing behaviour.
+inline List *lq_compat_qualified_name_list(const char *name) {
+#if PG_VERSION_NUM >= 160000
+  return stringToQualifiedNameList(name, nullptr);
+#else
+  return stringToQualifiedNameList(name);
+#endif
+}
+
+// The relation's primary key index, InvalidOid if none. PostgreSQL 18 added
+// deferrable_ok; before 18 a deferrable primary key was never returned, which
+// is what false asks for.
+inline Oid lq_compat_primary_key_index(Relation rel) {
+#if PG_VERSION_NUM >= 180000
+  return RelationGetPrimaryKeyIndex(rel, false);
+#else
+  return RelationGetPrimaryKeyIndex(rel);
+#endif
+}
