@@ -31,7 +31,7 @@ bool callback_registered = false;
 
 // ALTER EXTENSION ... UPDATE, DROP and CREATE EXTENSION all change pg_proc;
 // its invalidations reach every backend (a cache reset calls this too).
-void forget(Datum, int, uint32) { known = Known::Unknown; }
+void forget(Datum /*arg*/, int /*cache_id*/, uint32 /*hash*/) { known = Known::Unknown; }
 
 // lead_qual's extversion, or "" when the extension is not installed.
 void read_extversion(char *out, size_t size) {
