@@ -8,6 +8,7 @@ packages=(
   postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
   nlohmann-json3-dev libre2-dev libgtest-dev libbenchmark-dev libclang-rt-14-dev
   postgresql-15-cron gnuplot-nox
+  python3-psycopg2
 )
 
 missing=()

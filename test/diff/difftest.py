@@ -13,7 +13,7 @@ statements while the same failure remains.
 
 Environment (all optional):
   LQ_DIFF_SEED         PRNG seed (default 12)
-  LQ_DIFF_ITERATIONS   statements to generate in total (default 400)
+  LQ_DIFF_ITERATIONS   statements to generate in total (default 1000)
   LQ_DIFF_EPISODE      statements per episode (fresh schema) (default 40)
   LQ_DIFF_KINDS        comma list of statement kinds to draw from (default: all; see KINDS)
   LQ_DIFF_TIMES        comma list of past,now,future,null (default: all four)
@@ -288,7 +288,7 @@ class Generator:
 
     def row_sql(self, row):
         ev, k, a, t, p = row
-        return '(' + ', '.join([lit(ev) if ev else 'NULL', self.v.key_lit(k) if k else 'NULL',
+        return '(' + ', '.join([lit(ev) if ev else 'NULL', self.v.key_lit(k) if k else f'NULL::{self.v.key_sql}',
                                 lit(a) if a else 'NULL', lit(t[0]) + '::timestamptz' if t else 'NULL::timestamptz',
                                 lit(p) + '::jsonb' if p else 'NULL::jsonb']) + ')'
 
@@ -911,7 +911,7 @@ def describe(f):
 
 def main():
     seed = int(os.environ.get('LQ_DIFF_SEED', '12'))
-    budget = int(os.environ.get('LQ_DIFF_ITERATIONS', '400'))
+    budget = int(os.environ.get('LQ_DIFF_ITERATIONS', '1000'))
     episode_len = int(os.environ.get('LQ_DIFF_EPISODE', '40'))
     kinds = env_list('LQ_DIFF_KINDS', KINDS)
     unknown = [k for k in kinds if k not in KINDS]
