@@ -25,6 +25,7 @@ Environment (all optional):
   LQ_DIFF_REGRESSIONS  1 (default): replay test/diff/regressions/*.sql first; 0: skip
   LQ_DIFF_ONLY_REGRESSIONS 1: replay the regressions only
   LQ_DIFF_VERBOSE      1: print every statement
+  LQ_DIFF_SHRINK_FILE  a repro script to shrink further, statement by statement (then exits)
 Connection: libpq environment (PGHOST, PGPORT, PGDATABASE, PGUSER), as set by pg_virtualenv.
 Ends with "N passed, N failed" (checked statements); exit status 1 when anything failed.
 """
@@ -452,7 +453,7 @@ class Generator:
         # A MERGE UPDATE may move a row to another partition; one that matches
         # several target rows cannot (21000) happen: source event ids are distinct.
         return Step('merge', f'MERGE INTO {v.acts} AS t USING {src} ON t.{ident(v.c_event)} = s.{ident(v.c_event)} '
-                    + ' '.join(clauses))
+                    + ' '.join(clauses), allow=('23505',))
 
     def k_cte_delete_insert(self):
         v = self.v
@@ -473,7 +474,8 @@ class Generator:
         rows = [self.row() for _ in range(self.r.randint(1, 3))]
         self.remember(rows)
         return Step('cte_update_insert', f'WITH u AS (UPDATE {v.acts} SET {self.set_clause()} WHERE {self.where()} RETURNING 1) '
-                    f'INSERT INTO {v.acts} ({v.act_cols()}) VALUES ' + ', '.join(self.row_sql(r) for r in rows))
+                    f'INSERT INTO {v.acts} ({v.act_cols()}) VALUES ' + ', '.join(self.row_sql(r) for r in rows),
+                    allow=('23505',))
 
     def k_cte_insert_update(self):
         v = self.v
@@ -481,7 +483,7 @@ class Generator:
         self.remember(rows)
         return Step('cte_insert_update', f'WITH i AS (INSERT INTO {v.acts} ({v.act_cols()}) VALUES '
                     + ', '.join(self.row_sql(r) for r in rows)
-                    + f' RETURNING 1) UPDATE {v.acts} SET {self.set_clause()} WHERE {self.where()}')
+                    + f' RETURNING 1) UPDATE {v.acts} SET {self.set_clause()} WHERE {self.where()}', allow=('23505',))
 
     def new_lead(self):
         free = [k for k in range(1, KEY_POOL + 1) if k not in self.leads]
@@ -513,16 +515,16 @@ class Generator:
                     f' VALUES {self.lead_values(k)}', allow=('23505',))
 
     def k_update_key(self):
-        return Step('update_key', f'UPDATE {self.v.acts} SET {self.set_clause("key")} WHERE {self.where()}')
+        return Step('update_key', f'UPDATE {self.v.acts} SET {self.set_clause("key")} WHERE {self.where()}', allow=('23505',))
 
     def k_update_time(self):
-        return Step('update_time', f'UPDATE {self.v.acts} SET {self.set_clause("time")} WHERE {self.where()}')
+        return Step('update_time', f'UPDATE {self.v.acts} SET {self.set_clause("time")} WHERE {self.where()}', allow=('23505',))
 
     def k_update_type(self):
-        return Step('update_type', f'UPDATE {self.v.acts} SET {self.set_clause("type")} WHERE {self.where()}')
+        return Step('update_type', f'UPDATE {self.v.acts} SET {self.set_clause("type")} WHERE {self.where()}', allow=('23505',))
 
     def k_update_props(self):
-        return Step('update_props', f'UPDATE {self.v.acts} SET {self.set_clause("props")} WHERE {self.where()}')
+        return Step('update_props', f'UPDATE {self.v.acts} SET {self.set_clause("props")} WHERE {self.where()}', allow=('23505',))
 
     def k_delete(self):
         return Step('delete', f'DELETE FROM {self.v.acts} WHERE {self.where()}')
@@ -540,9 +542,10 @@ class Generator:
         v = self.v
         k = self.new_lead() if self.r.random() < 0.5 else self.key(False)
         self.leads.add(k)
+        action = ('DO NOTHING' if self.r.random() < 0.4 else
+                  'DO UPDATE SET budget_confirmed = excluded.budget_confirmed, employees = excluded.employees')
         return Step('lead_upsert', f'INSERT INTO {v.leads} ({ident(v.c_key)}, industry, employees, region, budget_confirmed)'
-                    f' VALUES {self.lead_values(k)} ON CONFLICT ({ident(v.c_key)}) DO UPDATE SET'
-                    f' budget_confirmed = excluded.budget_confirmed, employees = excluded.employees')
+                    f' VALUES {self.lead_values(k)} ON CONFLICT ({ident(v.c_key)}) {action}')
 
     def k_lead_attr(self):
         v, r = self.v, self.r
@@ -587,7 +590,7 @@ class Generator:
     def k_part_update(self):
         name = self.part_name()
         return Step('part_update', f'UPDATE {self.v.part(name)} SET {self.set_clause(self.r.choice(["key", "props"]))}'
-                    f' WHERE {self.where()}', allow=('42P01',))
+                    f' WHERE {self.where()}', allow=('42P01', '23505'))
 
     def k_part_delete(self):
         return Step('part_delete', f'DELETE FROM {self.v.part(self.part_name())} WHERE {self.where()}', allow=('42P01',))
@@ -700,7 +703,7 @@ class Failure:
 
     def signature(self):
         order = ['error', 'state activity count', 'state engagement', 'verify', 'engagement column', 'score column',
-                 'fit column', 'stage', 'state missing']
+                 'fit column', 'stage history chain', 'stage', 'state missing']
         ws = sorted(self.whats(), key=lambda w: next((i for i, p in enumerate(order) if w.startswith(p)), 99))
         return (self.step.kind, ws[0])
 
@@ -820,7 +823,7 @@ def script(variant, setup_sql, steps, header, oracle_path):
             out.append('SAVEPOINT lq_try;')
         if st.copy is not None:
             out.append(st.sql + ';')
-            out.append(st.copy + '\\.')
+            out.append(st.copy + ('' if st.copy.endswith('\n') else '\n') + '\\.')
         else:
             out.append(st.sql + ';')
         if wrap:
@@ -952,6 +955,24 @@ def main():
     if os.environ.get('LQ_DIFF_ONLY_REGRESSIONS') == '1':
         budget = 0
 
+    shrink_file = os.environ.get('LQ_DIFF_SHRINK_FILE')
+    if shrink_file:  # shrink a repro script further (statement by statement)
+        variant, setup_sql, steps = parse_script(open(shrink_file).read())
+        _, f = runner.run(variant, setup_sql, steps)
+        if not f:
+            print(f'{shrink_file}: passes, nothing to shrink')
+            return 0
+        sig = f.signature()
+        units = shrink(runner, variant, setup_sql, [('auto', st) for st in steps[:f.step_no]], sig,
+                       time.time() + max(shrink_budget, 60))
+        small = flatten(units)
+        _, f2 = runner.run(variant, setup_sql, small)
+        fname = os.path.join(out_dir, 'shrunk_' + os.path.basename(shrink_file))
+        with open(fname, 'w') as fh:
+            fh.write(script(variant, setup_sql, small[:f2.step_no], [f'lq_diff: {os.path.basename(shrink_file)} shrunk',
+                     f'failure: {sig[1]} after a {sig[0]} statement'] + describe(f2), os.path.join(HERE, 'oracle.sql')))
+        print(f'{len(steps)} -> {f2.step_no} statements: {fname}')
+        return 1
     rng = random.Random(seed)
     seen = {}
     episode = 0

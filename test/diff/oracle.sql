@@ -187,6 +187,14 @@ BEGIN
     FROM l JOIN last_history lh ON lh.lead_key = l.lead_key
    WHERE l.stage::text IS DISTINCT FROM lh.to_stage::text
   UNION ALL
+  -- Each recorded change starts where the previous one ended (no phantom or
+  -- repeated hand-offs).
+  SELECT hc.lead_key, 'stage history chain', hc.from_stage::text, hc.prev_to::text
+    FROM (SELECT h.lead_key, h.from_stage, lag(h.to_stage) OVER (PARTITION BY h.lead_key ORDER BY h.id) AS prev_to,
+                 row_number() OVER (PARTITION BY h.lead_key ORDER BY h.id) AS n
+            FROM lead_qual.stage_history h WHERE h.lead_table = c.leads) hc
+   WHERE hc.n > 1 AND hc.from_stage::text IS DISTINCT FROM hc.prev_to::text
+  UNION ALL
   SELECT v.lead_key, 'verify(): ' || v.problem, v.stored_engagement::text || ' / ' || v.stored_activities,
          v.history_engagement::text || ' / ' || v.history_activities
     FROM lead_qual.verify(c.leads, c.as_of) v
