@@ -24,6 +24,7 @@ Environment (all optional):
   LQ_DIFF_OUT          directory for repro scripts (default: a new temporary directory)
   LQ_DIFF_REGRESSIONS  1 (default): replay test/diff/regressions/*.sql first; 0: skip
   LQ_DIFF_ONLY_REGRESSIONS 1: replay the regressions only
+  LQ_DIFF_CLOCK        1: add 'clock' steps (time passes; refresh() as of the new time); no NULL times
   LQ_DIFF_VERBOSE      1: print every statement
   LQ_DIFF_SHRINK_FILE  a repro script to shrink further, statement by statement (then exits)
 Connection: libpq environment (PGHOST, PGPORT, PGDATABASE, PGUSER), as set by pg_virtualenv.
@@ -144,6 +145,7 @@ class Variant:
 
     def setup_sql(self, initial_leads, initial_acts):
         s, v = [], self
+        s.append(f'SET lead_qual.as_of = {lit(AS_OF)};')
         s.append(f"DO $$ BEGIN PERFORM lead_qual.untrack(t.activities) FROM lead_qual.tracked t"
                  f" WHERE t.leads::text IN ({lit(v.leads)}, {lit(v.leads.replace(chr(34), ''))}); END $$;")
         s.append(f"DELETE FROM lead_qual.stage_history WHERE lead_table::text LIKE {lit(v.schema.strip(chr(34)) + '.%')}"
@@ -234,8 +236,8 @@ KINDS = ['insert_one', 'insert_multi', 'copy', 'insert_select', 'upsert_nothing'
          'cte_activity_lead', 'update_key', 'update_time', 'update_type', 'update_props', 'delete', 'truncate',
          'lead_insert', 'lead_upsert', 'lead_attr', 'lead_stage', 'rescore', 'refresh',
          'part_insert', 'part_copy', 'part_update', 'part_delete', 'part_truncate', 'part_create', 'part_attach',
-         'part_detach', 'owned_write', 'orm_snapshot', 'orm_save']
-WEIGHTS = {'insert_one': 6, 'insert_multi': 6, 'copy': 4, 'insert_select': 3, 'upsert_nothing': 4, 'upsert_update': 5,
+         'part_detach', 'owned_write', 'orm_snapshot', 'orm_save', 'clock']
+WEIGHTS = {'clock': 3, 'insert_one': 6, 'insert_multi': 6, 'copy': 4, 'insert_select': 3, 'upsert_nothing': 4, 'upsert_update': 5,
            'merge': 6, 'update_key': 3, 'update_time': 3, 'update_type': 2, 'update_props': 2, 'delete': 3,
            'truncate': 1, 'lead_insert': 3, 'lead_upsert': 2, 'lead_attr': 3, 'lead_stage': 2, 'rescore': 1,
            'refresh': 1, 'owned_write': 1, 'orm_snapshot': 1, 'orm_save': 1}
@@ -252,6 +254,7 @@ class Generator:
         self.parts = dict(variant.partitions)
         self.extra = dict(variant.extra_partitions)
         self.snapshot = False
+        self.clock = 0.0
 
     # -- values ------------------------------------------------------------
     def time(self, allow_null=True):
@@ -568,7 +571,7 @@ class Generator:
         return Step('rescore', f'SELECT lead_qual.rescore({lit(self.v.leads)})')
 
     def k_refresh(self):
-        return Step('refresh', f'SELECT lead_qual.refresh({lit(self.v.leads)}, {lit(AS_OF)})')
+        return Step('refresh', f"SELECT lead_qual.refresh({lit(self.v.leads)}, current_setting('lead_qual.as_of')::timestamptz)")
 
     def part_name(self, row=None):
         names = [n for n in self.parts if row is None or self.v.fits(n, row)]
@@ -636,6 +639,15 @@ class Generator:
         name = self.r.choice(names)
         del self.parts[name]
         return Step('part_detach', f'ALTER TABLE {self.v.acts} DETACH PARTITION {self.v.part(name)}', allow=('42P01', '42P17'))
+
+    def k_clock(self):
+        # Time passes: every later statement scores as of a later time, and
+        # refresh() brings the stored columns of every lead to it (the
+        # documented way; a lead not touched since would keep older values).
+        self.clock += round(self.r.uniform(0.05, 60), 3)
+        t = lit(ts(self.clock))
+        return Step('clock', f'SET lead_qual.as_of = {t}; UPDATE lq_oracle.config SET as_of = {t};'
+                    f' SELECT lead_qual.refresh({lit(self.v.leads)}, {t})')
 
     def k_owned_write(self):
         v = self.v
@@ -916,11 +928,14 @@ def main():
     seed = int(os.environ.get('LQ_DIFF_SEED', '12'))
     budget = int(os.environ.get('LQ_DIFF_ITERATIONS', '1000'))
     episode_len = int(os.environ.get('LQ_DIFF_EPISODE', '40'))
-    kinds = env_list('LQ_DIFF_KINDS', KINDS)
+    clock = os.environ.get('LQ_DIFF_CLOCK') == '1'
+    kinds = env_list('LQ_DIFF_KINDS', [k for k in KINDS if k != 'clock'] + (['clock'] if clock else []))
     unknown = [k for k in kinds if k not in KINDS]
     if unknown:
         sys.exit(f'unknown statement kinds: {unknown}; known: {KINDS}')
-    times = env_list('LQ_DIFF_TIMES', ['past', 'now', 'future', 'null'])
+    # With a moving clock a NULL time would count at the time of its insert,
+    # which the oracle does not record: no NULL times then.
+    times = env_list('LQ_DIFF_TIMES', ['past', 'now', 'future'] + ([] if 'clock' in kinds else ['null']))
     layouts = env_list('LQ_DIFF_LAYOUTS', ['plain', 'range', 'list'])
     keys = env_list('LQ_DIFF_KEYS', ['int', 'bigint', 'text', 'uuid'])
     namings = env_list('LQ_DIFF_NAMING', ['plain', 'camel'])

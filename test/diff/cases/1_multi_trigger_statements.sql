@@ -64,6 +64,17 @@ INSERT INTO activities(event_id, lead_id, activity, occurred_at) VALUES ('ev-5',
 SELECT * FROM scores WHERE id = 4;
 -- right: engagement 10, score 45, 1 activity, stage lead.  today: 20, 55, 2 activities, stage mql (a false hand-off)
 
+-- 1e. (FINDINGS.md, kind H) An upsert of a lead that exists (a webhook re-delivering lead 3, an sql since
+-- its demo request): the BEFORE INSERT row trigger scores the proposed row and records a hand-off before
+-- ON CONFLICT discards it.
+SELECT from_stage, to_stage, reason FROM lead_qual.stage_history
+ WHERE lead_table = 'case1.leads'::regclass AND lead_key = '3' ORDER BY id;
+-- right and today: one row, lead -> sql
+INSERT INTO leads VALUES (3, 'software', 250, 20000000, 'europe') ON CONFLICT (id) DO NOTHING;
+SELECT from_stage, to_stage, reason FROM lead_qual.stage_history
+ WHERE lead_table = 'case1.leads'::regclass AND lead_key = '3' ORDER BY id;
+-- right: still one row.  today: a second "lead -> sql" row (and a second NOTIFY: a duplicate hand-off)
+
 SELECT count(*) AS inconsistent FROM lead_qual.verify('case1.leads', '2026-03-31 09:00+00');
 -- right: 0.  today: 3 (verify() does see double counts: the activity counts differ)
 
