@@ -1,0 +1,60 @@
+-- lq_diff repro: seed 12 episode 1 ({"keys": "uuid", "layout": "plain", "naming": "camel"}) statement 2 [insert_multi]
+-- failure: state engagement after a insert_multi statement
+-- shrunk from 80 to 2 statements
+-- lead 00000000-0000-4000-8000-000000000004: engagement column: stored 12.367169038882555, oracle 13
+-- lead 00000000-0000-4000-8000-000000000004: score column: stored 27.367169038882555, oracle 28
+-- lead 00000000-0000-4000-8000-000000000004: state engagement: stored 12.367169038882555, oracle 13
+-- variant: {"keys": "uuid", "layout": "plain", "naming": "camel"}
+-- Replay: psql -X -f THIS_FILE in a database with lead_qual (drops the schemas it creates and lq_oracle).
+-- Every "SELECT * FROM lq_oracle.check()" must return no rows.
+\set ON_ERROR_STOP 0
+SET lead_qual.as_of = '2026-06-01 12:00:00+00';
+INSERT INTO lead_qual.scoring_model (name, definition) VALUES ('difftest', '{
+  "fit": {
+    "rules": [
+      {"when": {"industry": {"in": ["software", "fintech"]}}, "points": 10},
+      {"when": {"employees": {"between": [50, 1000]}}, "points": 15},
+      {"when": {"region": {"eq": "europe"}}, "points": 5}
+    ],
+    "max": 50
+  },
+  "engagement": {
+    "half_life_days": 30,
+    "rules": [
+      {"activity": "page_view", "when": {"url": {"contains": "/pricing"}}, "points": 3},
+      {"activity": "page_view", "points": 1, "max": 4},
+      {"activity": "webinar", "points": 10, "max": 25},
+      {"activity": "demo_request", "points": 20},
+      {"activity": "unsubscribe", "points": -8}
+    ],
+    "max": 100
+  },
+  "stages": {
+    "mql": {"min_fit": 15, "min_engagement": 20},
+    "sql": {"min_fit": 20, "min_score": 70, "or_activities": ["demo_request"],
+            "require": {"budget_confirmed": {"eq": true}}}
+  }
+}') ON CONFLICT (name) DO NOTHING;
+-- setup
+DO $$ BEGIN PERFORM lead_qual.untrack(t.activities) FROM lead_qual.tracked t WHERE t.leads::text IN ('"CrmData"."Leads"', 'CrmData.Leads'); END $$;
+DELETE FROM lead_qual.stage_history WHERE lead_table::text LIKE 'CrmData.%' OR lead_table::text LIKE '"CrmData".%';
+DROP SCHEMA IF EXISTS "CrmData" CASCADE;
+CREATE SCHEMA "CrmData";
+CREATE TABLE "CrmData"."Leads" ("LeadKey" uuid PRIMARY KEY, industry text, employees integer, region text, budget_confirmed boolean);
+CREATE TABLE "CrmData"."ActivityLog" (id bigserial, "eventId" text, "leadId" uuid, "Kind" text, "occurredAt" timestamptz, "Props" jsonb, UNIQUE ("eventId"), PRIMARY KEY (id));
+CREATE INDEX ON "CrmData"."ActivityLog" ("leadId");
+INSERT INTO "CrmData"."Leads" ("LeadKey", industry, employees, region, budget_confirmed) VALUES ('00000000-0000-4000-8000-000000000001'::uuid, 'fintech', 1000, 'europe', false), ('00000000-0000-4000-8000-000000000002'::uuid, 'retail', 500, NULL, NULL), ('00000000-0000-4000-8000-000000000003'::uuid, NULL, 50, 'europe', NULL), ('00000000-0000-4000-8000-000000000004'::uuid, NULL, 50, NULL, false), ('00000000-0000-4000-8000-000000000005'::uuid, 'fintech', 500, 'Europe', true);
+INSERT INTO "CrmData"."ActivityLog" ("eventId", "leadId", "Kind", "occurredAt", "Props") VALUES ('ev-1', '00000000-0000-4000-8000-000000000006'::uuid, 'page_view', '2026-04-01 04:23:31+00'::timestamptz, '{"url": null}'::jsonb), ('ev-2', '00000000-0000-4000-8000-000000000008'::uuid, 'unsubscribe', '2026-03-26 07:10:34+00'::timestamptz, NULL::jsonb), (NULL, '00000000-0000-4000-8000-000000000003'::uuid, 'page_view', '2026-03-21 18:44:38+00'::timestamptz, '{"url": null}'::jsonb);
+SELECT lead_qual.track('"CrmData"."ActivityLog"', '"CrmData"."Leads"', 'difftest', '{"add_columns": true, "key": "LeadKey", "activity_lead_id": "leadId", "activity": "Kind", "occurred_at": "occurredAt", "properties": "Props", "score": "totalScore"}');
+\ir ../oracle.sql
+CREATE VIEW lq_oracle.history AS SELECT a."leadId"::text AS lead_key, a."Kind"::text AS activity, a."occurredAt" AS occurred_at, a."Props" AS properties FROM "CrmData"."ActivityLog" a;
+CREATE VIEW lq_oracle.leads_v AS SELECT l."LeadKey"::text AS lead_key, l.industry, l.employees, l.region, l.budget_confirmed, l.fit_score AS fit, l.engagement_score AS engagement, l."totalScore" AS score, l.stage, l.score_state AS state FROM "CrmData"."Leads" l;
+INSERT INTO lq_oracle.config VALUES ('"CrmData"."Leads"'::regclass, '2026-06-01 12:00:00+00', '2026-06-01 12:00:00+00');
+SELECT * FROM lq_oracle.check();
+-- steps
+-- step 1 [insert_multi]
+INSERT INTO "CrmData"."ActivityLog" ("eventId", "leadId", "Kind", "occurredAt", "Props") VALUES ('ev-3', '00000000-0000-4000-8000-000000000004'::uuid, 'webinar', '2027-06-12 22:27:50+00'::timestamptz, '{"url": null}'::jsonb), ('ev-4', '00000000-0000-4000-8000-000000000005'::uuid, 'demo_request', '2026-12-23 01:04:48+00'::timestamptz, NULL::jsonb);
+SELECT * FROM lq_oracle.check();
+-- step 2 [insert_multi]
+INSERT INTO "CrmData"."ActivityLog" ("eventId", "leadId", "Kind", "occurredAt", "Props") VALUES ('ev-5', NULL, 'page_view', '2026-08-22 06:28:48+00'::timestamptz, NULL::jsonb), ('ev-6', '00000000-0000-4000-8000-000000000003'::uuid, 'webinar', '2026-03-06 19:17:46+00'::timestamptz, '{}'::jsonb), ('ev-7', '00000000-0000-4000-8000-000000000001'::uuid, 'demo_request', '2026-03-25 13:37:55+00'::timestamptz, '{}'::jsonb), ('ev-8', '00000000-0000-4000-8000-000000000008'::uuid, 'Page_View', '2027-06-06 04:49:26+00'::timestamptz, '{"url": "/PRICING/plans"}'::jsonb), ('ev-9', '00000000-0000-4000-8000-000000000004'::uuid, 'page_view', '2027-06-02 16:22:05+00'::timestamptz, '{"url": "/PRICING/plans"}'::jsonb);
+SELECT * FROM lq_oracle.check();
