@@ -410,8 +410,9 @@ std::vector<unsigned char> state_from_text(std::string_view text) {
     slots[i].count = integer(rules[i], "count");
   }
   char *p = reinterpret_cast<char *>(slots + rules.size());
-  std::memcpy(p, model_name.data(),
-              model_name.size());  // NOLINT(bugprone-not-null-terminated-result): length-prefixed
+  // The name is length-prefixed (header.name_len), not NUL-terminated.
+  // NOLINTNEXTLINE(bugprone-not-null-terminated-result)
+  std::memcpy(p, model_name.data(), model_name.size());
   p += model_name.size();
   for (const std::string &l : labels) {
     std::memcpy(p, l.c_str(), l.size() + 1);
