@@ -158,7 +158,8 @@ void state_init(void *buf, const Model &model) {
     rules[i].cap = or_none(model.engagement_rules[i].max);
   char *p = reinterpret_cast<char *>(rules + h->rule_count);
   // The model name is length-prefixed (name_len), not NUL-terminated.
-  std::memcpy(p, model.name.data(), model.name.size());  // NOLINT(bugprone-not-null-terminated-result)
+  // NOLINTNEXTLINE(bugprone-not-null-terminated-result)
+  std::memcpy(p, model.name.data(), model.name.size());
   p += model.name.size();
   for (const EngagementRule &r : model.engagement_rules) {
     std::memcpy(p, r.activity.c_str(), r.activity.size() + 1);
@@ -410,8 +411,7 @@ std::vector<unsigned char> state_from_text(std::string_view text) {
     slots[i].count = integer(rules[i], "count");
   }
   char *p = reinterpret_cast<char *>(slots + rules.size());
-  // The name is length-prefixed (header.name_len), not NUL-terminated.
-  // NOLINTNEXTLINE(bugprone-not-null-terminated-result)
+  // NOLINTNEXTLINE(bugprone-not-null-terminated-result): the name is length-prefixed
   std::memcpy(p, model_name.data(), model_name.size());
   p += model_name.size();
   for (const std::string &l : labels) {

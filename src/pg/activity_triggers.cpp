@@ -49,10 +49,18 @@ using lq::pg::ModelRef;
 using lq::pg::TrackArgs;
 using lq::pg::TrackingPlans;
 
-TriggerData *statement_trigger(FunctionCallInfo fcinfo, const char *name) {
+// The TriggerData of activity trigger `name`, checked to be fired AFTER ...
+// FOR EACH STATEMENT and as `fired_as_required` says (`how`), with its
+// arguments read into `args` and the privileges of its write as the leads
+// table's owner checked.
+TriggerData *activity_trigger(FunctionCallInfo fcinfo, const char *name, bool (*fired_as_required)(const TriggerData *),
+                              const char *how, TrackArgs *args) {
   TriggerData *td = lq::pg::trigger_data(fcinfo, name);
   lq::pg::require_firing(TRIGGER_FIRED_AFTER(td->tg_event) && TRIGGER_FIRED_FOR_STATEMENT(td->tg_event), name,
                          "AFTER ... FOR EACH STATEMENT");
+  lq::pg::require_firing(fired_as_required(td), name, how);
+  lq::pg::parse_track_args(td, lq::pg::TrackedTable::Activities, true, args);
+  lq::pg::check_tracking_privileges(*args, RelationGetRelid(td->tg_relation));
   return td;
 }
 
@@ -220,12 +228,11 @@ void write_as_owner(LeadWrite *w, Oid trigger, const TrackArgs &args, bool rebui
 }  // namespace
 
 LQ_FUNCTION(lq_activity_inserted) {
-  TriggerData *td = statement_trigger(fcinfo, "lead_qual.activity_inserted");
-  lq::pg::require_firing(TRIGGER_FIRED_BY_INSERT(td->tg_event) && td->tg_newtable != nullptr,
-                         "lead_qual.activity_inserted", "by INSERT with a NEW TABLE");
   TrackArgs args;
-  lq::pg::parse_track_args(td, lq::pg::TrackedTable::Activities, true, &args);
-  lq::pg::check_tracking_privileges(args, RelationGetRelid(td->tg_relation));
+  TriggerData *td = activity_trigger(
+      fcinfo, "lead_qual.activity_inserted",
+      [](const TriggerData *t) { return TRIGGER_FIRED_BY_INSERT(t->tg_event) && t->tg_newtable != nullptr; },
+      "by INSERT with a NEW TABLE", &args);
   ModelRef *model = lq::pg::model_for_call(fcinfo, cstring_to_text(args.model_name));
   const lq::Model &m = *model->model;
 
@@ -272,12 +279,11 @@ LQ_FUNCTION(lq_activity_inserted) {
 }
 
 LQ_FUNCTION(lq_activity_changed) {
-  TriggerData *td = statement_trigger(fcinfo, "lead_qual.activity_changed");
-  lq::pg::require_firing(TRIGGER_FIRED_BY_UPDATE(td->tg_event) || TRIGGER_FIRED_BY_DELETE(td->tg_event),
-                         "lead_qual.activity_changed", "by UPDATE or DELETE");
   TrackArgs args;
-  lq::pg::parse_track_args(td, lq::pg::TrackedTable::Activities, true, &args);
-  lq::pg::check_tracking_privileges(args, RelationGetRelid(td->tg_relation));
+  TriggerData *td = activity_trigger(
+      fcinfo, "lead_qual.activity_changed",
+      [](const TriggerData *t) { return TRIGGER_FIRED_BY_UPDATE(t->tg_event) || TRIGGER_FIRED_BY_DELETE(t->tg_event); },
+      "by UPDATE or DELETE", &args);
   ModelRef *model = lq::pg::model_for_call(fcinfo, cstring_to_text(args.model_name));
 
   TupleDesc desc = RelationGetDescr(td->tg_relation);

@@ -103,14 +103,9 @@ HeapTuple apply_in_trigger(lq::pg::LeadWrite *w, TriggerData *td) {
   for (int i = 0; i < w->lead_count; ++i)
     w->lead_values[i] = lq::pg::attr_from_tuple(row, desc, c.attribute_attnums[i]);
   const lq::pg::LeadUpdate u = lq::pg::compute_update(w, delta, stored);
-  int columns[6] = {c.state_attnum, c.fit_attnum,   c.engagement_attnum,
-                    c.score_attnum, c.stage_attnum, c.changed_at_attnum};
-  Datum values[6] = {PointerGetDatum(u.state),        Float8GetDatum(u.fit),
-                     Float8GetDatum(u.engagement),    Float8GetDatum(u.score),
-                     lq::pg::stage_to_datum(u.stage), TimestampTzGetDatum(w->as_of)};
-  bool nulls[6] = {false, false, false, false, false, false};
-  if (!u.stage_changed_now) values[5] = changed_at;
-  return heap_modify_tuple_by_cols(row, desc, 6, columns, values, nulls);
+  return lq::pg::with_lead_outputs(row, desc, c,
+                                   {u.state, u.fit, u.engagement, u.score, u.stage,
+                                    u.stage_changed_now ? TimestampTzGetDatum(w->as_of) : changed_at});
 }
 
 }  // namespace
@@ -189,15 +184,12 @@ LQ_FUNCTION(lq_lead_changed) {
     reason = lq::reason::kManual;
     changed = true;
   }
-  int columns[6] = {cols.state_attnum, cols.fit_attnum,   cols.engagement_attnum,
-                    cols.score_attnum, cols.stage_attnum, cols.changed_at_attnum};
-  Datum values[6] = {PointerGetDatum(state),  Float8GetDatum(e.fit),        Float8GetDatum(e.engagement),
-                     Float8GetDatum(e.score), lq::pg::stage_to_datum(next), TimestampTzGetDatum(now)};
-  bool nulls[6] = {false, false, false, false, false, false};
   bool changed_at_null = false;
   const Datum changed_at = heap_getattr(row, cols.changed_at_attnum, desc, &changed_at_null);
-  if (!changed && !changed_at_null) values[5] = changed_at;
-  HeapTuple result = heap_modify_tuple_by_cols(row, desc, 6, columns, values, nulls);
+  HeapTuple result =
+      lq::pg::with_lead_outputs(row, desc, cols,
+                                {state, e.fit, e.engagement, e.score, next,
+                                 changed || changed_at_null ? TimestampTzGetDatum(now) : changed_at});
   if (changed)
     lq::pg::record_stage_changes(RelationGetRelid(rel), &change, 1, reason, args.channel, now, GetUserId());
   return PointerGetDatum(result);

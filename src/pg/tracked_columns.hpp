@@ -13,6 +13,7 @@ extern "C" {
 }
 
 #include "core/attr_value.hpp"
+#include "core/stage.hpp"
 #include "pg/model_cache.hpp"
 
 namespace lq::pg {
@@ -47,6 +48,17 @@ const char *lead_key_text(HeapTuple row, TupleDesc desc, LeadColumns &columns);
 // other type by its text form. A dropped column (attnum <= 0) or NULL is
 // missing.
 AttrValue attr_from_tuple(HeapTuple row, TupleDesc desc, AttrNumber attnum);
+
+// The values lead_qual writes into a leads row.
+struct LeadOutputs {
+  void *state;  // score_state varlena
+  double fit, engagement, score;
+  Stage stage;
+  Datum changed_at;  // stage_changed_at (timestamptz)
+};
+
+// `row` with the columns lead_qual writes replaced by `out`.
+HeapTuple with_lead_outputs(HeapTuple row, TupleDesc desc, const LeadColumns &columns, const LeadOutputs &out);
 
 // Whether column `attnum` differs between two versions of a row.
 bool column_changed(HeapTuple a, HeapTuple b, TupleDesc desc, AttrNumber attnum);

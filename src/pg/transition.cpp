@@ -22,20 +22,35 @@ LQ_FUNCTION(lead_stage_can_transition) {
   PG_RETURN_BOOL(lq::can_transition(PG_GETARG_LEAD_STAGE(0), PG_GETARG_LEAD_STAGE(1)));
 }
 
+namespace {
+
+// A lead_stage[] of the stages `keep` accepts, in funnel order. The element
+// type is the calling function's result element type (lead_stage), looked up
+// rather than hard-coded because extension type OIDs vary.
+template <typename Keep>
+ArrayType *stage_array(FunctionCallInfo fcinfo, Keep keep) {
+  Datum stages[lq::kStageCount];
+  int n = 0;
+  for (Stage s : lq::kAllStages) {
+    if (keep(s)) stages[n++] = lq::pg::stage_to_datum(s);
+  }
+  const Oid element_type = get_element_type(get_fn_expr_rettype(fcinfo->flinfo));
+  if (!OidIsValid(element_type))
+    throw lq::Error(lq::ErrorKind::Internal, "lead_stage array: result is not an array");
+  return construct_array(stages, n, element_type, 1, true, TYPALIGN_CHAR);
+}
+
+}  // namespace
+
 LQ_FUNCTION(lead_stage_allowed_transitions) {
   const Stage from = PG_GETARG_LEAD_STAGE(0);
-  Datum targets[lq::kStageCount];
-  int n = 0;
-  for (Stage to : lq::kAllStages) {
-    if (lq::can_transition(from, to)) targets[n++] = lq::pg::stage_to_datum(to);
-  }
-  // The element type is this function's result element type (lead_stage),
-  // looked up rather than hard-coded because extension type OIDs vary.
-  const Oid array_type = get_fn_expr_rettype(fcinfo->flinfo);
-  const Oid element_type = get_element_type(array_type);
-  if (!OidIsValid(element_type))
-    throw lq::Error(lq::ErrorKind::Internal, "allowed_transitions: result is not an array");
-  PG_RETURN_ARRAYTYPE_P(construct_array(targets, n, element_type, 1, true, TYPALIGN_CHAR));
+  PG_RETURN_ARRAYTYPE_P(stage_array(fcinfo, [from](Stage to) { return lq::can_transition(from, to); }));
+}
+
+// Every stage in funnel order, from the core's one list (lq::kAllStages), for
+// lead_qual.stages() instead of a second list written in SQL.
+LQ_FUNCTION(lead_stage_all) {
+  PG_RETURN_ARRAYTYPE_P(stage_array(fcinfo, [](Stage) { return true; }));
 }
 
 LQ_FUNCTION(lead_stage_transition) {
