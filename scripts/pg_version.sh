@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The one place that decides which PostgreSQL server the scripts build
 # against, install into and test with (sourced by the scripts; sets and
 # exports PG_CONFIG and PG_MAJOR).
@@ -9,7 +10,7 @@
 # on a machine with none yet, the distribution's default major (the one
 # Debian's "postgresql" package depends on; 15 on Debian 12), which
 # scripts/deps.sh then installs. Supported majors are the ones
-# src/pg/compat.hpp accepts; the Makefile refuses others.
+# src/pg/compat.hpp accepts; it refuses others at compile time.
 
 lq_pg_major_of() {  # pg_config -> major ("PostgreSQL 17.2 (Debian ...)" -> 17)
   "$1" --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/'
@@ -18,7 +19,7 @@ lq_pg_major_of() {  # pg_config -> major ("PostgreSQL 17.2 (Debian ...)" -> 17)
 if [[ -n ${PG_CONFIG:-} ]]; then
   PG_MAJOR=$(lq_pg_major_of "$PG_CONFIG")
 elif [[ -z ${PG_MAJOR:-} ]]; then
-  PG_MAJOR=$(ls /usr/lib/postgresql/*/bin/pg_config 2>/dev/null | sed -E 's|.*/postgresql/([0-9]+)/.*|\1|' | sort -n | tail -n 1 || true)
+  PG_MAJOR=$(ls /usr/lib/postgresql/*/bin/postgres 2>/dev/null | sed -E 's|.*/postgresql/([0-9]+)/.*|\1|' | sort -n | tail -n 1 || true)
   lq_default_major() { apt-cache depends postgresql 2>/dev/null | sed -nE 's/^ *Depends: postgresql-([0-9]+)$/\1/p' | head -n 1 || true; }
   [[ -n $PG_MAJOR ]] || PG_MAJOR=$(lq_default_major)
   # A fresh machine may have no package lists yet.
@@ -37,4 +38,4 @@ export PG_CONFIG PG_MAJOR
 # The test matrix (scripts/matrix.sh): each tested major and the Debian suite
 # whose packages provide it. 15 is Debian 12's own; 16 is in no Debian suite
 # (src/pg/compat.hpp handles it, untested).
-LQ_MATRIX_SUITES="15:bookworm 17:trixie 18:sid"
+export LQ_MATRIX_SUITES="15:bookworm 17:trixie 18:sid"

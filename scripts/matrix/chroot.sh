@@ -65,13 +65,25 @@ CONF
 fi
 
 in_root() { chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8 "$@"; }
+# apt-get failing in a cached chroot (a broken package state, a suite that
+# moved on too far): the chroot is made again, once.
+apt_failed() {
+  tail -n 30 "$apt_log" >&2
+  umount -l "$root/proc" 2>/dev/null || true
+  if [[ -z ${LQ_CHROOT_REMADE:-} ]]; then
+    log "apt-get failed: making the chroot again"
+    rm -f "$stamp"
+    LQ_CHROOT_REMADE=1 exec bash "$0" "$name" "${packages[@]}"
+  fi
+  exit 1
+}
 missing=()
 for p in "${packages[@]}"; do
   [[ $(in_root dpkg-query -W -f='${Status}' "${p#\?}" 2>/dev/null) == "install ok installed" ]] || missing+=("$p")
 done
 if [[ ${#missing[@]} -gt 0 ]]; then
   mountpoint -q "$root/proc" || { mount -t proc proc "$root/proc"; trap 'umount -l "$root/proc" 2>/dev/null || true' EXIT; }
-  in_root apt-get -q update >>"$apt_log" 2>&1 || { tail -n 20 "$apt_log" >&2; exit 1; }
+  in_root apt-get -q update >>"$apt_log" 2>&1 || apt_failed
   want=()
   for p in "${missing[@]}"; do
     if [[ $p == \?* ]]; then
@@ -84,8 +96,7 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   done
   if [[ ${#want[@]} -gt 0 ]]; then
     log "apt-get install ${want[*]}"
-    { in_root apt-get -q -y install "${want[@]}" && in_root apt-get clean; } >>"$apt_log" 2>&1 ||
-      { tail -n 30 "$apt_log" >&2; exit 1; }
+    { in_root apt-get -q -y install "${want[@]}" && in_root apt-get clean; } >>"$apt_log" 2>&1 || apt_failed
   fi
 fi
 echo "$root"

@@ -16,7 +16,7 @@ export PG_CONFIG=/usr/lib/postgresql/$major/bin/pg_config
 export PG_MAJOR=$major
 count() { echo "$1 $2 $3" >>"$out/counts"; }
 cp -a /build/src /build/lead_qual
-cd /build/lead_qual
+cd /build/lead_qual || exit 1
 
 echo "== build (PostgreSQL $("$PG_CONFIG" --version | cut -d' ' -f2))"
 make -j2 PG_CONFIG="$PG_CONFIG" >"$out/build.log" 2>&1

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # What a test-matrix chroot for PostgreSQL major $1 has installed (sourced by
 # scripts/matrix.sh). "?name": only if the suite has it.
 lq_matrix_packages() {
