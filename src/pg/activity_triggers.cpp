@@ -53,8 +53,9 @@ using lq::pg::TrackingPlans;
 // FOR EACH STATEMENT and as `fired_as_required` says (`how`), with its
 // arguments read into `args` and the privileges of its write as the leads
 // table's owner checked.
-TriggerData *activity_trigger(FunctionCallInfo fcinfo, const char *name, bool (*fired_as_required)(const TriggerData *),
-                              const char *how, TrackArgs *args) {
+TriggerData *activity_trigger(FunctionCallInfo fcinfo, const char *name,
+                              bool (*fired_as_required)(const TriggerData *), const char *how,
+                              TrackArgs *args) {
   TriggerData *td = lq::pg::trigger_data(fcinfo, name);
   lq::pg::require_firing(TRIGGER_FIRED_AFTER(td->tg_event) && TRIGGER_FIRED_FOR_STATEMENT(td->tg_event), name,
                          "AFTER ... FOR EACH STATEMENT");
@@ -282,7 +283,9 @@ LQ_FUNCTION(lq_activity_changed) {
   TrackArgs args;
   TriggerData *td = activity_trigger(
       fcinfo, "lead_qual.activity_changed",
-      [](const TriggerData *t) { return TRIGGER_FIRED_BY_UPDATE(t->tg_event) || TRIGGER_FIRED_BY_DELETE(t->tg_event); },
+      [](const TriggerData *t) {
+        return TRIGGER_FIRED_BY_UPDATE(t->tg_event) || TRIGGER_FIRED_BY_DELETE(t->tg_event);
+      },
       "by UPDATE or DELETE", &args);
   ModelRef *model = lq::pg::model_for_call(fcinfo, cstring_to_text(args.model_name));
 

@@ -101,11 +101,12 @@ AttrValue attr_from_tuple(HeapTuple row, TupleDesc desc, AttrNumber attnum) {
   }
 }
 
-HeapTuple with_lead_outputs(HeapTuple row, TupleDesc desc, const LeadColumns &columns, const LeadOutputs &out) {
+HeapTuple with_lead_outputs(HeapTuple row, TupleDesc desc, const LeadColumns &columns,
+                            const LeadOutputs &out) {
   int attnums[6] = {columns.state_attnum, columns.fit_attnum,   columns.engagement_attnum,
                     columns.score_attnum, columns.stage_attnum, columns.changed_at_attnum};
-  Datum values[6] = {PointerGetDatum(out.state),  Float8GetDatum(out.fit), Float8GetDatum(out.engagement),
-                     Float8GetDatum(out.score), stage_to_datum(out.stage), out.changed_at};
+  Datum values[6] = {PointerGetDatum(out.state), Float8GetDatum(out.fit),   Float8GetDatum(out.engagement),
+                     Float8GetDatum(out.score),  stage_to_datum(out.stage), out.changed_at};
   bool nulls[6] = {false, false, false, false, false, false};
   return heap_modify_tuple_by_cols(row, desc, 6, attnums, values, nulls);
 }

@@ -58,7 +58,8 @@ struct LeadOutputs {
 };
 
 // `row` with the columns lead_qual writes replaced by `out`.
-HeapTuple with_lead_outputs(HeapTuple row, TupleDesc desc, const LeadColumns &columns, const LeadOutputs &out);
+HeapTuple with_lead_outputs(HeapTuple row, TupleDesc desc, const LeadColumns &columns,
+                            const LeadOutputs &out);
 
 // Whether column `attnum` differs between two versions of a row.
 bool column_changed(HeapTuple a, HeapTuple b, TupleDesc desc, AttrNumber attnum);
