@@ -10,7 +10,8 @@ COMMENT ON FUNCTION lead_qual.stage_rank(lead_qual.lead_stage) IS
 
 -- Every stage in funnel order: the one list of stage names in SQL (views
 -- and reports unnest it).
+-- The list is the core's (src/core/stage.hpp), the one home of the stages.
 CREATE OR REPLACE FUNCTION lead_qual.stages() RETURNS lead_qual.lead_stage[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT '{subscriber,lead,mql,sql,opportunity,customer,recycled,disqualified}'::lead_qual.lead_stage[] $$;
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'lead_stage_all';
 COMMENT ON FUNCTION lead_qual.stages() IS 'every lead_stage, in funnel order';
