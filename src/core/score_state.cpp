@@ -21,7 +21,9 @@ double or_none(const std::optional<double> &v) { return v ? *v : kNone; }
 
 StateHeader *header_of(void *buf) { return static_cast<StateHeader *>(buf); }
 RuleSlot *rules_of(void *buf) { return reinterpret_cast<RuleSlot *>(header_of(buf) + 1); }
-FutureEntry *future_of(void *buf) { return reinterpret_cast<FutureEntry *>(rules_of(buf) + header_of(buf)->rule_count); }
+FutureEntry *future_of(void *buf) {
+  return reinterpret_cast<FutureEntry *>(rules_of(buf) + header_of(buf)->rule_count);
+}
 // The model name and labels, after the held entries.
 char *tail_of(void *buf) { return reinterpret_cast<char *>(future_of(buf) + header_of(buf)->future_count); }
 std::size_t tail_len(const StateHeader *h) { return std::size_t{h->name_len} + h->labels_len; }
@@ -582,7 +584,8 @@ std::vector<unsigned char> state_from_text(std::string_view text) {
   static const json kNone = json::array();
   const json &scored_at = j.contains("scored_at") ? j["scored_at"] : kNull;
   const json &future = j.contains("future") ? j["future"] : kNone;
-  if (!future.is_array() || future.size() > kMaxFuture) bad_text("\"future\" must be a list of at most 32 entries");
+  if (!future.is_array() || future.size() > kMaxFuture)
+    bad_text("\"future\" must be a list of at most 32 entries");
   const std::size_t size = sizeof(StateHeader) + rules.size() * sizeof(RuleSlot) +
                            future.size() * sizeof(FutureEntry) + model_name.size() + labels_bytes;
   std::vector<unsigned char> out(size, 0);
@@ -629,18 +632,20 @@ std::vector<unsigned char> state_from_text(std::string_view text) {
     const json &e = future[k];
     if (!e.is_object()) bad_text("each \"future\" entry must be an object");
     const std::int64_t rule = integer(e, "rule");
-    if (rule < 1 || rule > static_cast<std::int64_t>(rules.size())) bad_text("\"future\" entry names no rule");
+    if (rule < 1 || rule > static_cast<std::int64_t>(rules.size()))
+      bad_text("\"future\" entry names no rule");
     entries[k].rule = static_cast<std::uint32_t>(rule - 1);
     auto at = time_or_none(member(e, "at"), "at");
-    if (!at) bad_text("\"future\" entry needs \"at\"");
+    if (!at) bad_text(R"("future" entry needs "at")");
     entries[k].at = *at;
     const json &points = member(e, "points");
-    if (!finite_number(points)) bad_text("\"future\" entry \"points\" must be a number");
+    if (!finite_number(points)) bad_text(R"("future" entry "points" must be a number)");
     entries[k].points = points.get<double>();
   }
   char *p = reinterpret_cast<char *>(entries + future.size());
-  std::memcpy(p, model_name.data(),
-              model_name.size());  // NOLINT(bugprone-not-null-terminated-result): length-prefixed
+  // The model name is length-prefixed (name_len), not NUL-terminated.
+  // NOLINTNEXTLINE(bugprone-not-null-terminated-result)
+  std::memcpy(p, model_name.data(), model_name.size());
   p += model_name.size();
   for (const std::string &l : labels) {
     std::memcpy(p, l.c_str(), l.size() + 1);

@@ -46,9 +46,10 @@
 
 namespace lq {
 
-inline constexpr std::uint32_t kStateMagic = 0x4c515332;    // "LQS2" (lead_qual 1.2)
-inline constexpr std::uint32_t kStateMagicV1 = 0x4c515331;  // "LQS1" (lead_qual 1.0, 1.1): read, never written
-inline constexpr std::uint16_t kMaxFuture = 32;             // held future-dated entries per state
+inline constexpr std::uint32_t kStateMagic = 0x4c515332;  // "LQS2" (lead_qual 1.2)
+inline constexpr std::uint32_t kStateMagicV1 =
+    0x4c515331;                                  // "LQS1" (lead_qual 1.0, 1.1): read, never written
+inline constexpr std::uint16_t kMaxFuture = 32;  // held future-dated entries per state
 
 struct StateHeader {
   std::int32_t varlena_header;  // owned by PostgreSQL
@@ -83,8 +84,8 @@ static_assert(sizeof(RuleSlot) == 24, "score_state rule layout is part of the on
 // A scored activity later than the horizon, held apart. Sorted by (at, rule, points).
 struct FutureEntry {
   Timestamp at;
-  double points;       // the rule's points (undecayed)
-  std::uint32_t rule;  // 0-based rule slot
+  double points;           // the rule's points (undecayed)
+  std::uint32_t rule;      // 0-based rule slot
   std::uint32_t reserved;  // zero
 };
 static_assert(sizeof(FutureEntry) == 24, "score_state entry layout is part of the on-disk format");
@@ -104,7 +105,9 @@ class StateView {
   explicit StateView(const void *data) : h_(static_cast<const StateHeader *>(data)) {}
   const StateHeader &header() const { return *h_; }
   const RuleSlot *rules() const { return reinterpret_cast<const RuleSlot *>(h_ + 1); }
-  const FutureEntry *future() const { return reinterpret_cast<const FutureEntry *>(rules() + h_->rule_count); }
+  const FutureEntry *future() const {
+    return reinterpret_cast<const FutureEntry *>(rules() + h_->rule_count);
+  }
   std::string_view model_name() const;
   std::vector<std::string> labels() const;
   std::size_t size() const;

@@ -34,8 +34,8 @@ LQ_FUNCTION(lq_activity_time_stamp) {
   const int attnum = SPI_fnumber(desc, column);
   if (attnum <= 0 || TupleDescAttr(desc, attnum - 1)->atttypid != TIMESTAMPTZOID)
     ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
-                    errmsg("table \"%s\" has no timestamptz column \"%s\"", RelationGetRelationName(td->tg_relation),
-                           column),
+                    errmsg("table \"%s\" has no timestamptz column \"%s\"",
+                           RelationGetRelationName(td->tg_relation), column),
                     errhint("lead_qual.untrack() and lead_qual.track() the table again.")));
   bool isnull = false;
   heap_getattr(row, attnum, desc, &isnull);

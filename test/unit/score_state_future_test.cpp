@@ -66,8 +66,8 @@ struct Activity {
 };
 
 std::uint8_t or_bits_of(const lq::Model &m, int rule) {
-  static const char *const names[] = {"page_view", "page_view", "webinar", "demo_request", "email_open",
-                                      "unsubscribe"};
+  static const char *const names[] = {"page_view",    "page_view",  "webinar",
+                                      "demo_request", "email_open", "unsubscribe"};
   return rule < 0 ? 0 : m.or_bits(names[rule]);
 }
 
@@ -109,12 +109,14 @@ double brute_force(const lq::Model &m, const std::vector<Activity> &history, Tim
 }
 
 // Random activities around kT0: past, future, and exactly at the horizons.
-std::vector<Activity> random_history(std::mt19937_64 &rng, std::size_t n, const std::vector<Timestamp> &equal) {
+std::vector<Activity> random_history(std::mt19937_64 &rng, std::size_t n,
+                                     const std::vector<Timestamp> &equal) {
   std::uniform_int_distribution<int> rule(-1, 5), kind(0, 3);
   std::uniform_int_distribution<Timestamp> span(-200 * kDay, 200 * kDay);
   std::uniform_int_distribution<std::size_t> pick(0, equal.size() - 1);
   std::vector<Activity> h;
-  for (std::size_t i = 0; i < n; ++i) h.push_back({rule(rng), kind(rng) == 0 ? equal[pick(rng)] : kT0 + span(rng)});
+  for (std::size_t i = 0; i < n; ++i)
+    h.push_back({rule(rng), kind(rng) == 0 ? equal[pick(rng)] : kT0 + span(rng)});
   return h;
 }
 
@@ -296,9 +298,7 @@ TEST(ScoreStateFuture, RefusesBadHeldEntries) {
   add(base, m, {1, kT0 - kDay}, kT0);
   add(base, m, {2, kT0 + kDay}, kT0);
   add(base, m, {3, kT0 + 2 * kDay}, kT0);
-  auto entries = [](Buffer &s) {
-    return const_cast<lq::FutureEntry *>(lq::StateView(s.data()).future());
-  };
+  auto entries = [](Buffer &s) { return const_cast<lq::FutureEntry *>(lq::StateView(s.data()).future()); };
   auto hdr = [](Buffer &s) { return reinterpret_cast<lq::StateHeader *>(s.data()); };
   struct Case {
     const char *what;
@@ -366,7 +366,7 @@ TEST(ScoreStateFuture, ReadsStatesOfLeadQual11) {
 
   // Its wire form: the current one without horizon and future_count.
   Buffer wire = lq::state_to_wire(s.data());
-  wire[3] = 0x31;                                   // "LQS1"
+  wire[3] = 0x31;                                    // "LQS1"
   wire.erase(wire.begin() + 20, wire.begin() + 28);  // horizon
   wire.erase(wire.begin() + 60, wire.begin() + 62);  // future_count
   EXPECT_EQ(lq::state_from_wire(wire.data(), wire.size()), s);

@@ -807,7 +807,8 @@ TEST(StateValidate, RejectsCorruptHeaders) {
       {"does not match", [](Buffer &s) { header(s).labels_len += 1; }},
       {"unknown flags", [](Buffer &s) { header(s).flags |= 4; }},
       {"reserved bytes", [](Buffer &s) { header(s).reserved[1] = 1; }},
-      {"horizon out of range", [](Buffer &s) {
+      {"horizon out of range",
+       [](Buffer &s) {
          header(s).flags |= lq::kHasHorizon;
          header(s).horizon = lq::kTimestampInfinity;
        }},
