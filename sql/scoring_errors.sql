@@ -66,7 +66,7 @@ SELECT (SELECT array_agg(s::text ORDER BY s::text) FROM states) = (SELECT array_
 COPY (SELECT overlay(score_state_send(s) placing '\xff'::bytea from 2) FROM states LIMIT 1) TO '/tmp/lead_qual_regress_bad_state.bin' WITH (FORMAT binary);
 COPY states_copy FROM '/tmp/lead_qual_regress_bad_state.bin' WITH (FORMAT binary);
 \echo sqlstate :LAST_ERROR_SQLSTATE
-COPY (SELECT overlay(score_state_send(s) placing '\x0009'::bytea from 53) FROM states LIMIT 1) TO '/tmp/lead_qual_regress_bad_state.bin' WITH (FORMAT binary);
+COPY (SELECT overlay(score_state_send(s) placing '\x0009'::bytea from 61) FROM states LIMIT 1) TO '/tmp/lead_qual_regress_bad_state.bin' WITH (FORMAT binary);
 COPY states_copy FROM '/tmp/lead_qual_regress_bad_state.bin' WITH (FORMAT binary);
 \echo sqlstate :LAST_ERROR_SQLSTATE
 COPY (SELECT substr(score_state_send(s), 1, 40) FROM states LIMIT 1) TO '/tmp/lead_qual_regress_bad_state.bin' WITH (FORMAT binary);

@@ -1,5 +1,6 @@
 #include "score_state.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -20,6 +21,18 @@ double or_none(const std::optional<double> &v) { return v ? *v : kNone; }
 
 StateHeader *header_of(void *buf) { return static_cast<StateHeader *>(buf); }
 RuleSlot *rules_of(void *buf) { return reinterpret_cast<RuleSlot *>(header_of(buf) + 1); }
+FutureEntry *future_of(void *buf) {
+  return reinterpret_cast<FutureEntry *>(rules_of(buf) + header_of(buf)->rule_count);
+}
+// The model name and labels, after the held entries.
+char *tail_of(void *buf) { return reinterpret_cast<char *>(future_of(buf) + header_of(buf)->future_count); }
+std::size_t tail_len(const StateHeader *h) { return std::size_t{h->name_len} + h->labels_len; }
+
+bool entry_before(const FutureEntry &a, const FutureEntry &b) {
+  if (a.at != b.at) return a.at < b.at;
+  if (a.rule != b.rule) return a.rule < b.rule;
+  return a.points < b.points;
+}
 
 std::size_t labels_len(const Model &model) {
   std::size_t n = 0;
@@ -65,6 +78,60 @@ void move_reference(StateHeader *h, RuleSlot *rules, Timestamp to) {
   h->ref_time = to;
 }
 
+// Folds one activity into the sums (rule -1: none, it only moves the
+// reference). The new sum is checked before the state changes.
+void fold(StateHeader *h, RuleSlot *rules, Timestamp t, int rule, double points) {
+  const bool moves = (h->flags & kHasRef) && t > h->ref_time;
+  double sum = 0.0;
+  if (rule >= 0) {
+    const double before = rules[rule].sum;
+    if (!(h->flags & kHasRef))
+      sum = checked_sum(before + points);
+    else if (moves)
+      sum = checked_sum(before * decay_factor(h->half_life_days, elapsed(t, h->ref_time)) + points);
+    else
+      sum = checked_sum(before + points * decay_factor(h->half_life_days, elapsed(h->ref_time, t)));
+  }
+  if (!(h->flags & kHasRef)) {
+    h->flags |= kHasRef;
+    h->ref_time = t;
+  } else if (moves) {
+    move_reference(h, rules, t);
+  }
+  if (rule >= 0) rules[rule].sum = sum;
+}
+
+// Replaces the held entries with `entries` (sorted), moving the name and
+// labels. The buffer must have room for them.
+void write_entries(void *buf, const std::vector<FutureEntry> &entries) {
+  StateHeader *h = header_of(buf);
+  char *from = tail_of(buf);
+  char *to = reinterpret_cast<char *>(future_of(buf) + entries.size());
+  std::memmove(to, from, tail_len(h));
+  if (!entries.empty()) std::memcpy(future_of(buf), entries.data(), entries.size() * sizeof(FutureEntry));
+  h->future_count = static_cast<std::uint16_t>(entries.size());
+}
+
+// Folds the held entries at or before `upto` into the sums, and the
+// earliest ones beyond kMaxFuture.
+void fold_entries(void *buf, Timestamp upto) {
+  StateHeader *h = header_of(buf);
+  const FutureEntry *e = future_of(buf);
+  std::size_t n = 0;
+  while (n < h->future_count && (e[n].at <= upto || h->future_count - n > kMaxFuture)) {
+    fold(h, rules_of(buf), e[n].at, static_cast<int>(e[n].rule), e[n].points);
+    ++n;
+  }
+  if (n == 0) return;
+  const std::vector<FutureEntry> rest(e + n, e + h->future_count);
+  write_entries(buf, rest);
+}
+
+void check_horizon(Timestamp horizon) {
+  if (!is_finite(horizon) || !in_pg_range(horizon))
+    throw Error(ErrorKind::InvalidParameter, "as_of must be a finite timestamp");
+}
+
 }  // namespace
 
 double decay_factor(double half_life_days, Timestamp elapsed_us) {
@@ -73,7 +140,7 @@ double decay_factor(double half_life_days, Timestamp elapsed_us) {
 }
 
 std::string_view StateView::model_name() const {
-  return {reinterpret_cast<const char *>(rules() + h_->rule_count), h_->name_len};
+  return {reinterpret_cast<const char *>(future() + h_->future_count), h_->name_len};
 }
 
 std::vector<std::string> StateView::labels() const {
@@ -87,16 +154,27 @@ std::vector<std::string> StateView::labels() const {
 }
 
 std::size_t StateView::size() const {
-  return sizeof(StateHeader) + h_->rule_count * sizeof(RuleSlot) + h_->name_len + h_->labels_len;
+  return sizeof(StateHeader) + h_->rule_count * sizeof(RuleSlot) + h_->future_count * sizeof(FutureEntry) +
+         h_->name_len + h_->labels_len;
+}
+
+// The rule's points as of as_of: its sum decayed from R, plus each held
+// entry decayed from its own time (age 0 while later than as_of).
+static double rule_points(const StateView &s, std::uint16_t i, double f, Timestamp as_of) {
+  double v = s.has_ref() ? s.rules()[i].sum * f : 0.0;
+  const FutureEntry *e = s.future();
+  for (std::uint16_t k = 0; k < s.header().future_count; ++k)
+    if (e[k].rule == i) v += e[k].points * decay_factor(s.header().half_life_days, elapsed(as_of, e[k].at));
+  return v;
 }
 
 double StateView::engagement(Timestamp as_of) const {
   double total = 0.0;  // without any activity: 0, clamped to the bounds like any other total
-  if (has_ref()) {
-    const double f = decay_factor(h_->half_life_days, elapsed(as_of, h_->ref_time));
+  if (has_ref() || h_->future_count > 0) {
+    const double f = has_ref() ? decay_factor(h_->half_life_days, elapsed(as_of, h_->ref_time)) : 1.0;
     for (std::uint16_t i = 0; i < h_->rule_count; ++i) {
       const RuleSlot &r = rules()[i];
-      double v = r.sum * f;
+      double v = rule_points(*this, i, f, as_of);
       if (!std::isnan(r.cap) && v > r.cap) v = r.cap;
       total += v;
     }
@@ -112,7 +190,7 @@ std::vector<RuleExplanation> StateView::explain(Timestamp as_of) const {
   const std::vector<std::string> names = labels();
   for (std::uint16_t i = 0; i < h_->rule_count; ++i) {
     const RuleSlot &r = rules()[i];
-    double v = r.sum * f;
+    double v = rule_points(*this, i, f, as_of);
     const bool capped = !std::isnan(r.cap) && v > r.cap;
     if (capped) v = r.cap;
     out.push_back({i + 1, names[i], r.count, v, capped});
@@ -167,43 +245,60 @@ void state_init(void *buf, const Model &model) {
   }
 }
 
-void state_add(void *buf, const Model &model, int rule, Timestamp t, std::uint8_t or_bits) {
+std::size_t state_add_room(const void *buf, int rule, Timestamp t, Timestamp horizon) {
+  const std::size_t size = StateView(buf).size();
+  return rule >= 0 && horizon != kTimestampInfinity && t > horizon ? size + sizeof(FutureEntry) : size;
+}
+
+std::size_t state_set_horizon(void *buf, Timestamp horizon) {
+  check_horizon(horizon);
+  fold_entries(buf, horizon);
+  StateHeader *h = header_of(buf);
+  h->flags |= kHasHorizon;
+  h->horizon = horizon;
+  return StateView(buf).size();
+}
+
+std::size_t state_add(void *buf, const Model &model, int rule, Timestamp t, std::uint8_t or_bits,
+                      Timestamp horizon) {
   if (!is_finite(t)) throw Error(ErrorKind::InvalidParameter, "occurred_at must be a finite timestamp");
   if (!in_pg_range(t)) throw Error(ErrorKind::InvalidParameter, "occurred_at out of range");
+  const bool scoring_time = horizon != kTimestampInfinity;
+  if (scoring_time) check_horizon(horizon);
   StateHeader *h = header_of(buf);
-  RuleSlot *rules = rules_of(buf);
-  // Everything that can fail is checked before the state changes.
+  // Everything that can fail is checked before the state changes (but a
+  // horizon passing held entries folds them first).
   const std::int64_t activities = add_counts(h->activities, 1);
-  const bool moves = (h->flags & kHasRef) && t > h->ref_time;
-  double sum = 0.0;
-  if (rule >= 0) {
-    const double points = model.engagement_rules[static_cast<std::size_t>(rule)].points;
-    const double before = rules[rule].sum;
-    if (!(h->flags & kHasRef))
-      sum = checked_sum(before + points);
-    else if (moves)
-      sum = checked_sum(before * decay_factor(h->half_life_days, elapsed(t, h->ref_time)) + points);
-    else
-      sum = checked_sum(before + points * decay_factor(h->half_life_days, elapsed(h->ref_time, t)));
+  if (scoring_time) state_set_horizon(buf, horizon);
+  const double points = rule >= 0 ? model.engagement_rules[static_cast<std::size_t>(rule)].points : 0.0;
+  if (scoring_time && t > horizon) {
+    // Later than the scoring time: held apart (an activity without points
+    // changes nothing but the counts).
+    if (rule >= 0) {
+      const FutureEntry *e = future_of(buf);
+      std::vector<FutureEntry> entries(e, e + h->future_count);
+      const FutureEntry added{t, points, static_cast<std::uint32_t>(rule), 0};
+      entries.insert(std::upper_bound(entries.begin(), entries.end(), added, entry_before), added);
+      write_entries(buf, entries);
+      fold_entries(buf, horizon);  // beyond kMaxFuture: the earliest
+    }
+  } else {
+    fold(h, rules_of(buf), t, rule, points);
   }
   h->activities = activities;
   h->or_seen |= or_bits;
-  if (!(h->flags & kHasRef)) {
-    h->flags |= kHasRef;
-    h->ref_time = t;
-  } else if (moves) {
-    move_reference(h, rules, t);
-  }
-  if (rule < 0) return;
-  RuleSlot &slot = rules[rule];
-  slot.count += 1;  // <= activities: cannot overflow
-  slot.sum = sum;
+  if (rule >= 0) rules_of(buf)[rule].count += 1;  // <= activities: cannot overflow
+  return StateView(buf).size();
 }
 
-void state_combine(void *into, const void *other_buf) {
+std::size_t state_combine_room(const void *into, const void *other) {
+  return StateView(into).size() + StateView(other).header().future_count * sizeof(FutureEntry);
+}
+
+std::size_t state_combine(void *into, const void *other_buf) {
   StateHeader *a = header_of(into);
   const StateView b(other_buf);
-  const StateHeader &bh = b.header();
+  const StateHeader bh = b.header();  // a copy: `other` may be `into`
   if (a->model_version != bh.model_version || a->rule_count != bh.rule_count ||
       StateView(into).model_name() != b.model_name())
     throw Error(ErrorKind::InvalidParameter,
@@ -213,24 +308,36 @@ void state_combine(void *into, const void *other_buf) {
   // Everything that can fail is checked before the state changes.
   const std::int64_t activities = add_counts(a->activities, bh.activities);
   RuleSlot *ar = rules_of(into);
-  const RuleSlot *br = b.rules();
+  const std::vector<RuleSlot> br(b.rules(), b.rules() + bh.rule_count);
+  std::vector<FutureEntry> entries(future_of(into), future_of(into) + a->future_count);
+  entries.insert(entries.end(), b.future(), b.future() + bh.future_count);
+  std::sort(entries.begin(), entries.end(), entry_before);
   // Both sides' sums decayed to the later reference time.
+  const bool b_has_ref = (bh.flags & kHasRef) != 0;
   const bool a_has_ref = (a->flags & kHasRef) != 0;
-  const bool moves = b.has_ref() && a_has_ref && bh.ref_time > a->ref_time;
-  const Timestamp ref = b.has_ref() && (!a_has_ref || moves) ? bh.ref_time : a->ref_time;
+  const bool moves = b_has_ref && a_has_ref && bh.ref_time > a->ref_time;
+  const Timestamp ref = b_has_ref && (!a_has_ref || moves) ? bh.ref_time : a->ref_time;
   const double fa = moves ? decay_factor(a->half_life_days, elapsed(ref, a->ref_time)) : 1.0;
-  const double fb = b.has_ref() ? decay_factor(a->half_life_days, elapsed(ref, bh.ref_time)) : 0.0;
-  if (b.has_ref())
+  const double fb = b_has_ref ? decay_factor(a->half_life_days, elapsed(ref, bh.ref_time)) : 0.0;
+  if (b_has_ref)
     for (std::uint16_t i = 0; i < a->rule_count; ++i) checked_sum(ar[i].sum * fa + br[i].sum * fb);
   a->activities = activities;
   a->or_seen |= bh.or_seen;
-  if (!b.has_ref()) return;
-  a->flags |= kHasRef;
-  a->ref_time = ref;
-  for (std::uint16_t i = 0; i < a->rule_count; ++i) {
-    ar[i].sum = ar[i].sum * fa + br[i].sum * fb;
+  for (std::uint16_t i = 0; i < a->rule_count; ++i)
     ar[i].count += br[i].count;  // each <= its own state's activities: cannot overflow
+  if (b_has_ref) {
+    a->flags |= kHasRef;
+    a->ref_time = ref;
+    for (std::uint16_t i = 0; i < a->rule_count; ++i) ar[i].sum = ar[i].sum * fa + br[i].sum * fb;
   }
+  // The later horizon; entries it passes are folded.
+  if (bh.flags & kHasHorizon) {
+    a->horizon = (a->flags & kHasHorizon) && a->horizon > bh.horizon ? a->horizon : bh.horizon;
+    a->flags |= kHasHorizon;
+  }
+  write_entries(into, entries);
+  fold_entries(into, (a->flags & kHasHorizon) ? a->horizon : kTimestampMinusInfinity);
+  return StateView(into).size();
 }
 
 void state_validate(const void *buf, std::size_t size, ErrorKind kind) {
@@ -238,13 +345,16 @@ void state_validate(const void *buf, std::size_t size, ErrorKind kind) {
   const auto *h = static_cast<const StateHeader *>(buf);
   if (h->magic != kStateMagic) corrupt(kind, "bad magic number");
   if (h->rule_count > kMaxRules) corrupt(kind, "too many rules");
+  if (h->future_count > kMaxFuture) corrupt(kind, "too many held entries");
   if (h->name_len == 0 || h->name_len > kMaxModelName) corrupt(kind, "bad model name length");
-  const std::size_t expected =
-      sizeof(StateHeader) + std::size_t{h->rule_count} * sizeof(RuleSlot) + h->name_len + h->labels_len;
+  const std::size_t expected = sizeof(StateHeader) + std::size_t{h->rule_count} * sizeof(RuleSlot) +
+                               std::size_t{h->future_count} * sizeof(FutureEntry) + h->name_len +
+                               h->labels_len;
   if (expected != size)
     corrupt(kind, "size " + std::to_string(size) + " does not match its contents (" +
                       std::to_string(expected) + ")");
-  if (h->flags & ~kHasRef) corrupt(kind, "unknown flags");
+  if (h->flags & ~(kHasRef | kHasHorizon)) corrupt(kind, "unknown flags");
+  if (h->reserved[0] != 0 || h->reserved[1] != 0 || h->reserved[2] != 0) corrupt(kind, "reserved bytes set");
   if (h->or_seen & ~(kSeenForMql | kSeenForSql)) corrupt(kind, "unknown or_seen bits");
   if (!std::isfinite(h->half_life_days) || h->half_life_days < 0) corrupt(kind, "bad half-life");
   if (std::isinf(h->engagement_min) || std::isinf(h->engagement_max))
@@ -254,7 +364,10 @@ void state_validate(const void *buf, std::size_t size, ErrorKind kind) {
   // Beyond PostgreSQL's range no activity can have happened, and the text
   // form (what pg_dump writes) could not be read back.
   if ((h->flags & kHasRef) && !in_pg_range(h->ref_time)) corrupt(kind, "reference time out of range");
-  if (!(h->flags & kHasRef) && h->activities != 0) corrupt(kind, "activities without a reference time");
+  if ((h->flags & kHasHorizon) && !in_pg_range(h->horizon)) corrupt(kind, "horizon out of range");
+  if (!(h->flags & (kHasRef | kHasHorizon)) && h->activities != 0)
+    corrupt(kind, "activities without a reference time");
+  if (h->future_count > 0 && !(h->flags & kHasHorizon)) corrupt(kind, "held entries without a horizon");
   const auto *rules = reinterpret_cast<const RuleSlot *>(h + 1);
   std::int64_t matched = 0;
   for (std::uint16_t i = 0; i < h->rule_count; ++i) {
@@ -269,7 +382,22 @@ void state_validate(const void *buf, std::size_t size, ErrorKind kind) {
       corrupt(kind, "rules count more activities than the state holds");
     matched += rules[i].count;
   }
-  const char *labels = reinterpret_cast<const char *>(rules + h->rule_count) + h->name_len;
+  const auto *entries = reinterpret_cast<const FutureEntry *>(rules + h->rule_count);
+  if (h->future_count > 0) {
+    std::vector<std::int64_t> held(h->rule_count, 0);
+    for (std::uint16_t k = 0; k < h->future_count; ++k) {
+      const FutureEntry &e = entries[k];
+      const std::string which = "held entry " + std::to_string(k + 1);
+      if (e.rule >= h->rule_count) corrupt(kind, which + " names no rule");
+      if (e.reserved != 0) corrupt(kind, which + " has reserved bytes set");
+      if (!std::isfinite(e.points)) corrupt(kind, which + " has non-finite points");
+      if (!in_pg_range(e.at)) corrupt(kind, which + " has a time out of range");
+      if (e.at <= h->horizon) corrupt(kind, which + " is not later than the horizon");
+      if (k > 0 && entry_before(e, entries[k - 1])) corrupt(kind, "held entries out of order");
+      if (++held[e.rule] > rules[e.rule].count) corrupt(kind, which + " exceeds its rule's activity count");
+    }
+  }
+  const char *labels = reinterpret_cast<const char *>(entries + h->future_count) + h->name_len;
   std::size_t pos = 0;
   for (std::uint16_t i = 0; i < h->rule_count; ++i) {
     const void *nul = std::memchr(labels + pos, '\0', h->labels_len - pos);
@@ -279,6 +407,69 @@ void state_validate(const void *buf, std::size_t size, ErrorKind kind) {
     pos += len + 1;
   }
   if (pos != h->labels_len) corrupt(kind, "trailing bytes after activity labels");
+}
+
+// ---- the 1.0/1.1 format ---------------------------------------------------
+// Its header is the current one without horizon, future_count and the
+// reserved bytes; no held entries. Converted on read, never written.
+
+namespace {
+struct StateHeaderV1 {
+  std::int32_t varlena_header;
+  std::uint32_t magic;
+  std::int64_t model_version;
+  Timestamp ref_time;
+  std::int64_t activities;
+  double half_life_days;
+  double engagement_min;
+  double engagement_max;
+  std::uint16_t rule_count;
+  std::uint8_t flags;
+  std::uint8_t or_seen;
+  std::uint16_t name_len;
+  std::uint16_t labels_len;
+};
+static_assert(sizeof(StateHeaderV1) == 64, "the 1.1 score_state header");
+
+StateHeader header_from_v1(const StateHeaderV1 &o) {
+  StateHeader h{};
+  h.magic = kStateMagic;
+  h.model_version = o.model_version;
+  h.ref_time = o.ref_time;
+  h.activities = o.activities;
+  h.half_life_days = o.half_life_days;
+  h.engagement_min = o.engagement_min;
+  h.engagement_max = o.engagement_max;
+  h.rule_count = o.rule_count;
+  h.flags = o.flags;
+  h.or_seen = o.or_seen;
+  h.name_len = o.name_len;
+  h.labels_len = o.labels_len;
+  return h;
+}
+}  // namespace
+
+bool state_is_v1(const void *buf, std::size_t size) {
+  return size >= sizeof(StateHeaderV1) && static_cast<const StateHeaderV1 *>(buf)->magic == kStateMagicV1;
+}
+
+std::vector<unsigned char> state_from_v1(const void *buf, std::size_t size, ErrorKind kind) {
+  if (!state_is_v1(buf, size)) corrupt(kind, "not a lead_qual 1.1 state");
+  StateHeaderV1 o;
+  std::memcpy(&o, buf, sizeof o);
+  if (o.rule_count > kMaxRules) corrupt(kind, "too many rules");
+  // The 1.1 flags had one bit: anything else stays for state_validate to refuse.
+  const std::size_t body = std::size_t{o.rule_count} * sizeof(RuleSlot) + o.name_len + o.labels_len;
+  if (sizeof(StateHeaderV1) + body != size)
+    corrupt(kind, "size " + std::to_string(size) + " does not match its contents (" +
+                      std::to_string(sizeof(StateHeaderV1) + body) + ")");
+  std::vector<unsigned char> out(sizeof(StateHeader) + body, 0);
+  const StateHeader h = header_from_v1(o);
+  std::memcpy(out.data(), &h, sizeof h);
+  std::memcpy(out.data() + sizeof(StateHeader), static_cast<const unsigned char *>(buf) + sizeof o, body);
+  if (o.flags & kHasHorizon) corrupt(kind, "unknown flags");
+  state_validate(out.data(), out.size(), kind);
+  return out;
 }
 
 // ---- text form ------------------------------------------------------------
@@ -295,6 +486,7 @@ std::string state_to_text(const void *buf) {
   j["model"] = std::string(v.model_name());
   j["version"] = h.model_version;
   j["as_of"] = v.has_ref() ? ordered_json(format_timestamp(h.ref_time)) : ordered_json(nullptr);
+  j["scored_at"] = v.has_horizon() ? ordered_json(format_timestamp(h.horizon)) : ordered_json(nullptr);
   j["activities"] = h.activities;
   ordered_json seen = ordered_json::array();
   if (h.or_seen & kSeenForMql) seen.push_back("mql");
@@ -315,6 +507,16 @@ std::string state_to_text(const void *buf) {
     rules.push_back(std::move(rule));
   }
   j["rules"] = rules;
+  ordered_json future = ordered_json::array();
+  for (std::uint16_t k = 0; k < h.future_count; ++k) {
+    const FutureEntry &e = v.future()[k];
+    ordered_json entry = ordered_json::object();
+    entry["rule"] = e.rule + 1;
+    entry["at"] = format_timestamp(e.at);
+    entry["points"] = e.points;
+    future.push_back(std::move(entry));
+  }
+  j["future"] = future;
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -335,6 +537,14 @@ double number_or_none(const json &j, const char *key) {
   if (v.is_null()) return kNone;
   if (!finite_number(v)) bad_text(std::string("\"") + key + "\" must be a number or null");
   return v.get<double>();
+}
+
+std::optional<Timestamp> time_or_none(const json &v, const char *key) {
+  if (v.is_null()) return std::nullopt;
+  if (!v.is_string()) bad_text(std::string("\"") + key + "\" must be a timestamp or null");
+  auto t = parse_timestamp(v.get<std::string>());
+  if (!t) bad_text(std::string("\"") + key + "\" must look like 2026-01-31T12:00:00.000000Z");
+  return t;
 }
 
 std::int64_t integer(const json &j, const char *key) {
@@ -370,19 +580,26 @@ std::vector<unsigned char> state_from_text(std::string_view text) {
     labels_bytes += labels.back().size() + 1;
   }
   if (labels_bytes > 0xffff) bad_text("activity labels too long");
-  const std::size_t size =
-      sizeof(StateHeader) + rules.size() * sizeof(RuleSlot) + model_name.size() + labels_bytes;
+  // "scored_at" and "future" are absent from the text of 1.1 states.
+  static const json kNull = nullptr;
+  static const json kNone = json::array();
+  const json &scored_at = j.contains("scored_at") ? j["scored_at"] : kNull;
+  const json &future = j.contains("future") ? j["future"] : kNone;
+  if (!future.is_array() || future.size() > kMaxFuture)
+    bad_text("\"future\" must be a list of at most 32 entries");
+  const std::size_t size = sizeof(StateHeader) + rules.size() * sizeof(RuleSlot) +
+                           future.size() * sizeof(FutureEntry) + model_name.size() + labels_bytes;
   std::vector<unsigned char> out(size, 0);
   StateHeader *h = header_of(out.data());
   h->magic = kStateMagic;
   h->model_version = integer(j, "version");
-  const json &as_of = member(j, "as_of");
-  if (!as_of.is_null()) {
-    if (!as_of.is_string()) bad_text("\"as_of\" must be a timestamp or null");
-    auto t = parse_timestamp(as_of.get<std::string>());
-    if (!t) bad_text("\"as_of\" must look like 2026-01-31T12:00:00.000000Z");
+  if (auto t = time_or_none(member(j, "as_of"), "as_of")) {
     h->flags |= kHasRef;
     h->ref_time = *t;
+  }
+  if (auto t = time_or_none(scored_at, "scored_at")) {
+    h->flags |= kHasHorizon;
+    h->horizon = *t;
   }
   h->activities = integer(j, "activities");
   const json &seen = member(j, "or_seen");
@@ -410,8 +627,25 @@ std::vector<unsigned char> state_from_text(std::string_view text) {
     slots[i].sum = sum.get<double>();
     slots[i].count = integer(rules[i], "count");
   }
-  char *p = reinterpret_cast<char *>(slots + rules.size());
-  // NOLINTNEXTLINE(bugprone-not-null-terminated-result): the name is length-prefixed
+  h->future_count = static_cast<std::uint16_t>(future.size());
+  FutureEntry *entries = future_of(out.data());
+  for (std::size_t k = 0; k < future.size(); ++k) {
+    const json &e = future[k];
+    if (!e.is_object()) bad_text("each \"future\" entry must be an object");
+    const std::int64_t rule = integer(e, "rule");
+    if (rule < 1 || rule > static_cast<std::int64_t>(rules.size()))
+      bad_text("\"future\" entry names no rule");
+    entries[k].rule = static_cast<std::uint32_t>(rule - 1);
+    auto at = time_or_none(member(e, "at"), "at");
+    if (!at) bad_text(R"("future" entry needs "at")");
+    entries[k].at = *at;
+    const json &points = member(e, "points");
+    if (!finite_number(points)) bad_text(R"("future" entry "points" must be a number)");
+    entries[k].points = points.get<double>();
+  }
+  char *p = reinterpret_cast<char *>(entries + future.size());
+  // The model name is length-prefixed (name_len), not NUL-terminated.
+  // NOLINTNEXTLINE(bugprone-not-null-terminated-result)
   std::memcpy(p, model_name.data(), model_name.size());
   p += model_name.size();
   for (const std::string &l : labels) {
@@ -499,6 +733,7 @@ std::vector<unsigned char> state_to_wire(const void *buf) {
   w.u32(h.magic);
   w.u64(static_cast<std::uint64_t>(h.model_version));
   w.u64(static_cast<std::uint64_t>(h.ref_time));
+  w.u64(static_cast<std::uint64_t>(h.horizon));
   w.u64(static_cast<std::uint64_t>(h.activities));
   w.f64(h.half_life_days);
   w.f64(h.engagement_min);
@@ -508,19 +743,27 @@ std::vector<unsigned char> state_to_wire(const void *buf) {
   w.u8(h.or_seen);
   w.u16(h.name_len);
   w.u16(h.labels_len);
+  w.u16(h.future_count);
   for (std::uint16_t i = 0; i < h.rule_count; ++i) {
     w.f64(v.rules()[i].sum);
     w.u64(static_cast<std::uint64_t>(v.rules()[i].count));
     w.f64(v.rules()[i].cap);
   }
+  for (std::uint16_t k = 0; k < h.future_count; ++k) {
+    w.u64(static_cast<std::uint64_t>(v.future()[k].at));
+    w.f64(v.future()[k].points);
+    w.u32(v.future()[k].rule);
+  }
   w.bytes(v.model_name().data(), h.name_len + std::size_t{h.labels_len});
   return std::move(w.out);
 }
 
-std::vector<unsigned char> state_from_wire(const unsigned char *data, std::size_t size) {
-  WireReader r(data, size);
-  StateHeader h{};
-  h.magic = r.u32();
+namespace {
+
+// The 1.1 wire form: the current one without horizon, future_count and entries.
+std::vector<unsigned char> state_from_wire_v1(WireReader &r) {
+  StateHeaderV1 h{};
+  h.magic = kStateMagicV1;
   h.model_version = static_cast<std::int64_t>(r.u64());
   h.ref_time = static_cast<Timestamp>(r.u64());
   h.activities = static_cast<std::int64_t>(r.u64());
@@ -534,8 +777,47 @@ std::vector<unsigned char> state_from_wire(const unsigned char *data, std::size_
   h.labels_len = r.u16();
   if (h.rule_count > kMaxRules)
     throw Error(ErrorKind::InvalidBinary, "invalid binary score_state: too many rules");
-  const std::size_t size_out =
-      sizeof(StateHeader) + std::size_t{h.rule_count} * sizeof(RuleSlot) + h.name_len + h.labels_len;
+  const std::size_t tail = h.name_len + std::size_t{h.labels_len};
+  std::vector<unsigned char> v1(sizeof h + std::size_t{h.rule_count} * sizeof(RuleSlot) + tail, 0);
+  std::memcpy(v1.data(), &h, sizeof h);
+  auto *slots = reinterpret_cast<RuleSlot *>(v1.data() + sizeof h);
+  for (std::uint16_t i = 0; i < h.rule_count; ++i) {
+    slots[i].sum = r.f64();
+    slots[i].count = static_cast<std::int64_t>(r.u64());
+    slots[i].cap = r.f64();
+  }
+  std::memcpy(slots + h.rule_count, r.bytes(tail), tail);
+  if (r.remaining() != 0) throw Error(ErrorKind::InvalidBinary, "invalid binary score_state: trailing bytes");
+  return state_from_v1(v1.data(), v1.size(), ErrorKind::InvalidBinary);
+}
+
+}  // namespace
+
+std::vector<unsigned char> state_from_wire(const unsigned char *data, std::size_t size) {
+  WireReader r(data, size);
+  StateHeader h{};
+  h.magic = r.u32();
+  if (h.magic == kStateMagicV1) return state_from_wire_v1(r);
+  h.model_version = static_cast<std::int64_t>(r.u64());
+  h.ref_time = static_cast<Timestamp>(r.u64());
+  h.horizon = static_cast<Timestamp>(r.u64());
+  h.activities = static_cast<std::int64_t>(r.u64());
+  h.half_life_days = r.f64();
+  h.engagement_min = r.f64();
+  h.engagement_max = r.f64();
+  h.rule_count = r.u16();
+  h.flags = r.u8();
+  h.or_seen = r.u8();
+  h.name_len = r.u16();
+  h.labels_len = r.u16();
+  h.future_count = r.u16();
+  if (h.rule_count > kMaxRules)
+    throw Error(ErrorKind::InvalidBinary, "invalid binary score_state: too many rules");
+  if (h.future_count > kMaxFuture)
+    throw Error(ErrorKind::InvalidBinary, "invalid binary score_state: too many held entries");
+  const std::size_t tail = h.name_len + std::size_t{h.labels_len};
+  const std::size_t size_out = sizeof(StateHeader) + std::size_t{h.rule_count} * sizeof(RuleSlot) +
+                               std::size_t{h.future_count} * sizeof(FutureEntry) + tail;
   std::vector<unsigned char> out(size_out, 0);
   std::memcpy(out.data(), &h, sizeof h);
   RuleSlot *slots = rules_of(out.data());
@@ -544,8 +826,13 @@ std::vector<unsigned char> state_from_wire(const unsigned char *data, std::size_
     slots[i].count = static_cast<std::int64_t>(r.u64());
     slots[i].cap = r.f64();
   }
-  const unsigned char *tail = r.bytes(h.name_len + std::size_t{h.labels_len});
-  std::memcpy(slots + h.rule_count, tail, h.name_len + std::size_t{h.labels_len});
+  FutureEntry *entries = future_of(out.data());
+  for (std::uint16_t k = 0; k < h.future_count; ++k) {
+    entries[k].at = static_cast<Timestamp>(r.u64());
+    entries[k].points = r.f64();
+    entries[k].rule = r.u32();
+  }
+  std::memcpy(entries + h.future_count, r.bytes(tail), tail);
   if (r.remaining() != 0) throw Error(ErrorKind::InvalidBinary, "invalid binary score_state: trailing bytes");
   state_validate(out.data(), out.size(), ErrorKind::InvalidBinary);
   return out;

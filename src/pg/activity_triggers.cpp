@@ -158,7 +158,7 @@ Datum delta_keys(LeadWrite *w, const TrackingPlans *plans, int *count) {
 // Replaces the deltas of `keys` (delta_keys()) with their leads' full history. Not
 // read-only: the statement's own inserts and deletes must be visible.
 void rebuild_from_history(LeadWrite *w, TrackingPlans *plans, Datum keys, const char *model) {
-  Datum values[2] = {keys, CStringGetTextDatum(model)};
+  Datum values[3] = {keys, CStringGetTextDatum(model), TimestampTzGetDatum(w->as_of)};
   const int rc = SPI_execute_plan(plans->rebuild, values, nullptr, false, 0);
   if (rc != SPI_OK_SELECT)
     elog(ERROR, "lead_qual: rebuilding leads from history failed: %s", SPI_result_code_string(rc));
@@ -252,17 +252,17 @@ LQ_FUNCTION(lq_activity_inserted) {
   w->deltas_hint = static_cast<long>(tuplestore_tuple_count(td->tg_newtable));
   KeyLookup keys;
   prepare_key_lookup(w, desc, key_col, &keys);
-  const TimestampTz transaction_time = lq::pg::default_activity_time();
   for_each_row(td->tg_newtable, desc, [&](TupleTableSlot *slot) {
     bool isnull = false;
     const Datum activity_datum = slot_getattr(slot, activity_col, &isnull);
     if (isnull) return;  // no activity type: nothing to score
+    const Datum occurred = slot_getattr(slot, occurred_col, &isnull);
+    TimestampTz occurred_at;
+    if (!lq::pg::activity_time(isnull, occurred, &occurred_at)) return;  // undated: not scored
     LeadDelta *d = delta_of_row(w, &keys, slot);
     if (d == nullptr) return;  // no lead
     text *activity_text = DatumGetTextPP(activity_datum);
     const std::string_view activity(VARDATA_ANY(activity_text), VARSIZE_ANY_EXHDR(activity_text));
-    const Datum occurred = slot_getattr(slot, occurred_col, &isnull);
-    const TimestampTz occurred_at = isnull ? transaction_time : DatumGetTimestampTz(occurred);
     Jsonb *properties = nullptr;
     if (properties_col != 0) {
       const Datum p = slot_getattr(slot, properties_col, &isnull);
@@ -272,7 +272,8 @@ LQ_FUNCTION(lq_activity_inserted) {
                              model->property_values);
     const int rule = m.match(activity, model->property_values);
     if (d->state == nullptr) d->state = lq::pg::empty_state(m, w->context);
-    lq::state_add(d->state, m, rule, occurred_at, m.or_bits(activity));
+    // At the write's scoring time: an activity dated later is held apart.
+    d->state = lq::pg::add_to_state(d->state, m, rule, occurred_at, m.or_bits(activity), w->as_of);
   });
   write_as_owner(w, td->tg_trigger->tgoid, args, false);
   lq::pg::end_write(w);

@@ -44,7 +44,7 @@ using lq::pg::TrackArgs;
 // otherwise rebuilt from the activity history (as the leads table's owner),
 // otherwise empty. Returns a varlena in CurrentMemoryContext.
 void *current_state(HeapTuple row, TupleDesc desc, LeadColumns &columns, const TrackArgs &args,
-                    const ModelRef &model, Oid trigger) {
+                    const ModelRef &model, Oid trigger, TimestampTz now) {
   const lq::Model &m = *model.model;
   bool isnull = false;
   const Datum stored = heap_getattr(row, columns.state_attnum, desc, &isnull);
@@ -59,7 +59,7 @@ void *current_state(HeapTuple row, TupleDesc desc, LeadColumns &columns, const T
     MemoryContext caller = CurrentMemoryContext;
     const lq::pg::SavedUser saved = lq::pg::spi_connect_as_owner(args.leads_oid);
     lq::pg::TrackingPlans *plans = lq::pg::tracking_plans(trigger, args);
-    result = lq::pg::state_from_history(plans->rebuild_one, key, args.model_name, caller);
+    result = lq::pg::state_from_history(plans->rebuild_one, key, args.model_name, now, caller);
     lq::pg::spi_finish_as(saved);
   }
   return result != nullptr ? result : lq::pg::empty_state(m, CurrentMemoryContext);
@@ -166,7 +166,10 @@ LQ_FUNCTION(lq_lead_changed) {
   // Scores as of this statement.
   for (int i = 0; i < model->lead_count; ++i)
     model->lead_values[i] = lq::pg::attr_from_tuple(row, desc, attr_cols[i]);
-  void *state = current_state(row, desc, cols, args, *model, td->tg_trigger->tgoid);
+  // A private copy whose horizon is this scoring time (what is stored).
+  void *state = lq::pg::copy_state(current_state(row, desc, cols, args, *model, td->tg_trigger->tgoid, now),
+                                   CurrentMemoryContext);
+  lq::pg::set_scoring_time(state, now);
   const lq::StateView view(state);
   const lq::LeadEvaluation e = lq::evaluate_lead(m, model->lead_values, &view, now);
 

@@ -31,7 +31,7 @@ void *rebuild_from_history(LeadWrite *w, const char *key) {
   if (w->rebuild_one == nullptr) return nullptr;
   MemoryContext caller = CurrentMemoryContext;
   spi_connect();
-  void *result = state_from_history(w->rebuild_one, key, w->model_name, caller);
+  void *result = state_from_history(w->rebuild_one, key, w->model_name, w->as_of, caller);
   SPI_finish();
   return result;
 }
@@ -48,8 +48,7 @@ LeadUpdate compute_update(LeadWrite *w, LeadDelta *delta, const StoredLead &stor
     state = copy_state(delta->state, CurrentMemoryContext);
   } else if (delta != nullptr && delta->state != nullptr) {
     if (stored.state != nullptr && StateView(stored.state).built_under(model.name, model.version)) {
-      state = copy_state(stored.state, CurrentMemoryContext);
-      state_combine(state, delta->state);
+      state = combine_into(copy_state(stored.state, CurrentMemoryContext), delta->state);
     } else {
       // No state, or one of another model version: the whole history
       // (which already holds this statement's rows) replaces it.
@@ -63,8 +62,11 @@ LeadUpdate compute_update(LeadWrite *w, LeadDelta *delta, const StoredLead &stor
     // now empty (its state stays NULL).
     state = empty_state(model, CurrentMemoryContext);
   }
+  StateView(state).check_model(model);
+  // The stored state's horizon is this write's scoring time: held entries it
+  // passes are folded, and scored_at(state) says when the row was scored.
+  set_scoring_time(state, w->as_of);
   const StateView view(state);
-  view.check_model(model);
 
   const LeadEvaluation e = evaluate_lead(model, w->lead_values, &view, w->as_of);
   const Stage current = stored.has_stage ? stored.stage : Stage::Lead;

@@ -17,8 +17,29 @@ namespace lq::pg {
 
 void *validated_state(Datum stored) {
   struct varlena *v = PG_DETOAST_DATUM(stored);
+  if (state_is_v1(v, VARSIZE(v)))
+    return DatumGetPointer(state_datum(state_from_v1(v, VARSIZE(v), ErrorKind::DataCorrupted)));
   state_validate(v, VARSIZE(v), ErrorKind::DataCorrupted);
   return v;
+}
+
+void *add_to_state(void *state, const Model &model, int rule, TimestampTz occurred_at, uint8 or_bits,
+                   TimestampTz horizon) {
+  const std::size_t room = state_add_room(state, rule, occurred_at, horizon);
+  if (room > VARSIZE(state)) state = pg_call([&] { return repalloc(state, room); });
+  SET_VARSIZE(state, state_add(state, model, rule, occurred_at, or_bits, horizon));
+  return state;
+}
+
+void *combine_into(void *into, const void *other) {
+  const std::size_t room = state_combine_room(into, other);
+  if (room > VARSIZE(into)) into = pg_call([&] { return repalloc(into, room); });
+  SET_VARSIZE(into, state_combine(into, other));
+  return into;
+}
+
+void set_scoring_time(void *state, TimestampTz scoring_time) {
+  SET_VARSIZE(state, state_set_horizon(state, scoring_time));
 }
 
 void *state_arg(FunctionCallInfo fcinfo, int n) { return validated_state(PG_GETARG_DATUM(n)); }
@@ -72,6 +93,15 @@ LQ_FUNCTION(score_state_send) {
   SET_VARSIZE(out, VARHDRSZ + wire.size());
   std::memcpy(VARDATA(out), wire.data(), wire.size());
   PG_RETURN_BYTEA_P(out);
+}
+
+// scored_at(state): the scoring time of the state's last write (its
+// horizon); NULL for a state without one (written by 1.1, or by
+// engagement_state() without as_of).
+LQ_FUNCTION(lq_scored_at) {
+  const lq::StateView view(lq::pg::state_arg(fcinfo, 0));
+  if (!view.has_horizon()) PG_RETURN_NULL();
+  PG_RETURN_TIMESTAMPTZ(view.header().horizon);
 }
 
 // _state_matches(state, model, version): non-NULL and built under them.

@@ -22,6 +22,7 @@ extern "C" {
 #include "pg/lead_stage.hpp"
 #include "pg/model_cache.hpp"
 #include "pg/score_state_type.hpp"
+#include "pg/scoring_time.hpp"
 
 namespace {
 
@@ -58,14 +59,29 @@ LQ_FUNCTION(lq_activity_points) {
   PG_RETURN_FLOAT8(rule < 0 ? 0.0 : m->model->engagement_rules[static_cast<std::size_t>(rule)].points);
 }
 
-// add_activity(state, model, activity, occurred_at, properties) and the
-// transition function of engagement_state(). A NULL state starts empty; a row
-// with NULL activity or occurred_at is ignored (as a strict aggregate would);
-// NULL properties mean none. Inside an aggregate the state is updated in place.
+// add_activity(state, model, activity, occurred_at, properties [, as_of])
+// and the transition function of both engagement_state() aggregates. A NULL
+// state starts empty; a row with NULL activity is ignored (as a strict
+// aggregate would), and so is a row with a NULL occurred_at (not scored:
+// lq::pg::activity_time()); NULL properties mean none. With as_of (the
+// scoring time, finite) the state's horizon becomes it and a later activity
+// is held apart; without it every activity is folded into the sums (exact
+// from the newest activity on). Inside an aggregate the state is updated in
+// place.
 LQ_FUNCTION(lq_add_activity) {
   const bool in_aggregate = AggCheckCallContext(fcinfo, nullptr) != 0;
   text *model_name = model_arg(fcinfo, 1);
-  if (PG_ARGISNULL(2) || PG_ARGISNULL(3)) {
+  TimestampTz horizon = DT_NOEND;  // no scoring time: fold everything
+  if (PG_NARGS() > 5) {
+    if (PG_ARGISNULL(5)) throw lq::Error(lq::ErrorKind::NullValue, "as_of must not be NULL");
+    horizon = PG_GETARG_TIMESTAMPTZ(5);
+    if (TIMESTAMP_NOT_FINITE(horizon))
+      throw lq::Error(lq::ErrorKind::InvalidParameter, "as_of must be a finite timestamp");
+  }
+  TimestampTz occurred_at = 0;
+  if (PG_ARGISNULL(2) ||
+      !lq::pg::activity_time(PG_ARGISNULL(3), PG_ARGISNULL(3) ? Datum{0} : PG_GETARG_DATUM(3),
+                             &occurred_at)) {
     if (PG_ARGISNULL(0)) PG_RETURN_NULL();
     PG_RETURN_DATUM(PG_GETARG_DATUM(0));
   }
@@ -93,7 +109,12 @@ LQ_FUNCTION(lq_add_activity) {
                              m->property_values);
   const std::string_view activity = text_view(PG_GETARG_TEXT_PP(2));
   const int rule = model.match(activity, m->property_values);
-  lq::state_add(state, model, rule, PG_GETARG_TIMESTAMPTZ(3), model.or_bits(activity));
+  // The aggregate's own transition value is never reallocated: one that must
+  // grow is copied (the executor copies a new value into its context and
+  // frees the old one).
+  if (in_aggregate && lq::state_add_room(state, rule, occurred_at, horizon) > VARSIZE(state))
+    state = lq::pg::copy_state(state, CurrentMemoryContext);
+  state = lq::pg::add_to_state(state, model, rule, occurred_at, model.or_bits(activity), horizon);
   PG_RETURN_POINTER(state);
 }
 
@@ -105,9 +126,10 @@ LQ_FUNCTION(lq_score_state_combine) {
   void *a = lq::pg::state_arg(fcinfo, 0);
   // Outside an aggregate the argument must not be modified; a detoasted
   // argument is already a private copy.
-  if (!in_aggregate && a == DatumGetPointer(PG_GETARG_DATUM(0)))
+  if ((!in_aggregate && a == DatumGetPointer(PG_GETARG_DATUM(0))) ||
+      (in_aggregate && lq::state_combine_room(a, b) > VARSIZE(a)))
     a = lq::pg::copy_state(a, CurrentMemoryContext);
-  lq::state_combine(a, b);
+  a = lq::pg::combine_into(a, b);
   PG_RETURN_POINTER(a);
 }
 

@@ -43,11 +43,6 @@ TimestampTz default_activity_time() {
 
 }  // namespace lq::pg
 
-// lead_qual._counted_at(occurred_at timestamptz): the time an activity
-// counts at. The SQL that rebuilds states from the history (rescore,
-// refresh, verify, the triggers' rebuild statements) calls this, and the
-// insert trigger calls default_activity_time() directly: one rule.
-LQ_FUNCTION(lq_counted_at) {
-  if (!PG_ARGISNULL(0)) PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-  PG_RETURN_TIMESTAMPTZ(lq::pg::default_activity_time());
-}
+// lead_qual._scoring_time(): scoring_time() for the SQL of rescore(), so
+// that its rebuild and its writes use the same time.
+LQ_FUNCTION(lq_scoring_time) { PG_RETURN_TIMESTAMPTZ(lq::pg::scoring_time()); }

@@ -18,8 +18,20 @@ void define_scoring_time_setting();
 TimestampTz scoring_time();
 
 // lead_qual.as_of when set, else the current transaction's start time: what
-// an activity with a NULL occurred_at is taken to have happened at. The one
-// definition of that rule: SQL reaches it through lead_qual._counted_at().
+// the BEFORE ROW trigger track() installs (lead_qual.activity_time_stamp())
+// writes into an activity inserted or updated with a NULL occurred_at.
 TimestampTz default_activity_time();
+
+// The time an activity counts at: its occurred_at. An activity whose
+// occurred_at is still NULL (written before track(), or while its triggers
+// were disabled) is not scored by any path: false. The one home of that
+// rule: the insert trigger and add_activity() (the transition function of
+// every aggregate, so of every rebuild, rescore(), refresh() and verify())
+// call it.
+inline bool activity_time(bool isnull, Datum occurred_at, TimestampTz *out) {
+  if (isnull) return false;
+  *out = DatumGetTimestampTz(occurred_at);
+  return true;
+}
 
 }  // namespace lq::pg

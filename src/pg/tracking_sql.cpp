@@ -77,8 +77,9 @@ void check_tracking_privileges(const TrackArgs &args, Oid acting_table) {
              errhint("lead_qual writes a tracked leads table as its owner; track() checks this up front.")));
 }
 
-void *state_from_history(SPIPlanPtr rebuild_one, const char *key, const char *model_name, MemoryContext cxt) {
-  Datum values[2] = {CStringGetTextDatum(key), CStringGetTextDatum(model_name)};
+void *state_from_history(SPIPlanPtr rebuild_one, const char *key, const char *model_name, TimestampTz as_of,
+                         MemoryContext cxt) {
+  Datum values[3] = {CStringGetTextDatum(key), CStringGetTextDatum(model_name), TimestampTzGetDatum(as_of)};
   const int rc = SPI_execute_plan(rebuild_one, values, nullptr, false, 1);
   if (rc != SPI_OK_SELECT) elog(ERROR, "lead_qual: rebuilding a lead failed: %s", SPI_result_code_string(rc));
   if (SPI_processed != 1) return nullptr;
@@ -123,7 +124,7 @@ TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args) {
   const char *properties =
       args.properties_column != nullptr ? column("a", args.properties_column) : "NULL::pg_catalog.jsonb";
   const char *history_state =
-      psprintf("lead_qual.engagement_state($2, %s::pg_catalog.text, lead_qual._counted_at(%s), %s)",
+      psprintf("lead_qual.engagement_state($2, %s::pg_catalog.text, %s, %s, $3)",
                column("a", args.activity_type_column), column("a", args.occurred_at_column), properties);
 
   // Locks every lead in key order, then returns those whose state must be
@@ -138,14 +139,15 @@ TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args) {
                        lkey, plans->native_keys ? "" : "::pg_catalog.text",
                        column("l", args.score_state_column), args.leads_table, lkey, eq, keys, lkey),
               3, lock_types);
-  Oid rebuild_types[2] = {keys_type, TEXTOID};
+  // $3: the write's scoring time (the state's horizon).
+  Oid rebuild_types[3] = {keys_type, TEXTOID, TIMESTAMPTZOID};
   plans->rebuild = prepare(psprintf("SELECT %s::pg_catalog.text, %s FROM %s AS a WHERE %s %s %s GROUP BY %s",
                                     akey, history_state, args.activities_table, akey, eq, keys, akey),
-                           2, rebuild_types);
-  Oid one_types[2] = {TEXTOID, TEXTOID};
+                           3, rebuild_types);
+  Oid one_types[3] = {TEXTOID, TEXTOID, TIMESTAMPTZOID};
   plans->rebuild_one = prepare(psprintf("SELECT %s FROM %s AS a WHERE %s %s $1::pg_catalog.text::%s",
                                         history_state, args.activities_table, akey, eq, key_type_sql),
-                               2, one_types);
+                               3, one_types);
   // Only touches each lead: its lead_changed() trigger computes the row
   // (lead_write.hpp), from the newest version of it, reading the model's
   // attributes straight from the row.

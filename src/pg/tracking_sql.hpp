@@ -28,18 +28,20 @@ struct TrackingPlans {
   bool key_byval;
   char key_align;
   SPIPlanPtr lock;         // ($1 keys, $2 model, $3 version) -> keys whose state must be rebuilt
-  SPIPlanPtr rebuild;      // ($1 keys, $2 model) -> (key text, score_state) from the whole history
+  SPIPlanPtr rebuild;      // ($1 keys, $2 model, $3 as_of) -> (key text, score_state) from the whole history
   SPIPlanPtr update;       // ($1 keys) -> UPDATE that lets lead_changed() compute each lead
-  SPIPlanPtr rebuild_one;  // ($1 text key, $2 model) -> score_state (NULL without history)
+  SPIPlanPtr rebuild_one;  // ($1 text key, $2 model, $3 as_of) -> score_state (NULL without history)
 };
 
 // Prepared plans for this trigger (prepared on first use; call inside SPI).
 TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args);
 
 // Runs `rebuild_one` (TrackingPlans) for one lead inside SPI: its state from
-// its whole activity history, copied into `cxt`; NULL without history. Not
+// its whole activity history, exact as of the scoring time `as_of` (the
+// state's horizon), copied into `cxt`; NULL without history. Not
 // read-only: the statement's own rows must be visible.
-void *state_from_history(SPIPlanPtr rebuild_one, const char *key, const char *model_name, MemoryContext cxt);
+void *state_from_history(SPIPlanPtr rebuild_one, const char *key, const char *model_name, TimestampTz as_of,
+                         MemoryContext cxt);
 
 // Checks that the owner of `acting_table` may write the leads table and read
 // the activity table: the triggers act on the leads table as its owner.

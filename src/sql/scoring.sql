@@ -16,7 +16,14 @@ CREATE OR REPLACE FUNCTION lead_qual.add_activity(state lead_qual.score_state, m
                                        occurred_at timestamptz, properties jsonb) RETURNS lead_qual.score_state
     AS 'MODULE_PATHNAME', 'lq_add_activity' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION lead_qual.add_activity(lead_qual.score_state, text, text, timestamptz, jsonb) IS
-    'folds one activity into a score_state (NULL state: empty); cost independent of the history; NULL activity or occurred_at: ignored';
+    'folds one activity into a score_state (NULL state: empty); cost independent of the history; NULL activity or occurred_at: ignored; exact as of its newest activity and later';
+
+CREATE OR REPLACE FUNCTION lead_qual.add_activity(state lead_qual.score_state, model text, activity text,
+                                       occurred_at timestamptz, properties jsonb, as_of timestamptz)
+    RETURNS lead_qual.score_state
+    AS 'MODULE_PATHNAME', 'lq_add_activity' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION lead_qual.add_activity(lead_qual.score_state, text, text, timestamptz, jsonb, timestamptz) IS
+    'adds one activity to a score_state scored at as_of (its horizon; finite): an activity later than as_of is held apart; NULL state: empty; NULL activity or occurred_at: ignored';
 
 CREATE OR REPLACE FUNCTION lead_qual.score_state_combine(lead_qual.score_state, lead_qual.score_state) RETURNS lead_qual.score_state
     AS 'MODULE_PATHNAME', 'lq_score_state_combine' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
@@ -30,12 +37,27 @@ CREATE OR REPLACE AGGREGATE lead_qual.engagement_state(model text, activity text
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE lead_qual.engagement_state(text, text, timestamptz, jsonb) IS
-    'score_state of a set of activities (e.g. GROUP BY lead_id); parallel, with a combine function';
+    'score_state of a set of activities (e.g. GROUP BY lead_id), without a scoring time: engagement(state, t) is exact for t at or after the newest activity; parallel, with a combine function';
+
+CREATE OR REPLACE AGGREGATE lead_qual.engagement_state(model text, activity text, occurred_at timestamptz, properties jsonb,
+                                                       as_of timestamptz) (
+    SFUNC = lead_qual.add_activity,
+    STYPE = lead_qual.score_state,
+    COMBINEFUNC = lead_qual.score_state_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE lead_qual.engagement_state(text, text, timestamptz, jsonb, timestamptz) IS
+    'score_state of a set of activities scored at as_of (the same for every row): engagement(state, t) is exact for t = as_of and later; activities dated after as_of are held apart (README "Future and NULL activity times"); parallel, with a combine function';
+
+CREATE OR REPLACE FUNCTION lead_qual.scored_at(state lead_qual.score_state) RETURNS timestamptz
+    AS 'MODULE_PATHNAME', 'lq_scored_at' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION lead_qual.scored_at(lead_qual.score_state) IS
+    'the scoring time of a state''s last write (its horizon: a tracked lead''s engagement_score is engagement(state, scored_at(state))); NULL when it has none (written by 1.1, or by engagement_state() without as_of)';
 
 CREATE OR REPLACE FUNCTION lead_qual.engagement(state lead_qual.score_state, as_of timestamptz DEFAULT now()) RETURNS double precision
     AS 'MODULE_PATHNAME', 'lq_engagement' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION lead_qual.engagement(lead_qual.score_state, timestamptz) IS
-    'engagement score of a state as of a time: decayed rule totals, capped, clamped; needs no model';
+    'engagement score of a state as of a time: decayed rule totals, capped, clamped; needs no model; exact for every as_of at or after the newest activity folded into the state''s sums';
 
 CREATE OR REPLACE FUNCTION lead_qual.explain(state lead_qual.score_state, as_of timestamptz DEFAULT now(),
     OUT rule integer, OUT activity text, OUT activities bigint, OUT points double precision, OUT capped boolean)

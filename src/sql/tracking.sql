@@ -3,14 +3,12 @@
 -- (Tables stage_history and tracked: src/sql/schema/tracking.sql.)
 ------------------------------------------------------------------------------
 
--- The time an activity counts at: its occurred_at, or when that is NULL the
--- transaction's start (lead_qual.as_of when set), as the insert trigger takes
--- it. Everything that folds activities into a state from the history calls
--- this: the rule has one definition (lq::pg::default_activity_time).
-CREATE OR REPLACE FUNCTION lead_qual._counted_at(occurred_at timestamptz) RETURNS timestamptz
-    AS 'MODULE_PATHNAME', 'lq_counted_at' LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION lead_qual._counted_at(timestamptz) IS
-    'internal: the time an activity counts at: occurred_at, or when NULL the transaction''s start (lead_qual.as_of when set)';
+-- The scoring time (lead_qual.as_of when set, else the statement's start):
+-- rescore() rebuilds states exact as of the time it writes them at.
+CREATE OR REPLACE FUNCTION lead_qual._scoring_time() RETURNS timestamptz
+    AS 'MODULE_PATHNAME', 'lq_scoring_time' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION lead_qual._scoring_time() IS
+    'internal: the time lead_qual scores as of: lead_qual.as_of when set, else the statement''s start';
 
 -- The error of every function handed a table that track() did not attach.
 CREATE OR REPLACE FUNCTION lead_qual._not_tracked(tbl regclass) RETURNS void
@@ -52,6 +50,10 @@ CREATE OR REPLACE FUNCTION lead_qual.lead_changed() RETURNS trigger
     AS 'MODULE_PATHNAME', 'lq_lead_changed' LANGUAGE C;
 COMMENT ON FUNCTION lead_qual.lead_changed() IS
     'row trigger (BEFORE INSERT OR UPDATE on leads) installed by track(): checks and records manual stage changes, rescores changed attributes';
+CREATE OR REPLACE FUNCTION lead_qual.activity_time_stamp() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'lq_activity_time_stamp' LANGUAGE C;
+COMMENT ON FUNCTION lead_qual.activity_time_stamp() IS
+    'row trigger (BEFORE INSERT OR UPDATE OF occurred_at, WHEN it is NULL) installed by track() on a nullable occurred_at: writes the scoring time (lead_qual.as_of, else the transaction''s start) into the row';
 CREATE OR REPLACE FUNCTION lead_qual.activity_truncated() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
@@ -81,6 +83,9 @@ BEGIN
   IF NOT FOUND THEN
     PERFORM lead_qual._not_tracked(leads);
   END IF;
+  -- rescore(): the scoring time; states are rebuilt exact as of the time
+  -- they are written at (engagement_state(..., as_of)).
+  as_of := coalesce(as_of, lead_qual._scoring_time());
   o := t.options;
   SELECT m.version INTO version FROM lead_qual.scoring_model m WHERE m.name = t.model;
   SELECT coalesce('pg_catalog.jsonb_build_object(' ||
@@ -109,13 +114,14 @@ BEGIN
     -- Leads with activities: their state rebuilt from the history.
     EXECUTE format(
       'UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(%s, h.state) r)'
-      ' FROM (SELECT a.%I AS k, lead_qual.engagement_state(%L, a.%I::pg_catalog.text, lead_qual._counted_at(a.%I), %s) AS state'
+      ' FROM (SELECT a.%I AS k, lead_qual.engagement_state(%L, a.%I::pg_catalog.text, a.%I, %s, $1) AS state'
       '         FROM %s AS a GROUP BY a.%I) AS h'
       ' WHERE l.%I OPERATOR(pg_catalog.=) h.k%s',
       leads, set_list, apply_args,
       o->>'activity_lead_id', t.model, o->>'activity', o->>'occurred_at',
       CASE WHEN o->>'properties' IS NULL THEN 'NULL::pg_catalog.jsonb' ELSE format('a.%I', o->>'properties') END,
-      t.activities, o->>'activity_lead_id', o->>'key', stale);
+      t.activities, o->>'activity_lead_id', o->>'key', stale)
+      USING as_of;
     -- Leads without any activity: an empty state.
     EXECUTE format(
       'UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(%s, NULL) r)'
@@ -172,6 +178,7 @@ DECLARE
   i int;
   t regtype;
   scored bigint;
+  undated bigint;
 BEGIN
   IF activities IS NULL OR leads IS NULL OR model IS NULL OR options IS NULL THEN
     RAISE EXCEPTION 'track() arguments must not be NULL' USING ERRCODE = 'null_value_not_allowed';
@@ -289,6 +296,20 @@ BEGIN
                  ' FOR EACH STATEMENT EXECUTE FUNCTION lead_qual.activity_truncated(%L)', activities, leads::text);
   EXECUTE format('CREATE TRIGGER lead_qual_lead BEFORE INSERT OR UPDATE ON %s'
                  ' FOR EACH ROW EXECUTE FUNCTION lead_qual.lead_changed(%s)', leads, args);
+  -- A NULL occurred_at gets the scoring time written into the row (README
+  -- "Future and NULL activity times"); rows left NULL are not scored.
+  IF NOT (SELECT attnotnull FROM pg_attribute WHERE attrelid = activities AND attname = o->>'occurred_at') THEN
+    EXECUTE format('CREATE TRIGGER lead_qual_activity_time BEFORE INSERT OR UPDATE OF %I ON %s'
+                   ' FOR EACH ROW WHEN (NEW.%I IS NULL) EXECUTE FUNCTION lead_qual.activity_time_stamp(%L)',
+                   o->>'occurred_at', activities, o->>'occurred_at', o->>'occurred_at');
+    EXECUTE format('SELECT count(*) FROM %s WHERE %I IS NULL', activities, o->>'occurred_at') INTO undated;
+    IF undated > 0 THEN
+      RAISE NOTICE '% activities of % have a NULL % and are not scored', undated, activities, o->>'occurred_at'
+        USING DETAIL = 'lead_qual scores an activity at its stored time; from now on a NULL is replaced by the scoring time when written.',
+              HINT = format('Date them, e.g. at the time of the update: UPDATE %s SET %I = now() WHERE %I IS NULL;',
+                            activities, o->>'occurred_at', o->>'occurred_at');
+    END IF;
+  END IF;
 
   IF NOT EXISTS (SELECT 1 FROM pg_index x JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[0]
                   WHERE x.indrelid = activities AND a.attname = o->>'activity_lead_id') THEN
@@ -318,6 +339,7 @@ BEGIN
   EXECUTE format('DROP TRIGGER IF EXISTS lead_qual_activity_update ON %s', t.activities);
   EXECUTE format('DROP TRIGGER IF EXISTS lead_qual_activity_delete ON %s', t.activities);
   EXECUTE format('DROP TRIGGER IF EXISTS lead_qual_activity_truncate ON %s', t.activities);
+  EXECUTE format('DROP TRIGGER IF EXISTS lead_qual_activity_time ON %s', t.activities);
   EXECUTE format('DROP TRIGGER IF EXISTS lead_qual_lead ON %s', t.leads);
   DELETE FROM lead_qual.tracked tr WHERE tr.activities = untrack.activities;
 END $$;
@@ -326,7 +348,12 @@ COMMENT ON FUNCTION lead_qual.untrack(regclass) IS
 
 -- verify(leads, as_of) (since 1.1): a consistency check of stored lead states
 -- against their activity history (after a crash, a restore, manual edits of
--- the score columns, or triggers that were disabled for a while).
+-- the score columns, or triggers that were disabled for a while): the stored
+-- state and the history's exact state as of as_of (engagement_state(...,
+-- as_of)) must give the same engagement at as_of, and the engagement_score
+-- column must be the stored state's engagement at its scoring time
+-- (scored_at(state)). Meaningful for an as_of at or after the leads' last
+-- writes (the default now()): a state reads as of its newest folded activity.
 
 CREATE OR REPLACE FUNCTION lead_qual.verify(leads regclass, as_of timestamptz DEFAULT now())
 RETURNS TABLE (lead_key text, problem text, stored_engagement double precision, history_engagement double precision,
@@ -356,16 +383,20 @@ BEGIN
     '                THEN ''activity count differs from the history'''
     '              WHEN pg_catalog.abs(lead_qual.engagement(l.%2$I, $1) OPERATOR(pg_catalog.-) COALESCE(lead_qual.engagement(h.state, $1), 0))'
     '                   OPERATOR(pg_catalog.>) 1e-9 * GREATEST(1, pg_catalog.abs(COALESCE(lead_qual.engagement(h.state, $1), 0)))'
-    '                THEN ''engagement differs from the history'' END AS problem'
+    '                THEN ''engagement differs from the history'''
+    '              WHEN lead_qual.scored_at(l.%2$I) IS NOT NULL AND (l.%11$I IS NULL OR'
+    '                   pg_catalog.abs(l.%11$I OPERATOR(pg_catalog.-) lead_qual.engagement(l.%2$I, lead_qual.scored_at(l.%2$I)))'
+    '                   OPERATOR(pg_catalog.>) 1e-9 * GREATEST(1, pg_catalog.abs(l.%11$I)))'
+    '                THEN ''engagement_score differs from the state at its scoring time'' END AS problem'
     '    FROM %5$s AS l'
     '    LEFT JOIN (SELECT a.%6$I AS lead_id,'
-    '                      lead_qual.engagement_state(%3$L, a.%7$I::pg_catalog.text, lead_qual._counted_at(a.%8$I), %9$s) AS state'
+    '                      lead_qual.engagement_state(%3$L, a.%7$I::pg_catalog.text, a.%8$I, %9$s, $1) AS state'
     '                 FROM %10$s AS a GROUP BY a.%6$I) AS h ON h.lead_id OPERATOR(pg_catalog.=) l.%1$I'
     ') AS c WHERE c.problem IS NOT NULL ORDER BY c.k',
     o->>'key', o->>'score_state', t.model, version, leads, o->>'activity_lead_id', o->>'activity', o->>'occurred_at',
     CASE WHEN o->>'properties' IS NULL THEN 'NULL::pg_catalog.jsonb' ELSE format('a.%I', o->>'properties') END,
-    t.activities)
+    t.activities, o->>'engagement_score')
   USING as_of;
 END $$;
 COMMENT ON FUNCTION lead_qual.verify(regclass, timestamptz) IS
-    'leads of a tracked table whose stored score_state disagrees with their activity history (none when consistent)';
+    'leads of a tracked table whose stored score_state disagrees with their activity history scored at as_of, or whose engagement_score disagrees with their state at the time the row was scored (none when consistent)';

@@ -28,13 +28,15 @@ CREATE TABLE lq_oracle.expected_stage (lead_key text PRIMARY KEY, stage lead_qua
 
 -- ============================================================================
 -- THE RULE FOR A NULL occurred_at (issue #12.3), the only place it is written.
--- Today's documented meaning: "NULL means the transaction's time" of the
--- insert; every statement of a run inserts under the same lead_qual.as_of,
--- so that time is config.null_time. Change this function (and only this one)
--- when lead_qual's final rule differs.
+-- lead_qual's rule (README "Future and NULL activity times"): track()'s
+-- BEFORE ROW trigger writes the scoring time into a row inserted or updated
+-- with a NULL occurred_at, so the oracle reads the stored time like any
+-- other; a row whose stored occurred_at is still NULL (written before
+-- track()) is not scored: NULL here, which check() leaves out.
+-- config.null_time is no longer read.
 -- ============================================================================
 CREATE FUNCTION lq_oracle.activity_time(occurred_at timestamptz) RETURNS timestamptz
-LANGUAGE sql STABLE AS $$ SELECT COALESCE(occurred_at, (SELECT c.null_time FROM lq_oracle.config c)) $$;
+LANGUAGE sql IMMUTABLE AS $$ SELECT occurred_at $$;
 
 -- The engagement rules of model.json, in order. url_contains: the rule's
 -- "when": {"url": {"contains": ...}} (NULL: no condition).

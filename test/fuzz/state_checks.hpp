@@ -91,17 +91,25 @@ inline void check_accepted_state(const std::vector<unsigned char> &state) {
     }
   }
 
-  // Reading at any as-of time.
+  // Reading at any as-of time: around the reference time, the horizon and
+  // every held entry.
   const lq::Timestamp ref = view.has_ref() ? view.header().ref_time : 0;
+  const lq::Timestamp horizon = view.has_horizon() ? view.header().horizon : ref;
   const lq::Timestamp day = 86400LL * 1000000;
-  const lq::Timestamp as_ofs[] = {ref,
-                                  saturating_add(ref, 1),
-                                  saturating_add(ref, -1),
-                                  saturating_add(ref, 30 * day),
-                                  saturating_add(ref, 1000000 * day),
-                                  0,
-                                  lq::kTimestampMinusInfinity,
-                                  lq::kTimestampInfinity};
+  std::vector<lq::Timestamp> as_ofs = {ref,
+                                       saturating_add(ref, 1),
+                                       saturating_add(ref, -1),
+                                       saturating_add(ref, 30 * day),
+                                       saturating_add(ref, 1000000 * day),
+                                       horizon,
+                                       saturating_add(horizon, 1),
+                                       0,
+                                       lq::kTimestampMinusInfinity,
+                                       lq::kTimestampInfinity};
+  for (std::uint16_t k = 0; k < view.header().future_count; ++k) {
+    as_ofs.push_back(view.future()[k].at);
+    as_ofs.push_back(saturating_add(view.future()[k].at, -1));
+  }
   for (lq::Timestamp as_of : as_ofs) {
     // Never NaN; +-inf only when finite sums near the limit of a double add
     // up beyond it, which no model can produce (points are at most 1e9).
@@ -115,9 +123,26 @@ inline void check_accepted_state(const std::vector<unsigned char> &state) {
     }
   }
 
-  // Combining with itself (score_state_combine(s, s) is callable from SQL).
+  // Combining with itself (score_state_combine(s, s) is callable from SQL):
+  // held entries of both sides need room.
   std::vector<unsigned char> combined = state;
-  valid_or_refused(combined, [&] { lq::state_combine(combined.data(), state.data()); });
+  valid_or_refused(combined, [&] {
+    combined.resize(lq::state_combine_room(combined.data(), state.data()));
+    combined.resize(lq::state_combine(combined.data(), state.data()));
+  });
+
+  // A write or refresh at any scoring time (horizon) in range folds what it
+  // passes and leaves a valid state no larger than before.
+  for (lq::Timestamp h : {ref, horizon, saturating_add(horizon, day), saturating_add(horizon, -day)}) {
+    if (!lq::in_pg_range(h)) continue;
+    std::vector<unsigned char> moved = state;
+    valid_or_refused(moved, [&] {
+      const std::size_t size = lq::state_set_horizon(moved.data(), h);
+      FUZZ_CHECK(size <= state.size());
+      moved.resize(size);
+      FUZZ_CHECK(lq::StateView(moved.data()).header().horizon == h);
+    });
+  }
 
   // add_activity under a model the state passes check_model for: its name,
   // version and rule count, with the largest points a model may have.
@@ -129,10 +154,20 @@ inline void check_accepted_state(const std::vector<unsigned char> &state) {
   for (lq::EngagementRule &r : model.engagement_rules) r.points = 1e9;
   view.check_model(model);
   const lq::Timestamp times[] = {ref, saturating_add(ref, day), saturating_add(ref, -day)};
+  // Without a scoring time (folded), and at scoring times before, at and
+  // after the activity (held apart when it is later).
+  const lq::Timestamp horizons[] = {lq::kTimestampInfinity, ref, horizon, saturating_add(horizon, day)};
   for (lq::Timestamp t : times) {
-    for (int rule = -1; rule < 1 && rule < static_cast<int>(view.header().rule_count); ++rule) {
-      std::vector<unsigned char> added = state;
-      valid_or_refused(added, [&] { lq::state_add(added.data(), model, rule, t, lq::kSeenForSql); });
+    for (lq::Timestamp h : horizons) {
+      if (h != lq::kTimestampInfinity && !lq::in_pg_range(h)) continue;
+      for (int rule = -1; rule < 1 && rule < static_cast<int>(view.header().rule_count); ++rule) {
+        std::vector<unsigned char> added = state;
+        valid_or_refused(added, [&] {
+          added.resize(lq::state_add_room(added.data(), rule, t, h));
+          added.resize(lq::state_add(added.data(), model, rule, t, lq::kSeenForSql, h));
+          FUZZ_CHECK(lq::StateView(added.data()).header().activities == view.header().activities + 1);
+        });
+      }
     }
   }
 }

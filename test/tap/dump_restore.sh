@@ -152,8 +152,10 @@ for db in "$src" "$dst"; do
   q "$db" -c "INSERT INTO \"Partner Ops\".touches VALUES ('p-3', 'meeting', '2026-03-09', NULL), ('p-1', 'visit', '2026-03-10', NULL)"
   q "$db" -c "UPDATE \"Partner Ops\".\"Partners\" SET stage = 'customer' WHERE \"Partner ID\" = 'p-1'"
 done
+# (Without stage_changed_at and the state's scored_at: when each database scored.)
 same "new touches and a manual stage change give the same partners in both databases" \
-  "SELECT \"Partner ID\", fit_score, engagement_score, score, stage, score_state::text FROM \"Partner Ops\".\"Partners\" ORDER BY 1"
+  "SELECT \"Partner ID\", fit_score, engagement_score, score, stage, (score_state::text::jsonb - 'scored_at')::text
+     FROM \"Partner Ops\".\"Partners\" ORDER BY 1"
 is "$(q "$dst" -c "SELECT string_agg(lead_key || ':' || coalesce(from_stage::text, '-') || '>' || to_stage || ':' || reason, ',' ORDER BY id)
                     FROM lead_qual.stage_history WHERE lead_table = '\"Partner Ops\".\"Partners\"'::regclass")" \
   "$(q "$src" -c "SELECT string_agg(lead_key || ':' || coalesce(from_stage::text, '-') || '>' || to_stage || ':' || reason, ',' ORDER BY id)

@@ -43,7 +43,7 @@ mapfile -t olds < <(q -d postgres -c "SELECT version FROM pg_available_extension
                                          AND string_to_array(version, '.')::int[] < string_to_array('$current', '.')::int[]
                                        ORDER BY string_to_array(version, '.')::int[]")
 kinds=(column function view trigger grant comment)
-echo "1..$((1 + 7 * ${#olds[@]} + 1 + ${#kinds[@]}))"
+echo "1..$((1 + 9 * ${#olds[@]} + 1 + ${#kinds[@]}))"
 n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 not_ok() { n=$((n + 1)); echo "not ok $n - $1"; }
@@ -92,6 +92,44 @@ SQL
   q -d "$db" -c "INSERT INTO activities VALUES (1, 'demo_request', now(), NULL)" >/dev/null
   check "$v: the triggers keep tracking after the update" \
     "$(q -d "$db" -c "SELECT (score_state::text::jsonb->>'activities')::int FROM leads WHERE id = 1")" "6"
+  # States written by lead_qual 1.1 stay in users' tables after the update
+  # (it does not rewrite them): the 1.1 format ("LQS1", no horizon, no held
+  # entries) is read as it is and rewritten in the current one by the next
+  # write. The bytes are made here from the stored states in the 1.1 layout
+  # (header without horizon, future_count and reserved bytes; flags without
+  # the horizon bit) and written verbatim through a throwaway type with
+  # bytea's I/O that is binary-coercible to score_state, with the leads
+  # trigger off so that nothing rewrites them.
+  q -d "$db" >/dev/null <<'SQL'
+SET client_min_messages = warning;
+CREATE TYPE lq_raw;
+CREATE FUNCTION lq_raw_in(cstring) RETURNS lq_raw AS 'byteain' LANGUAGE internal IMMUTABLE STRICT;
+CREATE FUNCTION lq_raw_out(lq_raw) RETURNS cstring AS 'byteaout' LANGUAGE internal IMMUTABLE STRICT;
+CREATE TYPE lq_raw (INPUT = lq_raw_in, OUTPUT = lq_raw_out, INTERNALLENGTH = VARIABLE, ALIGNMENT = double);
+CREATE CAST (lq_raw AS lead_qual.score_state) WITHOUT FUNCTION;
+CREATE CAST (lead_qual.score_state AS lq_raw) WITHOUT FUNCTION;
+CREATE FUNCTION state_bytes(s lead_qual.score_state) RETURNS bytea LANGUAGE sql IMMUTABLE
+  AS $$ SELECT decode(substr(s::lq_raw::text, 3), 'hex') $$;
+CREATE TABLE engagement_before AS
+  SELECT id, lead_qual.engagement(score_state, (current_date + 7)::timestamptz) AS e FROM leads;
+ALTER TABLE leads DISABLE TRIGGER lead_qual_lead;
+UPDATE leads SET score_state = (
+  SELECT ('\x' || encode(set_byte(set_byte(substr(b, 1, 20) || substr(b, 29, 40) || substr(b, 77), 0, 49),
+                                   54, get_byte(b, 62) & 1), 'hex'))::lq_raw::lead_qual.score_state
+    FROM (SELECT state_bytes(score_state) AS b) x);
+ALTER TABLE leads ENABLE TRIGGER lead_qual_lead;
+SQL
+  check "$v: states in the 1.1 format are read: the same engagement, verify() finds them consistent" \
+    "$(q -d "$db" -c "SELECT count(*) FILTER (WHERE substr(state_bytes(score_state), 1, 4) = '\\x3153514c')
+                             || ':' || count(*) FILTER (WHERE abs(lead_qual.engagement(score_state, (current_date + 7)::timestamptz) - b.e) > 1e-9)
+                             || ':' || (SELECT count(*) FROM lead_qual.verify('leads'))
+                        FROM leads JOIN engagement_before b USING (id)")" "200:0:0"
+  q -d "$db" -c "INSERT INTO activities VALUES (3, 'webinar', now(), NULL)" >/dev/null
+  check "$v: the next write stores a state of 1.1 in the current format, with its scoring time" \
+    "$(q -d "$db" -c "SELECT substr(state_bytes(score_state), 1, 4) = '\\x3253514c' AND lead_qual.scored_at(score_state) IS NOT NULL
+                             AND (score_state::text::jsonb->>'activities')::int = 6 FROM leads WHERE id = 3")" "t"
+  q -d "$db" -c "SET client_min_messages = warning" -c "DROP TABLE engagement_before" -c "DROP FUNCTION state_bytes" \
+    -c "DROP TYPE lq_raw CASCADE" >/dev/null
   q -d "$db" -c "UPDATE leads SET score_state = NULL WHERE id = 2" >/dev/null
   check "$v: verify() reports a lead whose state was wiped" \
     "$(q -d "$db" -c "SELECT lead_key || ': ' || problem FROM lead_qual.verify('leads')")" "2: no state"

@@ -170,7 +170,7 @@ Timestamp newest(const std::vector<Activity> &h) {
 TEST(ScoreState, LayoutAndEmptyState) {
   auto m = model_of(kSpecModel, "default", 42);
   Buffer s = new_state(*m);
-  EXPECT_EQ(s.size(), 64u + 3 * 24 + std::strlen("default") + std::strlen("page_view") * 2 + 2 +
+  EXPECT_EQ(s.size(), 80u + 3 * 24 + std::strlen("default") + std::strlen("page_view") * 2 + 2 +
                           std::strlen("demo_request") + 1);
   validate(s);
   lq::StateView v(s.data());
@@ -181,6 +181,8 @@ TEST(ScoreState, LayoutAndEmptyState) {
   EXPECT_EQ(v.header().activities, 0);
   EXPECT_EQ(v.header().or_seen, 0);
   EXPECT_FALSE(v.has_ref());
+  EXPECT_FALSE(v.has_horizon());
+  EXPECT_EQ(v.header().future_count, 0);
   EXPECT_EQ(v.model_name(), "default");
   EXPECT_EQ(v.labels(), (std::vector<std::string>{"page_view", "page_view", "demo_request"}));
   EXPECT_EQ(engagement(s, kT0), 0.0);
@@ -636,7 +638,8 @@ TEST(ScoreState, TextForm) {
 TEST(ScoreState, WireRoundTrip) {
   for (const auto &[model, s] : sample_states()) {
     const Buffer wire = lq::state_to_wire(s.data());
-    EXPECT_EQ(wire.size(), s.size() - 4) << "everything but the varlena header";
+    EXPECT_EQ(wire.size(), s.size() - 4 - 6 - 4 * lq::StateView(s.data()).header().future_count)
+        << "everything but the varlena header and the reserved bytes";
     const Buffer back = lq::state_from_wire(wire.data(), wire.size());
     EXPECT_EQ(back, s);
     EXPECT_EQ(lq::state_to_wire(back.data()), wire);
@@ -649,7 +652,7 @@ TEST(ScoreState, WireIsBigEndian) {
   const Buffer wire = lq::state_to_wire(s.data());
   ASSERT_GE(wire.size(), 12u);
   EXPECT_EQ((std::vector<unsigned char>(wire.begin(), wire.begin() + 12)),
-            (std::vector<unsigned char>{0x4c, 0x51, 0x53, 0x31, 1, 2, 3, 4, 5, 6, 7, 8}));
+            (std::vector<unsigned char>{0x4c, 0x51, 0x53, 0x32, 1, 2, 3, 4, 5, 6, 7, 8}));
 }
 
 TEST(ScoreState, WireRejectsTruncationAndTrailingBytes) {
@@ -802,7 +805,14 @@ TEST(StateValidate, RejectsCorruptHeaders) {
       {"model name length", [](Buffer &s) { header(s).name_len = 201; }},
       {"does not match", [](Buffer &s) { header(s).rule_count -= 1; }},
       {"does not match", [](Buffer &s) { header(s).labels_len += 1; }},
-      {"unknown flags", [](Buffer &s) { header(s).flags |= 2; }},
+      {"unknown flags", [](Buffer &s) { header(s).flags |= 4; }},
+      {"reserved bytes", [](Buffer &s) { header(s).reserved[1] = 1; }},
+      {"horizon out of range",
+       [](Buffer &s) {
+         header(s).flags |= lq::kHasHorizon;
+         header(s).horizon = lq::kTimestampInfinity;
+       }},
+      {"does not match", [](Buffer &s) { header(s).future_count = 1; }},
       {"unknown flags", [](Buffer &s) { header(s).flags = 0x80 | lq::kHasRef; }},
       {"or_seen", [](Buffer &s) { header(s).or_seen = 4; }},
       {"half-life", [](Buffer &s) { header(s).half_life_days = -1; }},
@@ -878,6 +888,8 @@ TEST(StateFromText, RejectsMissingKeys) {
   const nlohmann::json j = valid_text_json();
   ASSERT_TRUE(lq::state_from_text(j.dump()).size() > 0);
   for (const auto &item : j.items()) {
+    // Absent from the text of 1.1 states: optional.
+    if (item.key() == "scored_at" || item.key() == "future") continue;
     nlohmann::json k = j;
     k.erase(item.key());
     EXPECT_TRUE(text_refused(k.dump())) << "without " << item.key();

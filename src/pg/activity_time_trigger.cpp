@@ -1,0 +1,47 @@
+// activity_time_stamp(): the BEFORE INSERT OR UPDATE OF <occurred_at> FOR
+// EACH ROW trigger track() installs on an activity table whose occurred_at
+// column is nullable, with WHEN (NEW.<occurred_at> IS NULL). It writes the
+// scoring time into the row (lead_qual.as_of when set, else the
+// transaction's start: default_activity_time()), so that every later path
+// (the insert trigger, rebuilds, rescore(), refresh(), verify()) reads the
+// same stored time. A row whose occurred_at is still NULL is not scored
+// (lq::pg::activity_time()).
+#include "pg/entry.hpp"  // first: postgres.h precedes every other header
+
+extern "C" {
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "utils/rel.h"
+#include "utils/timestamp.h"
+}
+
+#include "pg/scoring_time.hpp"
+#include "pg/trigger_checks.hpp"
+
+LQ_FUNCTION(lq_activity_time_stamp) {
+  TriggerData *td = lq::pg::trigger_data(fcinfo, "lead_qual.activity_time_stamp");
+  const TriggerEvent event = td->tg_event;
+  lq::pg::require_firing(TRIGGER_FIRED_BEFORE(event) && TRIGGER_FIRED_FOR_ROW(event) &&
+                             (TRIGGER_FIRED_BY_INSERT(event) || TRIGGER_FIRED_BY_UPDATE(event)) &&
+                             td->tg_trigger->tgnargs == 1,
+                         "lead_qual.activity_time_stamp",
+                         "BEFORE INSERT OR UPDATE FOR EACH ROW with the occurred_at column as its argument");
+  HeapTuple row = TRIGGER_FIRED_BY_UPDATE(event) ? td->tg_newtuple : td->tg_trigtuple;
+  TupleDesc desc = RelationGetDescr(td->tg_relation);
+  const char *column = td->tg_trigger->tgargs[0];
+  const int attnum = SPI_fnumber(desc, column);
+  if (attnum <= 0 || TupleDescAttr(desc, attnum - 1)->atttypid != TIMESTAMPTZOID)
+    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+                    errmsg("table \"%s\" has no timestamptz column \"%s\"",
+                           RelationGetRelationName(td->tg_relation), column),
+                    errhint("lead_qual.untrack() and lead_qual.track() the table again.")));
+  bool isnull = false;
+  heap_getattr(row, attnum, desc, &isnull);
+  if (!isnull) return PointerGetDatum(row);  // the WHEN clause normally filters these out
+  int columns[1] = {attnum};
+  Datum values[1] = {TimestampTzGetDatum(lq::pg::default_activity_time())};
+  bool nulls[1] = {false};
+  return PointerGetDatum(heap_modify_tuple_by_cols(row, desc, 1, columns, values, nulls));
+}
