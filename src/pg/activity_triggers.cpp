@@ -3,6 +3,11 @@
 // activity_changed() rebuilds the leads whose activities were updated or
 // deleted from their remaining history.
 //
+// Both also run as row triggers (track()'s lead_qual_activity_row_*, enabled
+// in session_replication_role = replica only): a logical replication apply
+// worker fires no statement triggers, and without transition tables each
+// call covers its one row.
+//
 // Both read the statement's rows straight from the trigger's transition
 // tuplestore (not through SQL over the transition table: Citus cannot route
 // that), lock the affected leads in key order (FOR NO KEY UPDATE, which does
@@ -49,12 +54,13 @@ using lq::pg::ModelRef;
 using lq::pg::TrackArgs;
 using lq::pg::TrackingPlans;
 
-TriggerData *statement_trigger(FunctionCallInfo fcinfo, const char *name) {
+TriggerData *activity_trigger(FunctionCallInfo fcinfo, const char *name) {
   TriggerData *td = lq::pg::trigger_data(fcinfo, name);
-  lq::pg::require_firing(TRIGGER_FIRED_AFTER(td->tg_event) && TRIGGER_FIRED_FOR_STATEMENT(td->tg_event), name,
-                         "AFTER ... FOR EACH STATEMENT");
+  lq::pg::require_firing(TRIGGER_FIRED_AFTER(td->tg_event), name, "AFTER");
   return td;
 }
+
+bool fired_for_row(const TriggerData *td) { return TRIGGER_FIRED_FOR_ROW(td->tg_event); }
 
 // Calls `each(slot)` for every row of a transition table, through a read
 // pointer of our own (other triggers may read the same tuplestore).
@@ -77,6 +83,28 @@ void for_each_row(Tuplestorestate *rows, TupleDesc desc, Each each) {
   }
   ExecDropSingleTupleTableSlot(slot);
   MemoryContextDelete(row_context);
+}
+
+// Calls `each(slot)` for the new (or old) rows a trigger call covers: its
+// transition table when it fires per statement, its one row when per row.
+template <typename Each>
+void for_each_trigger_row(TriggerData *td, bool new_rows, TupleDesc desc, Each each) {
+  if (!fired_for_row(td)) {
+    for_each_row(new_rows ? td->tg_newtable : td->tg_oldtable, desc, each);
+    return;
+  }
+  HeapTuple tuple = nullptr;
+  if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
+    tuple = new_rows ? td->tg_trigtuple : nullptr;
+  else if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
+    tuple = new_rows ? td->tg_newtuple : td->tg_trigtuple;
+  else
+    tuple = new_rows ? nullptr : td->tg_trigtuple;
+  if (tuple == nullptr) return;
+  TupleTableSlot *slot = MakeSingleTupleTableSlot(desc, &TTSOpsHeapTuple);
+  ExecStoreHeapTuple(tuple, slot, false);
+  each(slot);
+  ExecDropSingleTupleTableSlot(slot);
 }
 
 // Finds the delta of the lead an activity row names. Deltas are keyed by the
@@ -220,9 +248,10 @@ void write_as_owner(LeadWrite *w, Oid trigger, const TrackArgs &args, bool rebui
 }  // namespace
 
 LQ_FUNCTION(lq_activity_inserted) {
-  TriggerData *td = statement_trigger(fcinfo, "lead_qual.activity_inserted");
-  lq::pg::require_firing(TRIGGER_FIRED_BY_INSERT(td->tg_event) && td->tg_newtable != nullptr,
-                         "lead_qual.activity_inserted", "by INSERT with a NEW TABLE");
+  TriggerData *td = activity_trigger(fcinfo, "lead_qual.activity_inserted");
+  lq::pg::require_firing(
+      TRIGGER_FIRED_BY_INSERT(td->tg_event) && (fired_for_row(td) || td->tg_newtable != nullptr),
+      "lead_qual.activity_inserted", "by INSERT, per row or with a NEW TABLE");
   TrackArgs args;
   lq::pg::parse_track_args(td, lq::pg::TrackedTable::Activities, true, &args);
   lq::pg::check_tracking_privileges(args, RelationGetRelid(td->tg_relation));
@@ -241,11 +270,11 @@ LQ_FUNCTION(lq_activity_inserted) {
 
   LeadWrite *w =
       lq::pg::begin_write(model, args.leads_oid, lq::reason::kScore, args.channel, lq::pg::scoring_time());
-  w->deltas_hint = static_cast<long>(tuplestore_tuple_count(td->tg_newtable));
+  w->deltas_hint = fired_for_row(td) ? 1L : static_cast<long>(tuplestore_tuple_count(td->tg_newtable));
   KeyLookup keys;
   prepare_key_lookup(w, desc, key_col, &keys);
   const TimestampTz transaction_time = lq::pg::default_activity_time();
-  for_each_row(td->tg_newtable, desc, [&](TupleTableSlot *slot) {
+  for_each_trigger_row(td, true, desc, [&](TupleTableSlot *slot) {
     bool isnull = false;
     const Datum activity_datum = slot_getattr(slot, activity_col, &isnull);
     if (isnull) return;  // no activity type: nothing to score
@@ -254,7 +283,10 @@ LQ_FUNCTION(lq_activity_inserted) {
     text *activity_text = DatumGetTextPP(activity_datum);
     const std::string_view activity(VARDATA_ANY(activity_text), VARSIZE_ANY_EXHDR(activity_text));
     const Datum occurred = slot_getattr(slot, occurred_col, &isnull);
-    const TimestampTz occurred_at = isnull ? transaction_time : DatumGetTimestampTz(occurred);
+    const TimestampTz occurred_at = isnull ? transaction_time
+                                    : args.occurred_at_zone != nullptr
+                                        ? lq::pg::stored_time(occurred, args.occurred_at_zone)
+                                        : DatumGetTimestampTz(occurred);
     Jsonb *properties = nullptr;
     if (properties_col != 0) {
       const Datum p = slot_getattr(slot, properties_col, &isnull);
@@ -272,7 +304,7 @@ LQ_FUNCTION(lq_activity_inserted) {
 }
 
 LQ_FUNCTION(lq_activity_changed) {
-  TriggerData *td = statement_trigger(fcinfo, "lead_qual.activity_changed");
+  TriggerData *td = activity_trigger(fcinfo, "lead_qual.activity_changed");
   lq::pg::require_firing(TRIGGER_FIRED_BY_UPDATE(td->tg_event) || TRIGGER_FIRED_BY_DELETE(td->tg_event),
                          "lead_qual.activity_changed", "by UPDATE or DELETE");
   TrackArgs args;
@@ -287,13 +319,15 @@ LQ_FUNCTION(lq_activity_changed) {
   LeadWrite *w =
       lq::pg::begin_write(model, args.leads_oid, lq::reason::kRescore, args.channel, lq::pg::scoring_time());
   w->deltas_hint =
-      static_cast<long>((td->tg_oldtable != nullptr ? tuplestore_tuple_count(td->tg_oldtable) : 0) +
-                        (td->tg_newtable != nullptr ? tuplestore_tuple_count(td->tg_newtable) : 0));
+      fired_for_row(td)
+          ? 2L
+          : static_cast<long>((td->tg_oldtable != nullptr ? tuplestore_tuple_count(td->tg_oldtable) : 0) +
+                              (td->tg_newtable != nullptr ? tuplestore_tuple_count(td->tg_newtable) : 0));
   KeyLookup keys;
   prepare_key_lookup(w, desc, key_col, &keys);
   auto collect = [&](TupleTableSlot *slot) { delta_of_row(w, &keys, slot); };
-  for_each_row(td->tg_oldtable, desc, collect);
-  for_each_row(td->tg_newtable, desc, collect);
+  for_each_trigger_row(td, false, desc, collect);
+  for_each_trigger_row(td, true, desc, collect);
   // Every affected lead is rebuilt from what remains of its history; a lead
   // left without activities gets an empty state (its delta stays NULL).
   write_as_owner(w, td->tg_trigger->tgoid, args, true);

@@ -22,4 +22,10 @@ TimestampTz scoring_time();
 // definition of that rule: SQL reaches it through lead_qual._counted_at().
 TimestampTz default_activity_time();
 
+// An activity time stored as timestamp without time zone in the named zone
+// (track()'s option occurred_at_zone), as timestamptz: PostgreSQL's
+// `stored AT TIME ZONE zone`. The one conversion: the insert trigger calls
+// it, and SQL reaches it through lead_qual._stored_time().
+TimestampTz stored_time(Datum stored, const char *zone);
+
 }  // namespace lq::pg
