@@ -112,6 +112,24 @@ ROLLBACK;
 SELECT * FROM part.scores;
 SELECT * FROM part.inconsistent;
 
+-- DETACH ... CONCURRENTLY (two transactions; a tree without a default
+-- partition): its second transaction takes the rows out of the scores.
+CREATE TABLE part.web_leads (id int PRIMARY KEY, industry text, employees int, annual_revenue numeric, region text);
+CREATE TABLE part.web (lead_id int REFERENCES part.web_leads, activity text, occurred_at timestamptz, properties jsonb)
+  PARTITION BY LIST (activity);
+CREATE TABLE part.web_views PARTITION OF part.web FOR VALUES IN ('page_view');
+CREATE TABLE part.web_events PARTITION OF part.web FOR VALUES IN ('webinar');
+CREATE INDEX ON part.web (lead_id);
+INSERT INTO part.web_leads VALUES (1, 'software', 250, 20000000, 'europe');
+SELECT track('part.web', 'part.web_leads', 'default', '{"add_columns": true}');
+INSERT INTO part.web VALUES (1, 'webinar', '2026-03-31 09:00+00'), (1, 'page_view', '2026-03-31 09:00+00');
+SELECT round(engagement_score::numeric, 4) AS engagement FROM part.web_leads;
+ALTER TABLE part.web DETACH PARTITION part.web_events CONCURRENTLY;
+SELECT round(engagement_score::numeric, 4) AS engagement FROM part.web_leads;
+SELECT count(*) AS inconsistent FROM lead_qual.verify('part.web_leads', '2026-03-31 09:00+00');
+SELECT partitions FROM tracked WHERE activities = 'part.web'::regclass;
+SELECT untrack('part.web');
+
 -- A partition of a tracked table cannot be tracked by itself, nor can a
 -- partitioned leads table.
 CREATE TABLE part.other_leads (id int PRIMARY KEY, industry text, employees int, annual_revenue numeric, region text);
