@@ -347,8 +347,10 @@ BEGIN
   IF current_setting('lead_qual_internal.syncing', true) = 'on' THEN
     RETURN;
   END IF;
+  -- Pairs whose leads table was dropped since track() are left alone.
   PERFORM lead_qual._sync_partitions(t) FROM lead_qual.tracked t
-   WHERE t.partitions IS NOT NULL OR EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.activities AND c.relkind = 'p');
+   WHERE EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.activities AND c.relkind = 'p')
+     AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.leads);
 END $$;
 COMMENT ON FUNCTION lead_qual._partitions_changed() IS
     'event trigger (ddl_command_end of CREATE/ALTER/DROP TABLE): keeps tracked partitioned activity tables'' partitions triggered and scored';
@@ -600,6 +602,11 @@ COMMENT ON FUNCTION lead_qual.verify(regclass, timestamptz) IS
 -- every mode, the partitions' statement triggers). A fresh install has none.
 DO $$
 BEGIN
-  PERFORM lead_qual._install_triggers(t) FROM lead_qual.tracked t;
-  PERFORM lead_qual._sync_partitions(t) FROM lead_qual.tracked t;
+  PERFORM lead_qual._install_triggers(t) FROM lead_qual.tracked t
+   WHERE EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.activities)
+     AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.leads);
+  -- Re-read: the event trigger may have synced some already.
+  PERFORM lead_qual._sync_partitions(t) FROM lead_qual.tracked t
+   WHERE EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.activities)
+     AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.leads);
 END $$;
