@@ -47,13 +47,15 @@ bash scripts/build.sh
 # pg_virtualenv creates a temporary cluster, runs the command, and drops the
 # cluster afterwards whatever happens: nothing is left running.
 # pg_cron is preloaded so test/tap/pg_cron.sh can check the README's nightly refresh job.
+# wal_level = logical lets test/tap/replication.sh replicate between two databases of the cluster.
 # The SQL suites run twice, whatever the caller's locale: in a cluster made
 # with the C locale (SQL_ASCII, what a machine with no locale set gets) and in
 # one made with C.UTF-8 (UTF8). Their counts are labelled by cluster locale.
 for cluster_locale in C C.UTF-8; do
   echo "== SQL suites in a cluster with locale $cluster_locale"
   LQ_SUITE_LABEL="[$cluster_locale]" pg_virtualenv -v "$PG_MAJOR" -c "--locale=$cluster_locale" \
-    -o shared_preload_libraries=pg_cron -o cron.database_name=postgres bash scripts/sql_suites.sh "$counts"
+    -o shared_preload_libraries=pg_cron -o cron.database_name=postgres -o wal_level=logical \
+    bash scripts/sql_suites.sh "$counts"
 done
 
 echo "== summary"

@@ -3,6 +3,11 @@
 // activity_changed() rebuilds the leads whose activities were updated or
 // deleted from their remaining history.
 //
+// Both also run as row triggers (track()'s lead_qual_activity_row_*, enabled
+// in session_replication_role = replica only): a logical replication apply
+// worker fires no statement triggers, and without transition tables each
+// call covers its one row.
+//
 // Both read the statement's rows straight from the trigger's transition
 // tuplestore (not through SQL over the transition table: Citus cannot route
 // that), lock the affected leads in key order (FOR NO KEY UPDATE, which does
@@ -49,21 +54,24 @@ using lq::pg::ModelRef;
 using lq::pg::TrackArgs;
 using lq::pg::TrackingPlans;
 
-// The TriggerData of activity trigger `name`, checked to be fired AFTER ...
-// FOR EACH STATEMENT and as `fired_as_required` says (`how`), with its
+// The TriggerData of activity trigger `name`, checked to be fired AFTER
+// (for each statement, or for each row on a logical replication subscriber,
+// where the apply worker fires row triggers only) and as `fired_as_required`
+// says (`how`), with its
 // arguments read into `args` and the privileges of its write as the leads
 // table's owner checked.
 TriggerData *activity_trigger(FunctionCallInfo fcinfo, const char *name,
                               bool (*fired_as_required)(const TriggerData *), const char *how,
                               TrackArgs *args) {
   TriggerData *td = lq::pg::trigger_data(fcinfo, name);
-  lq::pg::require_firing(TRIGGER_FIRED_AFTER(td->tg_event) && TRIGGER_FIRED_FOR_STATEMENT(td->tg_event), name,
-                         "AFTER ... FOR EACH STATEMENT");
+  lq::pg::require_firing(TRIGGER_FIRED_AFTER(td->tg_event), name, "AFTER");
   lq::pg::require_firing(fired_as_required(td), name, how);
   lq::pg::parse_track_args(td, lq::pg::TrackedTable::Activities, true, args);
   lq::pg::check_tracking_privileges(*args, RelationGetRelid(td->tg_relation));
   return td;
 }
+
+bool fired_for_row(const TriggerData *td) { return TRIGGER_FIRED_FOR_ROW(td->tg_event); }
 
 // Calls `each(slot)` for every row of a transition table, through a read
 // pointer of our own (other triggers may read the same tuplestore).
@@ -86,6 +94,28 @@ void for_each_row(Tuplestorestate *rows, TupleDesc desc, Each each) {
   }
   ExecDropSingleTupleTableSlot(slot);
   MemoryContextDelete(row_context);
+}
+
+// Calls `each(slot)` for the new (or old) rows a trigger call covers: its
+// transition table when it fires per statement, its one row when per row.
+template <typename Each>
+void for_each_trigger_row(TriggerData *td, bool new_rows, TupleDesc desc, Each each) {
+  if (!fired_for_row(td)) {
+    for_each_row(new_rows ? td->tg_newtable : td->tg_oldtable, desc, each);
+    return;
+  }
+  HeapTuple tuple = nullptr;
+  if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
+    tuple = new_rows ? td->tg_trigtuple : nullptr;
+  else if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
+    tuple = new_rows ? td->tg_newtuple : td->tg_trigtuple;
+  else
+    tuple = new_rows ? nullptr : td->tg_trigtuple;
+  if (tuple == nullptr) return;
+  TupleTableSlot *slot = MakeSingleTupleTableSlot(desc, &TTSOpsHeapTuple);
+  ExecStoreHeapTuple(tuple, slot, false);
+  each(slot);
+  ExecDropSingleTupleTableSlot(slot);
 }
 
 // Finds the delta of the lead an activity row names. Deltas are keyed by the
@@ -232,8 +262,11 @@ LQ_FUNCTION(lq_activity_inserted) {
   TrackArgs args;
   TriggerData *td = activity_trigger(
       fcinfo, "lead_qual.activity_inserted",
-      [](const TriggerData *t) { return TRIGGER_FIRED_BY_INSERT(t->tg_event) && t->tg_newtable != nullptr; },
-      "by INSERT with a NEW TABLE", &args);
+      [](const TriggerData *t) {
+        return TRIGGER_FIRED_BY_INSERT(t->tg_event) &&
+               (TRIGGER_FIRED_FOR_ROW(t->tg_event) || t->tg_newtable != nullptr);
+      },
+      "by INSERT, per row or with a NEW TABLE", &args);
   ModelRef *model = lq::pg::model_for_call(fcinfo, cstring_to_text(args.model_name));
   const lq::Model &m = *model->model;
 
@@ -249,16 +282,17 @@ LQ_FUNCTION(lq_activity_inserted) {
 
   LeadWrite *w =
       lq::pg::begin_write(model, args.leads_oid, lq::reason::kScore, args.channel, lq::pg::scoring_time());
-  w->deltas_hint = static_cast<long>(tuplestore_tuple_count(td->tg_newtable));
+  w->deltas_hint = fired_for_row(td) ? 1L : static_cast<long>(tuplestore_tuple_count(td->tg_newtable));
   KeyLookup keys;
   prepare_key_lookup(w, desc, key_col, &keys);
-  for_each_row(td->tg_newtable, desc, [&](TupleTableSlot *slot) {
+  for_each_trigger_row(td, true, desc, [&](TupleTableSlot *slot) {
     bool isnull = false;
     const Datum activity_datum = slot_getattr(slot, activity_col, &isnull);
     if (isnull) return;  // no activity type: nothing to score
     const Datum occurred = slot_getattr(slot, occurred_col, &isnull);
     TimestampTz occurred_at;
-    if (!lq::pg::activity_time(isnull, occurred, &occurred_at)) return;  // undated: not scored
+    if (!lq::pg::activity_time(isnull, occurred, args.occurred_at_zone, &occurred_at))
+      return;  // undated: not scored
     LeadDelta *d = delta_of_row(w, &keys, slot);
     if (d == nullptr) return;  // no lead
     text *activity_text = DatumGetTextPP(activity_datum);
@@ -297,13 +331,15 @@ LQ_FUNCTION(lq_activity_changed) {
   LeadWrite *w =
       lq::pg::begin_write(model, args.leads_oid, lq::reason::kRescore, args.channel, lq::pg::scoring_time());
   w->deltas_hint =
-      static_cast<long>((td->tg_oldtable != nullptr ? tuplestore_tuple_count(td->tg_oldtable) : 0) +
-                        (td->tg_newtable != nullptr ? tuplestore_tuple_count(td->tg_newtable) : 0));
+      fired_for_row(td)
+          ? 2L
+          : static_cast<long>((td->tg_oldtable != nullptr ? tuplestore_tuple_count(td->tg_oldtable) : 0) +
+                              (td->tg_newtable != nullptr ? tuplestore_tuple_count(td->tg_newtable) : 0));
   KeyLookup keys;
   prepare_key_lookup(w, desc, key_col, &keys);
   auto collect = [&](TupleTableSlot *slot) { delta_of_row(w, &keys, slot); };
-  for_each_row(td->tg_oldtable, desc, collect);
-  for_each_row(td->tg_newtable, desc, collect);
+  for_each_trigger_row(td, false, desc, collect);
+  for_each_trigger_row(td, true, desc, collect);
   // Every affected lead is rebuilt from what remains of its history; a lead
   // left without activities gets an empty state (its delta stays NULL).
   write_as_owner(w, td->tg_trigger->tgoid, args, true);

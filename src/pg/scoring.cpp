@@ -80,7 +80,7 @@ LQ_FUNCTION(lq_add_activity) {
   }
   TimestampTz occurred_at = 0;
   if (PG_ARGISNULL(2) ||
-      !lq::pg::activity_time(PG_ARGISNULL(3), PG_ARGISNULL(3) ? Datum{0} : PG_GETARG_DATUM(3),
+      !lq::pg::activity_time(PG_ARGISNULL(3), PG_ARGISNULL(3) ? Datum{0} : PG_GETARG_DATUM(3), nullptr,
                              &occurred_at)) {
     if (PG_ARGISNULL(0)) PG_RETURN_NULL();
     PG_RETURN_DATUM(PG_GETARG_DATUM(0));

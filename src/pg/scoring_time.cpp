@@ -41,8 +41,18 @@ TimestampTz default_activity_time() {
   return as_of_set(&t) ? t : GetCurrentTransactionStartTimestamp();
 }
 
+TimestampTz stored_time(Datum stored, const char *zone) {
+  return DatumGetTimestampTz(DirectFunctionCall2(timestamp_zone, CStringGetTextDatum(zone), stored));
+}
+
 }  // namespace lq::pg
 
 // lead_qual._scoring_time(): scoring_time() for the SQL of rescore(), so
 // that its rebuild and its writes use the same time.
 LQ_FUNCTION(lq_scoring_time) { PG_RETURN_TIMESTAMPTZ(lq::pg::scoring_time()); }
+
+// lead_qual._stored_time(occurred_at timestamp, zone text): see stored_time().
+LQ_FUNCTION(lq_stored_time) {
+  if (PG_ARGISNULL(0) || PG_ARGISNULL(1)) PG_RETURN_NULL();
+  PG_RETURN_TIMESTAMPTZ(lq::pg::stored_time(PG_GETARG_DATUM(0), text_to_cstring(PG_GETARG_TEXT_PP(1))));
+}

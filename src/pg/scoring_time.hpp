@@ -22,15 +22,24 @@ TimestampTz scoring_time();
 // writes into an activity inserted or updated with a NULL occurred_at.
 TimestampTz default_activity_time();
 
+// An activity time stored as timestamp without time zone in the named zone
+// (track()'s option occurred_at_zone), as timestamptz: PostgreSQL's
+// `stored AT TIME ZONE zone`. The one conversion: the insert trigger calls
+// it, and SQL reaches it through lead_qual._stored_time().
+TimestampTz stored_time(Datum stored, const char *zone);
+
 // The time an activity counts at: its occurred_at. An activity whose
 // occurred_at is still NULL (written before track(), or while its triggers
 // were disabled) is not scored by any path: false. The one home of that
 // rule: the insert trigger and add_activity() (the transition function of
 // every aggregate, so of every rebuild, rescore(), refresh() and verify())
 // call it.
-inline bool activity_time(bool isnull, Datum occurred_at, TimestampTz *out) {
+// `zone`: the zone a timestamp without time zone column is stored in
+// (track()'s occurred_at_zone), NULL for a timestamptz column (SQL passes
+// such a column through lead_qual._stored_time() first).
+inline bool activity_time(bool isnull, Datum occurred_at, const char *zone, TimestampTz *out) {
   if (isnull) return false;
-  *out = DatumGetTimestampTz(occurred_at);
+  *out = zone != nullptr ? stored_time(occurred_at, zone) : DatumGetTimestampTz(occurred_at);
   return true;
 }
 

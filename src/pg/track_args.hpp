@@ -7,7 +7,8 @@
 //   6 activity type column  7 occurred_at column        8 properties column ("" = none)
 //   9 score_state column   10 fit_score column         11 engagement_score column
 //  12 score column         13 stage column             14 stage_changed_at column
-//  15 NOTIFY channel
+//  15 NOTIFY channel       16 occurred_at zone ("" = timestamptz column; absent in
+//                             triggers installed by 1.1)
 #pragma once
 
 extern "C" {
@@ -36,6 +37,9 @@ struct TrackArgs {
   const char *stage_column;
   const char *stage_changed_at_column;
   const char *channel;  // NOTIFY channel
+  // The zone a timestamp-without-time-zone occurred_at is stored in; NULL
+  // for a timestamptz column.
+  const char *occurred_at_zone;
   Oid leads_oid;
   Oid activities_oid;
 };

@@ -123,9 +123,14 @@ TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args) {
   const char *akey = column("a", args.lead_id_column);
   const char *properties =
       args.properties_column != nullptr ? column("a", args.properties_column) : "NULL::pg_catalog.jsonb";
-  const char *history_state =
-      psprintf("lead_qual.engagement_state($2, %s::pg_catalog.text, %s, %s, $3)",
-               column("a", args.activity_type_column), column("a", args.occurred_at_column), properties);
+  // occurred_at as timestamptz: as lead_qual._occurred_at_sql() writes it.
+  const char *occurred_at =
+      args.occurred_at_zone != nullptr
+          ? psprintf("lead_qual._stored_time(%s, %s)", column("a", args.occurred_at_column),
+                     quote_literal_cstr(args.occurred_at_zone))
+          : column("a", args.occurred_at_column);
+  const char *history_state = psprintf("lead_qual.engagement_state($2, %s::pg_catalog.text, %s, %s, $3)",
+                                       column("a", args.activity_type_column), occurred_at, properties);
 
   // Locks every lead in key order, then returns those whose state must be
   // rebuilt. OFFSET 0 keeps the planner from pushing the state test below

@@ -114,11 +114,11 @@ BEGIN
     -- Leads with activities: their state rebuilt from the history.
     EXECUTE format(
       'UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(%s, h.state) r)'
-      ' FROM (SELECT a.%I AS k, lead_qual.engagement_state(%L, a.%I::pg_catalog.text, a.%I, %s, $1) AS state'
+      ' FROM (SELECT a.%I AS k, lead_qual.engagement_state(%L, a.%I::pg_catalog.text, %s, %s, $1) AS state'
       '         FROM %s AS a GROUP BY a.%I) AS h'
       ' WHERE l.%I OPERATOR(pg_catalog.=) h.k%s',
       leads, set_list, apply_args,
-      o->>'activity_lead_id', t.model, o->>'activity', o->>'occurred_at',
+      o->>'activity_lead_id', t.model, o->>'activity', lead_qual._occurred_at_sql(o, 'a'),
       CASE WHEN o->>'properties' IS NULL THEN 'NULL::pg_catalog.jsonb' ELSE format('a.%I', o->>'properties') END,
       t.activities, o->>'activity_lead_id', o->>'key', stale)
       USING as_of;
@@ -159,6 +159,231 @@ CREATE OR REPLACE FUNCTION lead_qual._abort_write() RETURNS void
     AS 'MODULE_PATHNAME', 'lq_abort_write' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION lead_qual._abort_write() IS 'internal: abandons a lead_qual write after an error';
 
+-- What track() accepts as a table: an ordinary table; for activities also a
+-- partitioned table (every partition gets the triggers, _sync_partitions()).
+CREATE OR REPLACE FUNCTION lead_qual._check_trackable(tbl regclass, what text, activities boolean) RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  c record;
+BEGIN
+  SELECT relkind, relispartition INTO c FROM pg_class WHERE oid = tbl;
+  IF c.relkind = 'p' AND NOT activities THEN
+    RAISE EXCEPTION 'cannot track %: a partitioned leads table is not supported', tbl
+      USING ERRCODE = 'feature_not_supported',
+            HINT = 'Track an ordinary leads table (partitioned activity tables are supported).';
+  ELSIF c.relkind NOT IN ('r', 'p') THEN
+    RAISE EXCEPTION 'cannot track %: % table % is a %, not a table', tbl, what, tbl,
+      CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'f' THEN 'foreign table'
+                     WHEN 'S' THEN 'sequence' WHEN 'c' THEN 'composite type' ELSE 'relation of kind ' || c.relkind::text END
+      USING ERRCODE = 'wrong_object_type',
+            HINT = 'lead_qual installs triggers on the tables rows are written to: track those tables.';
+  ELSIF c.relispartition AND activities THEN
+    RAISE EXCEPTION 'cannot track %: activity table % is a partition of %', tbl, tbl, pg_partition_root(tbl)
+      USING ERRCODE = 'wrong_object_type',
+            HINT = format('Track the partitioned table %s: rows written through it fire no statement trigger of its partitions.',
+                          pg_partition_root(tbl));
+  END IF;
+END $$;
+COMMENT ON FUNCTION lead_qual._check_trackable(regclass, text, boolean) IS
+    'internal: raises 42809 (or 0A000) when a relation is not a table track() can attach to';
+
+CREATE OR REPLACE FUNCTION lead_qual._is_time_zone(zone text) RETURNS boolean
+LANGUAGE sql STABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$ SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names n WHERE n.name = zone) $$;
+COMMENT ON FUNCTION lead_qual._is_time_zone(text) IS 'internal: true when a text names a time zone of pg_timezone_names';
+
+-- The time zone conversion of a timestamp-without-time-zone occurred_at
+-- (option occurred_at_zone), the one conversion every path uses: the insert
+-- trigger calls the same C++ function (lq::pg::stored_time).
+CREATE OR REPLACE FUNCTION lead_qual._stored_time(occurred_at timestamp, zone text) RETURNS timestamptz
+    AS 'MODULE_PATHNAME', 'lq_stored_time' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION lead_qual._stored_time(timestamp, text) IS
+    'internal: an activity time stored as timestamp without time zone in a named zone, as timestamptz';
+
+-- The SQL expression of an activity's occurred_at as timestamptz, for alias
+-- `alias` of the activity table (tracked options `o`).
+CREATE OR REPLACE FUNCTION lead_qual._occurred_at_sql(o jsonb, alias text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$ SELECT CASE WHEN o ? 'occurred_at_zone'
+                  THEN format('lead_qual._stored_time(%I.%I, %L)', alias, o->>'occurred_at', o->>'occurred_at_zone')
+                  ELSE format('%I.%I', alias, o->>'occurred_at') END $$;
+COMMENT ON FUNCTION lead_qual._occurred_at_sql(jsonb, text) IS
+    'internal: SQL text of a tracked activity''s occurred_at as timestamptz (converted from option occurred_at_zone)';
+
+-- The arguments of every trigger track() installs (src/pg/track_args.hpp).
+CREATE OR REPLACE FUNCTION lead_qual._trigger_args(t lead_qual.tracked) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+AS $$ SELECT format('%L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L',
+                    '1', t.leads::text, t.activities::text, t.model, o->>'key', o->>'activity_lead_id', o->>'activity',
+                    o->>'occurred_at', coalesce(o->>'properties', ''), o->>'score_state', o->>'fit_score',
+                    o->>'engagement_score', o->>'score', o->>'stage', o->>'stage_changed_at', o->>'channel',
+                    coalesce(o->>'occurred_at_zone', ''))
+       FROM (SELECT t.options AS o) AS x $$;
+COMMENT ON FUNCTION lead_qual._trigger_args(lead_qual.tracked) IS 'internal: the argument list of the triggers track() installs';
+
+-- The statement triggers of one activity table or partition. Statement
+-- triggers fire only for the table a statement names, so every partition
+-- has its own (a write through the parent fires the parent's only).
+-- TRUNCATE rescoring fires in every session_replication_role.
+CREATE OR REPLACE FUNCTION lead_qual._create_statement_triggers(rel regclass, args text, leads regclass) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  EXECUTE format('CREATE TRIGGER lead_qual_activity_insert AFTER INSERT ON %s REFERENCING NEW TABLE AS lead_qual_new'
+                 ' FOR EACH STATEMENT EXECUTE FUNCTION lead_qual.activity_inserted(%s)', rel, args);
+  EXECUTE format('CREATE TRIGGER lead_qual_activity_update AFTER UPDATE ON %s'
+                 ' REFERENCING OLD TABLE AS lead_qual_old NEW TABLE AS lead_qual_new'
+                 ' FOR EACH STATEMENT EXECUTE FUNCTION lead_qual.activity_changed(%s)', rel, args);
+  EXECUTE format('CREATE TRIGGER lead_qual_activity_delete AFTER DELETE ON %s REFERENCING OLD TABLE AS lead_qual_old'
+                 ' FOR EACH STATEMENT EXECUTE FUNCTION lead_qual.activity_changed(%s)', rel, args);
+  EXECUTE format('CREATE TRIGGER lead_qual_activity_truncate AFTER TRUNCATE ON %s'
+                 ' FOR EACH STATEMENT EXECUTE FUNCTION lead_qual.activity_truncated(%L)', rel, leads::text);
+  EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER lead_qual_activity_truncate', rel);
+END $$;
+COMMENT ON FUNCTION lead_qual._create_statement_triggers(regclass, text, regclass) IS
+    'internal: creates lead_qual''s statement triggers on an activity table or one of its partitions';
+
+-- Drops lead_qual's triggers from an activity table (with_row_triggers) or
+-- from a partition (its row triggers are clones of the parent's: they go
+-- with the parent's, or when it is detached).
+CREATE OR REPLACE FUNCTION lead_qual._drop_activity_triggers(rel regclass, with_row_triggers boolean) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  n name;
+BEGIN
+  FOR n IN SELECT tgname FROM pg_trigger
+            WHERE tgrelid = rel AND tgname = ANY (ARRAY['lead_qual_activity_insert', 'lead_qual_activity_update',
+                                                          'lead_qual_activity_delete', 'lead_qual_activity_truncate'])
+               OR with_row_triggers AND tgrelid = rel
+                  AND tgname = ANY (ARRAY['lead_qual_activity_row_insert', 'lead_qual_activity_row_update',
+                                          'lead_qual_activity_row_delete', 'lead_qual_activity_time']) LOOP
+    EXECUTE format('DROP TRIGGER %I ON %s', n, rel);
+  END LOOP;
+END $$;
+COMMENT ON FUNCTION lead_qual._drop_activity_triggers(regclass, boolean) IS
+    'internal: drops lead_qual''s triggers from an activity table, or its statement triggers from a partition';
+
+-- Every trigger of a tracked pair, on the activity table itself (its
+-- partitions: _sync_partitions()) and the leads table.
+-- A logical replication apply worker (session_replication_role = replica)
+-- fires row triggers only: the row-level variants, ENABLE REPLICA, score
+-- what it applies, while the statement triggers (enabled in origin/local
+-- mode only) score everything else; exactly one of the two sets fires in any
+-- session. The leads trigger fires in every mode (ENABLE ALWAYS): the
+-- activity triggers write leads through it. Row triggers of a partitioned
+-- table are cloned to every partition, present and future, by PostgreSQL.
+CREATE OR REPLACE FUNCTION lead_qual._install_triggers(t lead_qual.tracked) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  args constant text := lead_qual._trigger_args(t);
+  kind text;
+BEGIN
+  PERFORM lead_qual._drop_activity_triggers(t.activities, true);
+  IF EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = t.leads AND tgname = 'lead_qual_lead') THEN
+    EXECUTE format('DROP TRIGGER lead_qual_lead ON %s', t.leads);
+  END IF;
+  PERFORM lead_qual._create_statement_triggers(t.activities, args, t.leads);
+  FOREACH kind IN ARRAY ARRAY['insert', 'update', 'delete'] LOOP
+    EXECUTE format('CREATE TRIGGER %I AFTER %s ON %s FOR EACH ROW EXECUTE FUNCTION lead_qual.%s(%s)',
+                   'lead_qual_activity_row_' || kind, upper(kind), t.activities,
+                   CASE kind WHEN 'insert' THEN 'activity_inserted' ELSE 'activity_changed' END, args);
+    EXECUTE format('ALTER TABLE %s ENABLE REPLICA TRIGGER %I', t.activities, 'lead_qual_activity_row_' || kind);
+  END LOOP;
+  EXECUTE format('CREATE TRIGGER lead_qual_lead BEFORE INSERT OR UPDATE ON %s'
+                 ' FOR EACH ROW EXECUTE FUNCTION lead_qual.lead_changed(%s)', t.leads, args);
+  EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER lead_qual_lead', t.leads);
+  -- A NULL occurred_at gets the scoring time written into the row, in every
+  -- replication mode (README "Future and NULL activity times"). Only for a
+  -- nullable column: a BEFORE ROW trigger turns off COPY's multi-row inserts.
+  IF NOT (SELECT attnotnull FROM pg_attribute WHERE attrelid = t.activities AND attname = t.options->>'occurred_at') THEN
+    EXECUTE format('CREATE TRIGGER lead_qual_activity_time BEFORE INSERT OR UPDATE OF %I ON %s'
+                   ' FOR EACH ROW WHEN (NEW.%I IS NULL) EXECUTE FUNCTION lead_qual.activity_time_stamp(%s)',
+                   t.options->>'occurred_at', t.activities, t.options->>'occurred_at',
+                   concat_ws(', ', quote_literal(t.options->>'occurred_at'), quote_literal(t.options->>'occurred_at_zone')));
+    EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER lead_qual_activity_time', t.activities);
+  END IF;
+END $$;
+COMMENT ON FUNCTION lead_qual._install_triggers(lead_qual.tracked) IS
+    'internal: (re)creates the triggers of a tracked pair: statement triggers, row triggers for replication apply, the leads trigger';
+
+-- Keeps a partitioned activity table's partitions in step with track():
+-- partitions created or attached since the last call get the statement
+-- triggers, detached ones lose them, and when rows came or went with them
+-- (or a partition was dropped) every lead is rescored. Called by track()
+-- and by the event trigger lead_qual_partitions after CREATE/ALTER/DROP TABLE.
+CREATE OR REPLACE FUNCTION lead_qual._sync_partitions(t lead_qual.tracked) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  members regclass[];
+  p regclass;
+  args text;
+  rows_moved boolean := false;
+BEGIN
+  IF (SELECT relkind FROM pg_class WHERE oid = t.activities) IS DISTINCT FROM 'p' THEN
+    RETURN;
+  END IF;
+  SELECT coalesce(array_agg(relid ORDER BY level, relid::text), '{}') INTO members
+    FROM pg_partition_tree(t.activities) WHERE relid <> t.activities;
+  IF members = coalesce(t.partitions, '{}') THEN
+    RETURN;
+  END IF;
+  args := lead_qual._trigger_args(t);
+  -- The ALTER TABLEs below fire the event trigger: it skips while this runs.
+  PERFORM set_config('lead_qual_internal.syncing', 'on', true);
+  FOR p IN SELECT m FROM unnest(members) m WHERE m <> ALL (coalesce(t.partitions, '{}')) LOOP
+    PERFORM lead_qual._drop_activity_triggers(p, false);
+    PERFORM lead_qual._create_statement_triggers(p, args, t.leads);
+    IF NOT rows_moved AND (SELECT relkind FROM pg_class WHERE oid = p) = 'r' THEN
+      EXECUTE format('SELECT EXISTS (SELECT 1 FROM ONLY %s)', p) INTO rows_moved;
+    END IF;
+  END LOOP;
+  FOR p IN SELECT m FROM unnest(coalesce(t.partitions, '{}')) m WHERE m <> ALL (members) LOOP
+    IF EXISTS (SELECT 1 FROM pg_class WHERE oid = p) THEN
+      PERFORM lead_qual._drop_activity_triggers(p, false);   -- detached
+      IF NOT rows_moved AND (SELECT relkind FROM pg_class WHERE oid = p) = 'r' THEN
+        EXECUTE format('SELECT EXISTS (SELECT 1 FROM ONLY %s)', p) INTO rows_moved;
+      END IF;
+    ELSE
+      rows_moved := true;   -- dropped with whatever rows it held
+    END IF;
+  END LOOP;
+  UPDATE lead_qual.tracked tr SET partitions = members WHERE tr.activities = t.activities;
+  PERFORM set_config('lead_qual_internal.syncing', 'off', true);
+  IF rows_moved THEN
+    PERFORM lead_qual.rescore(t.leads);
+  END IF;
+END $$;
+COMMENT ON FUNCTION lead_qual._sync_partitions(lead_qual.tracked) IS
+    'internal: installs lead_qual''s triggers on new partitions of a tracked activity table, removes them from detached ones, rescores when rows came or went';
+
+CREATE OR REPLACE FUNCTION lead_qual._partitions_changed() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  -- _sync_partitions() enables the triggers it creates by ALTER TABLE: no
+  -- nested sync for those.
+  IF current_setting('lead_qual_internal.syncing', true) = 'on' THEN
+    RETURN;
+  END IF;
+  -- Pairs whose leads table was dropped since track() are left alone.
+  PERFORM lead_qual._sync_partitions(t) FROM lead_qual.tracked t
+   WHERE EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.activities AND c.relkind = 'p')
+     AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.leads);
+END $$;
+COMMENT ON FUNCTION lead_qual._partitions_changed() IS
+    'event trigger (ddl_command_end of CREATE/ALTER/DROP TABLE): keeps tracked partitioned activity tables'' partitions triggered and scored';
+
+-- An event trigger cannot be replaced in place: created once (this file is
+-- applied again by every update).
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger WHERE evtname = 'lead_qual_partitions') THEN
+    CREATE EVENT TRIGGER lead_qual_partitions ON ddl_command_end
+      WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE', 'DROP TABLE')
+      EXECUTE FUNCTION lead_qual._partitions_changed();
+    COMMENT ON EVENT TRIGGER lead_qual_partitions IS
+      'keeps the partitions of tracked partitioned activity tables triggered and their leads scored (lead_qual._sync_partitions)';
+  END IF;
+END $$;
+
 -- track(activities, leads, model, options): attaches lead_qual to a CRM's
 -- activity and leads tables (README, "Live qualification").
 CREATE OR REPLACE FUNCTION lead_qual.track(activities regclass, leads regclass, model text, options jsonb DEFAULT '{}')
@@ -183,6 +408,10 @@ BEGIN
   IF activities IS NULL OR leads IS NULL OR model IS NULL OR options IS NULL THEN
     RAISE EXCEPTION 'track() arguments must not be NULL' USING ERRCODE = 'null_value_not_allowed';
   END IF;
+  -- What kind of relation each is, before anything else (a view or foreign
+  -- table would fail late, inside CREATE TRIGGER).
+  PERFORM lead_qual._check_trackable(activities, 'activity', true);
+  PERFORM lead_qual._check_trackable(leads, 'leads', false);
   -- The caller acts through this SECURITY DEFINER function only on tables it owns.
   IF NOT pg_has_role(session_user, (SELECT relowner FROM pg_class WHERE oid = activities), 'USAGE')
      OR NOT pg_has_role(session_user, (SELECT relowner FROM pg_class WHERE oid = leads), 'USAGE') THEN
@@ -198,7 +427,8 @@ BEGIN
   END IF;
   FOR k IN SELECT jsonb_object_keys(options) LOOP
     IF k NOT IN ('activity_lead_id', 'activity', 'occurred_at', 'properties', 'key', 'fit_score', 'engagement_score',
-                 'score', 'stage', 'score_state', 'stage_changed_at', 'channel', 'add_columns') THEN
+                 'score', 'stage', 'score_state', 'stage_changed_at', 'channel', 'add_columns',
+                 'occurred_at_zone') THEN
       problems := problems || format('unknown option "%s"', k);
     ELSIF k <> 'add_columns' AND jsonb_typeof(options->k) <> 'string' THEN
       problems := problems || format('option "%s" must be a string', k);
@@ -215,6 +445,11 @@ BEGIN
                           'engagement_score', 'engagement_score', 'score', 'score', 'stage', 'stage',
                           'score_state', 'score_state', 'stage_changed_at', 'stage_changed_at', 'channel', 'lead_qual')
        || (options - 'add_columns');
+  IF o ? 'occurred_at_zone' AND NOT lead_qual._is_time_zone(o->>'occurred_at_zone') THEN
+    RAISE EXCEPTION 'invalid track() options: option "occurred_at_zone": unknown time zone "%"', o->>'occurred_at_zone'
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Name a zone of pg_timezone_names, e.g. "UTC" or "Europe/Berlin".';
+  END IF;
 
   -- Activity columns.
   SELECT atttypid::regtype INTO key_type FROM pg_attribute
@@ -236,6 +471,15 @@ BEGIN
       ELSE
         problems := problems || format('activity table %s has no column "%s" (option %s)', activities, o->>k, k);
       END IF;
+    ELSIF k = 'occurred_at' AND col.typ = 'timestamp'::regtype THEN
+      -- Stored without a zone: the option names the zone it is stored in.
+      IF NOT o ? 'occurred_at_zone' THEN
+        problems := problems || format('column %s.%s is a timestamp without time zone: pass option "occurred_at_zone" naming '
+                                       'the zone its values are stored in (e.g. "UTC")', activities, o->>k);
+      END IF;
+    ELSIF k = 'occurred_at' AND o ? 'occurred_at_zone' THEN
+      problems := problems || format('option "occurred_at_zone" applies only to a timestamp without time zone; column %s.%s is %s',
+                                     activities, o->>k, col.typ);
     ELSIF k = 'activity' AND col.typ NOT IN ('text'::regtype, 'varchar'::regtype) THEN
       problems := problems || format('column %s.%s must be text or varchar, not %s', activities, o->>k, col.typ);
     ELSIF t IS NOT NULL AND k <> 'activity' AND col.typ <> t THEN
@@ -279,29 +523,12 @@ BEGIN
 
   INSERT INTO lead_qual.tracked (activities, leads, model, options) VALUES (activities, leads, model, o);
 
-  -- Everything the triggers need travels in their arguments (no look-up of
-  -- this configuration at run time): see src/pg/track_args.hpp for the order.
-  args := format('%L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L',
-                 '1', leads::text, activities::text, model, o->>'key', o->>'activity_lead_id', o->>'activity',
-                 o->>'occurred_at', coalesce(o->>'properties', ''), o->>'score_state', o->>'fit_score',
-                 o->>'engagement_score', o->>'score', o->>'stage', o->>'stage_changed_at', o->>'channel');
-  EXECUTE format('CREATE TRIGGER lead_qual_activity_insert AFTER INSERT ON %s REFERENCING NEW TABLE AS lead_qual_new'
-                 ' FOR EACH STATEMENT EXECUTE FUNCTION lead_qual.activity_inserted(%s)', activities, args);
-  EXECUTE format('CREATE TRIGGER lead_qual_activity_update AFTER UPDATE ON %s'
-                 ' REFERENCING OLD TABLE AS lead_qual_old NEW TABLE AS lead_qual_new'
-                 ' FOR EACH STATEMENT EXECUTE FUNCTION lead_qual.activity_changed(%s)', activities, args);
-  EXECUTE format('CREATE TRIGGER lead_qual_activity_delete AFTER DELETE ON %s REFERENCING OLD TABLE AS lead_qual_old'
-                 ' FOR EACH STATEMENT EXECUTE FUNCTION lead_qual.activity_changed(%s)', activities, args);
-  EXECUTE format('CREATE TRIGGER lead_qual_activity_truncate AFTER TRUNCATE ON %s'
-                 ' FOR EACH STATEMENT EXECUTE FUNCTION lead_qual.activity_truncated(%L)', activities, leads::text);
-  EXECUTE format('CREATE TRIGGER lead_qual_lead BEFORE INSERT OR UPDATE ON %s'
-                 ' FOR EACH ROW EXECUTE FUNCTION lead_qual.lead_changed(%s)', leads, args);
+  PERFORM lead_qual._install_triggers(tr) FROM lead_qual.tracked tr WHERE tr.activities = track.activities;
+  PERFORM lead_qual._sync_partitions(tr) FROM lead_qual.tracked tr WHERE tr.activities = track.activities;
   -- A NULL occurred_at gets the scoring time written into the row (README
-  -- "Future and NULL activity times"); rows left NULL are not scored.
+  -- "Future and NULL activity times", _install_triggers()); rows left NULL
+  -- are not scored.
   IF NOT (SELECT attnotnull FROM pg_attribute WHERE attrelid = activities AND attname = o->>'occurred_at') THEN
-    EXECUTE format('CREATE TRIGGER lead_qual_activity_time BEFORE INSERT OR UPDATE OF %I ON %s'
-                   ' FOR EACH ROW WHEN (NEW.%I IS NULL) EXECUTE FUNCTION lead_qual.activity_time_stamp(%L)',
-                   o->>'occurred_at', activities, o->>'occurred_at', o->>'occurred_at');
     EXECUTE format('SELECT count(*) FROM %s WHERE %I IS NULL', activities, o->>'occurred_at') INTO undated;
     IF undated > 0 THEN
       RAISE NOTICE '% activities of % have a NULL % and are not scored', undated, activities, o->>'occurred_at'
@@ -316,6 +543,14 @@ BEGIN
     RAISE WARNING 'activity table % has no index on %: rebuilding a lead from its history will scan the whole table',
       activities, o->>'activity_lead_id'
       USING HINT = format('CREATE INDEX ON %s (%I);', activities, o->>'activity_lead_id');
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_constraint c
+                  WHERE c.contype = 'f' AND c.conrelid = activities AND c.confrelid = leads
+                    AND c.conkey = ARRAY[(SELECT attnum FROM pg_attribute WHERE attrelid = activities AND attname = o->>'activity_lead_id')]
+                    AND c.confkey = ARRAY[(SELECT attnum FROM pg_attribute WHERE attrelid = leads AND attname = o->>'key')]) THEN
+    RAISE WARNING 'no foreign key links %.% to %.%', activities, quote_ident(o->>'activity_lead_id'), leads, quote_ident(o->>'key')
+      USING DETAIL = 'Activities are scored for the lead whose key equals that column; a wrong column of the same type is not detected.',
+            HINT = format('ALTER TABLE %s ADD FOREIGN KEY (%I) REFERENCES %s (%I);', activities, o->>'activity_lead_id', leads, o->>'key');
   END IF;
   scored := lead_qual.rescore(leads);
   RETURN scored;
@@ -335,11 +570,9 @@ BEGIN
   IF NOT pg_has_role(session_user, (SELECT relowner FROM pg_class WHERE oid = activities), 'USAGE') THEN
     RAISE EXCEPTION 'must be owner of table % to untrack it', activities USING ERRCODE = 'insufficient_privilege';
   END IF;
-  EXECUTE format('DROP TRIGGER IF EXISTS lead_qual_activity_insert ON %s', t.activities);
-  EXECUTE format('DROP TRIGGER IF EXISTS lead_qual_activity_update ON %s', t.activities);
-  EXECUTE format('DROP TRIGGER IF EXISTS lead_qual_activity_delete ON %s', t.activities);
-  EXECUTE format('DROP TRIGGER IF EXISTS lead_qual_activity_truncate ON %s', t.activities);
-  EXECUTE format('DROP TRIGGER IF EXISTS lead_qual_activity_time ON %s', t.activities);
+  PERFORM lead_qual._drop_activity_triggers(p, false) FROM unnest(coalesce(t.partitions, '{}')) AS p
+   WHERE p IN (SELECT oid FROM pg_class);  -- a partition dropped meanwhile has none
+  PERFORM lead_qual._drop_activity_triggers(t.activities, true);
   EXECUTE format('DROP TRIGGER IF EXISTS lead_qual_lead ON %s', t.leads);
   DELETE FROM lead_qual.tracked tr WHERE tr.activities = untrack.activities;
 END $$;
@@ -390,13 +623,28 @@ BEGIN
     '                THEN ''engagement_score differs from the state at its scoring time'' END AS problem'
     '    FROM %5$s AS l'
     '    LEFT JOIN (SELECT a.%6$I AS lead_id,'
-    '                      lead_qual.engagement_state(%3$L, a.%7$I::pg_catalog.text, a.%8$I, %9$s, $1) AS state'
+    '                      lead_qual.engagement_state(%3$L, a.%7$I::pg_catalog.text, %8$s, %9$s, $1) AS state'
     '                 FROM %10$s AS a GROUP BY a.%6$I) AS h ON h.lead_id OPERATOR(pg_catalog.=) l.%1$I'
     ') AS c WHERE c.problem IS NOT NULL ORDER BY c.k',
-    o->>'key', o->>'score_state', t.model, version, leads, o->>'activity_lead_id', o->>'activity', o->>'occurred_at',
+    o->>'key', o->>'score_state', t.model, version, leads, o->>'activity_lead_id', o->>'activity',
+    lead_qual._occurred_at_sql(o, 'a'),
     CASE WHEN o->>'properties' IS NULL THEN 'NULL::pg_catalog.jsonb' ELSE format('a.%I', o->>'properties') END,
     t.activities, o->>'engagement_score')
   USING as_of;
 END $$;
 COMMENT ON FUNCTION lead_qual.verify(regclass, timestamptz) IS
     'leads of a tracked table whose stored score_state disagrees with their activity history scored at as_of, or whose engagement_score disagrees with their state at the time the row was scored (none when consistent)';
+
+-- Tables tracked under an older version get this version's triggers (the
+-- row-level variants for replication apply, the leads trigger enabled in
+-- every mode, the partitions' statement triggers). A fresh install has none.
+DO $$
+BEGIN
+  PERFORM lead_qual._install_triggers(t) FROM lead_qual.tracked t
+   WHERE EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.activities)
+     AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.leads);
+  -- Re-read: the event trigger may have synced some already.
+  PERFORM lead_qual._sync_partitions(t) FROM lead_qual.tracked t
+   WHERE EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.activities)
+     AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.leads);
+END $$;

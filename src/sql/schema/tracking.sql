@@ -46,7 +46,8 @@ CREATE TABLE lead_qual.tracked (
     leads regclass NOT NULL UNIQUE,
     model text NOT NULL,
     options jsonb NOT NULL,
-    tracked_at timestamptz NOT NULL DEFAULT now()
+    tracked_at timestamptz NOT NULL DEFAULT now(),
+    partitions regclass[]
 );
 COMMENT ON TABLE lead_qual.tracked IS 'activity tables attached with track(): their leads table, model and resolved column options';
 COMMENT ON COLUMN lead_qual.tracked.activities IS 'the activity table whose inserts are scored';
@@ -54,6 +55,8 @@ COMMENT ON COLUMN lead_qual.tracked.leads IS 'the leads table whose scores and s
 COMMENT ON COLUMN lead_qual.tracked.model IS 'the scoring model';
 COMMENT ON COLUMN lead_qual.tracked.options IS 'every column name and option, defaults resolved';
 COMMENT ON COLUMN lead_qual.tracked.tracked_at IS 'when track() attached the tables';
+COMMENT ON COLUMN lead_qual.tracked.partitions IS
+    'partitions of a partitioned activity table that carry lead_qual''s triggers (NULL: not partitioned)';
 SELECT pg_catalog.pg_extension_config_dump('lead_qual.tracked', '');
 REVOKE ALL ON lead_qual.tracked FROM PUBLIC;
 GRANT SELECT ON lead_qual.tracked TO PUBLIC;
