@@ -62,6 +62,12 @@ SELECT id, round(engagement_score::numeric, 4) AS engagement FROM checks.leads;
 SELECT rescore('checks.leads') AS changed_by_rescore;
 SELECT count(*) AS inconsistent FROM verify('checks.leads', '2026-03-31 17:00+00');
 SELECT options->>'occurred_at_zone' AS zone FROM tracked;
+-- A NULL time is stamped with the scoring time as the zone's local time
+-- (2026-03-31 17:00 UTC is 13:00 in New York), so it counts at age 0.
+INSERT INTO checks.naive (lead_id, activity, occurred_at) VALUES (1, 'webinar', NULL);
+SELECT occurred_at AS stamped FROM checks.naive WHERE id = currval('checks.naive_id_seq');
+SELECT id, round(engagement_score::numeric, 4) AS engagement FROM checks.leads;
+SELECT count(*) AS inconsistent FROM verify('checks.leads', '2026-03-31 17:00+00');
 RESET lead_qual.as_of;
 SET timezone = 'UTC';
 SELECT untrack('checks.naive');
