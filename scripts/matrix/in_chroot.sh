@@ -28,10 +28,11 @@ if [[ $rc -eq 0 && $warnings -eq 0 ]]; then count build 1 0; else count build 0 
 [[ $rc -eq 0 ]] || exit 0
 
 make -s install PG_CONFIG="$PG_CONFIG" >"$out/install.log" 2>&1 || { cat "$out/install.log"; count install 0 1; exit 0; }
-# pg_cron is preloaded when installed, for test/tap/pg_cron.sh.
-opts=()
+# pg_cron is preloaded when installed, for test/tap/pg_cron.sh; wal_level =
+# logical lets test/tap/replication.sh replicate between two databases.
+opts=(-o wal_level=logical)
 if [[ -f $("$PG_CONFIG" --pkglibdir)/pg_cron.so ]]; then
-  opts=(-o shared_preload_libraries=pg_cron -o cron.database_name=postgres)
+  opts+=(-o shared_preload_libraries=pg_cron -o cron.database_name=postgres)
 fi
 pg_virtualenv -v "$major" "${opts[@]}" bash scripts/sql_suites.sh "$out/counts"
 cp /tmp/lq_*.log "$out/" 2>/dev/null
