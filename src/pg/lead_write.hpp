@@ -102,4 +102,13 @@ int64 end_write(LeadWrite *w);
 // Abandons the innermost write (after an error that was caught).
 void abort_write(LeadWrite *w);
 
+struct TrackArgs;
+
+// Writes one lead (`key`, a value of the leads key column, and its text) in
+// write `w`, rebuilt from its whole activity history, as the leads table's
+// owner (activity_triggers.cpp). `trigger`: the lead_qual trigger whose
+// arguments `args` are (it keys the cached plans).
+void write_lead_from_history(LeadWrite *w, Oid trigger, const TrackArgs &args, Datum key,
+                             const char *key_text);
+
 }  // namespace lq::pg

@@ -51,7 +51,11 @@ COMMENT ON FUNCTION lead_qual.activity_changed() IS
 CREATE OR REPLACE FUNCTION lead_qual.lead_changed() RETURNS trigger
     AS 'MODULE_PATHNAME', 'lq_lead_changed' LANGUAGE C;
 COMMENT ON FUNCTION lead_qual.lead_changed() IS
-    'row trigger (BEFORE INSERT OR UPDATE on leads) installed by track(): checks and records manual stage changes, rescores changed attributes';
+    'row trigger (BEFORE INSERT OR UPDATE on leads) installed by track(): scores new leads, keeps lead_qual''s columns, checks and records manual stage changes, rescores changed attributes';
+CREATE OR REPLACE FUNCTION lead_qual.lead_inserted() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'lq_lead_inserted' LANGUAGE C;
+COMMENT ON FUNCTION lead_qual.lead_inserted() IS
+    'row trigger (AFTER INSERT on leads) installed by track(): applies and records the automatic stage of leads really inserted';
 CREATE OR REPLACE FUNCTION lead_qual.activity_truncated() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
@@ -289,6 +293,9 @@ BEGIN
                  ' FOR EACH STATEMENT EXECUTE FUNCTION lead_qual.activity_truncated(%L)', activities, leads::text);
   EXECUTE format('CREATE TRIGGER lead_qual_lead BEFORE INSERT OR UPDATE ON %s'
                  ' FOR EACH ROW EXECUTE FUNCTION lead_qual.lead_changed(%s)', leads, args);
+  -- Reads lead_qual_lead's arguments (src/pg/lead_inserted.cpp).
+  EXECUTE format('CREATE TRIGGER lead_qual_lead_inserted AFTER INSERT ON %s'
+                 ' FOR EACH ROW EXECUTE FUNCTION lead_qual.lead_inserted()', leads);
 
   IF NOT EXISTS (SELECT 1 FROM pg_index x JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[0]
                   WHERE x.indrelid = activities AND a.attname = o->>'activity_lead_id') THEN
@@ -318,6 +325,7 @@ BEGIN
   EXECUTE format('DROP TRIGGER IF EXISTS lead_qual_activity_update ON %s', t.activities);
   EXECUTE format('DROP TRIGGER IF EXISTS lead_qual_activity_delete ON %s', t.activities);
   EXECUTE format('DROP TRIGGER IF EXISTS lead_qual_activity_truncate ON %s', t.activities);
+  EXECUTE format('DROP TRIGGER IF EXISTS lead_qual_lead_inserted ON %s', t.leads);
   EXECUTE format('DROP TRIGGER IF EXISTS lead_qual_lead ON %s', t.leads);
   DELETE FROM lead_qual.tracked tr WHERE tr.activities = untrack.activities;
 END $$;
@@ -336,6 +344,7 @@ DECLARE
   t lead_qual.tracked;
   o jsonb;
   version bigint;
+  attrs text;
 BEGIN
   SELECT * INTO t FROM lead_qual.tracked WHERE tracked.leads = verify.leads;
   IF NOT FOUND THEN
@@ -343,6 +352,11 @@ BEGIN
   END IF;
   o := t.options;
   SELECT m.version INTO version FROM lead_qual.scoring_model m WHERE m.name = t.model;
+  -- The lead attributes as rescore() passes them (_rewrite()).
+  SELECT coalesce('pg_catalog.jsonb_build_object(' ||
+                  string_agg(format('%L, l.%I', a, a), ', ') || ')', '''{}''::pg_catalog.jsonb')
+    INTO attrs FROM unnest(lead_qual.model_attributes(t.model)) a
+   WHERE EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = leads AND attname = a AND attnum > 0 AND NOT attisdropped);
   RETURN QUERY EXECUTE format(
     'SELECT c.k, c.problem, c.se, c.he, c.sa, c.ha FROM ('
     '  SELECT l.%1$I::pg_catalog.text AS k,'
@@ -356,7 +370,14 @@ BEGIN
     '                THEN ''activity count differs from the history'''
     '              WHEN pg_catalog.abs(lead_qual.engagement(l.%2$I, $1) OPERATOR(pg_catalog.-) COALESCE(lead_qual.engagement(h.state, $1), 0))'
     '                   OPERATOR(pg_catalog.>) 1e-9 * GREATEST(1, pg_catalog.abs(COALESCE(lead_qual.engagement(h.state, $1), 0)))'
-    '                THEN ''engagement differs from the history'' END AS problem'
+    '                THEN ''engagement differs from the history'''
+    '              WHEN l.%12$I IS NULL OR pg_catalog.abs(l.%12$I OPERATOR(pg_catalog.-) lead_qual.fit_score(%3$L, %11$s))'
+    '                   OPERATOR(pg_catalog.>) 1e-9 * GREATEST(1, pg_catalog.abs(lead_qual.fit_score(%3$L, %11$s)))'
+    '                THEN ''fit_score differs from the model'''
+    '              WHEN l.%13$I IS NULL OR l.%14$I IS NULL'
+    '                   OR pg_catalog.abs(l.%14$I OPERATOR(pg_catalog.-) (l.%12$I OPERATOR(pg_catalog.+) l.%13$I))'
+    '                      OPERATOR(pg_catalog.>) 1e-9 * GREATEST(1, pg_catalog.abs(l.%14$I))'
+    '                THEN ''score is not fit_score + engagement_score'' END AS problem'
     '    FROM %5$s AS l'
     '    LEFT JOIN (SELECT a.%6$I AS lead_id,'
     '                      lead_qual.engagement_state(%3$L, a.%7$I::pg_catalog.text, lead_qual._counted_at(a.%8$I), %9$s) AS state'
@@ -364,8 +385,8 @@ BEGIN
     ') AS c WHERE c.problem IS NOT NULL ORDER BY c.k',
     o->>'key', o->>'score_state', t.model, version, leads, o->>'activity_lead_id', o->>'activity', o->>'occurred_at',
     CASE WHEN o->>'properties' IS NULL THEN 'NULL::pg_catalog.jsonb' ELSE format('a.%I', o->>'properties') END,
-    t.activities)
+    t.activities, attrs, o->>'fit_score', o->>'engagement_score', o->>'score')
   USING as_of;
 END $$;
 COMMENT ON FUNCTION lead_qual.verify(regclass, timestamptz) IS
-    'leads of a tracked table whose stored score_state disagrees with their activity history (none when consistent)';
+    'leads of a tracked table whose stored score_state disagrees with their activity history, or whose fit_score or score column disagrees with the model and the state (none when consistent)';

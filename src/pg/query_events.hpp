@@ -1,0 +1,32 @@
+// Which kind of query lead_qual's AFTER triggers fire for.
+//
+// All AFTER STATEMENT triggers of a query fire after every row of the query
+// is written (AfterTriggerEndQuery, in ExecutorFinish), in queue order. When
+// a query changes the tracked tables in one step (an INSERT, a COPY, an
+// UPDATE, a DELETE), adding the inserted activities to a lead's stored state
+// is exact. When it changes them in several steps (INSERT ... ON CONFLICT DO
+// UPDATE, MERGE, writable CTEs), another of its steps may already have
+// rebuilt the lead from a history holding those rows, or may change the
+// lead's history after the delta: only a rebuild from the whole (by then
+// final) history is exact, and it is the same whichever trigger runs it, so
+// repeating it changes nothing.
+#pragma once
+
+extern "C" {
+#include "postgres.h"
+}
+
+namespace lq::pg {
+
+// Installs the ExecutorFinish hook that remembers the finishing query's
+// kind. From _PG_init.
+void install_query_hooks();
+
+// True when the AFTER triggers firing now belong to a query that modifies
+// tables in more than one step (several ModifyTable nodes, ON CONFLICT DO
+// UPDATE, MERGE), or to a query of unknown kind (lead_qual was loaded while
+// that query was already finishing); false for a single-step query and for
+// COPY and TRUNCATE (not run by the executor: one step).
+bool query_has_several_steps();
+
+}  // namespace lq::pg
