@@ -9,7 +9,10 @@
 //    the stage moves: the common case costs one evaluation);
 //  * in a query of several steps (query_events.hpp: say `WITH a AS (INSERT
 //    INTO activities ...) INSERT INTO leads ...`), from the lead's final
-//    history: the row was scored before the query's other steps ran.
+//    history: the row was scored before the query's other steps ran; the
+//    same for a lead whose activities were written in this transaction
+//    while its row did not exist yet (a user's BEFORE INSERT trigger on the
+//    leads table that inserts them after lead_changed() ran).
 // The move is a lead write (lead_write.hpp), which records it.
 #include "pg/entry.hpp"  // first: postgres.h precedes every other header
 
@@ -93,12 +96,15 @@ LQ_FUNCTION(lq_lead_inserted) {
   const Datum key = heap_getattr(row, cols.key_attnum, desc, &key_null);
   if (key_null) return PointerGetDatum(nullptr);
 
+  // Rebuilt from history too when an activity write of this transaction
+  // missed the lead: its activities may be younger than the row's state.
   const TimestampTz now = lq::pg::scoring_time();
-  if (!lq::pg::query_has_several_steps() && !stage_moves(*model, row, desc, cols, now))
+  const char *key_text = lq::pg::lead_key_text(row, desc, cols);
+  if (!lq::pg::query_has_several_steps() && !lq::pg::lead_was_not_found(args.leads_oid, key_text) &&
+      !stage_moves(*model, row, desc, cols, now))
     return PointerGetDatum(nullptr);
   lq::pg::LeadWrite *w = lq::pg::begin_write(model, args.leads_oid, lq::reason::kScore, args.channel, now);
-  lq::pg::write_lead_from_history(w, config.tg_trigger->tgoid, args, key,
-                                  lq::pg::lead_key_text(row, desc, cols));
+  lq::pg::write_lead_from_history(w, config.tg_trigger->tgoid, args, key, key_text);
   lq::pg::end_write(w);
   return PointerGetDatum(nullptr);
 }

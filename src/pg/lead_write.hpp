@@ -102,6 +102,13 @@ int64 end_write(LeadWrite *w);
 // Abandons the innermost write (after an error that was caught).
 void abort_write(LeadWrite *w);
 
+// An activity write of this transaction had activities of lead `key` of
+// table `leads` but found no such lead (its row did not exist, or not yet:
+// a user's BEFORE INSERT trigger on leads may insert its activities). Kept
+// until the end of the transaction.
+void note_lead_not_found(Oid leads, const char *key);
+bool lead_was_not_found(Oid leads, const char *key);
+
 struct TrackArgs;
 
 // Writes one lead (`key`, a value of the leads key column, and its text) in
