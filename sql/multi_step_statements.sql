@@ -109,8 +109,26 @@ SELECT * FROM scores WHERE id = 7;
 DROP TRIGGER z_welcome_before ON leads;
 DROP TRIGGER z_welcome_after ON leads;
 
+-- A lead's attributes changed in the same statement as its activities. Lead 10
+-- has fit 0 and two webinars (20): the CTE raises its fit to 20 (mql on the
+-- way), the statement adds an unsubscribe (final engagement 0: a lead).
+INSERT INTO leads VALUES (10, 'retail', 5, 0, 'asia');
+INSERT INTO activities(event_id, lead_id, activity) VALUES ('ev-20', 10, 'webinar'), ('ev-21', 10, 'webinar');
+WITH u AS (UPDATE leads SET industry = 'software', employees = 250 WHERE id = 10 RETURNING 1)
+INSERT INTO activities(event_id, lead_id, activity) VALUES ('ev-22', 10, 'unsubscribe');
+SELECT * FROM scores WHERE id = 10;
+-- engagement 0, score 20, 3 activities, stage lead
+-- An upsert of the lead in the same statement as three more webinars: fit 25
+-- (europe), engagement 25: an mql, recorded once.
+WITH a AS (INSERT INTO activities(event_id, lead_id, activity)
+           VALUES ('ev-23', 10, 'webinar'), ('ev-24', 10, 'webinar'), ('ev-25', 10, 'webinar') RETURNING 1)
+INSERT INTO leads VALUES (10, 'software', 250, 0, 'europe') ON CONFLICT (id) DO UPDATE SET region = excluded.region;
+SELECT * FROM scores WHERE id = 10;
+-- engagement 25, score 50, 6 activities, stage mql
+
 SELECT * FROM hand_offs;
--- lead 6: lead -> sql, once (none for leads 2, 3, 4, 5: no false mql on the way)
+-- lead 6: lead -> sql; lead 10: lead -> mql; once each (none for leads 2, 3, 4, 5, nor 10 before its
+-- upsert: no false mql on the way)
 
 -- 1e (kind H). Upserts of leads that exist record nothing: lead 6 is an sql.
 INSERT INTO leads VALUES (6, 'software', 250, 20000000, 'europe') ON CONFLICT (id) DO NOTHING;

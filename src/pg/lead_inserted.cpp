@@ -14,12 +14,20 @@
 //    while its row did not exist yet (a user's BEFORE INSERT trigger on the
 //    leads table that inserts them after lead_changed() ran).
 // The move is a lead write (lead_write.hpp), which records it.
+//
+// lead_qual._settle(leads, key) does the same for a lead whose attributes a
+// query of several steps changed (lead_changed() moved no stage then): it
+// is called when that query has finished (query_events.hpp).
 #include "pg/entry.hpp"  // first: postgres.h precedes every other header
 
 extern "C" {
 #include "access/htup_details.h"
+#include "access/table.h"
 #include "commands/trigger.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/rel.h"
 }
 
@@ -107,4 +115,35 @@ LQ_FUNCTION(lq_lead_inserted) {
   lq::pg::write_lead_from_history(w, config.tg_trigger->tgoid, args, key, key_text);
   lq::pg::end_write(w);
   return PointerGetDatum(nullptr);
+}
+
+// lead_qual._settle(leads regclass, key text): rebuilds one lead from its
+// history and applies its automatic stage, recording a change.
+LQ_FUNCTION(lq_settle) {
+  const Oid leads = PG_GETARG_OID(0);
+  const char *key_text = text_to_cstring(PG_GETARG_TEXT_PP(1));
+  if (pg_class_aclcheck(leads, GetUserId(), ACL_UPDATE) != ACLCHECK_OK)
+    ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                    errmsg("permission denied to update table %s", get_rel_name(leads))));
+  Relation rel = table_open(leads, AccessShareLock);
+  TriggerData config;
+  memset(&config, 0, sizeof config);
+  config.type = T_TriggerData;
+  config.tg_relation = rel;
+  config.tg_trigger = const_cast<Trigger *>(lead_changed_trigger(rel));
+  lq::pg::TrackArgs args;
+  lq::pg::parse_track_args(&config, lq::pg::TrackedTable::Leads, false, &args);
+  lq::pg::ModelRef *model = lq::pg::model_for_call(fcinfo, cstring_to_text(args.model_name));
+  const AttrNumber key_col =
+      lq::pg::tracked_column(RelationGetDescr(rel), args.key_column, get_rel_name(leads));
+  Oid input = InvalidOid;
+  Oid io_param = InvalidOid;
+  getTypeInputInfo(TupleDescAttr(RelationGetDescr(rel), key_col - 1)->atttypid, &input, &io_param);
+  const Datum key = OidInputFunctionCall(input, const_cast<char *>(key_text), io_param, -1);
+  lq::pg::LeadWrite *w =
+      lq::pg::begin_write(model, leads, lq::reason::kRescore, args.channel, lq::pg::scoring_time());
+  lq::pg::write_lead_from_history(w, config.tg_trigger->tgoid, args, key, key_text);
+  lq::pg::end_write(w);
+  table_close(rel, AccessShareLock);
+  PG_RETURN_VOID();
 }

@@ -34,6 +34,7 @@ extern "C" {
 #include "pg/lead_write.hpp"
 #include "pg/model_cache.hpp"
 #include "pg/owner_spi.hpp"
+#include "pg/query_events.hpp"
 #include "pg/score_state_type.hpp"
 #include "pg/scoring_time.hpp"
 #include "pg/track_args.hpp"
@@ -202,9 +203,13 @@ LQ_FUNCTION(lq_lead_changed) {
   const lq::LeadEvaluation e = lq::evaluate_lead(m, model->lead_values, &view, now);
 
   // A manual change is kept as made; otherwise the automatic rules apply
-  // (to an inserted row: after it is written, by lead_inserted()).
-  const lq::Stage next = manual || inserting ? given : lq::next_stage(m, e, given, false);
+  // (to an inserted row: after it is written, by lead_inserted(); in a
+  // query of several steps, whose history may still change: once it has
+  // finished, query_events.hpp).
   const char *key = lq::pg::lead_key_text(row, desc, cols);
+  const bool settle_later = !manual && !inserting && lq::pg::query_has_several_steps();
+  if (settle_later) lq::pg::settle_after_query(RelationGetRelid(rel), key);
+  const lq::Stage next = manual || inserting || settle_later ? given : lq::next_stage(m, e, given, false);
   // What is recorded: a manual change as made; otherwise an automatic move
   // away from the given stage (on INSERT: the stage given, or lead).
   lq::pg::StageChange change = {

@@ -1,10 +1,17 @@
-// The ExecutorFinish hook behind query_has_several_steps().
+// The executor hooks behind query_has_several_steps() and
+// settle_after_query().
 #include "pg/query_events.hpp"
+
+#include "pg/compat.hpp"
 
 extern "C" {
 #include "access/xact.h"
+#include "catalog/pg_type.h"
 #include "executor/executor.h"
+#include "executor/spi.h"
 #include "nodes/plannodes.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 }
 
@@ -12,14 +19,48 @@ namespace lq::pg {
 
 namespace {
 
+ExecutorRun_hook_type previous_run = nullptr;
 ExecutorFinish_hook_type previous_finish = nullptr;
-// Kind of the innermost query inside ExecutorFinish; `finishing` counts the
-// nested ExecutorFinish calls (AFTER triggers run queries of their own).
+
+// The innermost query inside ExecutorRun or ExecutorFinish (nested by the
+// call stack: triggers and functions run queries of their own); `depth`
+// counts them.
+const QueryDesc *current_query = nullptr;
 bool several_steps = false;
-int finishing = 0;
-// The statement during which the library was loaded: its ExecutorFinish may
-// have begun before the hook existed.
+int depth = 0;
+// The statement during which the library was loaded: that query's hooks
+// may not have run.
 TimestampTz loaded_in_statement = 0;
+
+// A lead to settle after a query (NULL query: one of unknown kind, settled
+// after the next query that finishes at depth 0 — the outermost one
+// running when the library was loaded).
+struct Pending {
+  const QueryDesc *query;
+  SubTransactionId subxact;
+  Oid leads;
+  char *key;
+};
+List *pending = NIL;  // of Pending *, in TopTransactionContext
+bool callbacks_registered = false;
+
+void forget_on_abort(XactEvent event, void * /*arg*/) {
+  if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT || event == XACT_EVENT_COMMIT ||
+      event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PREPARE)
+    pending = NIL;
+}
+
+void forget_on_subabort(SubXactEvent event, SubTransactionId my_subid, SubTransactionId /*parent*/,
+                        void * /*arg*/) {
+  if (event != SUBXACT_EVENT_ABORT_SUB) return;
+  List *kept = NIL;
+  ListCell *lc;
+  foreach (lc, pending) {
+    auto *p = static_cast<Pending *>(lfirst(lc));
+    if (p->subxact < my_subid) kept = lappend(kept, p);
+  }
+  pending = kept;
+}
 
 bool is_several(const ModifyTable *m) {
   return m->onConflictAction == ONCONFLICT_UPDATE || m->operation == CMD_MERGE;
@@ -44,20 +85,75 @@ bool plan_has_several_steps(const PlannedStmt *stmt) {
   return false;
 }
 
-void finish_hook(QueryDesc *query) {
+// Settles the leads waiting for `query` (and those of unknown queries when
+// `outermost`), through lead_qual._settle() (lead_inserted.cpp).
+void settle(const QueryDesc *query, bool outermost) {
+  List *mine = NIL;
+  List *kept = NIL;
+  ListCell *lc;
+  foreach (lc, pending) {
+    auto *p = static_cast<Pending *>(lfirst(lc));
+    if (p->query == query || (outermost && p->query == nullptr))
+      mine = lappend(mine, p);
+    else
+      kept = lappend(kept, p);
+  }
+  if (mine == NIL) return;
+  pending = kept;
+  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "lead_qual: SPI_connect failed");
+  Oid types[2] = {REGCLASSOID, TEXTOID};
+  foreach (lc, mine) {
+    auto *p = static_cast<Pending *>(lfirst(lc));
+    Datum values[2] = {ObjectIdGetDatum(p->leads), CStringGetTextDatum(p->key)};
+    const int rc =
+        SPI_execute_with_args("SELECT lead_qual._settle($1, $2)", 2, types, values, nullptr, false, 0);
+    if (rc != SPI_OK_SELECT) elog(ERROR, "lead_qual: settling a lead failed: %s", SPI_result_code_string(rc));
+  }
+  SPI_finish();
+}
+
+void run_hook(LQ_COMPAT_EXECUTOR_RUN_PARAMS) {
+  const QueryDesc *outer_query = current_query;
   const bool outer = several_steps;
+  current_query = query;
   several_steps = plan_has_several_steps(query->plannedstmt);
-  ++finishing;
+  ++depth;
+  PG_TRY();
+  {
+    if (previous_run != nullptr)
+      previous_run(LQ_COMPAT_EXECUTOR_RUN_ARGS);
+    else
+      standard_ExecutorRun(LQ_COMPAT_EXECUTOR_RUN_ARGS);
+  }
+  PG_FINALLY();
+  {
+    --depth;
+    current_query = outer_query;
+    several_steps = outer;
+  }
+  PG_END_TRY();
+}
+
+void finish_hook(QueryDesc *query) {
+  const QueryDesc *outer_query = current_query;
+  const bool outer = several_steps;
+  current_query = query;
+  several_steps = plan_has_several_steps(query->plannedstmt);
+  const bool outermost = depth == 0;
+  ++depth;
   PG_TRY();
   {
     if (previous_finish != nullptr)
       previous_finish(query);
     else
       standard_ExecutorFinish(query);
+    // Every AFTER trigger of the query has fired: its history is final.
+    if (pending != NIL) settle(query, outermost);
   }
   PG_FINALLY();
   {
-    --finishing;
+    --depth;
+    current_query = outer_query;
     several_steps = outer;
   }
   PG_END_TRY();
@@ -66,16 +162,34 @@ void finish_hook(QueryDesc *query) {
 }  // namespace
 
 void install_query_hooks() {
+  previous_run = ExecutorRun_hook;
+  ExecutorRun_hook = run_hook;
   previous_finish = ExecutorFinish_hook;
   ExecutorFinish_hook = finish_hook;
   if (IsTransactionState()) loaded_in_statement = GetCurrentStatementStartTimestamp();
 }
 
 bool query_has_several_steps() {
-  if (finishing > 0) return several_steps;
-  // Outside any ExecutorFinish: COPY or TRUNCATE (one step), unless the
-  // library was loaded during this statement, whose kind is then unknown.
+  if (depth > 0) return several_steps;
+  // Outside the executor: COPY or TRUNCATE (one step), unless the library
+  // was loaded during this statement, whose kind is then unknown.
   return loaded_in_statement != 0 && GetCurrentStatementStartTimestamp() == loaded_in_statement;
+}
+
+void settle_after_query(Oid leads, const char *key) {
+  if (!callbacks_registered) {
+    RegisterXactCallback(forget_on_abort, nullptr);
+    RegisterSubXactCallback(forget_on_subabort, nullptr);
+    callbacks_registered = true;
+  }
+  MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+  auto *p = static_cast<Pending *>(palloc(sizeof(Pending)));
+  p->query = depth > 0 ? current_query : nullptr;
+  p->subxact = GetCurrentSubTransactionId();
+  p->leads = leads;
+  p->key = pstrdup(key);
+  pending = lappend(pending, p);
+  MemoryContextSwitchTo(old);
 }
 
 }  // namespace lq::pg

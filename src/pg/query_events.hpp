@@ -1,4 +1,4 @@
-// Which kind of query lead_qual's AFTER triggers fire for.
+// Which kind of query lead_qual's triggers fire for.
 //
 // All AFTER STATEMENT triggers of a query fire after every row of the query
 // is written (AfterTriggerEndQuery, in ExecutorFinish), in queue order. When
@@ -10,6 +10,12 @@
 // lead's history after the delta: only a rebuild from the whole (by then
 // final) history is exact, and it is the same whichever trigger runs it, so
 // repeating it changes nothing.
+//
+// A BEFORE row trigger of such a query (lead_changed() rescoring a lead
+// whose attributes change) runs while the history may still change: it
+// moves no stage and leaves the lead to be settled (rebuilt, its stage
+// applied and recorded) when the query has finished, after its AFTER
+// triggers (settle_after_query()).
 #pragma once
 
 extern "C" {
@@ -18,15 +24,18 @@ extern "C" {
 
 namespace lq::pg {
 
-// Installs the ExecutorFinish hook that remembers the finishing query's
-// kind. From _PG_init.
+// Installs the ExecutorRun and ExecutorFinish hooks. From _PG_init.
 void install_query_hooks();
 
-// True when the AFTER triggers firing now belong to a query that modifies
-// tables in more than one step (several ModifyTable nodes, ON CONFLICT DO
-// UPDATE, MERGE), or to a query of unknown kind (lead_qual was loaded while
-// that query was already finishing); false for a single-step query and for
-// COPY and TRUNCATE (not run by the executor: one step).
+// True when the triggers firing now belong to a query that modifies tables
+// in more than one step (several ModifyTable nodes, ON CONFLICT DO UPDATE,
+// MERGE), or to a query of unknown kind (lead_qual was loaded while that
+// query was already running); false for a single-step query and for COPY
+// and TRUNCATE (not run by the executor: one step).
 bool query_has_several_steps();
+
+// Asks for lead `key` (text form) of tracked leads table `leads` to be
+// settled once the query running now has finished: lead_qual._settle().
+void settle_after_query(Oid leads, const char *key);
 
 }  // namespace lq::pg

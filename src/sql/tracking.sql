@@ -56,6 +56,10 @@ CREATE OR REPLACE FUNCTION lead_qual.lead_inserted() RETURNS trigger
     AS 'MODULE_PATHNAME', 'lq_lead_inserted' LANGUAGE C;
 COMMENT ON FUNCTION lead_qual.lead_inserted() IS
     'row trigger (AFTER INSERT on leads) installed by track(): applies and records the automatic stage of leads really inserted';
+CREATE OR REPLACE FUNCTION lead_qual._settle(leads regclass, lead_key text) RETURNS void
+    AS 'MODULE_PATHNAME', 'lq_settle' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION lead_qual._settle(regclass, text) IS
+    'internal: rebuilds one tracked lead from its history and applies its automatic stage (after a statement of several steps changed its attributes)';
 CREATE OR REPLACE FUNCTION lead_qual.activity_truncated() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN

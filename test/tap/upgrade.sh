@@ -92,7 +92,9 @@ SQL
   q -d "$db" -c "INSERT INTO activities VALUES (1, 'demo_request', now(), NULL)" >/dev/null
   check "$v: the triggers keep tracking after the update" \
     "$(q -d "$db" -c "SELECT (score_state::text::jsonb->>'activities')::int FROM leads WHERE id = 1")" "6"
-  q -d "$db" -c "UPDATE leads SET score_state = NULL WHERE id = 2" >/dev/null
+  # With lead_qual's trigger on, an UPDATE of its columns keeps lead_qual's values.
+  q -d "$db" -c "ALTER TABLE leads DISABLE TRIGGER lead_qual_lead; UPDATE leads SET score_state = NULL WHERE id = 2;
+                 ALTER TABLE leads ENABLE TRIGGER lead_qual_lead" >/dev/null
   check "$v: verify() reports a lead whose state was wiped" \
     "$(q -d "$db" -c "SELECT lead_key || ': ' || problem FROM lead_qual.verify('leads')")" "2: no state"
   report "$v: the updated extension is exactly a fresh install of $current" \
