@@ -267,7 +267,7 @@ LQ_FUNCTION(lq_activity_inserted) {
   prepare_key_lookup(w, desc, key_col, &keys);
   // In a query of several steps only a rebuild from the final history is
   // exact (query_events.hpp): collect the leads, add nothing.
-  const bool rebuild = lq::pg::query_has_several_steps();
+  const bool rebuild = lq::pg::query_has_several_steps(RelationGetRelid(td->tg_relation));
   if (rebuild) {
     for_each_row(td->tg_newtable, desc, [&](TupleTableSlot *slot) { delta_of_row(w, &keys, slot); });
     write_as_owner(w, td->tg_trigger->tgoid, args, true);

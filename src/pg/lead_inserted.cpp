@@ -108,8 +108,8 @@ LQ_FUNCTION(lq_lead_inserted) {
   // missed the lead: its activities may be younger than the row's state.
   const TimestampTz now = lq::pg::scoring_time();
   const char *key_text = lq::pg::lead_key_text(row, desc, cols);
-  if (!lq::pg::query_has_several_steps() && !lq::pg::lead_was_not_found(args.leads_oid, key_text) &&
-      !stage_moves(*model, row, desc, cols, now))
+  if (!lq::pg::query_has_several_steps(RelationGetRelid(rel)) &&
+      !lq::pg::lead_was_not_found(args.leads_oid, key_text) && !stage_moves(*model, row, desc, cols, now))
     return PointerGetDatum(nullptr);
   lq::pg::LeadWrite *w = lq::pg::begin_write(model, args.leads_oid, lq::reason::kScore, args.channel, now);
   lq::pg::write_lead_from_history(w, config.tg_trigger->tgoid, args, key, key_text);

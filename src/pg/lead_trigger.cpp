@@ -207,7 +207,7 @@ LQ_FUNCTION(lq_lead_changed) {
   // query of several steps, whose history may still change: once it has
   // finished, query_events.hpp).
   const char *key = lq::pg::lead_key_text(row, desc, cols);
-  const bool settle_later = !manual && !inserting && lq::pg::query_has_several_steps();
+  const bool settle_later = !manual && !inserting && lq::pg::query_has_several_steps(RelationGetRelid(rel));
   if (settle_later) lq::pg::settle_after_query(RelationGetRelid(rel), key);
   const lq::Stage next = manual || inserting || settle_later ? given : lq::next_stage(m, e, given, false);
   // What is recorded: a manual change as made; otherwise an automatic move

@@ -6,12 +6,15 @@
 
 extern "C" {
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "nodes/plannodes.h"
+#include "tcop/pquery.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
+#include "utils/portal.h"
 #include "utils/timestamp.h"
 }
 
@@ -169,11 +172,21 @@ void install_query_hooks() {
   if (IsTransactionState()) loaded_in_statement = GetCurrentStatementStartTimestamp();
 }
 
-bool query_has_several_steps() {
+bool query_has_several_steps(Oid fired_on) {
   if (depth > 0) return several_steps;
   // Outside the executor: COPY or TRUNCATE (one step), unless the library
-  // was loaded during this statement, whose kind is then unknown.
-  return loaded_in_statement != 0 && GetCurrentStatementStartTimestamp() == loaded_in_statement;
+  // was loaded during this statement: then the query may be any (say an
+  // upsert run by a function, whose hooks did not run), and only a rebuild
+  // is sure to be exact. The bulk load that starts a session (a top-level
+  // COPY into the table the trigger fires on) keeps the fast path.
+  if (loaded_in_statement == 0 || GetCurrentStatementStartTimestamp() != loaded_in_statement) return false;
+  if (ActivePortal == nullptr || list_length(ActivePortal->stmts) != 1) return true;
+  const auto *stmt = linitial_node(PlannedStmt, ActivePortal->stmts);
+  if (stmt->commandType != CMD_UTILITY || stmt->utilityStmt == nullptr || !IsA(stmt->utilityStmt, CopyStmt))
+    return true;
+  const auto *copy = reinterpret_cast<const CopyStmt *>(stmt->utilityStmt);
+  return !(copy->is_from && copy->relation != nullptr &&
+           RangeVarGetRelid(copy->relation, NoLock, true) == fired_on);
 }
 
 void settle_after_query(Oid leads, const char *key) {

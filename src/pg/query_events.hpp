@@ -27,12 +27,13 @@ namespace lq::pg {
 // Installs the ExecutorRun and ExecutorFinish hooks. From _PG_init.
 void install_query_hooks();
 
-// True when the triggers firing now belong to a query that modifies tables
-// in more than one step (several ModifyTable nodes, ON CONFLICT DO UPDATE,
-// MERGE), or to a query of unknown kind (lead_qual was loaded while that
-// query was already running); false for a single-step query and for COPY
-// and TRUNCATE (not run by the executor: one step).
-bool query_has_several_steps();
+// True when the triggers firing now (on table `fired_on`) belong to a query
+// that modifies tables in more than one step (several ModifyTable nodes,
+// ON CONFLICT DO UPDATE, MERGE), or to a query of unknown kind (lead_qual
+// was loaded while that query was already running, and it is not a
+// top-level COPY into `fired_on`); false for a single-step query and for
+// COPY and TRUNCATE (not run by the executor: one step).
+bool query_has_several_steps(Oid fired_on);
 
 // Asks for lead `key` (text form) of tracked leads table `leads` to be
 // settled once the query running now has finished: lead_qual._settle().
