@@ -267,6 +267,7 @@ LQ_FUNCTION(lq_activity_inserted) {
   prepare_key_lookup(w, desc, key_col, &keys);
   // In a query of several steps only a rebuild from the final history is
   // exact (query_events.hpp): collect the leads, add nothing.
+  lq::pg::note_transition_rows(args.leads_oid, static_cast<uint64>(w->deltas_hint));
   const bool rebuild = lq::pg::query_has_several_steps(RelationGetRelid(td->tg_relation));
   if (rebuild) {
     for_each_row(td->tg_newtable, desc, [&](TupleTableSlot *slot) { delta_of_row(w, &keys, slot); });
@@ -319,6 +320,10 @@ LQ_FUNCTION(lq_activity_changed) {
   w->deltas_hint =
       static_cast<long>((td->tg_oldtable != nullptr ? tuplestore_tuple_count(td->tg_oldtable) : 0) +
                         (td->tg_newtable != nullptr ? tuplestore_tuple_count(td->tg_newtable) : 0));
+  // A row updated counts once (it is in both tables).
+  lq::pg::note_transition_rows(
+      args.leads_oid,
+      static_cast<uint64>(td->tg_oldtable != nullptr ? tuplestore_tuple_count(td->tg_oldtable) : 0));
   KeyLookup keys;
   prepare_key_lookup(w, desc, key_col, &keys);
   auto collect = [&](TupleTableSlot *slot) { delta_of_row(w, &keys, slot); };

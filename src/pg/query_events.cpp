@@ -3,6 +3,7 @@
 #include "pg/query_events.hpp"
 
 #include "pg/compat.hpp"
+#include "pg/owner_spi.hpp"
 
 extern "C" {
 #include "access/xact.h"
@@ -45,24 +46,41 @@ struct Pending {
   char *key;
 };
 List *pending = NIL;  // of Pending *, in TopTransactionContext
+// Transition rows read by activity triggers, per query and leads table.
+struct Seen {
+  const QueryDesc *query;
+  SubTransactionId subxact;
+  Oid leads;
+  uint64 rows;
+};
+List *seen = NIL;  // of Seen *, in TopTransactionContext
 bool callbacks_registered = false;
 
 void forget_on_abort(XactEvent event, void * /*arg*/) {
   if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT || event == XACT_EVENT_COMMIT ||
       event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PREPARE)
-    pending = NIL;
+    pending = seen = NIL;
+}
+
+// The lists above live in TopTransactionContext (they outlive the queries
+// that add to them): rebuilt there too.
+template <typename Keep>
+List *filtered(List *list, Keep keep) {
+  MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+  List *kept = NIL;
+  ListCell *lc;
+  foreach (lc, list) {
+    if (keep(lfirst(lc))) kept = lappend(kept, lfirst(lc));
+  }
+  MemoryContextSwitchTo(old);
+  return kept;
 }
 
 void forget_on_subabort(SubXactEvent event, SubTransactionId my_subid, SubTransactionId /*parent*/,
                         void * /*arg*/) {
   if (event != SUBXACT_EVENT_ABORT_SUB) return;
-  List *kept = NIL;
-  ListCell *lc;
-  foreach (lc, pending) {
-    auto *p = static_cast<Pending *>(lfirst(lc));
-    if (p->subxact < my_subid) kept = lappend(kept, p);
-  }
-  pending = kept;
+  pending = filtered(pending, [&](void *p) { return static_cast<Pending *>(p)->subxact < my_subid; });
+  seen = filtered(seen, [&](void *p) { return static_cast<Seen *>(p)->subxact < my_subid; });
 }
 
 bool is_several(const ModifyTable *m) {
@@ -91,21 +109,20 @@ bool plan_has_several_steps(const PlannedStmt *stmt) {
 // Settles the leads waiting for `query` (and those of unknown queries when
 // `outermost`), through lead_qual._settle() (lead_inserted.cpp).
 void settle(const QueryDesc *query, bool outermost) {
-  List *mine = NIL;
-  List *kept = NIL;
+  auto mine = [&](void *p) {
+    const QueryDesc *q = static_cast<Pending *>(p)->query;
+    return q == query || (outermost && q == nullptr);
+  };
+  List *settled = NIL;
   ListCell *lc;
   foreach (lc, pending) {
-    auto *p = static_cast<Pending *>(lfirst(lc));
-    if (p->query == query || (outermost && p->query == nullptr))
-      mine = lappend(mine, p);
-    else
-      kept = lappend(kept, p);
+    if (mine(lfirst(lc))) settled = lappend(settled, lfirst(lc));
   }
-  if (mine == NIL) return;
-  pending = kept;
+  if (settled == NIL) return;
+  pending = filtered(pending, [&](void *p) { return !mine(p); });
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "lead_qual: SPI_connect failed");
   Oid types[2] = {REGCLASSOID, TEXTOID};
-  foreach (lc, mine) {
+  foreach (lc, settled) {
     auto *p = static_cast<Pending *>(lfirst(lc));
     Datum values[2] = {ObjectIdGetDatum(p->leads), CStringGetTextDatum(p->key)};
     const int rc =
@@ -113,6 +130,36 @@ void settle(const QueryDesc *query, bool outermost) {
     if (rc != SPI_OK_SELECT) elog(ERROR, "lead_qual: settling a lead failed: %s", SPI_result_code_string(rc));
   }
   SPI_finish();
+}
+
+// A MERGE that affected more rows than its activity triggers saw moved
+// rows between partitions out of sight: its leads tables are rescored, as
+// their owner (the triggers write them as owner too).
+void rescore_after_lost_rows(const QueryDesc *query) {
+  uint64 rows = 0;
+  List *tables = NIL;
+  ListCell *lc;
+  foreach (lc, seen) {
+    auto *p = static_cast<Seen *>(lfirst(lc));
+    if (p->query != query) continue;
+    rows += p->rows;
+    tables = list_append_unique_oid(tables, p->leads);
+  }
+  if (tables == NIL) return;
+  seen = filtered(seen, [&](void *p) { return static_cast<Seen *>(p)->query != query; });
+  if (tables == NIL || query->operation != CMD_MERGE || query->estate == nullptr ||
+      rows >= query->estate->es_processed)
+    return;
+  foreach (lc, tables) {
+    const Oid leads = lfirst_oid(lc);
+    const SavedUser saved = spi_connect_as_owner(leads);
+    Oid types[1] = {REGCLASSOID};
+    Datum values[1] = {ObjectIdGetDatum(leads)};
+    const int rc = SPI_execute_with_args("SELECT lead_qual.rescore($1)", 1, types, values, nullptr, false, 0);
+    if (rc != SPI_OK_SELECT)
+      elog(ERROR, "lead_qual: rescoring after a MERGE failed: %s", SPI_result_code_string(rc));
+    spi_finish_as(saved);
+  }
 }
 
 void run_hook(LQ_COMPAT_EXECUTOR_RUN_PARAMS) {
@@ -151,6 +198,7 @@ void finish_hook(QueryDesc *query) {
     else
       standard_ExecutorFinish(query);
     // Every AFTER trigger of the query has fired: its history is final.
+    if (seen != NIL) rescore_after_lost_rows(query);
     if (pending != NIL) settle(query, outermost);
   }
   PG_FINALLY();
@@ -189,12 +237,28 @@ bool query_has_several_steps(Oid fired_on) {
            RangeVarGetRelid(copy->relation, NoLock, true) == fired_on);
 }
 
+void register_callbacks() {
+  if (callbacks_registered) return;
+  RegisterXactCallback(forget_on_abort, nullptr);
+  RegisterSubXactCallback(forget_on_subabort, nullptr);
+  callbacks_registered = true;
+}
+
+void note_transition_rows(Oid leads, uint64 rows) {
+  if (depth == 0) return;  // COPY, TRUNCATE: no MERGE
+  register_callbacks();
+  MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+  auto *p = static_cast<Seen *>(palloc(sizeof(Seen)));
+  p->query = current_query;
+  p->subxact = GetCurrentSubTransactionId();
+  p->leads = leads;
+  p->rows = rows;
+  seen = lappend(seen, p);
+  MemoryContextSwitchTo(old);
+}
+
 void settle_after_query(Oid leads, const char *key) {
-  if (!callbacks_registered) {
-    RegisterXactCallback(forget_on_abort, nullptr);
-    RegisterSubXactCallback(forget_on_subabort, nullptr);
-    callbacks_registered = true;
-  }
+  register_callbacks();
   MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
   auto *p = static_cast<Pending *>(palloc(sizeof(Pending)));
   p->query = depth > 0 ? current_query : nullptr;

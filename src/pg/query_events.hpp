@@ -35,6 +35,13 @@ void install_query_hooks();
 // COPY and TRUNCATE (not run by the executor: one step).
 bool query_has_several_steps(Oid fired_on);
 
+// Counts the rows of a statement's transition tables an activity trigger of
+// the query running now read (`leads`: its leads table). PostgreSQL 15
+// leaves the rows a MERGE moves between partitions out of them; when a
+// MERGE affected more rows than its triggers saw, the leads table is
+// rescored once the query has finished (exact, whatever was missed).
+void note_transition_rows(Oid leads, uint64 rows);
+
 // Asks for lead `key` (text form) of tracked leads table `leads` to be
 // settled once the query running now has finished: lead_qual._settle().
 void settle_after_query(Oid leads, const char *key);
