@@ -245,7 +245,8 @@ void register_callbacks() {
 }
 
 void note_transition_rows(Oid leads, uint64 rows) {
-  if (depth == 0) return;  // COPY, TRUNCATE: no MERGE
+  // Only a MERGE is checked (COPY and TRUNCATE run outside the executor).
+  if (depth == 0 || current_query->operation != CMD_MERGE) return;
   register_callbacks();
   MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
   auto *p = static_cast<Seen *>(palloc(sizeof(Seen)));
