@@ -39,6 +39,7 @@ extern "C" {
 #include "pg/lead_write.hpp"
 #include "pg/model_cache.hpp"
 #include "pg/owner_spi.hpp"
+#include "pg/query_events.hpp"
 #include "pg/score_state_type.hpp"
 #include "pg/scoring_time.hpp"
 #include "pg/track_args.hpp"
@@ -258,6 +259,26 @@ void write_as_owner(LeadWrite *w, Oid trigger, const TrackArgs &args, bool rebui
 
 }  // namespace
 
+void lq::pg::write_lead_from_history(LeadWrite *w, Oid trigger, const TrackArgs &args, Datum key,
+                                     const char *key_text) {
+  LeadDelta *d = lq::pg::delta_for(w, key_text, true);
+  const lq::pg::SavedUser saved = lq::pg::spi_connect_as_owner(args.leads_oid);
+  TrackingPlans *plans = lq::pg::tracking_plans(trigger, args);
+  if (plans->native_keys) {
+    // delta_keys() takes by-value keys from deltas_by_value.
+    HASHCTL ctl;
+    memset(&ctl, 0, sizeof ctl);
+    ctl.keysize = sizeof(Datum);
+    ctl.entrysize = sizeof(lq::pg::ByValueDelta);
+    ctl.hcxt = w->context;
+    w->deltas_by_value = hash_create("lead_qual keys", 16, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+    auto *e = static_cast<lq::pg::ByValueDelta *>(hash_search(w->deltas_by_value, &key, HASH_ENTER, nullptr));
+    e->delta = d;
+  }
+  write_leads(w, plans, args, true);
+  lq::pg::spi_finish_as(saved);
+}
+
 LQ_FUNCTION(lq_activity_inserted) {
   TrackArgs args;
   TriggerData *td = activity_trigger(
@@ -285,6 +306,16 @@ LQ_FUNCTION(lq_activity_inserted) {
   w->deltas_hint = fired_for_row(td) ? 1L : static_cast<long>(tuplestore_tuple_count(td->tg_newtable));
   KeyLookup keys;
   prepare_key_lookup(w, desc, key_col, &keys);
+  // In a query of several steps only a rebuild from the final history is
+  // exact (query_events.hpp): collect the leads, add nothing.
+  lq::pg::note_transition_rows(args.leads_oid, static_cast<uint64>(w->deltas_hint));
+  const bool rebuild = lq::pg::query_has_several_steps(RelationGetRelid(td->tg_relation));
+  if (rebuild) {
+    for_each_trigger_row(td, true, desc, [&](TupleTableSlot *slot) { delta_of_row(w, &keys, slot); });
+    write_as_owner(w, td->tg_trigger->tgoid, args, true);
+    lq::pg::end_write(w);
+    return PointerGetDatum(nullptr);
+  }
   for_each_trigger_row(td, true, desc, [&](TupleTableSlot *slot) {
     bool isnull = false;
     const Datum activity_datum = slot_getattr(slot, activity_col, &isnull);
@@ -335,6 +366,12 @@ LQ_FUNCTION(lq_activity_changed) {
           ? 2L
           : static_cast<long>((td->tg_oldtable != nullptr ? tuplestore_tuple_count(td->tg_oldtable) : 0) +
                               (td->tg_newtable != nullptr ? tuplestore_tuple_count(td->tg_newtable) : 0));
+  // A row updated counts once (it is in both tables).
+  lq::pg::note_transition_rows(
+      args.leads_oid,
+      fired_for_row(td)
+          ? 1
+          : static_cast<uint64>(td->tg_oldtable != nullptr ? tuplestore_tuple_count(td->tg_oldtable) : 0));
   KeyLookup keys;
   prepare_key_lookup(w, desc, key_col, &keys);
   auto collect = [&](TupleTableSlot *slot) { delta_of_row(w, &keys, slot); };

@@ -46,3 +46,14 @@ inline Oid lq_compat_primary_key_index(Relation rel) {
   return RelationGetPrimaryKeyIndex(rel);
 #endif
 }
+
+// The parameters of an ExecutorRun hook, and the arguments to pass on.
+// PostgreSQL 18 removed execute_once (2024-11).
+#if PG_VERSION_NUM >= 180000
+#define LQ_COMPAT_EXECUTOR_RUN_PARAMS QueryDesc *query, ScanDirection direction, uint64 count
+#define LQ_COMPAT_EXECUTOR_RUN_ARGS query, direction, count
+#else
+#define LQ_COMPAT_EXECUTOR_RUN_PARAMS \
+  QueryDesc *query, ScanDirection direction, uint64 count, bool execute_once
+#define LQ_COMPAT_EXECUTOR_RUN_ARGS query, direction, count, execute_once
+#endif

@@ -2,11 +2,18 @@
 // a leads table.
 //  * lead_qual's own writes (an active lead write on this table) pass.
 //  * INSERT: the lead gets its state (rebuilt from any activities recorded
-//    before it existed), fit, engagement, score and automatic stage.
-//  * UPDATE: a manual change of the stage column is checked against the
-//    transition rules (23514) and recorded; a change of an attribute the
-//    model reads rescores the lead (a rep sets budget_confirmed, the lead
-//    becomes an SQL).
+//    before it existed), fit, engagement and score, and the stage given (or
+//    lead). The automatic stage is applied and recorded by the AFTER INSERT
+//    trigger lead_inserted() (lead_inserted.cpp), only for rows really
+//    written: ON CONFLICT discards some rows after this trigger ran, and in
+//    a query of several steps the history is not final yet here.
+//  * UPDATE: the columns lead_qual owns (score_state, fit, engagement,
+//    score, stage_changed_at) keep their stored values whatever the UPDATE
+//    sets (an ORM's full-row save must not write back stale scores); a
+//    manual change of the stage column is checked against the transition
+//    rules (23514) and recorded; a change of an attribute the model reads
+//    rescores the lead from its stored state (a rep sets budget_confirmed,
+//    the lead becomes an SQL).
 #include "pg/entry.hpp"  // first: postgres.h precedes every other header
 
 extern "C" {
@@ -27,6 +34,7 @@ extern "C" {
 #include "pg/lead_write.hpp"
 #include "pg/model_cache.hpp"
 #include "pg/owner_spi.hpp"
+#include "pg/query_events.hpp"
 #include "pg/score_state_type.hpp"
 #include "pg/scoring_time.hpp"
 #include "pg/track_args.hpp"
@@ -108,6 +116,24 @@ HeapTuple apply_in_trigger(lq::pg::LeadWrite *w, TriggerData *td) {
                                     u.stage_changed_now ? TimestampTzGetDatum(w->as_of) : changed_at});
 }
 
+// `row` with the columns lead_qual owns set back to their values in `old`
+// (`row` itself when none differs).
+HeapTuple keep_owned_columns(HeapTuple old, HeapTuple row, TupleDesc desc, const LeadColumns &c) {
+  const AttrNumber owned[5] = {c.state_attnum, c.fit_attnum, c.engagement_attnum, c.score_attnum,
+                               c.changed_at_attnum};
+  int columns[5];
+  Datum values[5];
+  bool nulls[5];
+  int n = 0;
+  for (const AttrNumber attnum : owned) {
+    if (!lq::pg::column_changed(old, row, desc, attnum)) continue;
+    columns[n] = attnum;
+    values[n] = heap_getattr(old, attnum, desc, &nulls[n]);
+    ++n;
+  }
+  return n == 0 ? row : heap_modify_tuple_by_cols(row, desc, n, columns, values, nulls);
+}
+
 }  // namespace
 
 LQ_FUNCTION(lq_lead_changed) {
@@ -145,6 +171,7 @@ LQ_FUNCTION(lq_lead_changed) {
   bool rescore = inserting;
   if (!inserting) {
     HeapTuple old = td->tg_trigtuple;
+    row = keep_owned_columns(old, row, desc, cols);
     bool old_null = false;
     const Datum old_stage = heap_getattr(old, cols.stage_attnum, desc, &old_null);
     if (lq::pg::column_changed(old, row, desc, cols.stage_attnum)) {
@@ -173,9 +200,14 @@ LQ_FUNCTION(lq_lead_changed) {
   const lq::StateView view(state);
   const lq::LeadEvaluation e = lq::evaluate_lead(m, model->lead_values, &view, now);
 
-  // A manual change is kept as made; otherwise the automatic rules apply.
-  const lq::Stage next = manual ? given : lq::next_stage(m, e, given, false);
+  // A manual change is kept as made; otherwise the automatic rules apply
+  // (to an inserted row: after it is written, by lead_inserted(); in a
+  // query of several steps, whose history may still change: once it has
+  // finished, query_events.hpp).
   const char *key = lq::pg::lead_key_text(row, desc, cols);
+  const bool settle_later = !manual && !inserting && lq::pg::query_has_several_steps(RelationGetRelid(rel));
+  if (settle_later) lq::pg::settle_after_query(RelationGetRelid(rel), key);
+  const lq::Stage next = manual || inserting || settle_later ? given : lq::next_stage(m, e, given, false);
   // What is recorded: a manual change as made; otherwise an automatic move
   // away from the given stage (on INSERT: the stage given, or lead).
   lq::pg::StageChange change = {

@@ -27,6 +27,11 @@ namespace {
 
 LeadWrite *innermost = nullptr;
 bool callbacks_registered = false;
+// "<leads oid>/<key>" of the leads an activity write of this transaction
+// found no row for (lead_inserted.cpp rebuilds them when they are inserted).
+HTAB *leads_not_found = nullptr;
+
+char *not_found_key(Oid leads, const char *key) { return psprintf("%u/%s", leads, key); }
 
 void release(LeadWrite *w) noexcept {
   delete static_cast<std::shared_ptr<const Model> *>(w->model_handle);
@@ -41,6 +46,7 @@ void on_xact(XactEvent event, void * /*arg*/) {
     return;
   for (LeadWrite *w = innermost; w != nullptr; w = w->outer) release(w);
   innermost = nullptr;
+  leads_not_found = nullptr;  // allocated in TopTransactionContext
 }
 
 // Removes the innermost write `w` and frees it.
@@ -149,6 +155,33 @@ void set_outcome(LeadWrite *w, LeadDelta *d, bool changed, bool stage_changed, i
   d->change = {d->key, from_rank, to_rank, fit, engagement, score};
 }
 
+void note_lead_not_found(Oid leads, const char *key) {
+  if (leads_not_found == nullptr) {
+    HASHCTL ctl;
+    memset(&ctl, 0, sizeof ctl);
+    ctl.keysize = sizeof(char *);
+    ctl.entrysize = sizeof(char *);
+    ctl.hash = hash_key;
+    ctl.match = match_key;
+    ctl.hcxt = TopTransactionContext;
+    leads_not_found = hash_create("lead_qual leads not found", 64, &ctl,
+                                  HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+  }
+  MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+  char *entry = not_found_key(leads, key);
+  bool found = false;
+  hash_search(leads_not_found, &entry, HASH_ENTER, &found);
+  MemoryContextSwitchTo(old);
+}
+
+bool lead_was_not_found(Oid leads, const char *key) {
+  if (leads_not_found == nullptr) return false;
+  char *entry = not_found_key(leads, key);
+  const bool found = hash_search(leads_not_found, &entry, HASH_FIND, nullptr) != nullptr;
+  pfree(entry);
+  return found;
+}
+
 int64 end_write(LeadWrite *w) {
   if (w != innermost) elog(ERROR, "lead_qual: lead writes ended out of order");
   int64 changed = 0;
@@ -159,7 +192,10 @@ int64 end_write(LeadWrite *w) {
     HASH_SEQ_STATUS seq;
     hash_seq_init(&seq, w->deltas);
     while (auto *d = static_cast<LeadDelta *>(hash_seq_search(&seq))) {
-      if (!d->applied) continue;
+      if (!d->applied) {
+        if (w->apply_in_trigger) note_lead_not_found(w->leads_relid, d->key);
+        continue;
+      }
       if (d->changed) ++changed;
       if (d->stage_changed) changes[count++] = d->change;
     }

@@ -102,4 +102,20 @@ int64 end_write(LeadWrite *w);
 // Abandons the innermost write (after an error that was caught).
 void abort_write(LeadWrite *w);
 
+// An activity write of this transaction had activities of lead `key` of
+// table `leads` but found no such lead (its row did not exist, or not yet:
+// a user's BEFORE INSERT trigger on leads may insert its activities). Kept
+// until the end of the transaction.
+void note_lead_not_found(Oid leads, const char *key);
+bool lead_was_not_found(Oid leads, const char *key);
+
+struct TrackArgs;
+
+// Writes one lead (`key`, a value of the leads key column, and its text) in
+// write `w`, rebuilt from its whole activity history, as the leads table's
+// owner (activity_triggers.cpp). `trigger`: the lead_qual trigger whose
+// arguments `args` are (it keys the cached plans).
+void write_lead_from_history(LeadWrite *w, Oid trigger, const TrackArgs &args, Datum key,
+                             const char *key_text);
+
 }  // namespace lq::pg

@@ -1,4 +1,5 @@
 // Module magic and load-time setup.
+#include "pg/query_events.hpp"
 #include "pg/scoring_time.hpp"
 
 extern "C" {
@@ -12,4 +13,5 @@ void _PG_init(void);  // NOLINT(bugprone-reserved-identifier): the name PostgreS
 // Runs when the library is loaded. Plain C-style code: nothing here throws.
 void _PG_init(void) {  // NOLINT(bugprone-reserved-identifier)
   lq::pg::define_scoring_time_setting();
+  lq::pg::install_query_hooks();
 }

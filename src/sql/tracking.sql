@@ -49,11 +49,19 @@ COMMENT ON FUNCTION lead_qual.activity_changed() IS
 CREATE OR REPLACE FUNCTION lead_qual.lead_changed() RETURNS trigger
     AS 'MODULE_PATHNAME', 'lq_lead_changed' LANGUAGE C;
 COMMENT ON FUNCTION lead_qual.lead_changed() IS
-    'row trigger (BEFORE INSERT OR UPDATE on leads) installed by track(): checks and records manual stage changes, rescores changed attributes';
+    'row trigger (BEFORE INSERT OR UPDATE on leads) installed by track(): scores new leads, keeps lead_qual''s columns, checks and records manual stage changes, rescores changed attributes';
 CREATE OR REPLACE FUNCTION lead_qual.activity_time_stamp() RETURNS trigger
     AS 'MODULE_PATHNAME', 'lq_activity_time_stamp' LANGUAGE C;
 COMMENT ON FUNCTION lead_qual.activity_time_stamp() IS
     'row trigger (BEFORE INSERT OR UPDATE OF occurred_at, WHEN it is NULL) installed by track() on a nullable occurred_at: writes the scoring time (lead_qual.as_of, else the transaction''s start) into the row';
+CREATE OR REPLACE FUNCTION lead_qual.lead_inserted() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'lq_lead_inserted' LANGUAGE C;
+COMMENT ON FUNCTION lead_qual.lead_inserted() IS
+    'row trigger (AFTER INSERT on leads) installed by track(): applies and records the automatic stage of leads really inserted';
+CREATE OR REPLACE FUNCTION lead_qual._settle(leads regclass, lead_key text) RETURNS void
+    AS 'MODULE_PATHNAME', 'lq_settle' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION lead_qual._settle(regclass, text) IS
+    'internal: rebuilds one tracked lead from its history and applies its automatic stage (after a statement of several steps changed its attributes)';
 CREATE OR REPLACE FUNCTION lead_qual.activity_truncated() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
@@ -291,6 +299,15 @@ BEGIN
   EXECUTE format('CREATE TRIGGER lead_qual_lead BEFORE INSERT OR UPDATE ON %s'
                  ' FOR EACH ROW EXECUTE FUNCTION lead_qual.lead_changed(%s)', t.leads, args);
   EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER lead_qual_lead', t.leads);
+  -- Applies and records the automatic stage of leads really inserted (an
+  -- INSERT ... ON CONFLICT may discard the row lead_changed() saw); reads
+  -- lead_qual_lead's arguments (src/pg/lead_inserted.cpp).
+  IF EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = t.leads AND tgname = 'lead_qual_lead_inserted') THEN
+    EXECUTE format('DROP TRIGGER lead_qual_lead_inserted ON %s', t.leads);
+  END IF;
+  EXECUTE format('CREATE TRIGGER lead_qual_lead_inserted AFTER INSERT ON %s'
+                 ' FOR EACH ROW EXECUTE FUNCTION lead_qual.lead_inserted()', t.leads);
+  EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER lead_qual_lead_inserted', t.leads);
   -- A NULL occurred_at gets the scoring time written into the row, in every
   -- replication mode (README "Future and NULL activity times"). Only for a
   -- nullable column: a BEFORE ROW trigger turns off COPY's multi-row inserts.
@@ -573,6 +590,7 @@ BEGIN
   PERFORM lead_qual._drop_activity_triggers(p, false) FROM unnest(coalesce(t.partitions, '{}')) AS p
    WHERE p IN (SELECT oid FROM pg_class);  -- a partition dropped meanwhile has none
   PERFORM lead_qual._drop_activity_triggers(t.activities, true);
+  EXECUTE format('DROP TRIGGER IF EXISTS lead_qual_lead_inserted ON %s', t.leads);
   EXECUTE format('DROP TRIGGER IF EXISTS lead_qual_lead ON %s', t.leads);
   DELETE FROM lead_qual.tracked tr WHERE tr.activities = untrack.activities;
 END $$;
@@ -596,6 +614,7 @@ DECLARE
   t lead_qual.tracked;
   o jsonb;
   version bigint;
+  attrs text;
 BEGIN
   SELECT * INTO t FROM lead_qual.tracked WHERE tracked.leads = verify.leads;
   IF NOT FOUND THEN
@@ -603,6 +622,11 @@ BEGIN
   END IF;
   o := t.options;
   SELECT m.version INTO version FROM lead_qual.scoring_model m WHERE m.name = t.model;
+  -- The lead attributes as rescore() passes them (_rewrite()).
+  SELECT coalesce('pg_catalog.jsonb_build_object(' ||
+                  string_agg(format('%L, l.%I', a, a), ', ') || ')', '''{}''::pg_catalog.jsonb')
+    INTO attrs FROM unnest(lead_qual.model_attributes(t.model)) a
+   WHERE EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = leads AND attname = a AND attnum > 0 AND NOT attisdropped);
   RETURN QUERY EXECUTE format(
     'SELECT c.k, c.problem, c.se, c.he, c.sa, c.ha FROM ('
     '  SELECT l.%1$I::pg_catalog.text AS k,'
@@ -617,10 +641,17 @@ BEGIN
     '              WHEN pg_catalog.abs(lead_qual.engagement(l.%2$I, $1) OPERATOR(pg_catalog.-) COALESCE(lead_qual.engagement(h.state, $1), 0))'
     '                   OPERATOR(pg_catalog.>) 1e-9 * GREATEST(1, pg_catalog.abs(COALESCE(lead_qual.engagement(h.state, $1), 0)))'
     '                THEN ''engagement differs from the history'''
-    '              WHEN lead_qual.scored_at(l.%2$I) IS NOT NULL AND (l.%11$I IS NULL OR'
-    '                   pg_catalog.abs(l.%11$I OPERATOR(pg_catalog.-) lead_qual.engagement(l.%2$I, lead_qual.scored_at(l.%2$I)))'
-    '                   OPERATOR(pg_catalog.>) 1e-9 * GREATEST(1, pg_catalog.abs(l.%11$I)))'
-    '                THEN ''engagement_score differs from the state at its scoring time'' END AS problem'
+    '              WHEN lead_qual.scored_at(l.%2$I) IS NOT NULL AND (l.%13$I IS NULL OR'
+    '                   pg_catalog.abs(l.%13$I OPERATOR(pg_catalog.-) lead_qual.engagement(l.%2$I, lead_qual.scored_at(l.%2$I)))'
+    '                   OPERATOR(pg_catalog.>) 1e-9 * GREATEST(1, pg_catalog.abs(l.%13$I)))'
+    '                THEN ''engagement_score differs from the state at its scoring time'' '
+    '              WHEN l.%12$I IS NULL OR pg_catalog.abs(l.%12$I OPERATOR(pg_catalog.-) lead_qual.fit_score(%3$L, %11$s))'
+    '                   OPERATOR(pg_catalog.>) 1e-9 * GREATEST(1, pg_catalog.abs(lead_qual.fit_score(%3$L, %11$s)))'
+    '                THEN ''fit_score differs from the model'''
+    '              WHEN l.%13$I IS NULL OR l.%14$I IS NULL'
+    '                   OR pg_catalog.abs(l.%14$I OPERATOR(pg_catalog.-) (l.%12$I OPERATOR(pg_catalog.+) l.%13$I))'
+    '                      OPERATOR(pg_catalog.>) 1e-9 * GREATEST(1, pg_catalog.abs(l.%14$I))'
+    '                THEN ''score is not fit_score + engagement_score'' END AS problem'
     '    FROM %5$s AS l'
     '    LEFT JOIN (SELECT a.%6$I AS lead_id,'
     '                      lead_qual.engagement_state(%3$L, a.%7$I::pg_catalog.text, %8$s, %9$s, $1) AS state'
@@ -629,11 +660,11 @@ BEGIN
     o->>'key', o->>'score_state', t.model, version, leads, o->>'activity_lead_id', o->>'activity',
     lead_qual._occurred_at_sql(o, 'a'),
     CASE WHEN o->>'properties' IS NULL THEN 'NULL::pg_catalog.jsonb' ELSE format('a.%I', o->>'properties') END,
-    t.activities, o->>'engagement_score')
+    t.activities, attrs, o->>'fit_score', o->>'engagement_score', o->>'score')
   USING as_of;
 END $$;
 COMMENT ON FUNCTION lead_qual.verify(regclass, timestamptz) IS
-    'leads of a tracked table whose stored score_state disagrees with their activity history scored at as_of, or whose engagement_score disagrees with their state at the time the row was scored (none when consistent)';
+    'leads of a tracked table whose stored score_state disagrees with their activity history scored at as_of, whose engagement_score disagrees with their state at the time the row was scored, or whose fit_score or score column disagrees with the model and the state (none when consistent)';
 
 -- Tables tracked under an older version get this version's triggers (the
 -- row-level variants for replication apply, the leads trigger enabled in

@@ -130,7 +130,9 @@ SQL
                              AND (score_state::text::jsonb->>'activities')::int = 6 FROM leads WHERE id = 3")" "t"
   q -d "$db" -c "SET client_min_messages = warning" -c "DROP TABLE engagement_before" -c "DROP FUNCTION state_bytes" \
     -c "DROP TYPE lq_raw CASCADE" >/dev/null
-  q -d "$db" -c "UPDATE leads SET score_state = NULL WHERE id = 2" >/dev/null
+  # With lead_qual's trigger on, an UPDATE of its columns keeps lead_qual's values.
+  q -d "$db" -c "ALTER TABLE leads DISABLE TRIGGER lead_qual_lead; UPDATE leads SET score_state = NULL WHERE id = 2;
+                 ALTER TABLE leads ENABLE TRIGGER lead_qual_lead" >/dev/null
   check "$v: verify() reports a lead whose state was wiped" \
     "$(q -d "$db" -c "SELECT lead_key || ': ' || problem FROM lead_qual.verify('leads')")" "2: no state"
   report "$v: the updated extension is exactly a fresh install of $current" \
