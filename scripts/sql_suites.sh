@@ -62,11 +62,10 @@ if compgen -G "test/tap/*.sh" >/dev/null; then
   if [[ $tap_rc -ne 0 && $failed -eq 0 ]]; then failed=1; fi
   echo "TAP$label $ok $failed" >>"$counts"
 fi
-# Differential test of live scoring (test/diff, issue #12). Opt-in
-# (LQ_DIFF_SUITE=1) until the failures it finds today are fixed.
-if [[ ${LQ_DIFF_SUITE:-0} == 1 ]]; then
-  echo "== differential"
-  bash test/diff/run.sh "$counts" >/tmp/lq_diff_suite.log 2>&1
-  tail -n 25 /tmp/lq_diff_suite.log
-fi
+# Differential test of live scoring (test/diff, issue #12): random statement
+# sequences checked after every statement against an independent SQL oracle
+# and verify(), with a fixed seed and a bounded count (LQ_DIFF_* to vary).
+echo "== differential"
+bash test/diff/run.sh "$counts" >/tmp/lq_diff_suite.log 2>&1
+tail -n 25 /tmp/lq_diff_suite.log
 exit 0

@@ -21,9 +21,9 @@ PGDATABASE=$db /usr/bin/python3 test/diff/difftest.py 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 if [[ -n $counts ]]; then
   if line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1); then
-    read -r p _ f _ <<<"$line"; echo "differential $p $f" >>"$counts"
+    read -r p _ f _ <<<"$line"; echo "differential${LQ_SUITE_LABEL:-} $p $f" >>"$counts"
   else
-    echo "differential 0 1" >>"$counts"
+    echo "differential${LQ_SUITE_LABEL:-} 0 1" >>"$counts"
   fi
 fi
 exit "$rc"
