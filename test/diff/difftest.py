@@ -779,6 +779,15 @@ class Runner:
                 st.outcome = None
             except psycopg2.Error as e:
                 st.outcome = e.pgcode
+                # An activity table partitioned by occurred_at routes a row
+                # before BEFORE ROW triggers run: stamping a NULL time that
+                # belongs to another partition is refused by PostgreSQL
+                # (0A000, naming lead_qual's trigger), never scored wrongly.
+                # README "Future and NULL activity times" documents it.
+                refused_stamp = (variant.layout == 'range' and e.pgcode == '0A000'
+                                 and 'lead_qual_activity_time' in str(e))
+                if refused_stamp:
+                    st.allow = st.allow + ('0A000',)
                 if wrap and st.allows(e.pgcode):
                     cur.execute('ROLLBACK TO SAVEPOINT lq_try')
                 elif not st.allows(e.pgcode):
