@@ -766,12 +766,14 @@ class Runner:
         for n, st in enumerate(steps, 1):
             if self.verbose:
                 print(f'  [{n}] {st.sql[:200]}')
-            # An activity table partitioned by occurred_at routes a row before
-            # BEFORE ROW triggers run: stamping a NULL time that belongs to
-            # another partition is refused by PostgreSQL (0A000, naming
-            # lead_qual's trigger), never scored wrongly; README "Future and
-            # NULL activity times" documents it.
-            may_refuse_stamp = variant.layout == 'range' and not st.is_txn()
+            # A partitioned activity table routes a row before BEFORE ROW
+            # triggers run: when lead_qual's trigger stamps a NULL time, a row
+            # that then fails its partition's constraint (the stamped time
+            # belongs to another range partition, or a row written straight
+            # into the wrong partition, otherwise 23514) is refused by
+            # PostgreSQL with 0A000 naming the trigger: never scored wrongly;
+            # README "Future and NULL activity times" documents it.
+            may_refuse_stamp = variant.layout != 'plain' and not st.is_txn()
             wrap = in_txn and (st.allow or may_refuse_stamp) and not st.is_txn()
             try:
                 if wrap:
