@@ -289,6 +289,7 @@ BEGIN
                  ' FOR EACH STATEMENT EXECUTE FUNCTION lead_qual.activity_truncated(%L)', activities, leads::text);
   EXECUTE format('CREATE TRIGGER lead_qual_lead BEFORE INSERT OR UPDATE ON %s'
                  ' FOR EACH ROW EXECUTE FUNCTION lead_qual.lead_changed(%s)', leads, args);
+  PERFORM lead_qual._life_triggers(leads, o->>'key');    -- src/sql/history.sql
 
   IF NOT EXISTS (SELECT 1 FROM pg_index x JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[0]
                   WHERE x.indrelid = activities AND a.attname = o->>'activity_lead_id') THEN
@@ -319,6 +320,7 @@ BEGIN
   EXECUTE format('DROP TRIGGER IF EXISTS lead_qual_activity_delete ON %s', t.activities);
   EXECUTE format('DROP TRIGGER IF EXISTS lead_qual_activity_truncate ON %s', t.activities);
   EXECUTE format('DROP TRIGGER IF EXISTS lead_qual_lead ON %s', t.leads);
+  PERFORM lead_qual._drop_life_triggers(t.leads);
   DELETE FROM lead_qual.tracked tr WHERE tr.activities = untrack.activities;
 END $$;
 COMMENT ON FUNCTION lead_qual.untrack(regclass) IS

@@ -144,8 +144,15 @@ CREATE AGGREGATE lead_qual.max(lead_qual.lead_stage) (
 COMMENT ON AGGREGATE lead_qual.min(lead_qual.lead_stage) IS 'earliest stage in funnel order';
 COMMENT ON AGGREGATE lead_qual.max(lead_qual.lead_stage) IS 'latest stage in funnel order';
 
--- Casts: text conversion goes through the type's I/O functions.
-CREATE CAST (lead_qual.lead_stage AS text) WITH INOUT AS ASSIGNMENT;
+-- Casts: text conversion goes through the type's I/O functions. To text it
+-- is implicit so that a role without lead_qual on its search_path (a BI
+-- tool) can still write WHERE stage = 'mql': the lead_stage operators are
+-- not found there, and the comparison falls back to text = text. With
+-- lead_qual on the search_path the lead_stage operators match exactly and
+-- win. varchar -> lead_stage serves JDBC-style varchar parameters.
+CREATE CAST (lead_qual.lead_stage AS text) WITH INOUT AS IMPLICIT;
 CREATE CAST (text AS lead_qual.lead_stage) WITH INOUT AS ASSIGNMENT;
-COMMENT ON CAST (lead_qual.lead_stage AS text) IS 'stage name, lower case';
+CREATE CAST (varchar AS lead_qual.lead_stage) WITH INOUT AS ASSIGNMENT;
+COMMENT ON CAST (lead_qual.lead_stage AS text) IS 'stage name, lower case (implicit: text comparisons work without lead_qual on the search_path)';
 COMMENT ON CAST (text AS lead_qual.lead_stage) IS 'parses a stage name (case-insensitive, trimmed)';
+COMMENT ON CAST (varchar AS lead_qual.lead_stage) IS 'parses a stage name (case-insensitive, trimmed): varchar parameters of JDBC-style clients';

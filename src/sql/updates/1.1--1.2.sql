@@ -1,5 +1,75 @@
--- Schema changes from 1.1 to 1.2: none. 1.2 changed functions and triggers
--- only (scoring_model_maintain() keeps a restored model's updated_at; the
+-- Schema changes from 1.1 to 1.2: those of issue #13 below. 1.2 also changed
+-- functions and triggers (scoring_model_maintain() keeps a restored model's updated_at; the
 -- statement trigger scoring_model_changed invalidates every backend's
 -- compiled models; _counted_at() and _not_tracked() give one definition
 -- of those rules); the area files re-applied after this file bring them.
+
+-- Issue #13: the stage history as a record of a lead's life
+-- (src/sql/schema/tracking.sql has the same objects for a fresh install).
+-- A lead's history rows share a life_id, kept through key changes and
+-- ended by deletes (lead_qual.lead_life); lead_key may be erased
+-- (forget_lead()); reason 'backfill' (backfill()).
+ALTER TABLE lead_qual.stage_history ALTER COLUMN lead_key DROP NOT NULL;
+ALTER TABLE lead_qual.stage_history DROP CONSTRAINT stage_history_reason_check;
+ALTER TABLE lead_qual.stage_history ADD COLUMN life_id bigint;
+ALTER TABLE lead_qual.stage_history
+    ADD CONSTRAINT stage_history_reason_check CHECK (reason IN ('score', 'manual', 'rescore', 'refresh', 'backfill'));
+CREATE INDEX stage_history_life_idx ON lead_qual.stage_history (life_id);
+COMMENT ON COLUMN lead_qual.stage_history.lead_key IS 'the lead''s key at the change, as text (NULL: erased with forget_lead())';
+COMMENT ON COLUMN lead_qual.stage_history.reason IS
+    'score: new activity; manual: a user set the stage; rescore: recomputed (attributes, deleted activities, rescore()); refresh: decay refresh or recycling; backfill: dated by backfill() from the activities before adoption';
+COMMENT ON COLUMN lead_qual.stage_history.life_id IS
+    'the lead''s life (lead_life.life_id): the same through key changes, new after the lead is deleted and created again';
+COMMENT ON INDEX lead_qual.stage_history_life_idx IS 'history by life (reports, key changes, erasure)';
+COMMENT ON CONSTRAINT stage_history_reason_check ON lead_qual.stage_history IS 'the reasons of lq::reason (core/change_reason.hpp) and backfill';
+
+CREATE TABLE lead_qual.lead_life (
+    lead_table regclass NOT NULL,
+    lead_key text NOT NULL,
+    life_id bigserial NOT NULL UNIQUE,
+    PRIMARY KEY (lead_table, lead_key)
+);
+COMMENT ON TABLE lead_qual.lead_life IS 'the current life of every tracked lead key that has stage history';
+COMMENT ON COLUMN lead_qual.lead_life.lead_table IS 'the tracked leads table';
+COMMENT ON COLUMN lead_qual.lead_life.lead_key IS 'the lead''s current key, as text';
+COMMENT ON COLUMN lead_qual.lead_life.life_id IS 'the life its history rows carry (stage_history.life_id)';
+COMMENT ON SEQUENCE lead_qual.lead_life_life_id_seq IS 'ids of lead lives';
+COMMENT ON INDEX lead_qual.lead_life_pkey IS 'one life per current key';
+COMMENT ON INDEX lead_qual.lead_life_life_id_key IS 'a life belongs to one key';
+SELECT pg_catalog.pg_extension_config_dump('lead_qual.lead_life', '');
+SELECT pg_catalog.pg_extension_config_dump('lead_qual.lead_life_life_id_seq', '');
+REVOKE ALL ON lead_qual.lead_life FROM PUBLIC;
+
+-- Existing history: one life per table and key (older versions did not see
+-- deletes, so a key deleted and created again before this update stays one
+-- life), in the order of the keys' first rows. Keys that no longer exist in
+-- a tracked table have no current life.
+INSERT INTO lead_qual.lead_life (lead_table, lead_key)
+SELECT f.lead_table, f.lead_key
+  FROM (SELECT h.lead_table, h.lead_key, min(h.id) AS first_id FROM lead_qual.stage_history h GROUP BY 1, 2) AS f
+ ORDER BY f.first_id;
+UPDATE lead_qual.stage_history h SET life_id = l.life_id
+  FROM lead_qual.lead_life l WHERE l.lead_table = h.lead_table AND l.lead_key = h.lead_key;
+ALTER TABLE lead_qual.stage_history ALTER COLUMN life_id SET NOT NULL;
+DO $$
+DECLARE
+  t record;
+BEGIN
+  DELETE FROM lead_qual.lead_life l WHERE l.lead_table NOT IN (SELECT tr.leads FROM lead_qual.tracked tr);
+  FOR t IN SELECT tr.leads, tr.options->>'key' AS key FROM lead_qual.tracked tr LOOP
+    EXECUTE format('DELETE FROM lead_qual.lead_life l WHERE l.lead_table = $1'
+                   '   AND NOT EXISTS (SELECT FROM %s x WHERE x.%I::text = l.lead_key)', t.leads, t.key)
+      USING t.leads;
+  END LOOP;
+END $$;
+
+-- Casts (src/sql/schema/lead_stage.sql, score_state.sql): lead_stage -> text
+-- becomes implicit (WHERE stage = 'mql' without lead_qual on the
+-- search_path); varchar -> lead_stage and score_state -> jsonb are new.
+DROP CAST (lead_qual.lead_stage AS text);
+CREATE CAST (lead_qual.lead_stage AS text) WITH INOUT AS IMPLICIT;
+COMMENT ON CAST (lead_qual.lead_stage AS text) IS 'stage name, lower case (implicit: text comparisons work without lead_qual on the search_path)';
+CREATE CAST (varchar AS lead_qual.lead_stage) WITH INOUT AS ASSIGNMENT;
+COMMENT ON CAST (varchar AS lead_qual.lead_stage) IS 'parses a stage name (case-insensitive, trimmed): varchar parameters of JDBC-style clients';
+CREATE CAST (lead_qual.score_state AS jsonb) WITH INOUT;
+COMMENT ON CAST (lead_qual.score_state AS jsonb) IS 'the state''s JSON (its text output) as jsonb';
