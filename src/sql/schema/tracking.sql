@@ -18,11 +18,13 @@ CREATE TABLE lead_qual.stage_history (
     reason text NOT NULL,
     changed_by name NOT NULL,
     life_id bigint NOT NULL,
+    xact xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id(),
     CONSTRAINT stage_history_reason_check CHECK (reason IN ('score', 'manual', 'rescore', 'refresh', 'backfill'))
 );
 CREATE INDEX stage_history_lead_idx ON lead_qual.stage_history (lead_table, lead_key, changed_at);
 CREATE INDEX stage_history_time_idx ON lead_qual.stage_history (changed_at);
 CREATE INDEX stage_history_life_idx ON lead_qual.stage_history (life_id);
+CREATE INDEX stage_history_xact_idx ON lead_qual.stage_history (xact);
 COMMENT ON TABLE lead_qual.stage_history IS 'every stage change of every tracked lead, automatic or manual';
 COMMENT ON COLUMN lead_qual.stage_history.lead_table IS 'the tracked leads table';
 COMMENT ON COLUMN lead_qual.stage_history.lead_key IS 'the lead''s key at the change, as text (NULL: erased with forget_lead())';
@@ -37,10 +39,13 @@ COMMENT ON COLUMN lead_qual.stage_history.reason IS
 COMMENT ON COLUMN lead_qual.stage_history.changed_by IS 'the role whose statement caused the change';
 COMMENT ON COLUMN lead_qual.stage_history.life_id IS
     'the lead''s life (lead_life.life_id): the same through key changes, new after the lead is deleted and created again';
+COMMENT ON COLUMN lead_qual.stage_history.xact IS
+    'the transaction that wrote the row: a worker catches up with the rows not visible in its last snapshot (README, "Hand-off notifications")';
 COMMENT ON SEQUENCE lead_qual.stage_history_id_seq IS 'ids of stage_history rows';
 COMMENT ON INDEX lead_qual.stage_history_lead_idx IS 'per-lead history';
 COMMENT ON INDEX lead_qual.stage_history_time_idx IS 'history by time';
 COMMENT ON INDEX lead_qual.stage_history_life_idx IS 'history by life (reports, key changes, erasure)';
+COMMENT ON INDEX lead_qual.stage_history_xact_idx IS 'history by writing transaction (workers'' catch-up)';
 COMMENT ON CONSTRAINT stage_history_reason_check ON lead_qual.stage_history IS 'the reasons of lq::reason (core/change_reason.hpp) and backfill';
 SELECT pg_catalog.pg_extension_config_dump('lead_qual.stage_history', '');
 SELECT pg_catalog.pg_extension_config_dump('lead_qual.stage_history_id_seq', '');

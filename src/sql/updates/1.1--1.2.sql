@@ -51,6 +51,16 @@ SELECT f.lead_table, f.lead_key
 UPDATE lead_qual.stage_history h SET life_id = l.life_id
   FROM lead_qual.lead_life l WHERE l.lead_table = h.lead_table AND l.lead_key = h.lead_key;
 ALTER TABLE lead_qual.stage_history ALTER COLUMN life_id SET NOT NULL;
+-- Rows written before 1.2 count as written by a transaction older than any
+-- snapshot (xid 3, the first normal one): no worker catches them up again.
+ALTER TABLE lead_qual.stage_history ADD COLUMN xact xid8;
+UPDATE lead_qual.stage_history SET xact = '3';
+ALTER TABLE lead_qual.stage_history ALTER COLUMN xact SET DEFAULT pg_catalog.pg_current_xact_id(),
+                                    ALTER COLUMN xact SET NOT NULL;
+CREATE INDEX stage_history_xact_idx ON lead_qual.stage_history (xact);
+COMMENT ON INDEX lead_qual.stage_history_xact_idx IS 'history by writing transaction (workers'' catch-up)';
+COMMENT ON COLUMN lead_qual.stage_history.xact IS
+    'the transaction that wrote the row: a worker catches up with the rows not visible in its last snapshot (README, "Hand-off notifications")';
 DO $$
 DECLARE
   t record;
