@@ -29,11 +29,11 @@ SELECT lead_key, from_stage, to_stage, changed_at,
   FROM stage_history WHERE lead_table = 'life_leads'::regclass ORDER BY id;
 -- mql -> sql: 1 of 1 converted, in 240 hours.
 SELECT from_stage, to_stage, entered, reached, rate FROM stage_conversion
- WHERE lead_table = 'life_leads'::regclass AND cohort_month IS NULL AND from_stage = 'mql' AND to_stage = 'sql';
-SELECT from_stage, to_stage, leads, median, median_hours, p90_hours FROM stage_velocity
- WHERE lead_table = 'life_leads'::regclass;
-SELECT lead_key, stage, reached_at, table_name, stage_name FROM stage_reached
- WHERE lead_table = 'life_leads'::regclass ORDER BY stage;
+ WHERE lead_table = 'public.life_leads' AND cohort_month IS NULL AND from_stage = 'mql' AND to_stage = 'sql';
+SELECT from_stage, to_stage, leads, median, median_hours, p90_hours, from_stage_name, to_stage_name FROM stage_velocity
+ WHERE lead_table = 'public.life_leads';
+SELECT lead_key, stage, reached_at, lead_table, lead_table_oid, stage_name FROM stage_reached
+ WHERE lead_table = 'public.life_leads' ORDER BY stage;
 
 -- 2. A new life: lead 2 reaches mql, is deleted, and a new lead 2 reaches
 -- sql a month later. Two lives, not one lead that converted.
@@ -50,8 +50,8 @@ SELECT lead_key, from_stage, to_stage, changed_at,
 -- mql -> sql, all time: lead 100 (converted), the first lead 2 (did not),
 -- the second lead 2 (mql and sql at once): 3 entered, 2 reached.
 SELECT entered, reached, rate FROM stage_conversion
- WHERE lead_table = 'life_leads'::regclass AND cohort_month IS NULL AND from_stage = 'mql' AND to_stage = 'sql';
-SELECT leads, median_hours FROM stage_velocity WHERE lead_table = 'life_leads'::regclass AND from_stage = 'mql';
+ WHERE lead_table = 'public.life_leads' AND cohort_month IS NULL AND from_stage = 'mql' AND to_stage = 'sql';
+SELECT leads, median_hours FROM stage_velocity WHERE lead_table = 'public.life_leads' AND from_stage = 'mql';
 -- The closed-loop reports read the current lives only: the current lead 2
 -- reached sql, so did 100.
 SELECT lead_key, positive FROM lead_qual._outcomes('life_leads', 'sql') ORDER BY lead_key;
@@ -63,8 +63,8 @@ SELECT count(*) FILTER (WHERE lead_key IN ('1', '100')) AS keyed, count(*) FILTE
   FROM stage_history WHERE lead_table = 'life_leads'::regclass;
 SELECT count(*) AS lives_of_100 FROM lead_life WHERE lead_table = 'life_leads'::regclass AND lead_key = '100';
 SELECT entered, reached, rate FROM stage_conversion
- WHERE lead_table = 'life_leads'::regclass AND cohort_month IS NULL AND from_stage = 'mql' AND to_stage = 'sql';
-SELECT leads, median_hours FROM stage_velocity WHERE lead_table = 'life_leads'::regclass AND from_stage = 'mql';
+ WHERE lead_table = 'public.life_leads' AND cohort_month IS NULL AND from_stage = 'mql' AND to_stage = 'sql';
+SELECT leads, median_hours FROM stage_velocity WHERE lead_table = 'public.life_leads' AND from_stage = 'mql';
 -- Only the owner of the table erases; unknown tables are refused.
 CREATE ROLE life_stranger;
 SET SESSION AUTHORIZATION life_stranger;
@@ -91,15 +91,15 @@ SELECT track('old_activities', 'old_leads', 'life', '{"add_columns": true}') AS 
 RESET lead_qual.as_of;
 SELECT lead_key, from_stage, to_stage, changed_at, reason FROM stage_history
  WHERE lead_table = 'old_leads'::regclass ORDER BY lead_key, id;
-SELECT from_stage, to_stage, leads, median_hours FROM stage_velocity WHERE lead_table = 'old_leads'::regclass;
+SELECT from_stage, to_stage, leads, median_hours FROM stage_velocity WHERE lead_table = 'public.old_leads';
 LISTEN lead_qual;
 CALL backfill('old_leads', 1);
 SELECT lead_key, from_stage, to_stage, changed_at, reason, fit, engagement, score FROM stage_history
  WHERE lead_table = 'old_leads'::regclass ORDER BY lead_key, changed_at;
 -- mql -> sql took 48 days (2025-12-03 to 2026-01-20): 1152 hours.
-SELECT from_stage, to_stage, leads, median_hours FROM stage_velocity WHERE lead_table = 'old_leads'::regclass;
+SELECT from_stage, to_stage, leads, median_hours FROM stage_velocity WHERE lead_table = 'public.old_leads';
 SELECT cohort_month, entered, reached FROM stage_conversion
- WHERE lead_table = 'old_leads'::regclass AND from_stage = 'mql' AND to_stage = 'sql' ORDER BY cohort_month NULLS LAST;
+ WHERE lead_table = 'public.old_leads' AND from_stage = 'mql' AND to_stage = 'sql' ORDER BY cohort_month NULLS LAST;
 -- Run again: nothing left to date.
 CALL backfill('old_leads');
 SELECT count(*) AS rows FROM stage_history WHERE lead_table = 'old_leads'::regclass;
@@ -121,8 +121,8 @@ EXECUTE set_stage('MQL');
 SELECT (score_state::jsonb) ? 'rules' AS has_rules FROM old_leads WHERE id = 1;
 SET search_path = public;
 SELECT id FROM old_leads WHERE stage = 'mql' ORDER BY id;
-SELECT stage, leads, table_name, stage_name FROM lead_qual.funnel
- WHERE table_name = 'public.old_leads' AND stage IN ('mql', 'sql') ORDER BY stage;
+SELECT stage, leads, lead_table, stage_name FROM lead_qual.funnel
+ WHERE lead_table = 'public.old_leads' AND stage IN ('mql', 'sql') ORDER BY stage;
 SET search_path = public, lead_qual;
 
 SELECT untrack('old_activities');

@@ -49,8 +49,8 @@ echo "$in_history hand-offs to sales in the history; the worker handled $handled
 head -n 3 "$handoffs"
 
 # The picture: funnel and score distribution from the views.
-psql -X -At -F ' ' -c "SELECT stage, leads FROM lead_qual.funnel WHERE lead_table = 'crm.leads'::regclass" >"$out/funnel.dat"
-psql -X -At -F ' ' -c "SELECT band_low, leads, reached FROM lead_qual.score_bands WHERE lead_table = 'crm.leads'::regclass" >"$out/bands.dat"
+psql -X -At -F ' ' -c "SELECT stage, leads FROM lead_qual.funnel WHERE lead_table = 'crm.leads'" >"$out/funnel.dat"
+psql -X -At -F ' ' -c "SELECT band_low, leads, reached FROM lead_qual.score_bands WHERE lead_table = 'crm.leads'" >"$out/bands.dat"
 (cd "$out" && gnuplot -e "outfile='lead_qual_demo.png'" "$OLDPWD/chart.gp")
 echo
 echo "[demo] chart written to $(cd "$out" && pwd)/lead_qual_demo.png"

@@ -84,7 +84,8 @@ END $$;
 COMMENT ON FUNCTION lead_qual.funnel_counts() IS 'current leads per tracked table and stage (the funnel view)';
 
 CREATE OR REPLACE VIEW lead_qual.funnel AS
-SELECT f.lead_table, f.stage, f.leads, f.share, lead_qual._table_name(f.lead_table) AS table_name, f.stage::text AS stage_name
+SELECT lead_qual._table_name(f.lead_table) AS lead_table, f.stage, f.leads, f.share,
+       f.lead_table AS lead_table_oid, f.stage::text AS stage_name
 FROM lead_qual.funnel_counts() f;
 COMMENT ON VIEW lead_qual.funnel IS 'current leads per tracked table and stage, every stage listed (zero included), with its share';
 
@@ -93,8 +94,8 @@ COMMENT ON VIEW lead_qual.funnel IS 'current leads per tracked table and stage, 
 -- A lead is one life (lead_life): its rows under earlier keys count, those
 -- of an earlier lead that had its key do not.
 CREATE OR REPLACE VIEW lead_qual.stage_reached AS
-SELECT h.lead_table, l.lead_key, s.stage, min(h.changed_at) AS reached_at, h.life_id,
-       lead_qual._table_name(h.lead_table) AS table_name, s.stage::text AS stage_name
+SELECT lead_qual._table_name(h.lead_table) AS lead_table, l.lead_key, s.stage, min(h.changed_at) AS reached_at, h.life_id,
+       h.lead_table AS lead_table_oid, s.stage::text AS stage_name
 FROM lead_qual.stage_history h
 JOIN unnest(lead_qual.stages()) AS s(stage)
   ON h.to_stage >= s.stage AND h.to_stage <= 'customer'
@@ -111,28 +112,27 @@ COMMENT ON VIEW lead_qual.conversion_pairs IS 'the stage pairs the conversion an
 CREATE OR REPLACE VIEW lead_qual.stage_conversion AS
 SELECT f.lead_table, date_trunc('month', f.reached_at)::date AS cohort_month, p.from_stage, p.to_stage,
        count(*) AS entered, count(t.reached_at) AS reached, count(t.reached_at)::float8 / count(*) AS rate,
-       lead_qual._table_name(f.lead_table) AS table_name, p.from_stage::text AS from_stage_name,
-       p.to_stage::text AS to_stage_name
+       f.lead_table_oid, p.from_stage::text AS from_stage_name, p.to_stage::text AS to_stage_name
 FROM lead_qual.stage_reached f
 JOIN lead_qual.conversion_pairs p ON f.stage = p.from_stage
 LEFT JOIN lead_qual.stage_reached t ON t.life_id = f.life_id AND t.stage = p.to_stage
-GROUP BY GROUPING SETS ((f.lead_table, p.from_stage, p.to_stage, date_trunc('month', f.reached_at)),
-                        (f.lead_table, p.from_stage, p.to_stage));
+GROUP BY GROUPING SETS ((f.lead_table, f.lead_table_oid, p.from_stage, p.to_stage, date_trunc('month', f.reached_at)),
+                        (f.lead_table, f.lead_table_oid, p.from_stage, p.to_stage));
 COMMENT ON VIEW lead_qual.stage_conversion IS
     'of the leads that first reached from_stage (or later) in cohort_month (NULL: all time), how many later reached to_stage (or later)';
 
 CREATE OR REPLACE VIEW lead_qual.stage_velocity AS
-SELECT v.*, lead_qual._table_name(v.lead_table) AS table_name, v.from_stage::text AS from_stage_name,
-       v.to_stage::text AS to_stage_name,
+SELECT v.lead_table, v.from_stage, v.to_stage, v.leads, v.median, v.p90, v.lead_table_oid,
+       v.from_stage::text AS from_stage_name, v.to_stage::text AS to_stage_name,
        extract(epoch FROM v.median)::float8 / 3600 AS median_hours, extract(epoch FROM v.p90)::float8 / 3600 AS p90_hours
 FROM (
-  SELECT f.lead_table, p.from_stage, p.to_stage, count(*) AS leads,
+  SELECT f.lead_table, f.lead_table_oid, p.from_stage, p.to_stage, count(*) AS leads,
          make_interval(secs => percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM t.reached_at - f.reached_at))) AS median,
          make_interval(secs => percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM t.reached_at - f.reached_at))) AS p90
   FROM lead_qual.stage_reached f
   JOIN lead_qual.conversion_pairs p ON f.stage = p.from_stage
   JOIN lead_qual.stage_reached t ON t.life_id = f.life_id AND t.stage = p.to_stage
-  GROUP BY f.lead_table, p.from_stage, p.to_stage
+  GROUP BY f.lead_table, f.lead_table_oid, p.from_stage, p.to_stage
 ) v;
 COMMENT ON VIEW lead_qual.stage_velocity IS
     'time from first reaching from_stage (or later) to first reaching to_stage (or later): median and 90th percentile, as intervals and in hours';
@@ -190,7 +190,8 @@ END $$;
 COMMENT ON FUNCTION lead_qual.score_band_counts() IS 'leads per 10-point score band and the share that reached sql or later (the score_bands view)';
 
 CREATE OR REPLACE VIEW lead_qual.score_bands AS
-SELECT b.lead_table, b.band_low, b.band_high, b.leads, b.reached, b.rate, lead_qual._table_name(b.lead_table) AS table_name
+SELECT lead_qual._table_name(b.lead_table) AS lead_table, b.band_low, b.band_high, b.leads, b.reached, b.rate,
+       b.lead_table AS lead_table_oid
 FROM lead_qual.score_band_counts() b;
 COMMENT ON VIEW lead_qual.score_bands IS '10-point score bands per tracked table, with how many leads reached sql or a later funnel stage';
 
@@ -211,7 +212,8 @@ END $$;
 COMMENT ON FUNCTION lead_qual.grade_counts() IS 'leads per fit grade and the share that reached sql or later (the fit_grades view)';
 
 CREATE OR REPLACE VIEW lead_qual.fit_grades AS
-SELECT g.lead_table, g.grade, g.leads, g.reached, g.rate, lead_qual._table_name(g.lead_table) AS table_name
+SELECT lead_qual._table_name(g.lead_table) AS lead_table, g.grade, g.leads, g.reached, g.rate,
+       g.lead_table AS lead_table_oid
 FROM lead_qual.grade_counts() g;
 COMMENT ON VIEW lead_qual.fit_grades IS 'per tracked table and fit grade: leads, how many reached sql or later, and the rate (models with "grades")';
 

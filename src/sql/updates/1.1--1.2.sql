@@ -83,3 +83,12 @@ CREATE CAST (varchar AS lead_qual.lead_stage) WITH INOUT AS ASSIGNMENT;
 COMMENT ON CAST (varchar AS lead_qual.lead_stage) IS 'parses a stage name (case-insensitive, trimmed): varchar parameters of JDBC-style clients';
 CREATE CAST (lead_qual.score_state AS jsonb) WITH INOUT;
 COMMENT ON CAST (lead_qual.score_state AS jsonb) IS 'the state''s JSON (its text output) as jsonb';
+
+-- Report views (src/sql/reports.sql): lead_table becomes the schema-qualified
+-- name as text (WHERE lead_table = $1 with a text parameter), the regclass
+-- moves to lead_table_oid, stage names and hours are added. A column that
+-- changes type needs the view dropped first; the area files create them
+-- again with their grants (grants a site made to its own roles on them must
+-- be made again: README, "BI role").
+DROP VIEW lead_qual.stage_velocity, lead_qual.stage_conversion, lead_qual.stage_reached,
+          lead_qual.funnel, lead_qual.score_bands, lead_qual.fit_grades;
