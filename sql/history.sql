@@ -125,6 +125,38 @@ SELECT stage, leads, lead_table, stage_name FROM lead_qual.funnel
  WHERE lead_table = 'public.old_leads' AND stage IN ('mql', 'sql') ORDER BY stage;
 SET search_path = public, lead_qual;
 
+-- 6. The leads table's own triggers run under the caller's search_path in
+-- track(), rescore() and refresh(), as under a plain UPDATE: this one finds
+-- its table through the search_path only.
+CREATE SCHEMA app;
+CREATE TABLE app.crm_stage (lead_id int, stage text);
+CREATE FUNCTION app.note_stage() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO crm_stage VALUES (NEW.id, NEW.stage::text);
+  RETURN NEW;
+END $$;
+CREATE TABLE app.leads (id int PRIMARY KEY);
+CREATE TABLE app.activities (lead_id int, activity text, occurred_at timestamptz);
+CREATE INDEX ON app.activities (lead_id);
+INSERT INTO app.leads VALUES (1), (2);
+INSERT INTO app.activities VALUES (1, 'visit', '2026-01-01'), (1, 'visit', '2026-01-02');
+ALTER TABLE app.leads ADD COLUMN fit_score float8, ADD COLUMN engagement_score float8, ADD COLUMN score float8,
+  ADD COLUMN stage lead_stage, ADD COLUMN score_state score_state, ADD COLUMN stage_changed_at timestamptz;
+CREATE TRIGGER note_stage AFTER UPDATE ON app.leads FOR EACH ROW EXECUTE FUNCTION app.note_stage();
+SET search_path = app, public, lead_qual;
+SELECT track('app.activities', 'app.leads', 'life') AS scored;
+SELECT rescore('app.leads') AS rescored;
+SELECT refresh('app.leads') AS refreshed;
+SELECT lead_id, stage, count(*) FROM app.crm_stage GROUP BY 1, 2 ORDER BY 1, 2;
+-- Under a search_path without app the user trigger fails, as it would
+-- under a plain UPDATE (lead_qual's own statements are immune to a hostile
+-- search_path: sql/hostile.sql).
+SET search_path = pg_temp, lead_qual;
+SELECT rescore('app.leads');
+SET search_path = public, lead_qual;
+SELECT untrack('app.activities');
+DROP SCHEMA app CASCADE;
+
 SELECT untrack('old_activities');
 SELECT tgname FROM pg_trigger WHERE tgrelid = 'old_leads'::regclass ORDER BY tgname;
 SELECT untrack('life_activities');
