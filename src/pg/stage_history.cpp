@@ -29,6 +29,7 @@ namespace {
 
 SPIPlanPtr history_plan = nullptr;
 SPIPlanPtr life_plan = nullptr;
+SPIPlanPtr legacy_history_plan = nullptr;  // objects of 1.0/1.1: no lives yet
 
 SPIPlanPtr keep_plan(const char *sql, int nargs, Oid *types) {
   SPIPlanPtr plan = SPI_prepare_cursor(sql, nargs, types, CURSOR_OPT_GENERIC_PLAN);
@@ -100,21 +101,26 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
   // the lead's life (lead_qual.lead_life, README "Stage history"): the key's
   // life is created at its first row and kept by the lead_qual_life_*
   // triggers through key changes and deletes.
-  require_current_schema("lead_qual's stage history");
+  // Before ALTER EXTENSION UPDATE (objects of 1.0 or 1.1) the history has no
+  // lives: rows are written as those versions did (src/sql/updates/README.md,
+  // rule 6).
+  const bool lives = schema_is_current();
   auto *ids = static_cast<int64 *>(palloc(sizeof(int64) * count));
   const Oid history = get_relname_relid("stage_history", extension_namespace());
   const SavedUser saved = spi_connect_as_owner(history);
-  if (life_plan == nullptr) {
+  if (lives && life_plan == nullptr) {
     Oid types[2] = {REGCLASSOID, TEXTARRAYOID};
     life_plan = keep_plan(
         "INSERT INTO lead_qual.lead_life (lead_table, lead_key)"
         " SELECT DISTINCT $1, k FROM pg_catalog.unnest($2) AS k"
-        "  WHERE NOT EXISTS (SELECT FROM lead_qual.lead_life AS l WHERE l.lead_table OPERATOR(pg_catalog.=) $1"
+        "  WHERE NOT EXISTS (SELECT FROM lead_qual.lead_life AS l WHERE l.lead_table OPERATOR(pg_catalog.=) "
+        "$1"
         "                       AND l.lead_key OPERATOR(pg_catalog.=) k)"
         " ON CONFLICT DO NOTHING",
         2, types);
   }
-  if (history_plan == nullptr) {
+  SPIPlanPtr &plan = lives ? history_plan : legacy_history_plan;
+  if (plan == nullptr) {
     Oid types[10] = {REGCLASSOID,
                      TIMESTAMPTZOID,
                      TEXTOID,
@@ -125,24 +131,37 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
                      FLOAT8ARRAYOID,
                      FLOAT8ARRAYOID,
                      FLOAT8ARRAYOID};
-    history_plan = keep_plan(
-        "INSERT INTO lead_qual.stage_history"
-        " (lead_table, lead_key, from_stage, to_stage, changed_at, fit, engagement, score, reason, "
-        "changed_by, life_id)"
-        " SELECT $1, u.k, u.f, u.t, $2, u.fi, u.e, u.s, $3, $4,"
-        "        (SELECT l.life_id FROM lead_qual.lead_life AS l"
-        "          WHERE l.lead_table OPERATOR(pg_catalog.=) $1 AND l.lead_key OPERATOR(pg_catalog.=) u.k)"
-        "   FROM ROWS FROM (pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7),"
-        "                   pg_catalog.unnest($8), pg_catalog.unnest($9), pg_catalog.unnest($10)) AS u(k, f, "
-        "t, fi, e, s)"
-        " RETURNING id, lead_key",
+    plan = keep_plan(
+        lives ? "INSERT INTO lead_qual.stage_history"
+                " (lead_table, lead_key, from_stage, to_stage, changed_at, fit, engagement, score, reason, "
+                "changed_by, life_id)"
+                " SELECT $1, u.k, u.f, u.t, $2, u.fi, u.e, u.s, $3, $4,"
+                "        (SELECT l.life_id FROM lead_qual.lead_life AS l"
+                "          WHERE l.lead_table OPERATOR(pg_catalog.=) $1 AND l.lead_key "
+                "OPERATOR(pg_catalog.=) u.k)"
+                "   FROM ROWS FROM (pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7),"
+                "                   pg_catalog.unnest($8), pg_catalog.unnest($9), pg_catalog.unnest($10)) AS "
+                "u(k, f, "
+                "t, fi, e, s)"
+                " RETURNING id, lead_key"
+              : "INSERT INTO lead_qual.stage_history"
+                " (lead_table, lead_key, from_stage, to_stage, changed_at, fit, engagement, score, reason, "
+                "changed_by)"
+                " SELECT $1, u.k, u.f, u.t, $2, u.fi, u.e, u.s, $3, $4"
+                "   FROM ROWS FROM (pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7),"
+                "                   pg_catalog.unnest($8), pg_catalog.unnest($9), pg_catalog.unnest($10)) AS "
+                "u(k, f, "
+                "t, fi, e, s)"
+                " RETURNING id, lead_key",
         10, types);
   }
-  Datum life_values[2] = {values[0], values[4]};
-  int rc = SPI_execute_plan(life_plan, life_values, nullptr, false, 0);
-  if (rc != SPI_OK_INSERT)
-    elog(ERROR, "lead_qual: recording lead lives failed: %s", SPI_result_code_string(rc));
-  rc = SPI_execute_plan(history_plan, values, nullptr, false, 0);
+  if (lives) {
+    Datum life_values[2] = {values[0], values[4]};
+    const int life_rc = SPI_execute_plan(life_plan, life_values, nullptr, false, 0);
+    if (life_rc != SPI_OK_INSERT)
+      elog(ERROR, "lead_qual: recording lead lives failed: %s", SPI_result_code_string(life_rc));
+  }
+  const int rc = SPI_execute_plan(plan, values, nullptr, false, 0);
   if (rc != SPI_OK_INSERT_RETURNING || SPI_processed != static_cast<uint64>(count))
     elog(ERROR, "lead_qual: writing stage history failed: %s", SPI_result_code_string(rc));
   // RETURNING gives the rows in insertion order, the order of the arrays;

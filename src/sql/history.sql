@@ -286,11 +286,15 @@ COMMENT ON PROCEDURE lead_qual.backfill(regclass, integer) IS
     'dates the adoption history of a tracked table''s leads from their activities (reason backfill), in committed batches with progress NOTICEs; cancellable and resumable; no notifications';
 
 CREATE OR REPLACE FUNCTION lead_qual._backfill_pending(leads regclass) RETURNS bigint
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-  SELECT count(*) FROM lead_qual.stage_history h JOIN lead_qual.lead_life l ON l.life_id = h.life_id
-   WHERE h.lead_table = leads AND h.reason = 'rescore'
-     AND h.to_stage OPERATOR(lead_qual.>=) 'mql' AND h.to_stage OPERATOR(lead_qual.<=) 'sql'
-     AND (h.from_stage IS NULL OR h.from_stage OPERATOR(lead_qual.<) 'mql')
-     AND NOT EXISTS (SELECT FROM lead_qual.stage_history e WHERE e.life_id = h.life_id AND e.id < h.id)
-$$;
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF NOT pg_has_role(session_user, (SELECT relowner FROM pg_class WHERE oid = leads), 'USAGE') THEN
+    RAISE EXCEPTION 'must be owner of table % to backfill its history', leads USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN (SELECT count(*) FROM lead_qual.stage_history h JOIN lead_qual.lead_life l ON l.life_id = h.life_id
+           WHERE h.lead_table = leads AND h.reason = 'rescore'
+             AND h.to_stage OPERATOR(lead_qual.>=) 'mql' AND h.to_stage OPERATOR(lead_qual.<=) 'sql'
+             AND (h.from_stage IS NULL OR h.from_stage OPERATOR(lead_qual.<) 'mql')
+             AND NOT EXISTS (SELECT FROM lead_qual.stage_history e WHERE e.life_id = h.life_id AND e.id < h.id));
+END $$;
 COMMENT ON FUNCTION lead_qual._backfill_pending(regclass) IS 'internal: how many leads of a table backfill() would date (progress total)';
