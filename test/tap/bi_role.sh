@@ -15,6 +15,7 @@ fi
 
 db=lq_bi_$$
 role=lq_bi_$$
+pw=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')   # the server may ask for one
 createdb "$db"
 trap 'dropdb --if-exists "$db" >/dev/null 2>&1 || true; psql -X -q -d postgres -c "DROP ROLE IF EXISTS $role" >/dev/null 2>&1 || true' EXIT
 export PGDATABASE=$db
@@ -22,7 +23,7 @@ export PGDATABASE=$db
 # Known answers: lead 1 reaches mql on Jan 1 and sql 240 hours later; lead 2
 # reaches mql only; leads 3 and 4 have no activity. Lead 1 alone is
 # positive for sql and has the highest score: AUC 1.
-psql -X -q -v ON_ERROR_STOP=1 -v role="$role" >/dev/null <<'SQL'
+psql -X -q -v ON_ERROR_STOP=1 -v role="$role" -v pw="$pw" >/dev/null <<'SQL'
 SET client_min_messages = warning;
 CREATE EXTENSION lead_qual;
 INSERT INTO lead_qual.scoring_model (name, definition) VALUES ('bi', '{
@@ -45,11 +46,11 @@ INSERT INTO crm.activities VALUES (1, 'visit', '2026-01-11'), (1, 'visit', '2026
 RESET lead_qual.as_of;
 
 -- The README's grants for a BI role, exactly.
-CREATE ROLE :"role" LOGIN;
+CREATE ROLE :"role" LOGIN PASSWORD :'pw';
 GRANT USAGE ON SCHEMA crm TO :"role";
 GRANT SELECT (id, fit_score, engagement_score, score, stage) ON crm.leads TO :"role";
 GRANT SELECT ON lead_qual.stage_conversion, lead_qual.stage_velocity TO :"role";
 SQL
 
 export BI_EXPECT='{"mql": 1, "sql": 1, "entered": 2, "reached": 1, "median_hours": 240, "leads": 4, "auc": 1}'
-PGUSER=$role PGOPTIONS='-c search_path="$user",public' node "$node_dir/bi_role.js"
+PGUSER=$role PGPASSWORD=$pw PGOPTIONS='-c search_path="$user",public' node "$node_dir/bi_role.js"
