@@ -119,8 +119,12 @@ EXECUTE by_stage('sql');
 PREPARE set_stage(varchar) AS UPDATE old_leads SET stage = $1 WHERE id = 3 RETURNING stage;
 EXECUTE set_stage('MQL');
 SELECT (score_state::jsonb) ? 'rules' AS has_rules FROM old_leads WHERE id = 1;
+SELECT 'stage ' || stage || ' of ' || id AS concatenated FROM old_leads WHERE id = 1;
 SET search_path = public;
 SELECT id FROM old_leads WHERE stage = 'mql' ORDER BY id;
+PREPARE by_stage_param AS SELECT id FROM old_leads WHERE stage = $1 ORDER BY id;
+EXECUTE by_stage_param('sql');
+SELECT 'stage ' || stage || ' of ' || id AS concatenated FROM old_leads WHERE id = 1;
 SELECT stage, leads, lead_table, stage_name FROM lead_qual.funnel
  WHERE lead_table = 'public.old_leads' AND stage IN ('mql', 'sql') ORDER BY stage;
 SET search_path = public, lead_qual;

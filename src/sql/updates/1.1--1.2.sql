@@ -73,12 +73,11 @@ BEGIN
   END LOOP;
 END $$;
 
--- Casts (src/sql/schema/lead_stage.sql, score_state.sql): lead_stage -> text
--- becomes implicit (WHERE stage = 'mql' without lead_qual on the
--- search_path); varchar -> lead_stage and score_state -> jsonb are new.
-DROP CAST (lead_qual.lead_stage AS text);
-CREATE CAST (lead_qual.lead_stage AS text) WITH INOUT AS IMPLICIT;
-COMMENT ON CAST (lead_qual.lead_stage AS text) IS 'stage name, lower case (implicit: text comparisons work without lead_qual on the search_path)';
+-- Casts (src/sql/schema/lead_stage.sql, score_state.sql): lead_stage -> name
+-- (implicit: WHERE stage = 'mql' without lead_qual on the search_path),
+-- varchar -> lead_stage and score_state -> jsonb.
+CREATE CAST (lead_qual.lead_stage AS name) WITH INOUT AS IMPLICIT;
+COMMENT ON CAST (lead_qual.lead_stage AS name) IS 'stage name, lower case (implicit: WHERE stage = ''mql'' works without lead_qual on the search_path)';
 CREATE CAST (varchar AS lead_qual.lead_stage) WITH INOUT AS ASSIGNMENT;
 COMMENT ON CAST (varchar AS lead_qual.lead_stage) IS 'parses a stage name (case-insensitive, trimmed): varchar parameters of JDBC-style clients';
 CREATE CAST (lead_qual.score_state AS jsonb) WITH INOUT;
