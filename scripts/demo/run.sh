@@ -18,8 +18,8 @@ psql_q -f generate.sql
 # what was handed off while it was down.
 work=$(mktemp -d)
 worker_state="$work/snapshot" handoffs="$out/handoffs.log" stop_file="$work/stop"
-rm -f "$handoffs"
-start_worker() { rm -f "$stop_file"; python3 worker.py "$worker_state" "$handoffs" "$stop_file" & worker=$!; }
+: >"$handoffs"
+start_worker() { rm -f "$stop_file"; /usr/bin/python3 worker.py "$worker_state" "$handoffs" "$stop_file" & worker=$!; }
 stop_worker() { touch "$stop_file"; wait "$worker" 2>/dev/null || true; }
 start_worker
 trap 'touch "$stop_file"; kill "$worker" 2>/dev/null || true; rm -rf "$work"' EXIT
