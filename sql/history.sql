@@ -152,6 +152,22 @@ SELECT track('app.activities', 'app.leads', 'life') AS scored;
 SELECT rescore('app.leads') AS rescored;
 SELECT refresh('app.leads') AS refreshed;
 SELECT lead_id, stage, count(*) FROM app.crm_stage GROUP BY 1, 2 ORDER BY 1, 2;
+-- A hostile schema first on that search_path changes nothing in lead_qual's
+-- own statements, the history and lives included: its operators would
+-- make every key equal.
+CREATE SCHEMA evil;
+CREATE FUNCTION evil.yes(text, text) RETURNS boolean LANGUAGE sql AS $$ SELECT true $$;
+CREATE FUNCTION evil.yes_int(int, int) RETURNS boolean LANGUAGE sql AS $$ SELECT true $$;
+CREATE OPERATOR evil.= (LEFTARG = text, RIGHTARG = text, PROCEDURE = evil.yes);
+CREATE OPERATOR evil.= (LEFTARG = int, RIGHTARG = int, PROCEDURE = evil.yes_int);
+SET search_path = evil, app, public, lead_qual, pg_catalog;
+INSERT INTO app.activities VALUES (2, 'visit', '2026-01-03'), (2, 'visit', '2026-01-04');
+SELECT rescore('app.leads') AS rescored, refresh('app.leads') AS refreshed;
+SET search_path = public, lead_qual;
+SELECT h.lead_key, h.to_stage, l.lead_key AS life_key FROM stage_history h JOIN lead_life l USING (life_id)
+ WHERE h.lead_table = 'app.leads'::regclass ORDER BY h.id;
+SELECT id, stage FROM app.leads ORDER BY id;
+DROP SCHEMA evil CASCADE;
 -- Under a search_path without app the user trigger fails, as it would
 -- under a plain UPDATE (lead_qual's own statements are immune to a hostile
 -- search_path: sql/hostile.sql).
