@@ -4,7 +4,12 @@
 -- adoption. (Tables stage_history and lead_life: src/sql/schema/tracking.sql.)
 ------------------------------------------------------------------------------
 
--- lead_life_key_changed(key column): AFTER UPDATE OF key row trigger of a
+-- The life triggers name the tracked table in their second argument: on a
+-- partitioned leads table TG_RELID of a row trigger is the partition, and
+-- lives belong to the tracked table (named as track() names it in its
+-- triggers' arguments).
+
+-- lead_life_key_changed(key column, leads): AFTER UPDATE OF key row trigger of a
 -- tracked leads table (WHEN the key changed). The key's life moves to the new
 -- key. When history was already written under the new key in the same
 -- statement (an ON UPDATE CASCADE that rebuilt the lead first), that life is
@@ -20,30 +25,30 @@ BEGIN
   EXECUTE format('SELECT ($1).%1$I::pg_catalog.text, ($2).%1$I::pg_catalog.text', TG_ARGV[0])
     INTO old_key, new_key USING OLD, NEW;
   SELECT l.life_id INTO old_life FROM lead_qual.lead_life l
-   WHERE l.lead_table = TG_RELID::regclass AND l.lead_key = old_key;
+   WHERE l.lead_table = TG_ARGV[1]::regclass AND l.lead_key = old_key;
   IF old_life IS NULL THEN
     RETURN NULL;    -- no history yet: the new key gets a life at its first row
   END IF;
-  DELETE FROM lead_qual.lead_life l WHERE l.lead_table = TG_RELID::regclass AND l.lead_key = new_key
+  DELETE FROM lead_qual.lead_life l WHERE l.lead_table = TG_ARGV[1]::regclass AND l.lead_key = new_key
     RETURNING l.life_id INTO new_life;
   IF new_life IS NOT NULL THEN
     UPDATE lead_qual.stage_history h SET life_id = old_life WHERE h.life_id = new_life;
   END IF;
   UPDATE lead_qual.lead_life l SET lead_key = new_key
-   WHERE l.lead_table = TG_RELID::regclass AND l.lead_key = old_key;
+   WHERE l.lead_table = TG_ARGV[1]::regclass AND l.lead_key = old_key;
   RETURN NULL;
 END $$;
 COMMENT ON FUNCTION lead_qual.lead_life_key_changed() IS
     'row trigger (AFTER UPDATE OF the key) installed by track(): a lead keeps its life, and so one history, through key changes';
 
--- lead_life_deleted(key column): AFTER DELETE statement trigger. The deleted
+-- lead_life_deleted(key column, leads): AFTER DELETE statement trigger. The deleted
 -- keys' lives end: a lead created again with one of them starts a new life.
 CREATE OR REPLACE FUNCTION lead_qual.lead_life_deleted() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   EXECUTE format('DELETE FROM lead_qual.lead_life AS l WHERE l.lead_table OPERATOR(pg_catalog.=) $1'
                  '   AND l.lead_key IN (SELECT o.%I::pg_catalog.text FROM lead_qual_old AS o)', TG_ARGV[0])
-    USING TG_RELID::regclass;
+    USING TG_ARGV[1]::regclass;
   RETURN NULL;
 END $$;
 COMMENT ON FUNCTION lead_qual.lead_life_deleted() IS
@@ -52,7 +57,7 @@ COMMENT ON FUNCTION lead_qual.lead_life_deleted() IS
 CREATE OR REPLACE FUNCTION lead_qual.lead_life_truncated() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-  DELETE FROM lead_qual.lead_life l WHERE l.lead_table = TG_RELID::regclass;
+  DELETE FROM lead_qual.lead_life l WHERE l.lead_table = TG_ARGV[0]::regclass;
   RETURN NULL;
 END $$;
 COMMENT ON FUNCTION lead_qual.lead_life_truncated() IS
@@ -65,12 +70,12 @@ CREATE OR REPLACE FUNCTION lead_qual._life_triggers(leads regclass, key text) RE
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   EXECUTE format('CREATE TRIGGER lead_qual_life_key AFTER UPDATE OF %1$I ON %2$s FOR EACH ROW'
-                 ' WHEN (OLD.%1$I IS DISTINCT FROM NEW.%1$I) EXECUTE FUNCTION lead_qual.lead_life_key_changed(%3$L)',
-                 key, leads, key);
+                 ' WHEN (OLD.%1$I IS DISTINCT FROM NEW.%1$I) EXECUTE FUNCTION lead_qual.lead_life_key_changed(%3$L, %4$L)',
+                 key, leads, key, leads::text);
   EXECUTE format('CREATE TRIGGER lead_qual_life_delete AFTER DELETE ON %s REFERENCING OLD TABLE AS lead_qual_old'
-                 ' FOR EACH STATEMENT EXECUTE FUNCTION lead_qual.lead_life_deleted(%L)', leads, key);
+                 ' FOR EACH STATEMENT EXECUTE FUNCTION lead_qual.lead_life_deleted(%L, %L)', leads, key, leads::text);
   EXECUTE format('CREATE TRIGGER lead_qual_life_truncate AFTER TRUNCATE ON %s'
-                 ' FOR EACH STATEMENT EXECUTE FUNCTION lead_qual.lead_life_truncated()', leads);
+                 ' FOR EACH STATEMENT EXECUTE FUNCTION lead_qual.lead_life_truncated(%L)', leads, leads::text);
 END $$;
 COMMENT ON FUNCTION lead_qual._life_triggers(regclass, text) IS
     'internal: installs the lead_qual_life_* triggers (key change, delete, truncate) on a tracked leads table';
