@@ -29,7 +29,7 @@ UPDATE leads SET engagement_score = 0, fit_score = 1, stage_changed_at = '2000-0
 UPDATE leads SET score_state = NULL WHERE id = 1;
 SELECT * FROM scores;
 -- fit 30 (the region change rescores: europe no longer counts), engagement 10, score 40, stage_changed_at kept
-SELECT band_low, leads FROM lead_qual.score_bands WHERE lead_table = 'owned.leads'::regclass AND leads > 0;
+SELECT band_low, leads FROM lead_qual.score_bands WHERE lead_table_oid = 'owned.leads'::regclass AND leads > 0;
 -- band 40
 SELECT count(*) AS inconsistent FROM lead_qual.verify('owned.leads', '2026-03-31 09:00+00');
 -- 0

@@ -39,15 +39,15 @@ SELECT id, fit_score, engagement_score, score, stage, stage_changed_at FROM rep_
 SELECT lead_key, from_stage, to_stage, changed_at, reason FROM stage_history ORDER BY changed_at, lead_key;
 
 -- Funnel: every stage, zero included.
-SELECT stage, leads, round(share::numeric, 4) AS share FROM funnel WHERE lead_table = 'rep_leads'::regclass;
+SELECT stage, leads, round(share::numeric, 4) AS share FROM funnel WHERE lead_table = 'public.rep_leads';
 
 -- Conversion by cohort month and all time (NULL cohort).
 SELECT cohort_month, from_stage, to_stage, entered, reached, rate
-FROM stage_conversion WHERE lead_table = 'rep_leads'::regclass
+FROM stage_conversion WHERE lead_table = 'public.rep_leads'
 ORDER BY from_stage, to_stage, cohort_month NULLS LAST;
 
 -- Velocity: mql -> sql took 5, 5 and 36 days.
-SELECT from_stage, to_stage, leads, median, p90 FROM stage_velocity WHERE lead_table = 'rep_leads'::regclass
+SELECT from_stage, to_stage, leads, median, p90 FROM stage_velocity WHERE lead_table = 'public.rep_leads'
 ORDER BY from_stage, to_stage;
 
 -- Threshold report: scores are 50, 50, 50 (reached sql), 50 (lead 7, fit only), 20, 10, 0.
@@ -57,8 +57,8 @@ SELECT threshold, flagged, recall FROM threshold_report('rep_leads', 'customer',
 -- AUC: each positive beats 3 negatives and ties 1: (3 * 3.5) / (3 * 4) = 0.875.
 SELECT score_auc('rep_leads') AS auc, score_auc('rep_leads', 'opportunity') AS auc_opportunity;
 
-SELECT band_low, band_high, leads, reached, rate FROM score_bands WHERE lead_table = 'rep_leads'::regclass;
-SELECT grade, leads, reached, rate FROM fit_grades WHERE lead_table = 'rep_leads'::regclass;
+SELECT band_low, band_high, leads, reached, rate FROM score_bands WHERE lead_table = 'public.rep_leads';
+SELECT grade, leads, reached, rate FROM fit_grades WHERE lead_table = 'public.rep_leads';
 SELECT grade('rep', 45), grade('rep', 10), grade('rep', 9.5), grade('default', 45) IS NULL AS no_grades;
 
 -- Refresh: lead 4 has been an idle MQL since January 5: recycled on March 15.

@@ -6,21 +6,21 @@ SET timezone = 'UTC';
 
 \echo
 \echo '== Funnel (lead_qual.funnel)'
-SELECT stage, leads, round((100 * share)::numeric, 1) AS "share %" FROM funnel WHERE lead_table = 'crm.leads'::regclass;
+SELECT stage, leads, round((100 * share)::numeric, 1) AS "share %" FROM funnel WHERE lead_table = 'crm.leads';
 
 \echo '== Conversion, all time (lead_qual.stage_conversion)'
 SELECT from_stage, to_stage, entered, reached, round((100 * rate)::numeric, 1) AS "rate %"
-FROM stage_conversion WHERE lead_table = 'crm.leads'::regclass AND cohort_month IS NULL ORDER BY from_stage, to_stage;
+FROM stage_conversion WHERE lead_table = 'crm.leads' AND cohort_month IS NULL ORDER BY from_stage, to_stage;
 
 \echo '== MQL -> SQL conversion by cohort month'
 SELECT cohort_month, entered, reached, round((100 * rate)::numeric, 1) AS "rate %"
-FROM stage_conversion WHERE lead_table = 'crm.leads'::regclass AND from_stage = 'mql' AND to_stage = 'sql'
+FROM stage_conversion WHERE lead_table = 'crm.leads' AND from_stage = 'mql' AND to_stage = 'sql'
   AND cohort_month IS NOT NULL ORDER BY cohort_month;
 
 \echo '== Velocity (lead_qual.stage_velocity)'
 SELECT from_stage, to_stage, leads, justify_hours(date_trunc('hour', median)) AS median,
        justify_hours(date_trunc('hour', p90)) AS p90
-FROM stage_velocity WHERE lead_table = 'crm.leads'::regclass ORDER BY from_stage, to_stage;
+FROM stage_velocity WHERE lead_table = 'crm.leads' ORDER BY from_stage, to_stage;
 
 \echo '== Top 10 SQLs'
 SELECT id, company, industry, employees, round(fit_score::numeric, 1) AS fit,
@@ -41,7 +41,7 @@ SELECT round(score_auc('crm.leads')::numeric, 3) AS "ROC AUC (sql)",
 
 \echo '== Score bands (lead_qual.score_bands)'
 SELECT band_low, band_high, leads, reached, round((100 * rate)::numeric, 1) AS "reached sql %"
-FROM score_bands WHERE lead_table = 'crm.leads'::regclass;
+FROM score_bands WHERE lead_table = 'crm.leads';
 
 \echo '== Stage changes recorded (lead_qual.stage_history)'
 SELECT reason, count(*) AS changes FROM stage_history GROUP BY reason ORDER BY reason;

@@ -12,38 +12,45 @@ psql_q -f schema.sql
 start=$(date +%s)
 psql_q -f generate.sql
 
-# The sales-alert worker: a psql that LISTENs and runs a trivial query once a
-# second, after which psql prints the notifications that arrived. It stops
-# when the replay is done and is counted afterwards.
-listener_log="$out/notifications.log"
-stop_file=$(mktemp -u)
-( { echo "LISTEN lead_qual;"; while [[ ! -e $stop_file ]]; do echo "SELECT 1;"; sleep 1; done; } |
-    psql -X -q -At >"$listener_log" 2>&1 ) &
-listener=$!
-trap 'touch "$stop_file"; kill "$listener" 2>/dev/null || true' EXIT
+# The sales hand-off worker (worker.py): LISTENs, and handles every hand-off
+# from the history exactly once. It is stopped a few seconds into the replay
+# and started again after it: the second run catches up from the history
+# what was handed off while it was down.
+work=$(mktemp -d)
+worker_state="$work/snapshot" handoffs="$out/handoffs.log" stop_file="$work/stop"
+: >"$handoffs"
+start_worker() { rm -f "$stop_file"; /usr/bin/python3 worker.py "$worker_state" "$handoffs" "$stop_file" & worker=$!; }
+stop_worker() { touch "$stop_file"; wait "$worker" 2>/dev/null || true; }
+start_worker
+trap 'touch "$stop_file"; kill "$worker" 2>/dev/null || true; rm -rf "$work"' EXIT
 sleep 1
 
-psql_q -f replay.sql 2>&1 | sed -e 's/^psql:[^:]*:[0-9]*: NOTICE:  //'
+psql_q -f replay.sql 2>&1 | sed -e 's/^psql:[^:]*:[0-9]*: NOTICE:  //' &
+replay=$!
+sleep 3
+stop_worker
+echo "[demo] worker stopped during the replay (it comes back after it)"
+wait "$replay"
+start_worker
 sleep 2
-touch "$stop_file"
-wait "$listener" 2>/dev/null || true
-rm -f "$stop_file"
+stop_worker
 trap - EXIT
+rm -rf "$work"
 
 psql_q -f report.sql
 
 echo
-echo "== Hand-offs received by the LISTENing client (channel lead_qual)"
-received=$(grep -c 'Asynchronous notification' "$listener_log" || true)
-to_sql=$(grep 'Asynchronous notification' "$listener_log" | grep -c '"to":"sql"' || true)
-echo "$received notifications received, $to_sql of them hand-offs to sales (to: sql); the first three of those:"
-# (awk stops reading after three, without a SIGPIPE failing the pipeline)
-grep 'Asynchronous notification' "$listener_log" | grep '"to":"sql"' |
-  awk 'n < 3 { sub(/^Asynchronous notification "lead_qual" with payload "/, ""); sub(/" received from server process.*$/, ""); print; n++ }'
+echo "== Hand-offs handled by the worker (scripts/demo/worker.py), exactly once across its restart"
+in_history=$(psql -X -At -c "SELECT count(*) FROM lead_qual.stage_history WHERE to_stage::text = 'sql' AND reason <> 'backfill'")
+handled=$(wc -l <"$handoffs")
+distinct=$(cut -d' ' -f1 "$handoffs" | sort -u | wc -l)
+caught_up=$(grep -c ' caught_up$' "$handoffs" || true)
+echo "$in_history hand-offs to sales in the history; the worker handled $handled ($distinct distinct history ids), $caught_up of them caught up from the history after its restart; the first three:"
+head -n 3 "$handoffs"
 
 # The picture: funnel and score distribution from the views.
-psql -X -At -F ' ' -c "SELECT stage, leads FROM lead_qual.funnel WHERE lead_table = 'crm.leads'::regclass" >"$out/funnel.dat"
-psql -X -At -F ' ' -c "SELECT band_low, leads, reached FROM lead_qual.score_bands WHERE lead_table = 'crm.leads'::regclass" >"$out/bands.dat"
+psql -X -At -F ' ' -c "SELECT stage, leads FROM lead_qual.funnel WHERE lead_table = 'crm.leads'" >"$out/funnel.dat"
+psql -X -At -F ' ' -c "SELECT band_low, leads, reached FROM lead_qual.score_bands WHERE lead_table = 'crm.leads'" >"$out/bands.dat"
 (cd "$out" && gnuplot -e "outfile='lead_qual_demo.png'" "$OLDPWD/chart.gp")
 echo
 echo "[demo] chart written to $(cd "$out" && pwd)/lead_qual_demo.png"

@@ -1,6 +1,7 @@
 // Why lead_qual changed a lead's stage, as lead_qual.stage_history.reason and
 // the NOTIFY payload spell it. The C++ side names each word here once; the
-// history table's CHECK constraint (SQL) lists the same four.
+// history table's CHECK constraint (SQL) lists the same four, and 'backfill',
+// which only lead_qual.backfill() (SQL) writes.
 #pragma once
 
 namespace lq::reason {

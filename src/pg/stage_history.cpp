@@ -21,12 +21,31 @@ extern "C" {
 #include "core/timestamp.hpp"
 #include "pg/catalog.hpp"
 #include "pg/owner_spi.hpp"
+#include "pg/schema_version.hpp"
 
 namespace lq::pg {
 
 namespace {
 
 SPIPlanPtr history_plan = nullptr;
+SPIPlanPtr life_plan = nullptr;
+SPIPlanPtr legacy_history_plan = nullptr;  // objects of 1.0/1.1: no lives yet
+
+SPIPlanPtr keep_plan(const char *sql, int nargs, Oid *types) {
+  SPIPlanPtr plan = SPI_prepare_cursor(sql, nargs, types, CURSOR_OPT_GENERIC_PLAN);
+  if (plan == nullptr) elog(ERROR, "lead_qual: preparing a stage history statement failed");
+  SPI_keepplan(plan);
+  return plan;
+}
+
+// The leads table as "schema"."table", whatever the search_path: the payload
+// names it the same way for every session.
+char *qualified_table_name(Oid relid) {
+  const char *rel = get_rel_name(relid);
+  const char *nsp = rel == nullptr ? nullptr : get_namespace_name(get_rel_namespace(relid));
+  if (rel == nullptr || nsp == nullptr) elog(ERROR, "lead_qual: relation %u does not exist", relid);
+  return quote_qualified_identifier(nsp, rel);
+}
 
 // Stage names are NUL-terminated string literals (core/stage.cpp).
 const char *stage_cstring(int rank) { return stage_name(static_cast<Stage>(rank)).data(); }
@@ -77,11 +96,31 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
       PointerGetDatum(construct_array(engagement, count, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
   values[9] = PointerGetDatum(construct_array(score, count, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 
-  // History is written as its owner: PUBLIC cannot write it, but any role
-  // whose statement changes a tracked lead's stage causes a row.
+  // Written as its owner: PUBLIC cannot write the history, but any role whose
+  // statement changes a tracked lead's stage causes a row. Every row carries
+  // the lead's life (lead_qual.lead_life, README "Stage history"): the key's
+  // life is created at its first row and kept by the lead_qual_life_*
+  // triggers through key changes and deletes.
+  // Before ALTER EXTENSION UPDATE (objects of 1.0 or 1.1) the history has no
+  // lives: rows are written as those versions did (src/sql/updates/README.md,
+  // rule 6).
+  const bool lives = schema_is_current();
+  auto *ids = static_cast<int64 *>(palloc(sizeof(int64) * count));
   const Oid history = get_relname_relid("stage_history", extension_namespace());
   const SavedUser saved = spi_connect_as_owner(history);
-  if (history_plan == nullptr) {
+  if (lives && life_plan == nullptr) {
+    Oid types[2] = {REGCLASSOID, TEXTARRAYOID};
+    life_plan = keep_plan(
+        "INSERT INTO lead_qual.lead_life (lead_table, lead_key)"
+        " SELECT DISTINCT $1, k FROM pg_catalog.unnest($2) AS k"
+        "  WHERE NOT EXISTS (SELECT FROM lead_qual.lead_life AS l WHERE l.lead_table OPERATOR(pg_catalog.=) "
+        "$1"
+        "                       AND l.lead_key OPERATOR(pg_catalog.=) k)"
+        " ON CONFLICT DO NOTHING",
+        2, types);
+  }
+  SPIPlanPtr &plan = lives ? history_plan : legacy_history_plan;
+  if (plan == nullptr) {
     Oid types[10] = {REGCLASSOID,
                      TIMESTAMPTZOID,
                      TEXTOID,
@@ -92,25 +131,52 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
                      FLOAT8ARRAYOID,
                      FLOAT8ARRAYOID,
                      FLOAT8ARRAYOID};
-    SPIPlanPtr plan = SPI_prepare_cursor(
-        "INSERT INTO lead_qual.stage_history"
-        " (lead_table, lead_key, from_stage, to_stage, changed_at, fit, engagement, score, reason, "
-        "changed_by)"
-        " SELECT $1, u.k, u.f, u.t, $2, u.fi, u.e, u.s, $3, $4"
-        "   FROM ROWS FROM (pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7),"
-        "                   pg_catalog.unnest($8), pg_catalog.unnest($9), pg_catalog.unnest($10)) AS u(k, f, "
-        "t, fi, e, s)",
-        10, types, CURSOR_OPT_GENERIC_PLAN);
-    if (plan == nullptr) elog(ERROR, "lead_qual: preparing the history insert failed");
-    SPI_keepplan(plan);
-    history_plan = plan;
+    plan = keep_plan(
+        lives ? "INSERT INTO lead_qual.stage_history"
+                " (lead_table, lead_key, from_stage, to_stage, changed_at, fit, engagement, score, reason, "
+                "changed_by, life_id)"
+                " SELECT $1, u.k, u.f, u.t, $2, u.fi, u.e, u.s, $3, $4,"
+                "        (SELECT l.life_id FROM lead_qual.lead_life AS l"
+                "          WHERE l.lead_table OPERATOR(pg_catalog.=) $1 AND l.lead_key "
+                "OPERATOR(pg_catalog.=) u.k)"
+                "   FROM ROWS FROM (pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7),"
+                "                   pg_catalog.unnest($8), pg_catalog.unnest($9), pg_catalog.unnest($10)) AS "
+                "u(k, f, "
+                "t, fi, e, s)"
+                " RETURNING id, lead_key"
+              : "INSERT INTO lead_qual.stage_history"
+                " (lead_table, lead_key, from_stage, to_stage, changed_at, fit, engagement, score, reason, "
+                "changed_by)"
+                " SELECT $1, u.k, u.f, u.t, $2, u.fi, u.e, u.s, $3, $4"
+                "   FROM ROWS FROM (pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7),"
+                "                   pg_catalog.unnest($8), pg_catalog.unnest($9), pg_catalog.unnest($10)) AS "
+                "u(k, f, "
+                "t, fi, e, s)"
+                " RETURNING id, lead_key",
+        10, types);
   }
-  const int rc = SPI_execute_plan(history_plan, values, nullptr, false, 0);
-  if (rc != SPI_OK_INSERT)
+  if (lives) {
+    Datum life_values[2] = {values[0], values[4]};
+    const int life_rc = SPI_execute_plan(life_plan, life_values, nullptr, false, 0);
+    if (life_rc != SPI_OK_INSERT)
+      elog(ERROR, "lead_qual: recording lead lives failed: %s", SPI_result_code_string(life_rc));
+  }
+  const int rc = SPI_execute_plan(plan, values, nullptr, false, 0);
+  if (rc != SPI_OK_INSERT_RETURNING || SPI_processed != static_cast<uint64>(count))
     elog(ERROR, "lead_qual: writing stage history failed: %s", SPI_result_code_string(rc));
+  // RETURNING gives the rows in insertion order, the order of the arrays;
+  // the keys are compared so that an id can never go to another lead.
+  for (int i = 0; i < count; ++i) {
+    HeapTuple row = SPI_tuptable->vals[i];
+    bool isnull = false;
+    ids[i] = DatumGetInt64(SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &isnull));
+    char *key = SPI_getvalue(row, SPI_tuptable->tupdesc, 2);
+    if (isnull || key == nullptr || strcmp(key, changes[i].lead_key) != 0)
+      elog(ERROR, "lead_qual: stage history ids came back out of order");
+  }
   spi_finish_as(saved);
 
-  char *table_name = DatumGetCString(DirectFunctionCall1(regclassout, ObjectIdGetDatum(leads)));
+  char *table_name = qualified_table_name(leads);
   // Plain buffers only from here on: PostgreSQL calls may raise ERROR.
   char at_text[64];
   {
@@ -121,7 +187,7 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
     const StageChange &c = changes[i];
     StringInfoData payload;
     initStringInfo(&payload);
-    appendStringInfoString(&payload, "{\"table\":");
+    appendStringInfo(&payload, "{\"id\":" INT64_FORMAT ",\"table\":", ids[i]);
     escape_json(&payload, table_name);
     appendStringInfoString(&payload, ",\"lead\":");
     escape_json(&payload, c.lead_key);

@@ -8,10 +8,36 @@ CREATE OR REPLACE FUNCTION lead_qual.grade(model text, fit double precision) RET
 COMMENT ON FUNCTION lead_qual.grade(text, double precision) IS
     'the model''s fit grade for a fit score (its "grades": the highest threshold met, else D); NULL when the model has none';
 
+-- A tracked table as schema-qualified text ("crm"."Leads"), the same for
+-- every search_path: what BI tools filter on with a text parameter.
+CREATE OR REPLACE FUNCTION lead_qual._table_name(tbl regclass) RETURNS text
+LANGUAGE sql STABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname)
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = tbl
+$$;
+COMMENT ON FUNCTION lead_qual._table_name(regclass) IS
+    'internal: a table''s schema-qualified, quoted name, independent of the search_path';
+
+-- Per current life of a tracked lead (lead_life), the furthest funnel stage
+-- (subscriber .. customer) its history reached. The closed-loop reports read
+-- the history through it, so a reporting role needs no SELECT on the
+-- history: like the history it is read with the view owner's rights, and
+-- it shows only the tables whose key column the querying role may read
+-- (security barrier: no function of the caller sees the other rows).
+CREATE OR REPLACE VIEW lead_qual._life_reached WITH (security_barrier) AS
+SELECT l.lead_table, l.lead_key, r.reached
+FROM lead_qual.lead_life l
+JOIN lead_qual.tracked t ON t.leads = l.lead_table
+CROSS JOIN LATERAL (SELECT lead_qual.max(h.to_stage) AS reached FROM lead_qual.stage_history h
+                     WHERE h.life_id = l.life_id AND h.to_stage <= 'customer') r
+WHERE r.reached IS NOT NULL AND has_column_privilege(l.lead_table, t.options->>'key', 'SELECT');
+COMMENT ON VIEW lead_qual._life_reached IS
+    'internal: per current lead life, the furthest funnel stage its history reached (tables whose key the querying role may read)';
+
 -- _outcomes(leads, outcome): per lead of a tracked table, its score, fit,
 -- grade, stage, and whether it ever reached `outcome` or a later funnel stage
--- (by stage_history or its current stage). The base of the closed-loop
--- reports.
+-- (by the stage_history of its current life, or its current stage). The
+-- base of the closed-loop reports.
 CREATE OR REPLACE FUNCTION lead_qual._outcomes(leads regclass, outcome lead_qual.lead_stage)
 RETURNS TABLE (lead_key text, score double precision, fit double precision, grade text, stage lead_qual.lead_stage,
                positive boolean)
@@ -29,10 +55,10 @@ BEGIN
   RETURN QUERY EXECUTE format(
     'SELECT k.key, l.%1$I, l.%2$I, lead_qual.grade(%3$L, l.%2$I), l.%4$I,'
     '       (l.%4$I OPERATOR(lead_qual.>=) $1 AND l.%4$I OPERATOR(lead_qual.<=) ''customer'')'
-    '       OR k.key IN (SELECT h.lead_key FROM lead_qual.stage_history h'
-    '                     WHERE h.lead_table OPERATOR(pg_catalog.=) $2'
-    '                       AND h.to_stage OPERATOR(lead_qual.>=) $1 AND h.to_stage OPERATOR(lead_qual.<=) ''customer'')'
-    '  FROM %5$s AS l CROSS JOIN LATERAL (SELECT l.%6$I::pg_catalog.text AS key) AS k',
+    '       OR COALESCE(r.reached OPERATOR(lead_qual.>=) $1, false)'
+    '  FROM %5$s AS l CROSS JOIN LATERAL (SELECT l.%6$I::pg_catalog.text AS key) AS k'
+    '  LEFT JOIN lead_qual._life_reached AS r'
+    '    ON r.lead_table OPERATOR(pg_catalog.=) $2 AND r.lead_key OPERATOR(pg_catalog.=) k.key',
     t.options->>'score', t.options->>'fit_score', t.model, t.options->>'stage', leads, t.options->>'key')
   USING outcome, leads;
 END $$;
@@ -57,19 +83,26 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION lead_qual.funnel_counts() IS 'current leads per tracked table and stage (the funnel view)';
 
-CREATE OR REPLACE VIEW lead_qual.funnel AS SELECT * FROM lead_qual.funnel_counts();
+CREATE OR REPLACE VIEW lead_qual.funnel AS
+SELECT lead_qual._table_name(f.lead_table) AS lead_table, f.stage, f.leads, f.share,
+       f.lead_table AS lead_table_oid, f.stage::text AS stage_name
+FROM lead_qual.funnel_counts() f;
 COMMENT ON VIEW lead_qual.funnel IS 'current leads per tracked table and stage, every stage listed (zero included), with its share';
 
 -- When each lead first reached each funnel stage "or later": a lead that
 -- jumped from lead straight to sql has passed mql too, at the same moment.
+-- A lead is one life (lead_life): its rows under earlier keys count, those
+-- of an earlier lead that had its key do not.
 CREATE OR REPLACE VIEW lead_qual.stage_reached AS
-SELECT h.lead_table, h.lead_key, s.stage, min(h.changed_at) AS reached_at
+SELECT lead_qual._table_name(h.lead_table) AS lead_table, l.lead_key, s.stage, min(h.changed_at) AS reached_at, h.life_id,
+       h.lead_table AS lead_table_oid, s.stage::text AS stage_name
 FROM lead_qual.stage_history h
 JOIN unnest(lead_qual.stages()) AS s(stage)
   ON h.to_stage >= s.stage AND h.to_stage <= 'customer'
-GROUP BY h.lead_table, h.lead_key, s.stage;
+LEFT JOIN lead_qual.lead_life l ON l.life_id = h.life_id
+GROUP BY h.lead_table, h.life_id, l.lead_key, s.stage;
 COMMENT ON VIEW lead_qual.stage_reached IS
-    'when each tracked lead first reached each funnel stage or a later one (from stage_history)';
+    'when each tracked lead (each life: lead_key is its current key, NULL once deleted or erased) first reached each funnel stage or a later one';
 
 CREATE OR REPLACE VIEW lead_qual.conversion_pairs (from_stage, to_stage) AS
 VALUES ('mql'::lead_qual.lead_stage, 'sql'::lead_qual.lead_stage),
@@ -78,25 +111,31 @@ COMMENT ON VIEW lead_qual.conversion_pairs IS 'the stage pairs the conversion an
 
 CREATE OR REPLACE VIEW lead_qual.stage_conversion AS
 SELECT f.lead_table, date_trunc('month', f.reached_at)::date AS cohort_month, p.from_stage, p.to_stage,
-       count(*) AS entered, count(t.reached_at) AS reached, count(t.reached_at)::float8 / count(*) AS rate
+       count(*) AS entered, count(t.reached_at) AS reached, count(t.reached_at)::float8 / count(*) AS rate,
+       f.lead_table_oid, p.from_stage::text AS from_stage_name, p.to_stage::text AS to_stage_name
 FROM lead_qual.stage_reached f
 JOIN lead_qual.conversion_pairs p ON f.stage = p.from_stage
-LEFT JOIN lead_qual.stage_reached t ON t.lead_table = f.lead_table AND t.lead_key = f.lead_key AND t.stage = p.to_stage
-GROUP BY GROUPING SETS ((f.lead_table, p.from_stage, p.to_stage, date_trunc('month', f.reached_at)),
-                        (f.lead_table, p.from_stage, p.to_stage));
+LEFT JOIN lead_qual.stage_reached t ON t.life_id = f.life_id AND t.stage = p.to_stage
+GROUP BY GROUPING SETS ((f.lead_table, f.lead_table_oid, p.from_stage, p.to_stage, date_trunc('month', f.reached_at)),
+                        (f.lead_table, f.lead_table_oid, p.from_stage, p.to_stage));
 COMMENT ON VIEW lead_qual.stage_conversion IS
     'of the leads that first reached from_stage (or later) in cohort_month (NULL: all time), how many later reached to_stage (or later)';
 
 CREATE OR REPLACE VIEW lead_qual.stage_velocity AS
-SELECT f.lead_table, p.from_stage, p.to_stage, count(*) AS leads,
-       make_interval(secs => percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM t.reached_at - f.reached_at))) AS median,
-       make_interval(secs => percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM t.reached_at - f.reached_at))) AS p90
-FROM lead_qual.stage_reached f
-JOIN lead_qual.conversion_pairs p ON f.stage = p.from_stage
-JOIN lead_qual.stage_reached t ON t.lead_table = f.lead_table AND t.lead_key = f.lead_key AND t.stage = p.to_stage
-GROUP BY f.lead_table, p.from_stage, p.to_stage;
+SELECT v.lead_table, v.from_stage, v.to_stage, v.leads, v.median, v.p90, v.lead_table_oid,
+       v.from_stage::text AS from_stage_name, v.to_stage::text AS to_stage_name,
+       extract(epoch FROM v.median)::float8 / 3600 AS median_hours, extract(epoch FROM v.p90)::float8 / 3600 AS p90_hours
+FROM (
+  SELECT f.lead_table, f.lead_table_oid, p.from_stage, p.to_stage, count(*) AS leads,
+         make_interval(secs => percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM t.reached_at - f.reached_at))) AS median,
+         make_interval(secs => percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM t.reached_at - f.reached_at))) AS p90
+  FROM lead_qual.stage_reached f
+  JOIN lead_qual.conversion_pairs p ON f.stage = p.from_stage
+  JOIN lead_qual.stage_reached t ON t.life_id = f.life_id AND t.stage = p.to_stage
+  GROUP BY f.lead_table, f.lead_table_oid, p.from_stage, p.to_stage
+) v;
 COMMENT ON VIEW lead_qual.stage_velocity IS
-    'time from first reaching from_stage (or later) to first reaching to_stage (or later): median and 90th percentile';
+    'time from first reaching from_stage (or later) to first reaching to_stage (or later): median and 90th percentile, as intervals and in hours';
 
 CREATE OR REPLACE FUNCTION lead_qual.threshold_report(leads regclass, outcome lead_qual.lead_stage DEFAULT 'sql',
                                            thresholds double precision[] DEFAULT NULL)
@@ -150,7 +189,10 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION lead_qual.score_band_counts() IS 'leads per 10-point score band and the share that reached sql or later (the score_bands view)';
 
-CREATE OR REPLACE VIEW lead_qual.score_bands AS SELECT * FROM lead_qual.score_band_counts();
+CREATE OR REPLACE VIEW lead_qual.score_bands AS
+SELECT lead_qual._table_name(b.lead_table) AS lead_table, b.band_low, b.band_high, b.leads, b.reached, b.rate,
+       b.lead_table AS lead_table_oid
+FROM lead_qual.score_band_counts() b;
 COMMENT ON VIEW lead_qual.score_bands IS '10-point score bands per tracked table, with how many leads reached sql or a later funnel stage';
 
 CREATE OR REPLACE FUNCTION lead_qual.grade_counts()
@@ -169,11 +211,17 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION lead_qual.grade_counts() IS 'leads per fit grade and the share that reached sql or later (the fit_grades view)';
 
-CREATE OR REPLACE VIEW lead_qual.fit_grades AS SELECT * FROM lead_qual.grade_counts();
+CREATE OR REPLACE VIEW lead_qual.fit_grades AS
+SELECT lead_qual._table_name(g.lead_table) AS lead_table, g.grade, g.leads, g.reached, g.rate,
+       g.lead_table AS lead_table_oid
+FROM lead_qual.grade_counts() g;
 COMMENT ON VIEW lead_qual.fit_grades IS 'per tracked table and fit grade: leads, how many reached sql or later, and the rate (models with "grades")';
 
 -- Views over stage_history read it with their owner's rights, so like the
--- history they are not readable by PUBLIC: grant them to reporting roles.
--- The others run as the caller.
+-- history they are not readable by PUBLIC: grant them to reporting roles
+-- (stage_conversion and stage_velocity hold aggregates only; stage_reached
+-- has every lead's key). _life_reached filters by the querying role's
+-- privileges itself. The others run as the caller.
 REVOKE ALL ON lead_qual.stage_reached, lead_qual.stage_conversion, lead_qual.stage_velocity FROM PUBLIC;
-GRANT SELECT ON lead_qual.funnel, lead_qual.conversion_pairs, lead_qual.score_bands, lead_qual.fit_grades TO PUBLIC;
+GRANT SELECT ON lead_qual.funnel, lead_qual.conversion_pairs, lead_qual.score_bands, lead_qual.fit_grades,
+                lead_qual._life_reached TO PUBLIC;

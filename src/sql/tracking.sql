@@ -86,6 +86,10 @@ DECLARE
   stale text;
   version bigint;
   changed bigint := 0;
+  decay_sql text;
+  rebuild_sql text;
+  empty_sql text;
+  caller_path text;
 BEGIN
   SELECT * INTO t FROM lead_qual.tracked WHERE tracked.leads = _rewrite.leads;
   IF NOT FOUND THEN
@@ -108,33 +112,46 @@ BEGIN
   stale := CASE WHEN only_stale
                 THEN format(' AND NOT lead_qual._state_matches(l.%I, %L, %s)', o->>'score_state', t.model, version)
                 ELSE '' END;
+  -- The statements are made here, under lead_qual's own search_path; they
+  -- run under the caller's (rescore() and refresh() pass it), which only the
+  -- leads table's user triggers see: lead_qual's SQL is fully qualified, so
+  -- a hostile search_path changes nothing in it, and user triggers behave as
+  -- under a plain UPDATE.
+  IF reason = 'refresh' THEN
+    -- Leads whose state is current: decay it to as_of (and recycle).
+    decay_sql := format('UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(%s, l.%I) r)'
+                        ' WHERE lead_qual._state_matches(l.%I, %L, %s)',
+                        leads, set_list, apply_args, o->>'score_state', o->>'score_state', t.model, version);
+  END IF;
+  -- Leads with activities: their state rebuilt from the history.
+  rebuild_sql := format(
+    'UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(%s, h.state) r)'
+    ' FROM (SELECT a.%I AS k, lead_qual.engagement_state(%L, a.%I::pg_catalog.text, %s, %s, $1) AS state'
+    '         FROM %s AS a GROUP BY a.%I) AS h'
+    ' WHERE l.%I OPERATOR(pg_catalog.=) h.k%s',
+    leads, set_list, apply_args,
+    o->>'activity_lead_id', t.model, o->>'activity', lead_qual._occurred_at_sql(o, 'a'),
+    CASE WHEN o->>'properties' IS NULL THEN 'NULL::pg_catalog.jsonb' ELSE format('a.%I', o->>'properties') END,
+    t.activities, o->>'activity_lead_id', o->>'key', stale);
+  -- Leads without any activity: an empty state.
+  empty_sql := format(
+    'UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(%s, NULL) r)'
+    ' WHERE NOT EXISTS (SELECT 1 FROM %s AS a WHERE a.%I OPERATOR(pg_catalog.=) l.%I)%s',
+    leads, set_list, apply_args, t.activities, o->>'activity_lead_id', o->>'key', stale);
+  caller_path := coalesce(nullif(current_setting('lead_qual.caller_search_path', true), ''), 'pg_catalog, pg_temp');
   -- One table lock up front instead of row locks in join order: no deadlock
   -- with the activity triggers, which lock leads rows in key order.
   EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', leads);
   PERFORM lead_qual._begin_write(t.model, leads, reason, as_of);
   BEGIN
-    IF reason = 'refresh' THEN
-      -- Leads whose state is current: decay it to as_of (and recycle).
-      EXECUTE format('UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(%s, l.%I) r)'
-                     ' WHERE lead_qual._state_matches(l.%I, %L, %s)',
-                     leads, set_list, apply_args, o->>'score_state', o->>'score_state', t.model, version);
+    -- From here to the next set_config: no operator, no unqualified name.
+    PERFORM pg_catalog.set_config('search_path', caller_path, true);
+    IF decay_sql IS NOT NULL THEN
+      EXECUTE decay_sql;
     END IF;
-    -- Leads with activities: their state rebuilt from the history.
-    EXECUTE format(
-      'UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(%s, h.state) r)'
-      ' FROM (SELECT a.%I AS k, lead_qual.engagement_state(%L, a.%I::pg_catalog.text, %s, %s, $1) AS state'
-      '         FROM %s AS a GROUP BY a.%I) AS h'
-      ' WHERE l.%I OPERATOR(pg_catalog.=) h.k%s',
-      leads, set_list, apply_args,
-      o->>'activity_lead_id', t.model, o->>'activity', lead_qual._occurred_at_sql(o, 'a'),
-      CASE WHEN o->>'properties' IS NULL THEN 'NULL::pg_catalog.jsonb' ELSE format('a.%I', o->>'properties') END,
-      t.activities, o->>'activity_lead_id', o->>'key', stale)
-      USING as_of;
-    -- Leads without any activity: an empty state.
-    EXECUTE format(
-      'UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(%s, NULL) r)'
-      ' WHERE NOT EXISTS (SELECT 1 FROM %s AS a WHERE a.%I OPERATOR(pg_catalog.=) l.%I)%s',
-      leads, set_list, apply_args, t.activities, o->>'activity_lead_id', o->>'key', stale);
+    EXECUTE rebuild_sql USING as_of;
+    EXECUTE empty_sql;
+    PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
     changed := lead_qual._end_write();
   EXCEPTION WHEN OTHERS THEN
     PERFORM lead_qual._abort_write();
@@ -145,15 +162,24 @@ END $$;
 COMMENT ON FUNCTION lead_qual._rewrite(regclass, text, timestamptz, boolean) IS
     'internal: set-based rewrite of a tracked leads table (rescore, refresh)';
 
+-- rescore() and refresh() have no SET search_path: they hand the caller's
+-- to _rewrite() for the user triggers of the leads table (their own text
+-- is fully qualified).
 CREATE OR REPLACE FUNCTION lead_qual.rescore(leads regclass) RETURNS bigint
-LANGUAGE sql STRICT SET search_path = pg_catalog, pg_temp
-AS $$ SELECT lead_qual._rewrite(leads, 'rescore', NULL, false) $$;
+LANGUAGE sql STRICT
+AS $$
+  SELECT pg_catalog.set_config('lead_qual.caller_search_path', pg_catalog.current_setting('search_path'), true);
+  SELECT lead_qual._rewrite(leads, 'rescore', NULL, false);
+$$;
 COMMENT ON FUNCTION lead_qual.rescore(regclass) IS
     'rebuilds every lead of a tracked leads table from its activity history (set-based); returns how many leads changed';
 
 CREATE OR REPLACE FUNCTION lead_qual.refresh(leads regclass, as_of timestamptz DEFAULT now()) RETURNS bigint
-LANGUAGE sql STRICT SET search_path = pg_catalog, pg_temp
-AS $$ SELECT lead_qual._rewrite(leads, 'refresh', as_of, true) $$;
+LANGUAGE sql STRICT
+AS $$
+  SELECT pg_catalog.set_config('lead_qual.caller_search_path', pg_catalog.current_setting('search_path'), true);
+  SELECT lead_qual._rewrite(leads, 'refresh', as_of, true);
+$$;
 COMMENT ON FUNCTION lead_qual.refresh(regclass, timestamptz) IS
     'recomputes every lead''s decayed scores as of a time and applies the model''s recycle rule; returns how many leads changed';
 
@@ -402,9 +428,13 @@ BEGIN
 END $$;
 
 -- track(activities, leads, model, options): attaches lead_qual to a CRM's
--- activity and leads tables (README, "Live qualification").
-CREATE OR REPLACE FUNCTION lead_qual.track(activities regclass, leads regclass, model text, options jsonb DEFAULT '{}')
-RETURNS bigint
+-- activity and leads tables (README, "Live qualification"). _track() does
+-- what needs the extension owner's rights (the checks, the configuration
+-- row, the triggers); the first scoring then runs as the caller, under the
+-- caller's search_path, as any later UPDATE would: the table's own triggers
+-- neither gain the owner's rights nor lose their search_path.
+CREATE OR REPLACE FUNCTION lead_qual._track(activities regclass, leads regclass, model text, options jsonb)
+RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   o jsonb;
@@ -419,7 +449,6 @@ DECLARE
                                             'timestamptz']::regtype[];
   i int;
   t regtype;
-  scored bigint;
   undated bigint;
 BEGIN
   IF activities IS NULL OR leads IS NULL OR model IS NULL OR options IS NULL THEN
@@ -438,7 +467,7 @@ BEGIN
   IF NOT EXISTS (SELECT 1 FROM lead_qual.scoring_model m WHERE m.name = model) THEN
     RAISE EXCEPTION 'scoring model "%" does not exist', model USING ERRCODE = 'undefined_object';
   END IF;
-  IF EXISTS (SELECT 1 FROM lead_qual.tracked tr WHERE tr.activities = track.activities OR tr.leads = track.leads) THEN
+  IF EXISTS (SELECT 1 FROM lead_qual.tracked tr WHERE tr.activities = _track.activities OR tr.leads = _track.leads) THEN
     RAISE EXCEPTION 'table % or % is already tracked', activities, leads USING ERRCODE = 'duplicate_object',
       HINT = 'lead_qual.untrack(activities) detaches it first.';
   END IF;
@@ -540,8 +569,8 @@ BEGIN
 
   INSERT INTO lead_qual.tracked (activities, leads, model, options) VALUES (activities, leads, model, o);
 
-  PERFORM lead_qual._install_triggers(tr) FROM lead_qual.tracked tr WHERE tr.activities = track.activities;
-  PERFORM lead_qual._sync_partitions(tr) FROM lead_qual.tracked tr WHERE tr.activities = track.activities;
+  PERFORM lead_qual._install_triggers(tr) FROM lead_qual.tracked tr WHERE tr.activities = _track.activities;
+  PERFORM lead_qual._sync_partitions(tr) FROM lead_qual.tracked tr WHERE tr.activities = _track.activities;
   -- A NULL occurred_at gets the scoring time written into the row (README
   -- "Future and NULL activity times", _install_triggers()); rows left NULL
   -- are not scored.
@@ -554,6 +583,7 @@ BEGIN
                             activities, o->>'occurred_at', o->>'occurred_at');
     END IF;
   END IF;
+  PERFORM lead_qual._life_triggers(leads, o->>'key');    -- src/sql/history.sql
 
   IF NOT EXISTS (SELECT 1 FROM pg_index x JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[0]
                   WHERE x.indrelid = activities AND a.attname = o->>'activity_lead_id') THEN
@@ -569,9 +599,16 @@ BEGIN
       USING DETAIL = 'Activities are scored for the lead whose key equals that column; a wrong column of the same type is not detected.',
             HINT = format('ALTER TABLE %s ADD FOREIGN KEY (%I) REFERENCES %s (%I);', activities, o->>'activity_lead_id', leads, o->>'key');
   END IF;
-  scored := lead_qual.rescore(leads);
-  RETURN scored;
 END $$;
+COMMENT ON FUNCTION lead_qual._track(regclass, regclass, text, jsonb) IS
+    'internal: track() as the extension owner: checks the tables, records them, installs the triggers';
+
+CREATE OR REPLACE FUNCTION lead_qual.track(activities regclass, leads regclass, model text, options jsonb DEFAULT '{}')
+RETURNS bigint
+LANGUAGE sql AS $$
+  SELECT lead_qual._track(activities, leads, model, options);
+  SELECT lead_qual.rescore(leads);
+$$;
 COMMENT ON FUNCTION lead_qual.track(regclass, regclass, text, jsonb) IS
     'attaches lead_qual to an activity table and its leads table: checks every column up front, installs the triggers, scores every lead; returns how many leads changed';
 
@@ -592,6 +629,7 @@ BEGIN
   PERFORM lead_qual._drop_activity_triggers(t.activities, true);
   EXECUTE format('DROP TRIGGER IF EXISTS lead_qual_lead_inserted ON %s', t.leads);
   EXECUTE format('DROP TRIGGER IF EXISTS lead_qual_lead ON %s', t.leads);
+  PERFORM lead_qual._drop_life_triggers(t.leads);
   DELETE FROM lead_qual.tracked tr WHERE tr.activities = untrack.activities;
 END $$;
 COMMENT ON FUNCTION lead_qual.untrack(regclass) IS

@@ -145,7 +145,18 @@ COMMENT ON AGGREGATE lead_qual.min(lead_qual.lead_stage) IS 'earliest stage in f
 COMMENT ON AGGREGATE lead_qual.max(lead_qual.lead_stage) IS 'latest stage in funnel order';
 
 -- Casts: text conversion goes through the type's I/O functions.
+-- lead_stage -> name is implicit so that a role without lead_qual on its
+-- search_path (a BI tool) can still write WHERE stage = 'mql' or
+-- WHERE stage = $1: the lead_stage operators are not found there, and the
+-- comparison falls back to name = text. With lead_qual on the search_path
+-- the lead_stage operators match exactly and win. (An implicit cast to text
+-- would make text || lead_stage ambiguous; name has no such operator.)
+-- varchar -> lead_stage serves JDBC-style varchar parameters.
 CREATE CAST (lead_qual.lead_stage AS text) WITH INOUT AS ASSIGNMENT;
 CREATE CAST (text AS lead_qual.lead_stage) WITH INOUT AS ASSIGNMENT;
+CREATE CAST (varchar AS lead_qual.lead_stage) WITH INOUT AS ASSIGNMENT;
+CREATE CAST (lead_qual.lead_stage AS name) WITH INOUT AS IMPLICIT;
 COMMENT ON CAST (lead_qual.lead_stage AS text) IS 'stage name, lower case';
 COMMENT ON CAST (text AS lead_qual.lead_stage) IS 'parses a stage name (case-insensitive, trimmed)';
+COMMENT ON CAST (lead_qual.lead_stage AS name) IS 'stage name, lower case (implicit: WHERE stage = ''mql'' works without lead_qual on the search_path)';
+COMMENT ON CAST (varchar AS lead_qual.lead_stage) IS 'parses a stage name (case-insensitive, trimmed): varchar parameters of JDBC-style clients';

@@ -31,3 +31,7 @@ COMMENT ON FUNCTION lead_qual.score_state_in(cstring) IS 'score_state text input
 COMMENT ON FUNCTION lead_qual.score_state_out(lead_qual.score_state) IS 'score_state text output (JSON)';
 COMMENT ON FUNCTION lead_qual.score_state_recv(internal) IS 'score_state binary input (validated)';
 COMMENT ON FUNCTION lead_qual.score_state_send(lead_qual.score_state) IS 'score_state binary output';
+
+-- Explicit cast to jsonb (the text output is JSON): state::jsonb.
+CREATE CAST (lead_qual.score_state AS jsonb) WITH INOUT;
+COMMENT ON CAST (lead_qual.score_state AS jsonb) IS 'the state''s JSON (its text output) as jsonb';

@@ -8,21 +8,26 @@
 CREATE TABLE lead_qual.stage_history (
     id bigserial PRIMARY KEY,
     lead_table regclass NOT NULL,
-    lead_key text NOT NULL,
+    lead_key text,
     from_stage lead_qual.lead_stage,
     to_stage lead_qual.lead_stage NOT NULL,
     changed_at timestamptz NOT NULL,
     fit double precision,
     engagement double precision,
     score double precision,
-    reason text NOT NULL CHECK (reason IN ('score', 'manual', 'rescore', 'refresh')),
-    changed_by name NOT NULL
+    reason text NOT NULL,
+    changed_by name NOT NULL,
+    life_id bigint NOT NULL,
+    xact xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id(),
+    CONSTRAINT stage_history_reason_check CHECK (reason IN ('score', 'manual', 'rescore', 'refresh', 'backfill'))
 );
 CREATE INDEX stage_history_lead_idx ON lead_qual.stage_history (lead_table, lead_key, changed_at);
 CREATE INDEX stage_history_time_idx ON lead_qual.stage_history (changed_at);
+CREATE INDEX stage_history_life_idx ON lead_qual.stage_history (life_id);
+CREATE INDEX stage_history_xact_idx ON lead_qual.stage_history (xact);
 COMMENT ON TABLE lead_qual.stage_history IS 'every stage change of every tracked lead, automatic or manual';
 COMMENT ON COLUMN lead_qual.stage_history.lead_table IS 'the tracked leads table';
-COMMENT ON COLUMN lead_qual.stage_history.lead_key IS 'the lead''s key, as text';
+COMMENT ON COLUMN lead_qual.stage_history.lead_key IS 'the lead''s key at the change, as text (NULL: erased with forget_lead())';
 COMMENT ON COLUMN lead_qual.stage_history.from_stage IS 'stage before the change (NULL: none)';
 COMMENT ON COLUMN lead_qual.stage_history.to_stage IS 'stage after the change';
 COMMENT ON COLUMN lead_qual.stage_history.changed_at IS 'when the change happened (the statement''s time)';
@@ -30,16 +35,45 @@ COMMENT ON COLUMN lead_qual.stage_history.fit IS 'fit score at the change';
 COMMENT ON COLUMN lead_qual.stage_history.engagement IS 'engagement score at the change';
 COMMENT ON COLUMN lead_qual.stage_history.score IS 'fit + engagement at the change';
 COMMENT ON COLUMN lead_qual.stage_history.reason IS
-    'score: new activity; manual: a user set the stage; rescore: recomputed (attributes, deleted activities, rescore()); refresh: decay refresh or recycling';
+    'score: new activity; manual: a user set the stage; rescore: recomputed (attributes, deleted activities, rescore()); refresh: decay refresh or recycling; backfill: dated by backfill() from the activities before adoption';
 COMMENT ON COLUMN lead_qual.stage_history.changed_by IS 'the role whose statement caused the change';
+COMMENT ON COLUMN lead_qual.stage_history.life_id IS
+    'the lead''s life (lead_life.life_id): the same through key changes, new after the lead is deleted and created again';
+COMMENT ON COLUMN lead_qual.stage_history.xact IS
+    'the transaction that wrote the row: a worker catches up with the rows not visible in its last snapshot (README, "Hand-off notifications")';
 COMMENT ON SEQUENCE lead_qual.stage_history_id_seq IS 'ids of stage_history rows';
 COMMENT ON INDEX lead_qual.stage_history_lead_idx IS 'per-lead history';
 COMMENT ON INDEX lead_qual.stage_history_time_idx IS 'history by time';
+COMMENT ON INDEX lead_qual.stage_history_life_idx IS 'history by life (reports, key changes, erasure)';
+COMMENT ON INDEX lead_qual.stage_history_xact_idx IS 'history by writing transaction (workers'' catch-up)';
+COMMENT ON CONSTRAINT stage_history_reason_check ON lead_qual.stage_history IS 'the reasons of lq::reason (core/change_reason.hpp) and backfill';
 SELECT pg_catalog.pg_extension_config_dump('lead_qual.stage_history', '');
 SELECT pg_catalog.pg_extension_config_dump('lead_qual.stage_history_id_seq', '');
 -- History holds every tracked lead's key and scores: not readable by PUBLIC;
 -- grant SELECT to the roles that report on it.
 REVOKE ALL ON lead_qual.stage_history FROM PUBLIC;
+
+-- A lead's life: the identity its history rows share. A key gets a life at
+-- its first history row; a key change (ON UPDATE CASCADE renumbering, a
+-- merge that renumbers) moves the row to the new key, so the life goes on;
+-- deleting the lead (or forget_lead()) removes the row, so a lead created
+-- again with the same key starts a new life.
+CREATE TABLE lead_qual.lead_life (
+    lead_table regclass NOT NULL,
+    lead_key text NOT NULL,
+    life_id bigserial NOT NULL UNIQUE,
+    PRIMARY KEY (lead_table, lead_key)
+);
+COMMENT ON TABLE lead_qual.lead_life IS 'the current life of every tracked lead key that has stage history';
+COMMENT ON COLUMN lead_qual.lead_life.lead_table IS 'the tracked leads table';
+COMMENT ON COLUMN lead_qual.lead_life.lead_key IS 'the lead''s current key, as text';
+COMMENT ON COLUMN lead_qual.lead_life.life_id IS 'the life its history rows carry (stage_history.life_id)';
+COMMENT ON SEQUENCE lead_qual.lead_life_life_id_seq IS 'ids of lead lives';
+COMMENT ON INDEX lead_qual.lead_life_pkey IS 'one life per current key';
+COMMENT ON INDEX lead_qual.lead_life_life_id_key IS 'a life belongs to one key';
+SELECT pg_catalog.pg_extension_config_dump('lead_qual.lead_life', '');
+SELECT pg_catalog.pg_extension_config_dump('lead_qual.lead_life_life_id_seq', '');
+REVOKE ALL ON lead_qual.lead_life FROM PUBLIC;
 
 CREATE TABLE lead_qual.tracked (
     activities regclass PRIMARY KEY,

@@ -1,5 +1,6 @@
 -- Schema changes from 1.1 to 1.2: lead_qual.tracked.partitions (issue #12:
--- the partitions of a partitioned activity table that carry the triggers).
+-- the partitions of a partitioned activity table that carry the triggers),
+-- and those of issue #13 below (lead lives, erasure, backfill, casts).
 -- Otherwise 1.2 changed functions and triggers only (scoring_model_maintain()
 -- keeps a restored model's updated_at; the
 -- statement trigger scoring_model_changed invalidates every backend's
@@ -15,3 +16,91 @@
 ALTER TABLE lead_qual.tracked ADD COLUMN partitions regclass[];
 COMMENT ON COLUMN lead_qual.tracked.partitions IS
     'partitions of a partitioned activity table that carry lead_qual''s triggers (NULL: not partitioned)';
+
+-- Issue #13: the stage history as a record of a lead's life
+-- (src/sql/schema/tracking.sql has the same objects for a fresh install).
+-- A lead's history rows share a life_id, kept through key changes and
+-- ended by deletes (lead_qual.lead_life); lead_key may be erased
+-- (forget_lead()); reason 'backfill' (backfill()).
+ALTER TABLE lead_qual.stage_history ALTER COLUMN lead_key DROP NOT NULL;
+ALTER TABLE lead_qual.stage_history DROP CONSTRAINT stage_history_reason_check;
+ALTER TABLE lead_qual.stage_history ADD COLUMN life_id bigint;
+ALTER TABLE lead_qual.stage_history
+    ADD CONSTRAINT stage_history_reason_check CHECK (reason IN ('score', 'manual', 'rescore', 'refresh', 'backfill'));
+CREATE INDEX stage_history_life_idx ON lead_qual.stage_history (life_id);
+COMMENT ON COLUMN lead_qual.stage_history.lead_key IS 'the lead''s key at the change, as text (NULL: erased with forget_lead())';
+COMMENT ON COLUMN lead_qual.stage_history.reason IS
+    'score: new activity; manual: a user set the stage; rescore: recomputed (attributes, deleted activities, rescore()); refresh: decay refresh or recycling; backfill: dated by backfill() from the activities before adoption';
+COMMENT ON COLUMN lead_qual.stage_history.life_id IS
+    'the lead''s life (lead_life.life_id): the same through key changes, new after the lead is deleted and created again';
+COMMENT ON INDEX lead_qual.stage_history_life_idx IS 'history by life (reports, key changes, erasure)';
+COMMENT ON CONSTRAINT stage_history_reason_check ON lead_qual.stage_history IS 'the reasons of lq::reason (core/change_reason.hpp) and backfill';
+
+CREATE TABLE lead_qual.lead_life (
+    lead_table regclass NOT NULL,
+    lead_key text NOT NULL,
+    life_id bigserial NOT NULL UNIQUE,
+    PRIMARY KEY (lead_table, lead_key)
+);
+COMMENT ON TABLE lead_qual.lead_life IS 'the current life of every tracked lead key that has stage history';
+COMMENT ON COLUMN lead_qual.lead_life.lead_table IS 'the tracked leads table';
+COMMENT ON COLUMN lead_qual.lead_life.lead_key IS 'the lead''s current key, as text';
+COMMENT ON COLUMN lead_qual.lead_life.life_id IS 'the life its history rows carry (stage_history.life_id)';
+COMMENT ON SEQUENCE lead_qual.lead_life_life_id_seq IS 'ids of lead lives';
+COMMENT ON INDEX lead_qual.lead_life_pkey IS 'one life per current key';
+COMMENT ON INDEX lead_qual.lead_life_life_id_key IS 'a life belongs to one key';
+SELECT pg_catalog.pg_extension_config_dump('lead_qual.lead_life', '');
+SELECT pg_catalog.pg_extension_config_dump('lead_qual.lead_life_life_id_seq', '');
+REVOKE ALL ON lead_qual.lead_life FROM PUBLIC;
+
+-- Existing history: one life per table and key (older versions did not see
+-- deletes, so a key deleted and created again before this update stays one
+-- life), in the order of the keys' first rows. Keys that no longer exist in
+-- a tracked table have no current life.
+INSERT INTO lead_qual.lead_life (lead_table, lead_key)
+SELECT f.lead_table, f.lead_key
+  FROM (SELECT h.lead_table, h.lead_key, min(h.id) AS first_id FROM lead_qual.stage_history h GROUP BY 1, 2) AS f
+ ORDER BY f.first_id;
+UPDATE lead_qual.stage_history h SET life_id = l.life_id
+  FROM lead_qual.lead_life l WHERE l.lead_table = h.lead_table AND l.lead_key = h.lead_key;
+ALTER TABLE lead_qual.stage_history ALTER COLUMN life_id SET NOT NULL;
+-- Rows written before 1.2 count as written by a transaction older than any
+-- snapshot (xid 3, the first normal one): no worker catches them up again.
+ALTER TABLE lead_qual.stage_history ADD COLUMN xact xid8;
+UPDATE lead_qual.stage_history SET xact = '3';
+ALTER TABLE lead_qual.stage_history ALTER COLUMN xact SET DEFAULT pg_catalog.pg_current_xact_id(),
+                                    ALTER COLUMN xact SET NOT NULL;
+CREATE INDEX stage_history_xact_idx ON lead_qual.stage_history (xact);
+COMMENT ON INDEX lead_qual.stage_history_xact_idx IS 'history by writing transaction (workers'' catch-up)';
+COMMENT ON COLUMN lead_qual.stage_history.xact IS
+    'the transaction that wrote the row: a worker catches up with the rows not visible in its last snapshot (README, "Hand-off notifications")';
+DO $$
+DECLARE
+  t record;
+BEGIN
+  DELETE FROM lead_qual.lead_life l WHERE l.lead_table NOT IN (SELECT tr.leads FROM lead_qual.tracked tr);
+  FOR t IN SELECT tr.leads, tr.options->>'key' AS key FROM lead_qual.tracked tr LOOP
+    EXECUTE format('DELETE FROM lead_qual.lead_life l WHERE l.lead_table = $1'
+                   '   AND NOT EXISTS (SELECT FROM %s x WHERE x.%I::text = l.lead_key)', t.leads, t.key)
+      USING t.leads;
+  END LOOP;
+END $$;
+
+-- Casts (src/sql/schema/lead_stage.sql, score_state.sql): lead_stage -> name
+-- (implicit: WHERE stage = 'mql' without lead_qual on the search_path),
+-- varchar -> lead_stage and score_state -> jsonb.
+CREATE CAST (lead_qual.lead_stage AS name) WITH INOUT AS IMPLICIT;
+COMMENT ON CAST (lead_qual.lead_stage AS name) IS 'stage name, lower case (implicit: WHERE stage = ''mql'' works without lead_qual on the search_path)';
+CREATE CAST (varchar AS lead_qual.lead_stage) WITH INOUT AS ASSIGNMENT;
+COMMENT ON CAST (varchar AS lead_qual.lead_stage) IS 'parses a stage name (case-insensitive, trimmed): varchar parameters of JDBC-style clients';
+CREATE CAST (lead_qual.score_state AS jsonb) WITH INOUT;
+COMMENT ON CAST (lead_qual.score_state AS jsonb) IS 'the state''s JSON (its text output) as jsonb';
+
+-- Report views (src/sql/reports.sql): lead_table becomes the schema-qualified
+-- name as text (WHERE lead_table = $1 with a text parameter), the regclass
+-- moves to lead_table_oid, stage names and hours are added. A column that
+-- changes type needs the view dropped first; the area files create them
+-- again with their grants (grants a site made to its own roles on them must
+-- be made again: README, "BI role").
+DROP VIEW lead_qual.stage_velocity, lead_qual.stage_conversion, lead_qual.stage_reached,
+          lead_qual.funnel, lead_qual.score_bands, lead_qual.fit_grades;
