@@ -65,6 +65,22 @@ void *current_state(HeapTuple row, TupleDesc desc, LeadColumns &columns, const T
   return result != nullptr ? result : lq::pg::empty_state(m, CurrentMemoryContext);
 }
 
+// A recycled lead's activities counted strictly after `since`, as a state
+// (NULL: none): what may lift it (lq::next_stage()).
+void *state_since(HeapTuple row, TupleDesc desc, LeadColumns &columns, const TrackArgs &args, Oid trigger,
+                  TimestampTz since) {
+  bool isnull = false;
+  heap_getattr(row, columns.key_attnum, desc, &isnull);
+  if (isnull) return nullptr;
+  const char *key = lq::pg::lead_key_text(row, desc, columns);
+  MemoryContext caller = CurrentMemoryContext;
+  const lq::pg::SavedUser saved = lq::pg::spi_connect_as_owner(args.leads_oid);
+  lq::pg::TrackingPlans *plans = lq::pg::tracking_plans(trigger, args);
+  void *result = lq::pg::state_since(plans->rebuild_since, key, args.model_name, since, caller);
+  lq::pg::spi_finish_as(saved);
+  return result;
+}
+
 // A row of lead_qual's own UPDATE from the activity triggers: the lead's new
 // scores and stage from its stored state plus the statement's delta. Under
 // READ COMMITTED the executor hands this trigger the newest version of a row
@@ -96,6 +112,9 @@ HeapTuple apply_in_trigger(lq::pg::LeadWrite *w, TriggerData *td) {
   stored.stage = isnull ? lq::Stage::Lead : lq::pg::stage_from_datum(stage);
   const Datum changed_at = heap_getattr(row, c.changed_at_attnum, desc, &isnull);
   stored.has_changed_at = !isnull;
+  stored.changed_at = isnull ? 0 : DatumGetTimestampTz(changed_at);
+  stored.since_given = false;
+  stored.since_state = nullptr;
   const Datum score = heap_getattr(row, c.score_attnum, desc, &isnull);
   stored.has_score = !isnull;
   stored.score = isnull ? 0.0 : DatumGetFloat8(score);
@@ -170,8 +189,25 @@ LQ_FUNCTION(lq_lead_changed) {
   const lq::StateView view(state);
   const lq::LeadEvaluation e = lq::evaluate_lead(m, model->lead_values, &view, now);
 
+  bool changed_at_null = false;
+  const Datum changed_at = heap_getattr(row, cols.changed_at_attnum, desc, &changed_at_null);
+  // A recycled lead is judged on the activities since it was recycled (on
+  // INSERT without a stage_changed_at: since now, which is what is stored).
+  lq::LeadEvaluation since;
+  bool has_since = false;
+  if (!manual && given == lq::Stage::Recycled) {
+    void *since_state = state_since(row, desc, cols, args, td->tg_trigger->tgoid,
+                                    changed_at_null ? now : DatumGetTimestampTz(changed_at));
+    if (since_state != nullptr) {
+      const lq::StateView since_view(since_state);
+      since_view.check_model(m);
+      since = lq::evaluate_lead(m, model->lead_values, &since_view, now);
+      has_since = true;
+    }
+  }
+
   // A manual change is kept as made; otherwise the automatic rules apply.
-  const lq::Stage next = manual ? given : lq::next_stage(m, e, given, false);
+  const lq::Stage next = manual ? given : lq::next_stage(m, e, given, false, has_since ? &since : nullptr);
   const char *key = lq::pg::lead_key_text(row, desc, cols);
   // What is recorded: a manual change as made; otherwise an automatic move
   // away from the given stage (on INSERT: the stage given, or lead).
@@ -184,8 +220,6 @@ LQ_FUNCTION(lq_lead_changed) {
     reason = lq::reason::kManual;
     changed = true;
   }
-  bool changed_at_null = false;
-  const Datum changed_at = heap_getattr(row, cols.changed_at_attnum, desc, &changed_at_null);
   HeapTuple result =
       lq::pg::with_lead_outputs(row, desc, cols,
                                 {state, e.fit, e.engagement, e.score, next,

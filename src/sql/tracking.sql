@@ -24,10 +24,10 @@ COMMENT ON FUNCTION lead_qual._not_tracked(regclass) IS
 
 CREATE OR REPLACE FUNCTION lead_qual._apply(lead_key text, state lead_qual.score_state, stage lead_qual.lead_stage,
                                  stage_changed_at timestamptz, old_score double precision, attributes jsonb,
-                                 full_state lead_qual.score_state)
+                                 full_state lead_qual.score_state, since_state lead_qual.score_state)
     RETURNS lead_qual.lead_update
     AS 'MODULE_PATHNAME', 'lq_apply' LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION lead_qual._apply(text, lead_qual.score_state, lead_qual.lead_stage, timestamptz, double precision, jsonb, lead_qual.score_state) IS
+COMMENT ON FUNCTION lead_qual._apply(text, lead_qual.score_state, lead_qual.lead_stage, timestamptz, double precision, jsonb, lead_qual.score_state, lead_qual.score_state) IS
     'internal: computes a lead''s new scores and stage inside lead_qual''s own UPDATE statements; errors when called otherwise';
 
 CREATE OR REPLACE FUNCTION lead_qual._state_matches(state lead_qual.score_state, model text, version bigint) RETURNS boolean
@@ -74,6 +74,7 @@ DECLARE
   set_list text;
   apply_args text;
   stale text;
+  since text;
   version bigint;
   changed bigint := 0;
 BEGIN
@@ -92,6 +93,16 @@ BEGIN
                      o->>'score', o->>'stage', o->>'stage_changed_at');
   apply_args := format('l.%I::pg_catalog.text, l.%I, l.%I, l.%I, l.%I, %s', o->>'key', o->>'score_state', o->>'stage',
                        o->>'stage_changed_at', o->>'score', attrs);
+  -- A recycled lead's activities counted after its stage_changed_at: all
+  -- that may lift it (README, "Recycled and disqualified leads").
+  since := format('CASE WHEN l.%1$I OPERATOR(lead_qual.=) ''recycled''::lead_qual.lead_stage THEN'
+                  ' (SELECT lead_qual.engagement_state(%2$L, s.%3$I::pg_catalog.text, lead_qual._counted_at(s.%4$I), %5$s)'
+                  '    FROM %6$s AS s WHERE s.%7$I OPERATOR(pg_catalog.=) l.%8$I'
+                  '     AND lead_qual._counted_at(s.%4$I) OPERATOR(pg_catalog.>)'
+                  '         COALESCE(l.%9$I, ''-infinity''::pg_catalog.timestamptz)) END',
+                  o->>'stage', t.model, o->>'activity', o->>'occurred_at',
+                  CASE WHEN o->>'properties' IS NULL THEN 'NULL::pg_catalog.jsonb' ELSE format('s.%I', o->>'properties') END,
+                  t.activities, o->>'activity_lead_id', o->>'key', o->>'stage_changed_at');
   stale := CASE WHEN only_stale
                 THEN format(' AND NOT lead_qual._state_matches(l.%I, %L, %s)', o->>'score_state', t.model, version)
                 ELSE '' END;
@@ -102,23 +113,23 @@ BEGIN
   BEGIN
     IF reason = 'refresh' THEN
       -- Leads whose state is current: decay it to as_of (and recycle).
-      EXECUTE format('UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(%s, l.%I) r)'
+      EXECUTE format('UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(%s, l.%I, %s) r)'
                      ' WHERE lead_qual._state_matches(l.%I, %L, %s)',
-                     leads, set_list, apply_args, o->>'score_state', o->>'score_state', t.model, version);
+                     leads, set_list, apply_args, o->>'score_state', since, o->>'score_state', t.model, version);
     END IF;
     -- Leads with activities: their state rebuilt from the history.
     EXECUTE format(
-      'UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(%s, h.state) r)'
+      'UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(%s, h.state, %s) r)'
       ' FROM (SELECT a.%I AS k, lead_qual.engagement_state(%L, a.%I::pg_catalog.text, lead_qual._counted_at(a.%I), %s) AS state'
       '         FROM %s AS a GROUP BY a.%I) AS h'
       ' WHERE l.%I OPERATOR(pg_catalog.=) h.k%s',
-      leads, set_list, apply_args,
+      leads, set_list, apply_args, since,
       o->>'activity_lead_id', t.model, o->>'activity', o->>'occurred_at',
       CASE WHEN o->>'properties' IS NULL THEN 'NULL::pg_catalog.jsonb' ELSE format('a.%I', o->>'properties') END,
       t.activities, o->>'activity_lead_id', o->>'key', stale);
     -- Leads without any activity: an empty state.
     EXECUTE format(
-      'UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(%s, NULL) r)'
+      'UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(%s, NULL, NULL) r)'
       ' WHERE NOT EXISTS (SELECT 1 FROM %s AS a WHERE a.%I OPERATOR(pg_catalog.=) l.%I)%s',
       leads, set_list, apply_args, t.activities, o->>'activity_lead_id', o->>'key', stale);
     changed := lead_qual._end_write();
