@@ -72,3 +72,72 @@ SELECT id, stage FROM sales.leads ORDER BY id;
 SELECT lead_key, from_stage, to_stage, changed_at, reason FROM stage_history
  WHERE lead_table = 'sales.leads'::regclass ORDER BY id;
 RESET lead_qual.as_of;
+
+-- Transition policies (README, "Stage transition policy").
+-- Checked like models: every problem named by its JSON path, 22023.
+SELECT _policy_bits('{"allow": [["recycled", "opportunity"]], "forbid": [["mql", "nope"]]}');
+\echo sqlstate :LAST_ERROR_SQLSTATE
+SELECT _policy_bits('{"allow": [["recycled"]]}');
+SELECT _policy_bits('{"alow": []}');
+SELECT _policy_bits('[]');
+SELECT _policy_bits('{"allow": [["lead", "lead"]]}');
+-- The default policy is {}; a policy adds and removes moves.
+SELECT allowed_transitions(s, '{}') = allowed_transitions(s) AS same_as_default FROM unnest(stages()) s;
+SELECT s AS "from", allowed_transitions(s, '{"allow": [["recycled", "opportunity"], ["disqualified", "customer"],
+                                                      ["customer", "lead"]],
+                                            "forbid": [["lead", "customer"]]}') AS allowed
+  FROM unnest(stages()) s;
+-- A tracked table's policy: track() checks it, the trigger and
+-- can_transition() use it.
+CREATE TABLE sales.crm_leads (id int PRIMARY KEY, industry text, employees int, annual_revenue numeric, region text);
+CREATE TABLE sales.crm_activities (id bigserial PRIMARY KEY, lead_id int, activity text, occurred_at timestamptz,
+                                   properties jsonb);
+CREATE INDEX ON sales.crm_activities (lead_id);
+SELECT track('sales.crm_activities', 'sales.crm_leads', 'default',
+             '{"add_columns": true, "transitions": {"allow": [["recycled", "opportunity", "customer"]]}}');
+\echo sqlstate :LAST_ERROR_SQLSTATE
+SELECT track('sales.crm_activities', 'sales.crm_leads', 'default',
+             '{"add_columns": true, "keep_stage_on_stale_save": "yes"}');
+\echo sqlstate :LAST_ERROR_SQLSTATE
+SELECT track('sales.crm_activities', 'sales.crm_leads', 'default',
+             '{"add_columns": true, "transitions": {"allow": [["recycled", "opportunity"], ["disqualified", "customer"],
+                                                               ["customer", "lead"]]}}') AS scored;
+SELECT transition_policy('sales.crm_leads');
+SELECT transition_policy('sales.leads');
+SELECT can_transition('recycled', 'opportunity') AS default_policy,
+       can_transition('recycled', 'opportunity', transition_policy('sales.crm_leads')) AS crm_policy;
+INSERT INTO sales.crm_leads (id, industry) VALUES (1, 'software'), (2, 'software'), (3, 'software');
+-- "Convert to opportunity" on a recycled lead; restore and win a
+-- disqualified one; reopen a customer.
+UPDATE sales.crm_leads SET stage = 'mql' WHERE id = 1;
+UPDATE sales.crm_leads SET stage = 'recycled' WHERE id = 1;
+UPDATE sales.crm_leads SET stage = 'opportunity' WHERE id = 1;
+UPDATE sales.crm_leads SET stage = 'disqualified' WHERE id = 2;
+UPDATE sales.crm_leads SET stage = 'customer' WHERE id = 2;
+UPDATE sales.crm_leads SET stage = 'lead' WHERE id = 2;
+SELECT id, stage FROM sales.crm_leads ORDER BY id;
+-- The default policy still refuses them on the other table.
+UPDATE sales.leads SET stage = 'opportunity' WHERE id = 2;
+UPDATE sales.leads SET stage = 'recycled' WHERE id = 2;
+UPDATE sales.leads SET stage = 'opportunity' WHERE id = 2;
+\echo sqlstate :LAST_ERROR_SQLSTATE
+-- A move the policy does not add is refused with the policy's targets.
+UPDATE sales.crm_leads SET stage = 'mql' WHERE id = 1;
+\echo sqlstate :LAST_ERROR_SQLSTATE
+-- pg_dump keeps it: the policy lives in lead_qual.tracked (a configuration
+-- table, pg_extension_config_dump) and in the trigger's arguments.
+SELECT options->'transitions' AS dumped_policy FROM tracked WHERE leads = 'sales.crm_leads'::regclass;
+-- enforce_stage_transition() takes a policy as its second argument.
+CREATE TABLE sales.pipeline (id int PRIMARY KEY, lifecycle lead_stage);
+CREATE TRIGGER pipeline_stage BEFORE UPDATE ON sales.pipeline FOR EACH ROW
+  EXECUTE FUNCTION enforce_stage_transition('lifecycle', '{"allow": [["recycled", "opportunity"]]}');
+INSERT INTO sales.pipeline VALUES (1, 'recycled'), (2, 'recycled');
+UPDATE sales.pipeline SET lifecycle = 'opportunity' WHERE id = 1;
+UPDATE sales.pipeline SET lifecycle = 'customer' WHERE id = 2;
+\echo sqlstate :LAST_ERROR_SQLSTATE
+SELECT * FROM sales.pipeline ORDER BY id;
+CREATE TABLE sales.bad_pipeline (id int PRIMARY KEY, lifecycle lead_stage);
+CREATE TRIGGER bad_pipeline_stage BEFORE INSERT OR UPDATE ON sales.bad_pipeline FOR EACH ROW
+  EXECUTE FUNCTION enforce_stage_transition('lifecycle', '{"allow": [["recycled", "won"]]}');
+INSERT INTO sales.bad_pipeline VALUES (1, 'lead');
+\echo sqlstate :LAST_ERROR_SQLSTATE

@@ -157,7 +157,7 @@ LQ_FUNCTION(lq_lead_changed) {
   const TimestampTz now = lq::pg::scoring_time();
   bool stage_null = false;
   const Datum stage_datum = heap_getattr(row, cols.stage_attnum, desc, &stage_null);
-  const lq::Stage given = stage_null ? lq::Stage::Lead : lq::pg::stage_from_datum(stage_datum);
+  lq::Stage given = stage_null ? lq::Stage::Lead : lq::pg::stage_from_datum(stage_datum);
 
   bool manual = false;
   int manual_from = -1;
@@ -170,12 +170,26 @@ LQ_FUNCTION(lq_lead_changed) {
       if (stage_null)
         ereport(ERROR,
                 (errcode(ERRCODE_CHECK_VIOLATION), errmsg("a tracked lead's stage cannot be set to NULL")));
-      if (!old_null) {
-        const lq::Stage from = lq::pg::stage_from_datum(old_stage);
-        lq::pg::check_transition(from, given);
-        manual_from = lq::stage_rank(from);
+      const lq::Stage from = old_null ? lq::Stage::Lead : lq::pg::stage_from_datum(old_stage);
+      if (!old_null && args.keep_stage_on_stale_save &&
+          lq::pg::is_stale_stage_write(RelationGetRelid(rel), lq::pg::lead_key_text(old, desc, cols), from,
+                                       given)) {
+        // A stale save (option keep_stage_on_stale_save): the application
+        // wrote back the stage the row had before lead_qual's last change.
+        // lead_qual's stage and its stage_changed_at stay; the rest of the
+        // row is written.
+        given = from;
+        int attnums[2] = {cols.stage_attnum, cols.changed_at_attnum};
+        bool nulls[2] = {false, false};
+        Datum values[2] = {old_stage, heap_getattr(old, cols.changed_at_attnum, desc, &nulls[1])};
+        row = heap_modify_tuple_by_cols(row, desc, 2, attnums, values, nulls);
+      } else {
+        if (!old_null) {
+          lq::pg::check_transition(from, given, args.policy);
+          manual_from = lq::stage_rank(from);
+        }
+        manual = true;
       }
-      manual = true;
     }
     for (int i = 0; i < model->lead_count && !rescore; ++i)
       rescore = lq::pg::column_changed(old, row, desc, attr_cols[i]);

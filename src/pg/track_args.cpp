@@ -20,7 +20,7 @@ Oid relation_by_name(const char *name) {
 
 void parse_track_args(const TriggerData *td, TrackedTable fired_on, bool resolve_other, TrackArgs *out) {
   const Trigger *trigger = td->tg_trigger;
-  if (trigger->tgnargs != 16 || strcmp(trigger->tgargs[0], "1") != 0)
+  if ((trigger->tgnargs != 16 && trigger->tgnargs != 18) || strcmp(trigger->tgargs[0], "1") != 0)
     ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
                     errmsg("lead_qual trigger \"%s\" has unexpected arguments", trigger->tgname),
                     errhint("Install lead_qual's triggers with lead_qual.track().")));
@@ -40,6 +40,8 @@ void parse_track_args(const TriggerData *td, TrackedTable fired_on, bool resolve
   out->stage_column = a[13];
   out->stage_changed_at_column = a[14];
   out->channel = a[15];
+  out->keep_stage_on_stale_save = trigger->tgnargs == 18 && strcmp(a[16], "keep") == 0;
+  out->policy = trigger->tgnargs == 18 ? TransitionPolicy::from_bits(a[17]) : TransitionPolicy();
   const Oid self = RelationGetRelid(td->tg_relation);
   if (fired_on == TrackedTable::Activities) {
     out->activities_oid = self;

@@ -8,6 +8,9 @@
 //   9 score_state column   10 fit_score column         11 engagement_score column
 //  12 score column         13 stage column             14 stage_changed_at column
 //  15 NOTIFY channel
+// and, since 1.2 (optional: triggers installed earlier have 16):
+//  16 "keep" or "refuse": a stale save of the stage (keep_stage_on_stale_save)
+//  17 the transition policy's bits (TransitionPolicy::to_bits)
 #pragma once
 
 extern "C" {
@@ -15,6 +18,8 @@ extern "C" {
 
 #include "commands/trigger.h"
 }
+
+#include "core/transition_policy.hpp"
 
 namespace lq::pg {
 
@@ -36,6 +41,8 @@ struct TrackArgs {
   const char *stage_column;
   const char *stage_changed_at_column;
   const char *channel;  // NOTIFY channel
+  bool keep_stage_on_stale_save;
+  TransitionPolicy policy;
   Oid leads_oid;
   Oid activities_oid;
 };

@@ -183,6 +183,7 @@ DECLARE
   i int;
   t regtype;
   scored bigint;
+  policy_bits text := lead_qual._policy_bits('{}');
 BEGIN
   IF activities IS NULL OR leads IS NULL OR model IS NULL OR options IS NULL THEN
     RAISE EXCEPTION 'track() arguments must not be NULL' USING ERRCODE = 'null_value_not_allowed';
@@ -202,14 +203,21 @@ BEGIN
   END IF;
   FOR k IN SELECT jsonb_object_keys(options) LOOP
     IF k NOT IN ('activity_lead_id', 'activity', 'occurred_at', 'properties', 'key', 'fit_score', 'engagement_score',
-                 'score', 'stage', 'score_state', 'stage_changed_at', 'channel', 'add_columns') THEN
+                 'score', 'stage', 'score_state', 'stage_changed_at', 'channel', 'add_columns',
+                 'keep_stage_on_stale_save', 'transitions') THEN
       problems := problems || format('unknown option "%s"', k);
-    ELSIF k <> 'add_columns' AND jsonb_typeof(options->k) <> 'string' THEN
+    ELSIF k NOT IN ('add_columns', 'keep_stage_on_stale_save', 'transitions') AND jsonb_typeof(options->k) <> 'string' THEN
       problems := problems || format('option "%s" must be a string', k);
     END IF;
   END LOOP;
-  IF options ? 'add_columns' AND jsonb_typeof(options->'add_columns') <> 'boolean' THEN
-    problems := problems || 'option "add_columns" must be true or false'::text;
+  FOREACH k IN ARRAY ARRAY['add_columns', 'keep_stage_on_stale_save'] LOOP
+    IF options ? k AND jsonb_typeof(options->k) <> 'boolean' THEN
+      problems := problems || format('option "%s" must be true or false', k);
+    END IF;
+  END LOOP;
+  IF cardinality(problems) = 0 AND options ? 'transitions' THEN
+    -- Raises 22023 naming the bad field of the policy.
+    policy_bits := lead_qual._policy_bits(options->'transitions');
   END IF;
   IF cardinality(problems) > 0 THEN
     RAISE EXCEPTION 'invalid track() options: %', array_to_string(problems, '; ') USING ERRCODE = 'invalid_parameter_value';
@@ -217,7 +225,8 @@ BEGIN
   o := jsonb_build_object('activity_lead_id', 'lead_id', 'activity', 'activity', 'occurred_at', 'occurred_at',
                           'properties', 'properties', 'key', 'id', 'fit_score', 'fit_score',
                           'engagement_score', 'engagement_score', 'score', 'score', 'stage', 'stage',
-                          'score_state', 'score_state', 'stage_changed_at', 'stage_changed_at', 'channel', 'lead_qual')
+                          'score_state', 'score_state', 'stage_changed_at', 'stage_changed_at', 'channel', 'lead_qual',
+                          'keep_stage_on_stale_save', false, 'transitions', '{}'::jsonb)
        || (options - 'add_columns');
 
   -- Activity columns.
@@ -285,10 +294,11 @@ BEGIN
 
   -- Everything the triggers need travels in their arguments (no look-up of
   -- this configuration at run time): see src/pg/track_args.hpp for the order.
-  args := format('%L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L',
+  args := format('%L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L',
                  '1', leads::text, activities::text, model, o->>'key', o->>'activity_lead_id', o->>'activity',
                  o->>'occurred_at', coalesce(o->>'properties', ''), o->>'score_state', o->>'fit_score',
-                 o->>'engagement_score', o->>'score', o->>'stage', o->>'stage_changed_at', o->>'channel');
+                 o->>'engagement_score', o->>'score', o->>'stage', o->>'stage_changed_at', o->>'channel',
+                 CASE WHEN (o->>'keep_stage_on_stale_save')::boolean THEN 'keep' ELSE 'refuse' END, policy_bits);
   EXECUTE format('CREATE TRIGGER lead_qual_activity_insert AFTER INSERT ON %s REFERENCING NEW TABLE AS lead_qual_new'
                  ' FOR EACH STATEMENT EXECUTE FUNCTION lead_qual.activity_inserted(%s)', activities, args);
   EXECUTE format('CREATE TRIGGER lead_qual_activity_update AFTER UPDATE ON %s'
