@@ -171,7 +171,9 @@ bool is_stale_stage_write(Oid leads, const char *key, Stage current, Stage writt
   if (rc != SPI_OK_SELECT) elog(ERROR, "lead_qual: reading the stage history failed");
   bool stale = false;
   if (SPI_processed == 1) {
-    bool from_null = false, to_null = false, auto_null = false;
+    bool from_null = false;
+    bool to_null = false;
+    bool auto_null = false;
     HeapTuple t = SPI_tuptable->vals[0];
     TupleDesc d = SPI_tuptable->tupdesc;
     const Datum from = SPI_getbinval(t, d, 1, &from_null);
