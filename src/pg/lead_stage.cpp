@@ -31,6 +31,7 @@ void check_transition(Stage from, Stage to) {
 
 void check_transition(Stage from, Stage to, const TransitionPolicy &policy) {
   if (policy.allows(from, to)) return;
+  if (policy == TransitionPolicy()) check_transition(from, to);  // the default's own message
   throw Error(ErrorKind::CheckViolation,
               "invalid lead stage transition from " + std::string(stage_name(from)) + " to " +
                   std::string(stage_name(to)),
