@@ -132,8 +132,10 @@ LQ_FUNCTION(lq_apply) {
   stored.stage = PG_ARGISNULL(2) ? lq::Stage::Lead : PG_GETARG_LEAD_STAGE(2);
   stored.has_changed_at = !PG_ARGISNULL(3);
   stored.changed_at = PG_ARGISNULL(3) ? 0 : PG_GETARG_TIMESTAMPTZ(3);
+  // The since_state argument is new in 1.2: a database not yet updated
+  // calls the 7-argument _apply() (then no activity since counts).
   stored.since_given = true;
-  stored.since_state = PG_ARGISNULL(7) ? nullptr : lq::pg::state_arg(fcinfo, 7);
+  stored.since_state = PG_NARGS() < 8 || PG_ARGISNULL(7) ? nullptr : lq::pg::state_arg(fcinfo, 7);
   stored.has_score = !PG_ARGISNULL(4);
   stored.score = PG_ARGISNULL(4) ? 0.0 : PG_GETARG_FLOAT8(4);
   stored.full_state = PG_ARGISNULL(6) ? nullptr : lq::pg::state_arg(fcinfo, 6);
