@@ -67,7 +67,11 @@ SELECT id, stage FROM rep_leads WHERE id = 4;
 SELECT refresh('rep_leads', '2026-03-15') AS changed_mar;
 SELECT id, stage FROM rep_leads WHERE id = 4;
 SELECT lead_key, from_stage, to_stage, changed_at, reason FROM stage_history WHERE reason = 'refresh';
--- A recycled lead re-engages: back to mql (sql needs 40).
+-- A recycled lead re-engages: judged on its engagement since the recycle
+-- (2 visits, 20: mql), not its whole engagement (40 would be an sql). One
+-- visit (10) alone was not enough.
+INSERT INTO rep_activities VALUES (4, 'visit', now());
+SELECT id, engagement_score, stage FROM rep_leads WHERE id = 4;
 INSERT INTO rep_activities VALUES (4, 'visit', now());
 SELECT id, engagement_score, stage FROM rep_leads WHERE id = 4;
 

@@ -209,7 +209,7 @@ SELECT untrack('"Sales Ops"."touch-points"');
 SELECT count(*) AS odd_history FROM stage_history WHERE lead_table = '"Sales Ops"."Lead List"'::regclass;
 
 -- Calling the internal row function directly is refused.
-SELECT lead_qual._apply('1', NULL, NULL, NULL, NULL, NULL, NULL);
+SELECT lead_qual._apply('1', NULL, NULL, NULL, NULL, NULL, NULL, NULL);
 \echo sqlstate :LAST_ERROR_SQLSTATE
 
 -- One rule for the time of an activity without occurred_at: track()'s

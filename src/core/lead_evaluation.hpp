@@ -26,6 +26,10 @@ struct LeadEvaluation {
   bool has_activity = false;
   Timestamp last_activity = 0;
   Timestamp as_of = 0;
+  // Whether the state holds engagement: an activity an engagement rule with
+  // non-zero points matched, or an or_activity. What lifts a recycled lead
+  // (see next_stage()).
+  bool engaged = false;
 };
 
 // Evaluates a lead with attributes `lead` (the model's lead attributes, in
@@ -38,6 +42,15 @@ LeadEvaluation evaluate_lead(const Model &model, const AttrValue *lead, const St
 // The stage a lead at `current` moves to: the automatic stage applied
 // (apply_automatic_stage: forward only), then, when `recycle` (refresh()), the
 // model's recycle rule.
-Stage next_stage(const Model &model, const LeadEvaluation &e, Stage current, bool recycle);
+//
+// A recycled lead is judged only on what happened since it was recycled:
+// `since` is its evaluation with the state of the activities counted strictly
+// after its stage_changed_at (nullptr or a state without engagement: none).
+// It moves only when that state is engaged, to the automatic stage its fit
+// and that engagement give; refresh(), rescore(), attribute edits and
+// activities that score nothing leave it recycled. (README, "Recycled and
+// disqualified leads".) A disqualified lead never moves automatically.
+Stage next_stage(const Model &model, const LeadEvaluation &e, Stage current, bool recycle,
+                 const LeadEvaluation *since = nullptr);
 
 }  // namespace lq

@@ -235,6 +235,7 @@ void write_leads(LeadWrite *w, TrackingPlans *plans, const TrackArgs &args, bool
     rebuild_from_history(w, plans, key_array(plans, stale, n), args.model_name);
   }
   w->rebuild_one = plans->rebuild_one;
+  w->rebuild_since = plans->rebuild_since;
   w->model_name = args.model_name;
   w->apply_in_trigger = true;
   Datum update_values[1] = {keys};

@@ -29,6 +29,17 @@ void check_transition(Stage from, Stage to) {
               {}, "Allowed from " + std::string(stage_name(from)) + ": " + allowed_targets_list(from) + ".");
 }
 
+void check_transition(Stage from, Stage to, const TransitionPolicy &policy) {
+  if (policy.allows(from, to)) return;
+  if (policy == TransitionPolicy()) check_transition(from, to);  // the default's own message
+  throw Error(ErrorKind::CheckViolation,
+              "invalid lead stage transition from " + std::string(stage_name(from)) + " to " +
+                  std::string(stage_name(to)),
+              {},
+              "Allowed from " + std::string(stage_name(from)) +
+                  " by this table's policy: " + policy.allowed_targets_list(from) + ".");
+}
+
 }  // namespace lq::pg
 
 using lq::Stage;

@@ -7,6 +7,7 @@ extern "C" {
 }
 
 #include "core/stage.hpp"
+#include "core/transition_policy.hpp"
 
 namespace lq::pg {
 
@@ -18,6 +19,8 @@ Stage stage_from_datum(Datum d);
 
 // Raises 23514 "invalid lead stage transition from X to Y" unless allowed.
 void check_transition(Stage from, Stage to);
+// The same under a tracked table's policy.
+void check_transition(Stage from, Stage to, const TransitionPolicy &policy);
 
 }  // namespace lq::pg
 

@@ -73,6 +73,23 @@ void *current_state(HeapTuple row, TupleDesc desc, LeadColumns &columns, const T
   return result != nullptr ? result : lq::pg::empty_state(m, CurrentMemoryContext);
 }
 
+// A recycled lead's activities counted strictly after `since`, as a state
+// (NULL: none): what may lift it (lq::next_stage()).
+void *state_since(HeapTuple row, TupleDesc desc, LeadColumns &columns, const TrackArgs &args, Oid trigger,
+                  TimestampTz since) {
+  bool isnull = false;
+  heap_getattr(row, columns.key_attnum, desc, &isnull);
+  if (isnull) return nullptr;
+  const char *key = lq::pg::lead_key_text(row, desc, columns);
+  MemoryContext caller = CurrentMemoryContext;
+  const lq::pg::SavedUser saved = lq::pg::spi_connect_as_owner(args.leads_oid);
+  lq::pg::TrackingPlans *plans = lq::pg::tracking_plans(trigger, args);
+  void *result =
+      lq::pg::state_since(plans->rebuild_since, key, args.model_name, lq::pg::scoring_time(), since, caller);
+  lq::pg::spi_finish_as(saved);
+  return result;
+}
+
 // A row of lead_qual's own UPDATE from the activity triggers: the lead's new
 // scores and stage from its stored state plus the statement's delta. Under
 // READ COMMITTED the executor hands this trigger the newest version of a row
@@ -104,6 +121,9 @@ HeapTuple apply_in_trigger(lq::pg::LeadWrite *w, TriggerData *td) {
   stored.stage = isnull ? lq::Stage::Lead : lq::pg::stage_from_datum(stage);
   const Datum changed_at = heap_getattr(row, c.changed_at_attnum, desc, &isnull);
   stored.has_changed_at = !isnull;
+  stored.changed_at = isnull ? 0 : DatumGetTimestampTz(changed_at);
+  stored.since_given = false;
+  stored.since_state = nullptr;
   const Datum score = heap_getattr(row, c.score_attnum, desc, &isnull);
   stored.has_score = !isnull;
   stored.score = isnull ? 0.0 : DatumGetFloat8(score);
@@ -164,7 +184,7 @@ LQ_FUNCTION(lq_lead_changed) {
   const TimestampTz now = lq::pg::scoring_time();
   bool stage_null = false;
   const Datum stage_datum = heap_getattr(row, cols.stage_attnum, desc, &stage_null);
-  const lq::Stage given = stage_null ? lq::Stage::Lead : lq::pg::stage_from_datum(stage_datum);
+  lq::Stage given = stage_null ? lq::Stage::Lead : lq::pg::stage_from_datum(stage_datum);
 
   bool manual = false;
   int manual_from = -1;
@@ -178,12 +198,26 @@ LQ_FUNCTION(lq_lead_changed) {
       if (stage_null)
         ereport(ERROR,
                 (errcode(ERRCODE_CHECK_VIOLATION), errmsg("a tracked lead's stage cannot be set to NULL")));
-      if (!old_null) {
-        const lq::Stage from = lq::pg::stage_from_datum(old_stage);
-        lq::pg::check_transition(from, given);
-        manual_from = lq::stage_rank(from);
+      const lq::Stage from = old_null ? lq::Stage::Lead : lq::pg::stage_from_datum(old_stage);
+      if (!old_null && args.keep_stage_on_stale_save &&
+          lq::pg::is_stale_stage_write(RelationGetRelid(rel), lq::pg::lead_key_text(old, desc, cols), from,
+                                       given)) {
+        // A stale save (option keep_stage_on_stale_save): the application
+        // wrote back the stage the row had before lead_qual's last change.
+        // lead_qual's stage and its stage_changed_at stay; the rest of the
+        // row is written.
+        given = from;
+        int attnums[2] = {cols.stage_attnum, cols.changed_at_attnum};
+        bool nulls[2] = {false, false};
+        Datum values[2] = {old_stage, heap_getattr(old, cols.changed_at_attnum, desc, &nulls[1])};
+        row = heap_modify_tuple_by_cols(row, desc, 2, attnums, values, nulls);
+      } else {
+        if (!old_null) {
+          lq::pg::check_transition(from, given, args.policy);
+          manual_from = lq::stage_rank(from);
+        }
+        manual = true;
       }
-      manual = true;
     }
     for (int i = 0; i < model->lead_count && !rescore; ++i)
       rescore = lq::pg::column_changed(old, row, desc, attr_cols[i]);
@@ -200,6 +234,23 @@ LQ_FUNCTION(lq_lead_changed) {
   const lq::StateView view(state);
   const lq::LeadEvaluation e = lq::evaluate_lead(m, model->lead_values, &view, now);
 
+  bool changed_at_null = false;
+  const Datum changed_at = heap_getattr(row, cols.changed_at_attnum, desc, &changed_at_null);
+  // A recycled lead is judged on the activities since it was recycled (on
+  // INSERT without a stage_changed_at: since now, which is what is stored).
+  lq::LeadEvaluation since;
+  bool has_since = false;
+  if (!manual && given == lq::Stage::Recycled) {
+    void *since_state = state_since(row, desc, cols, args, td->tg_trigger->tgoid,
+                                    changed_at_null ? now : DatumGetTimestampTz(changed_at));
+    if (since_state != nullptr) {
+      const lq::StateView since_view(since_state);
+      since_view.check_model(m);
+      since = lq::evaluate_lead(m, model->lead_values, &since_view, now);
+      has_since = true;
+    }
+  }
+
   // A manual change is kept as made; otherwise the automatic rules apply
   // (to an inserted row: after it is written, by lead_inserted(); in a
   // query of several steps, whose history may still change: once it has
@@ -207,7 +258,9 @@ LQ_FUNCTION(lq_lead_changed) {
   const char *key = lq::pg::lead_key_text(row, desc, cols);
   const bool settle_later = !manual && !inserting && lq::pg::query_has_several_steps(RelationGetRelid(rel));
   if (settle_later) lq::pg::settle_after_query(RelationGetRelid(rel), key);
-  const lq::Stage next = manual || inserting || settle_later ? given : lq::next_stage(m, e, given, false);
+  const lq::Stage next = manual || inserting || settle_later
+                             ? given
+                             : lq::next_stage(m, e, given, false, has_since ? &since : nullptr);
   // What is recorded: a manual change as made; otherwise an automatic move
   // away from the given stage (on INSERT: the stage given, or lead).
   lq::pg::StageChange change = {
@@ -219,8 +272,6 @@ LQ_FUNCTION(lq_lead_changed) {
     reason = lq::reason::kManual;
     changed = true;
   }
-  bool changed_at_null = false;
-  const Datum changed_at = heap_getattr(row, cols.changed_at_attnum, desc, &changed_at_null);
   HeapTuple result =
       lq::pg::with_lead_outputs(row, desc, cols,
                                 {state, e.fit, e.engagement, e.score, next,

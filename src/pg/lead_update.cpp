@@ -36,6 +36,18 @@ void *rebuild_from_history(LeadWrite *w, const char *key) {
   return result;
 }
 
+// A recycled lead's activities counted strictly after `since` (its
+// stage_changed_at; every activity when NULL), as a state, or NULL.
+void *since_from_history(LeadWrite *w, const char *key, bool has_since, TimestampTz since) {
+  if (w->rebuild_since == nullptr) return nullptr;
+  MemoryContext caller = CurrentMemoryContext;
+  spi_connect();
+  void *result =
+      state_since(w->rebuild_since, key, w->model_name, w->as_of, has_since ? since : DT_NOBEGIN, caller);
+  SPI_finish();
+  return result;
+}
+
 }  // namespace
 
 LeadUpdate compute_update(LeadWrite *w, LeadDelta *delta, const StoredLead &stored) {
@@ -70,12 +82,26 @@ LeadUpdate compute_update(LeadWrite *w, LeadDelta *delta, const StoredLead &stor
 
   const LeadEvaluation e = evaluate_lead(model, w->lead_values, &view, w->as_of);
   const Stage current = stored.has_stage ? stored.stage : Stage::Lead;
+  // A recycled lead: what happened since it was recycled (next_stage()).
+  LeadEvaluation since;
+  bool has_since = false;
+  if (current == Stage::Recycled) {
+    const void *since_state = stored.since_given
+                                  ? stored.since_state
+                                  : since_from_history(w, key, stored.has_changed_at, stored.changed_at);
+    if (since_state != nullptr) {
+      const StateView since_view(since_state);
+      since_view.check_model(model);
+      since = evaluate_lead(model, w->lead_values, &since_view, w->as_of);
+      has_since = true;
+    }
+  }
   LeadUpdate u;
   u.state = state;
   u.engagement = e.engagement;
   u.fit = e.fit;
   u.score = e.score;
-  u.stage = next_stage(model, e, current, w->recycle);
+  u.stage = next_stage(model, e, current, w->recycle, has_since ? &since : nullptr);
   // A lead without a stage starts as a lead; only a move from there is a
   // stage change worth recording.
   const bool stage_changed = u.stage != current;
@@ -92,7 +118,7 @@ LeadUpdate compute_update(LeadWrite *w, LeadDelta *delta, const StoredLead &stor
 using lq::pg::LeadWrite;
 
 // lead_qual._apply(key, state, stage, stage_changed_at, old_score, attributes,
-// full_state) -> lead_update: the new columns of one lead, computed inside a
+// full_state, since_state) -> lead_update: the new columns of one lead, computed inside a
 // lead write (rescore() and refresh(); see compute_update()).
 LQ_FUNCTION(lq_apply) {
   LeadWrite *w = lq::pg::current_write();
@@ -108,6 +134,11 @@ LQ_FUNCTION(lq_apply) {
   stored.has_stage = !PG_ARGISNULL(2);
   stored.stage = PG_ARGISNULL(2) ? lq::Stage::Lead : PG_GETARG_LEAD_STAGE(2);
   stored.has_changed_at = !PG_ARGISNULL(3);
+  stored.changed_at = PG_ARGISNULL(3) ? 0 : PG_GETARG_TIMESTAMPTZ(3);
+  // The since_state argument is new in 1.2: a database not yet updated
+  // calls the 7-argument _apply() (then no activity since counts).
+  stored.since_given = true;
+  stored.since_state = PG_NARGS() < 8 || PG_ARGISNULL(7) ? nullptr : lq::pg::state_arg(fcinfo, 7);
   stored.has_score = !PG_ARGISNULL(4);
   stored.score = PG_ARGISNULL(4) ? 0.0 : PG_GETARG_FLOAT8(4);
   stored.full_state = PG_ARGISNULL(6) ? nullptr : lq::pg::state_arg(fcinfo, 6);

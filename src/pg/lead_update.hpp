@@ -4,6 +4,8 @@
 
 extern "C" {
 #include "postgres.h"
+
+#include "utils/timestamp.h"
 }
 
 #include "core/stage.hpp"
@@ -18,9 +20,15 @@ struct StoredLead {
   bool has_stage;
   Stage stage;
   bool has_changed_at;  // stage_changed_at
+  TimestampTz changed_at;
   bool has_score;
   double score;
   const void *full_state;  // a state rebuilt by the caller (rescore()), or NULL
+  // A recycled lead's activities counted after its stage_changed_at, as a
+  // state (NULL: none), when the caller has it (since_given: rescore() and
+  // refresh() pass it); otherwise compute_update() reads it from the history.
+  bool since_given;
+  const void *since_state;
 };
 
 // The new columns of one lead, computed inside a lead write.

@@ -63,8 +63,9 @@ struct LeadWrite {
   const char *channel;
   TimestampTz as_of;
   Oid changed_by;
-  bool recycle;            // apply the model's recycle rule (refresh())
-  SPIPlanPtr rebuild_one;  // TrackingPlans::rebuild_one; set by the activity triggers
+  bool recycle;              // apply the model's recycle rule (refresh())
+  SPIPlanPtr rebuild_one;    // TrackingPlans::rebuild_one; set by the activity triggers
+  SPIPlanPtr rebuild_since;  // TrackingPlans::rebuild_since; set by the activity triggers
   const char *model_name;
   HTAB *deltas;           // NULL unless the write applies activity deltas
   HTAB *deltas_by_value;  // by-value lead key (Datum) -> LeadDelta *, when the key type allows

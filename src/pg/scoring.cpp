@@ -162,7 +162,9 @@ LQ_FUNCTION(lq_explain) {
 
 // qualify(model, lead, state, current, as_of): the stage the automatic rules
 // give. NULL lead = no attributes; NULL state = no activity; NULL current =
-// no stage yet (the result is then the automatic stage, or NULL).
+// no stage yet (the result is then the automatic stage, or NULL). For a
+// recycled lead the state is taken as its activities since it was recycled
+// (what lq::next_stage() judges it on): the caller chooses them.
 LQ_FUNCTION(lq_qualify) {
   if (PG_ARGISNULL(0) || PG_ARGISNULL(4)) PG_RETURN_NULL();
   lq::pg::ModelRef *m = lq::pg::model_for_call(fcinfo, model_arg(fcinfo, 0));
@@ -176,5 +178,5 @@ LQ_FUNCTION(lq_qualify) {
     if (!e.automatic) PG_RETURN_NULL();
     PG_RETURN_LEAD_STAGE(*e.automatic);
   }
-  PG_RETURN_LEAD_STAGE(lq::next_stage(model, e, PG_GETARG_LEAD_STAGE(3), false));
+  PG_RETURN_LEAD_STAGE(lq::next_stage(model, e, PG_GETARG_LEAD_STAGE(3), false, &e));
 }

@@ -28,6 +28,7 @@ namespace lq::pg {
 namespace {
 
 SPIPlanPtr history_plan = nullptr;
+SPIPlanPtr last_change_plan = nullptr;
 SPIPlanPtr life_plan = nullptr;
 SPIPlanPtr legacy_history_plan = nullptr;  // objects of 1.0/1.1: no lives yet
 
@@ -209,6 +210,47 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
     Async_Notify(channel, payload.data);
     pfree(payload.data);
   }
+}
+
+}  // namespace lq::pg
+
+namespace lq::pg {
+
+bool is_stale_stage_write(Oid leads, const char *key, Stage current, Stage written) {
+  // Read as the history's owner, as it is written.
+  const Oid history = get_relname_relid("stage_history", extension_namespace());
+  const SavedUser saved = spi_connect_as_owner(history);
+  if (last_change_plan == nullptr) {
+    Oid types[2] = {REGCLASSOID, TEXTOID};
+    SPIPlanPtr plan = SPI_prepare(
+        "SELECT h.from_stage, h.to_stage, h.reason OPERATOR(pg_catalog.<>) 'manual'"
+        "  FROM lead_qual.stage_history AS h"
+        " WHERE h.lead_table OPERATOR(pg_catalog.=) $1 AND h.lead_key OPERATOR(pg_catalog.=) $2"
+        " ORDER BY h.id DESC LIMIT 1",
+        2, types);
+    if (plan == nullptr) elog(ERROR, "lead_qual: preparing the stage history look-up failed");
+    SPI_keepplan(plan);
+    last_change_plan = plan;
+  }
+  Datum values[2] = {ObjectIdGetDatum(leads), CStringGetTextDatum(key)};
+  const int rc = SPI_execute_plan(last_change_plan, values, nullptr, true, 1);
+  if (rc != SPI_OK_SELECT) elog(ERROR, "lead_qual: reading the stage history failed");
+  bool stale = false;
+  if (SPI_processed == 1) {
+    bool from_null = false;
+    bool to_null = false;
+    bool auto_null = false;
+    HeapTuple t = SPI_tuptable->vals[0];
+    TupleDesc d = SPI_tuptable->tupdesc;
+    const Datum from = SPI_getbinval(t, d, 1, &from_null);
+    const Datum to = SPI_getbinval(t, d, 2, &to_null);
+    const Datum automatic = SPI_getbinval(t, d, 3, &auto_null);
+    stale = !from_null && !to_null && !auto_null && DatumGetBool(automatic) &&
+            static_cast<unsigned char>(DatumGetChar(from)) == stage_rank(written) &&
+            static_cast<unsigned char>(DatumGetChar(to)) == stage_rank(current);
+  }
+  spi_finish_as(saved);
+  return stale;
 }
 
 }  // namespace lq::pg

@@ -8,6 +8,8 @@ extern "C" {
 #include "utils/timestamp.h"
 }
 
+#include "core/stage.hpp"
+
 namespace lq::pg {
 
 struct StageChange {
@@ -21,5 +23,11 @@ struct StageChange {
 // per change on `channel`. `reason`: one of lq::reason (core/change_reason.hpp).
 void record_stage_changes(Oid leads, const StageChange *changes, int count, const char *reason,
                           const char *channel, TimestampTz at, Oid changed_by);
+
+// Whether an UPDATE that sets lead `key` of `leads` from `current` to
+// `written` writes back a stale stage: the lead's newest history row is a
+// change lead_qual made (reason other than manual) from `written` to
+// `current` (track() option keep_stage_on_stale_save).
+bool is_stale_stage_write(Oid leads, const char *key, Stage current, Stage written);
 
 }  // namespace lq::pg

@@ -7,8 +7,11 @@
 //   6 activity type column  7 occurred_at column        8 properties column ("" = none)
 //   9 score_state column   10 fit_score column         11 engagement_score column
 //  12 score column         13 stage column             14 stage_changed_at column
-//  15 NOTIFY channel       16 occurred_at zone ("" = timestamptz column; absent in
-//                             triggers installed by 1.1)
+//  15 NOTIFY channel
+// and, since 1.2 (triggers installed by 1.0/1.1 have the first 16 only):
+//  16 occurred_at zone ("" = timestamptz column)
+//  17 "keep" or "refuse": a stale save of the stage (keep_stage_on_stale_save)
+//  18 the transition policy's bits (TransitionPolicy::to_bits)
 #pragma once
 
 extern "C" {
@@ -16,6 +19,8 @@ extern "C" {
 
 #include "commands/trigger.h"
 }
+
+#include "core/transition_policy.hpp"
 
 namespace lq::pg {
 
@@ -40,6 +45,8 @@ struct TrackArgs {
   // The zone a timestamp-without-time-zone occurred_at is stored in; NULL
   // for a timestamptz column.
   const char *occurred_at_zone;
+  bool keep_stage_on_stale_save;
+  TransitionPolicy policy;
   Oid leads_oid;
   Oid activities_oid;
 };

@@ -88,6 +88,18 @@ void *state_from_history(SPIPlanPtr rebuild_one, const char *key, const char *mo
   return isnull ? nullptr : copy_state(PG_DETOAST_DATUM(state), cxt);
 }
 
+void *state_since(SPIPlanPtr rebuild_since, const char *key, const char *model_name, TimestampTz as_of,
+                  TimestampTz since, MemoryContext cxt) {
+  Datum values[4] = {CStringGetTextDatum(key), CStringGetTextDatum(model_name), TimestampTzGetDatum(as_of),
+                     TimestampTzGetDatum(since)};
+  const int rc = SPI_execute_plan(rebuild_since, values, nullptr, false, 1);
+  if (rc != SPI_OK_SELECT) elog(ERROR, "lead_qual: rebuilding a lead failed: %s", SPI_result_code_string(rc));
+  if (SPI_processed != 1) return nullptr;
+  bool isnull = false;
+  const Datum state = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+  return isnull ? nullptr : copy_state(PG_DETOAST_DATUM(state), cxt);
+}
+
 TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args) {
   if (plans_by_trigger == nullptr) {
     HASHCTL ctl;
@@ -102,10 +114,11 @@ TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args) {
   auto *plans = static_cast<TrackingPlans *>(hash_search(plans_by_trigger, &trigger, HASH_ENTER, &found));
   if (found && plans->update != nullptr) return plans;
   if (found) {
-    for (SPIPlanPtr p : {plans->lock, plans->rebuild, plans->update, plans->rebuild_one})
+    for (SPIPlanPtr p :
+         {plans->lock, plans->rebuild, plans->update, plans->rebuild_one, plans->rebuild_since})
       if (p != nullptr) SPI_freeplan(p);
   }
-  plans->lock = plans->rebuild = plans->update = plans->rebuild_one = nullptr;
+  plans->lock = plans->rebuild = plans->update = plans->rebuild_one = plans->rebuild_since = nullptr;
   // The statements below call functions of the current version.
   require_current_schema("lead_qual's triggers");
 
@@ -153,6 +166,12 @@ TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args) {
   plans->rebuild_one = prepare(psprintf("SELECT %s FROM %s AS a WHERE %s %s $1::pg_catalog.text::%s",
                                         history_state, args.activities_table, akey, eq, key_type_sql),
                                3, one_types);
+  Oid since_types[4] = {TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
+  plans->rebuild_since =
+      prepare(psprintf("SELECT %s FROM %s AS a WHERE %s %s $1::pg_catalog.text::%s"
+                       " AND %s OPERATOR(pg_catalog.>) $4",
+                       history_state, args.activities_table, akey, eq, key_type_sql, occurred_at),
+              4, since_types);
   // Only touches each lead: its lead_changed() trigger computes the row
   // (lead_write.hpp), from the newest version of it, reading the model's
   // attributes straight from the row.

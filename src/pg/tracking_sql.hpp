@@ -10,6 +10,7 @@ extern "C" {
 #include "postgres.h"
 
 #include "executor/spi.h"
+#include "utils/timestamp.h"
 }
 
 #include "pg/model_cache.hpp"
@@ -31,6 +32,10 @@ struct TrackingPlans {
   SPIPlanPtr rebuild;      // ($1 keys, $2 model, $3 as_of) -> (key text, score_state) from the whole history
   SPIPlanPtr update;       // ($1 keys) -> UPDATE that lets lead_changed() compute each lead
   SPIPlanPtr rebuild_one;  // ($1 text key, $2 model, $3 as_of) -> score_state (NULL without history)
+  // ($1 text key, $2 model, $3 as_of, $4 since) -> score_state of the
+  // activities counted strictly after $4 (NULL without any): a recycled
+  // lead's engagement since it was recycled.
+  SPIPlanPtr rebuild_since;
 };
 
 // Prepared plans for this trigger (prepared on first use; call inside SPI).
@@ -42,6 +47,12 @@ TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args);
 // read-only: the statement's own rows must be visible.
 void *state_from_history(SPIPlanPtr rebuild_one, const char *key, const char *model_name, TimestampTz as_of,
                          MemoryContext cxt);
+
+// Runs `rebuild_since` (TrackingPlans) for one lead inside SPI: the state of
+// its activities counted strictly after `since`, exact as of `as_of`, copied into `cxt`; NULL
+// without any.
+void *state_since(SPIPlanPtr rebuild_since, const char *key, const char *model_name, TimestampTz as_of,
+                  TimestampTz since, MemoryContext cxt);
 
 // Checks that the owner of `acting_table` may write the leads table and read
 // the activity table: the triggers act on the leads table as its owner.

@@ -7,6 +7,7 @@ extern "C" {
 #include "executor/spi.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 }
@@ -53,6 +54,35 @@ LQ_FUNCTION(lead_stage_all) {
   PG_RETURN_ARRAYTYPE_P(stage_array(fcinfo, [](Stage) { return true; }));
 }
 
+namespace {
+
+// The same plain-data pattern as model_functions.cpp: detoast and print the
+// JSON first, then hand the text to the core parser.
+lq::TransitionPolicy policy_arg(FunctionCallInfo fcinfo, int n) {
+  Jsonb *policy = PG_GETARG_JSONB_P(n);
+  const char *text = JsonbToCString(nullptr, &policy->root, VARSIZE(policy));
+  return lq::TransitionPolicy::parse(text);
+}
+
+}  // namespace
+
+// lead_qual._policy_bits(policy jsonb) -> text: validates a transition
+// policy (22023 naming the bad field) and returns its compiled form, which
+// track() passes to the triggers.
+LQ_FUNCTION(lq_policy_bits) { PG_RETURN_TEXT_P(cstring_to_text(policy_arg(fcinfo, 0).to_bits().c_str())); }
+
+// lead_qual._policy_allows(from, to, policy jsonb) -> boolean.
+LQ_FUNCTION(lq_policy_allows) {
+  PG_RETURN_BOOL(policy_arg(fcinfo, 2).allows(PG_GETARG_LEAD_STAGE(0), PG_GETARG_LEAD_STAGE(1)));
+}
+
+// lead_qual._policy_allowed(from, policy jsonb) -> lead_stage[].
+LQ_FUNCTION(lq_policy_allowed) {
+  const Stage from = PG_GETARG_LEAD_STAGE(0);
+  const lq::TransitionPolicy policy = policy_arg(fcinfo, 1);
+  PG_RETURN_ARRAYTYPE_P(stage_array(fcinfo, [&](Stage to) { return policy.allows(from, to); }));
+}
+
 LQ_FUNCTION(lead_stage_transition) {
   const Stage from = PG_GETARG_LEAD_STAGE(0);
   const Stage to = PG_GETARG_LEAD_STAGE(1);
@@ -60,7 +90,8 @@ LQ_FUNCTION(lead_stage_transition) {
   PG_RETURN_LEAD_STAGE(to);
 }
 
-// BEFORE UPDATE FOR EACH ROW trigger; argument: the lead_stage column's name.
+// BEFORE UPDATE FOR EACH ROW trigger; arguments: the lead_stage column's
+// name and, optionally, a transition policy (JSON, TransitionPolicy::parse).
 // A NULL on either side is not a stage change and is let through (use a NOT
 // NULL constraint to forbid NULL stages). On INSERT the row passes unchanged.
 LQ_FUNCTION(enforce_stage_transition) {
@@ -69,9 +100,16 @@ LQ_FUNCTION(enforce_stage_transition) {
   lq::pg::require_firing(TRIGGER_FIRED_BEFORE(event) && TRIGGER_FIRED_FOR_ROW(event) &&
                              (TRIGGER_FIRED_BY_UPDATE(event) || TRIGGER_FIRED_BY_INSERT(event)),
                          "enforce_stage_transition", "BEFORE UPDATE FOR EACH ROW");
-  if (trigdata->tg_trigger->tgnargs != 1)
-    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                    errmsg("enforce_stage_transition() takes exactly one argument: the stage column name")));
+  if (trigdata->tg_trigger->tgnargs != 1 && trigdata->tg_trigger->tgnargs != 2)
+    ereport(ERROR,
+            (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+             errmsg("enforce_stage_transition() takes the stage column name and, optionally, a transition "
+                    "policy (JSON)")));
+  // Parsed (and so validated) on every call, INSERT included: a bad policy
+  // is reported by the first statement, not by the first stage change.
+  const lq::TransitionPolicy policy = trigdata->tg_trigger->tgnargs == 2
+                                          ? lq::TransitionPolicy::parse(trigdata->tg_trigger->tgargs[1])
+                                          : lq::TransitionPolicy();
   if (TRIGGER_FIRED_BY_INSERT(event)) return PointerGetDatum(trigdata->tg_trigtuple);
 
   Relation rel = trigdata->tg_relation;
@@ -94,6 +132,7 @@ LQ_FUNCTION(enforce_stage_transition) {
   const Datum old_value = heap_getattr(trigdata->tg_trigtuple, attnum, desc, &old_null);
   const Datum new_value = heap_getattr(trigdata->tg_newtuple, attnum, desc, &new_null);
   if (!old_null && !new_null)
-    lq::pg::check_transition(lq::pg::stage_from_datum(old_value), lq::pg::stage_from_datum(new_value));
+    lq::pg::check_transition(lq::pg::stage_from_datum(old_value), lq::pg::stage_from_datum(new_value),
+                             policy);
   return PointerGetDatum(trigdata->tg_newtuple);
 }

@@ -22,10 +22,10 @@ COMMENT ON FUNCTION lead_qual._not_tracked(regclass) IS
 
 CREATE OR REPLACE FUNCTION lead_qual._apply(lead_key text, state lead_qual.score_state, stage lead_qual.lead_stage,
                                  stage_changed_at timestamptz, old_score double precision, attributes jsonb,
-                                 full_state lead_qual.score_state)
+                                 full_state lead_qual.score_state, since_state lead_qual.score_state)
     RETURNS lead_qual.lead_update
     AS 'MODULE_PATHNAME', 'lq_apply' LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION lead_qual._apply(text, lead_qual.score_state, lead_qual.lead_stage, timestamptz, double precision, jsonb, lead_qual.score_state) IS
+COMMENT ON FUNCTION lead_qual._apply(text, lead_qual.score_state, lead_qual.lead_stage, timestamptz, double precision, jsonb, lead_qual.score_state, lead_qual.score_state) IS
     'internal: computes a lead''s new scores and stage inside lead_qual''s own UPDATE statements; errors when called otherwise';
 
 CREATE OR REPLACE FUNCTION lead_qual._state_matches(state lead_qual.score_state, model text, version bigint) RETURNS boolean
@@ -84,6 +84,7 @@ DECLARE
   set_list text;
   apply_args text;
   stale text;
+  since text;
   version bigint;
   changed bigint := 0;
   decay_sql text;
@@ -109,6 +110,16 @@ BEGIN
                      o->>'score', o->>'stage', o->>'stage_changed_at');
   apply_args := format('l.%I::pg_catalog.text, l.%I, l.%I, l.%I, l.%I, %s', o->>'key', o->>'score_state', o->>'stage',
                        o->>'stage_changed_at', o->>'score', attrs);
+  -- A recycled lead's activities counted after its stage_changed_at: all
+  -- that may lift it (README, "Recycled and disqualified leads").
+  since := format('CASE WHEN l.%1$I OPERATOR(lead_qual.=) ''recycled''::lead_qual.lead_stage THEN'
+                  ' (SELECT lead_qual.engagement_state(%2$L, s.%3$I::pg_catalog.text, %4$s, %5$s, $1)'
+                  '    FROM %6$s AS s WHERE s.%7$I OPERATOR(pg_catalog.=) l.%8$I'
+                  '     AND %4$s OPERATOR(pg_catalog.>)'
+                  '         COALESCE(l.%9$I, ''-infinity''::pg_catalog.timestamptz)) END',
+                  o->>'stage', t.model, o->>'activity', lead_qual._occurred_at_sql(o, 's'),
+                  CASE WHEN o->>'properties' IS NULL THEN 'NULL::pg_catalog.jsonb' ELSE format('s.%I', o->>'properties') END,
+                  t.activities, o->>'activity_lead_id', o->>'key', o->>'stage_changed_at');
   stale := CASE WHEN only_stale
                 THEN format(' AND NOT lead_qual._state_matches(l.%I, %L, %s)', o->>'score_state', t.model, version)
                 ELSE '' END;
@@ -119,23 +130,23 @@ BEGIN
   -- under a plain UPDATE.
   IF reason = 'refresh' THEN
     -- Leads whose state is current: decay it to as_of (and recycle).
-    decay_sql := format('UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(%s, l.%I) r)'
+    decay_sql := format('UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(%s, l.%I, %s) r)'
                         ' WHERE lead_qual._state_matches(l.%I, %L, %s)',
-                        leads, set_list, apply_args, o->>'score_state', o->>'score_state', t.model, version);
+                        leads, set_list, apply_args, o->>'score_state', since, o->>'score_state', t.model, version);
   END IF;
   -- Leads with activities: their state rebuilt from the history.
   rebuild_sql := format(
-    'UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(%s, h.state) r)'
+    'UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(%s, h.state, %s) r)'
     ' FROM (SELECT a.%I AS k, lead_qual.engagement_state(%L, a.%I::pg_catalog.text, %s, %s, $1) AS state'
     '         FROM %s AS a GROUP BY a.%I) AS h'
     ' WHERE l.%I OPERATOR(pg_catalog.=) h.k%s',
-    leads, set_list, apply_args,
+    leads, set_list, apply_args, since,
     o->>'activity_lead_id', t.model, o->>'activity', lead_qual._occurred_at_sql(o, 'a'),
     CASE WHEN o->>'properties' IS NULL THEN 'NULL::pg_catalog.jsonb' ELSE format('a.%I', o->>'properties') END,
     t.activities, o->>'activity_lead_id', o->>'key', stale);
   -- Leads without any activity: an empty state.
   empty_sql := format(
-    'UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(%s, NULL) r)'
+    'UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(%s, NULL, NULL) r)'
     ' WHERE NOT EXISTS (SELECT 1 FROM %s AS a WHERE a.%I OPERATOR(pg_catalog.=) l.%I)%s',
     leads, set_list, apply_args, t.activities, o->>'activity_lead_id', o->>'key', stale);
   caller_path := coalesce(nullif(current_setting('lead_qual.caller_search_path', true), ''), 'pg_catalog, pg_temp');
@@ -147,7 +158,7 @@ BEGIN
     -- From here to the next set_config: no operator, no unqualified name.
     PERFORM pg_catalog.set_config('search_path', caller_path, true);
     IF decay_sql IS NOT NULL THEN
-      EXECUTE decay_sql;
+      EXECUTE decay_sql USING as_of;
     END IF;
     EXECUTE rebuild_sql USING as_of;
     EXECUTE empty_sql;
@@ -247,11 +258,13 @@ COMMENT ON FUNCTION lead_qual._occurred_at_sql(jsonb, text) IS
 -- The arguments of every trigger track() installs (src/pg/track_args.hpp).
 CREATE OR REPLACE FUNCTION lead_qual._trigger_args(t lead_qual.tracked) RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
-AS $$ SELECT format('%L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L',
+AS $$ SELECT format('%L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L',
                     '1', t.leads::text, t.activities::text, t.model, o->>'key', o->>'activity_lead_id', o->>'activity',
                     o->>'occurred_at', coalesce(o->>'properties', ''), o->>'score_state', o->>'fit_score',
                     o->>'engagement_score', o->>'score', o->>'stage', o->>'stage_changed_at', o->>'channel',
-                    coalesce(o->>'occurred_at_zone', ''))
+                    coalesce(o->>'occurred_at_zone', ''),
+                    CASE WHEN (o->>'keep_stage_on_stale_save')::boolean THEN 'keep' ELSE 'refuse' END,
+                    lead_qual._policy_bits(coalesce(o->'transitions', '{}')))
        FROM (SELECT t.options AS o) AS x $$;
 COMMENT ON FUNCTION lead_qual._trigger_args(lead_qual.tracked) IS 'internal: the argument list of the triggers track() installs';
 
@@ -450,6 +463,7 @@ DECLARE
   i int;
   t regtype;
   undated bigint;
+  policy_bits text := lead_qual._policy_bits('{}');
 BEGIN
   IF activities IS NULL OR leads IS NULL OR model IS NULL OR options IS NULL THEN
     RAISE EXCEPTION 'track() arguments must not be NULL' USING ERRCODE = 'null_value_not_allowed';
@@ -474,14 +488,20 @@ BEGIN
   FOR k IN SELECT jsonb_object_keys(options) LOOP
     IF k NOT IN ('activity_lead_id', 'activity', 'occurred_at', 'properties', 'key', 'fit_score', 'engagement_score',
                  'score', 'stage', 'score_state', 'stage_changed_at', 'channel', 'add_columns',
-                 'occurred_at_zone') THEN
+                 'occurred_at_zone', 'keep_stage_on_stale_save', 'transitions') THEN
       problems := problems || format('unknown option "%s"', k);
-    ELSIF k <> 'add_columns' AND jsonb_typeof(options->k) <> 'string' THEN
+    ELSIF k NOT IN ('add_columns', 'keep_stage_on_stale_save', 'transitions') AND jsonb_typeof(options->k) <> 'string' THEN
       problems := problems || format('option "%s" must be a string', k);
     END IF;
   END LOOP;
-  IF options ? 'add_columns' AND jsonb_typeof(options->'add_columns') <> 'boolean' THEN
-    problems := problems || 'option "add_columns" must be true or false'::text;
+  FOREACH k IN ARRAY ARRAY['add_columns', 'keep_stage_on_stale_save'] LOOP
+    IF options ? k AND jsonb_typeof(options->k) <> 'boolean' THEN
+      problems := problems || format('option "%s" must be true or false', k);
+    END IF;
+  END LOOP;
+  IF cardinality(problems) = 0 AND options ? 'transitions' THEN
+    -- Raises 22023 naming the bad field of the policy.
+    policy_bits := lead_qual._policy_bits(options->'transitions');
   END IF;
   IF cardinality(problems) > 0 THEN
     RAISE EXCEPTION 'invalid track() options: %', array_to_string(problems, '; ') USING ERRCODE = 'invalid_parameter_value';
@@ -489,7 +509,8 @@ BEGIN
   o := jsonb_build_object('activity_lead_id', 'lead_id', 'activity', 'activity', 'occurred_at', 'occurred_at',
                           'properties', 'properties', 'key', 'id', 'fit_score', 'fit_score',
                           'engagement_score', 'engagement_score', 'score', 'score', 'stage', 'stage',
-                          'score_state', 'score_state', 'stage_changed_at', 'stage_changed_at', 'channel', 'lead_qual')
+                          'score_state', 'score_state', 'stage_changed_at', 'stage_changed_at', 'channel', 'lead_qual',
+                          'keep_stage_on_stale_save', false, 'transitions', '{}'::jsonb)
        || (options - 'add_columns');
   IF o ? 'occurred_at_zone' AND NOT lead_qual._is_time_zone(o->>'occurred_at_zone') THEN
     RAISE EXCEPTION 'invalid track() options: option "occurred_at_zone": unknown time zone "%"', o->>'occurred_at_zone'

@@ -5,7 +5,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS lead_qual;
 -- Operators on lead_stage resolve through search_path, like any extension's.
 SET LOCAL search_path = public, lead_qual;
-SELECT plan(48);
+SELECT plan(49);
 
 SELECT has_type('lead_qual', 'lead_stage', 'type lead_qual.lead_stage exists');
 SELECT is((SELECT typlen FROM pg_type WHERE oid = 'lead_qual.lead_stage'::regtype), 1::smallint, 'lead_stage is one byte');
@@ -25,9 +25,9 @@ SELECT function_returns('lead_qual', 'transition', ARRAY['lead_stage', 'lead_sta
 SELECT has_function('lead_qual', 'enforce_stage_transition', ARRAY[]::text[]);
 SELECT function_returns('lead_qual', 'enforce_stage_transition', ARRAY[]::text[], 'trigger');
 SELECT is(
-  (SELECT array_agg(proargnames::text ORDER BY proname) FROM pg_proc
+  (SELECT array_agg(proargnames::text ORDER BY proname, pronargs) FROM pg_proc
     WHERE pronamespace = 'lead_qual'::regnamespace AND proname IN ('can_transition', 'transition')),
-  ARRAY['{from,to}', '{from,to}'], 'transition functions name their arguments from and to');
+  ARRAY['{from,to}', '{from,to,policy}', '{from,to}'], 'transition functions name their arguments from and to (and policy)');
 
 -- Volatility, strictness, parallel safety: every function but the trigger is IMMUTABLE STRICT PARALLEL SAFE.
 SELECT is_empty(
@@ -36,8 +36,11 @@ SELECT is_empty(
      JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'lead_qual'
     WHERE p.prokind = 'f' AND p.prorettype <> 'trigger'::regtype
       AND p.proname LIKE ANY (ARRAY['lead_stage%', 'stage_rank', '%transition%'])
+      AND p.oid <> 'lead_qual.transition_policy(regclass)'::regprocedure  -- reads lead_qual.tracked
       AND NOT (p.provolatile = 'i' AND p.proisstrict AND p.proparallel = 's')$$,
   'lead_stage functions are IMMUTABLE STRICT PARALLEL SAFE');
+SELECT volatility_is('lead_qual', 'transition_policy', ARRAY['regclass'], 'stable',
+                     'transition_policy() reads a table: STABLE');
 SELECT volatility_is('lead_qual', 'can_transition', ARRAY['lead_stage', 'lead_stage'], 'immutable');
 SELECT is_strict('lead_qual', 'transition', ARRAY['lead_stage', 'lead_stage']);
 SELECT is((SELECT proparallel FROM pg_proc WHERE oid = 'lead_qual.stage_rank(lead_qual.lead_stage)'::regprocedure), 's'::"char", 'stage_rank is parallel safe');

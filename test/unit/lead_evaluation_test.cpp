@@ -84,3 +84,35 @@ TEST(LeadEvaluation, NextStageMovesForwardAndRecyclesOnlyWhenAsked) {
   const lq::LeadEvaluation sql = lq::evaluate_lead(*m, software.data(), &view, kT0);
   EXPECT_EQ(lq::next_stage(*m, sql, Stage::Mql, true), Stage::Sql);
 }
+
+// A recycled lead moves only on engagement since it was recycled (`since`):
+// none, or a state without engagement, leaves it recycled whatever its whole
+// score says; a disqualified lead never moves.
+TEST(LeadEvaluation, RecycledLeadsMoveOnlyOnEngagementSinceTheRecycle) {
+  const auto m = lq::compile_model("m", 1, kModel);
+  const std::vector<lq::AttrValue> software = {lq::AttrValue::of_string("Software")};
+  const std::vector<unsigned char> busy = state_with_visits(*m, 2);
+  const lq::StateView view(busy.data());
+  const lq::LeadEvaluation whole = lq::evaluate_lead(*m, software.data(), &view, kT0);
+  ASSERT_EQ(whole.automatic, Stage::Sql);
+  ASSERT_TRUE(whole.engaged);
+  EXPECT_EQ(lq::next_stage(*m, whole, Stage::Recycled, false), Stage::Recycled) << "nothing since";
+  EXPECT_EQ(lq::next_stage(*m, whole, Stage::Recycled, true), Stage::Recycled) << "refresh()";
+  EXPECT_EQ(lq::next_stage(*m, whole, Stage::Disqualified, false, &whole), Stage::Disqualified);
+  // Since the recycle: only an activity no rule scores.
+  std::vector<unsigned char> unscored(lq::state_size(*m));
+  lq::state_init(unscored.data(), *m);
+  lq::state_add(unscored.data(), *m, m->match("meeting_note", nullptr), kT0, 0);
+  const lq::StateView unscored_view(unscored.data());
+  const lq::LeadEvaluation nothing = lq::evaluate_lead(*m, software.data(), &unscored_view, kT0);
+  EXPECT_FALSE(nothing.engaged);
+  EXPECT_EQ(nothing.automatic, Stage::Mql) << "fit alone meets mql's min_score";
+  EXPECT_EQ(lq::next_stage(*m, whole, Stage::Recycled, false, &nothing), Stage::Recycled);
+  // Since the recycle: one visit (3 points): engagement, and fit 20 + 3
+  // meets mql (min_score 10) but not sql (min_engagement 5).
+  const std::vector<unsigned char> one = state_with_visits(*m, 1);
+  const lq::StateView one_view(one.data());
+  const lq::LeadEvaluation since = lq::evaluate_lead(*m, software.data(), &one_view, kT0);
+  EXPECT_TRUE(since.engaged);
+  EXPECT_EQ(lq::next_stage(*m, whole, Stage::Recycled, false, &since), Stage::Mql);
+}

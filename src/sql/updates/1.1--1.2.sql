@@ -104,3 +104,8 @@ COMMENT ON CAST (lead_qual.score_state AS jsonb) IS 'the state''s JSON (its text
 -- be made again: README, "BI role").
 DROP VIEW lead_qual.stage_velocity, lead_qual.stage_conversion, lead_qual.stage_reached,
           lead_qual.funnel, lead_qual.score_bands, lead_qual.fit_grades;
+
+-- _apply() takes a ninth argument (a recycled lead's state since it was
+-- recycled): the old signature is dropped, the area file creates the new one.
+DROP FUNCTION IF EXISTS lead_qual._apply(text, lead_qual.score_state, lead_qual.lead_stage, timestamptz,
+                                          double precision, jsonb, lead_qual.score_state);
