@@ -27,7 +27,9 @@ cache=${LQ_MATRIX_CACHE:-/var/cache/lead_qual-matrix}
 export LQ_MATRIX_CACHE=$cache
 output=$tree/matrix-output
 [[ $(id -u) -eq 0 ]] || { echo "matrix: needs root (debootstrap, chroot, mount)" >&2; exit 1; }
-command -v debootstrap >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+if ! command -v debootstrap >/dev/null; then
+  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+fi
 
 declare -A suite_of
 for entry in $LQ_MATRIX_SUITES; do suite_of[${entry%%:*}]=${entry#*:}; done
