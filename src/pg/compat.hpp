@@ -3,9 +3,9 @@
 // src/pg/ calls the lq_compat_* names below and stays version-free.
 //
 // Tested by the test matrix (scripts/matrix.sh) on 15, 17 and 18. 16 has no
-// Debian package to build against: its branches below follow PostgreSQL 16's
-// headers (each says what 16 changed) and are not
-// compiled by any test here.
+// Debian package to build against, so no test here compiles against it; each
+// difference below says which major brought it, and every one that came in
+// 16 is also compiled, and tested, on 17 and 18.
 #pragma once
 
 extern "C" {
