@@ -91,6 +91,8 @@ DECLARE
   rebuild_sql text;
   empty_sql text;
   caller_path text;
+  lead_filter text;
+  activity_filter text;
 BEGIN
   SELECT * INTO t FROM lead_qual.tracked WHERE tracked.leads = _rewrite.leads;
   IF NOT FOUND THEN
@@ -116,13 +118,18 @@ BEGIN
                   ' (SELECT lead_qual.engagement_state(%2$L, s.%3$I::pg_catalog.text, %4$s, %5$s, $1)'
                   '    FROM %6$s AS s WHERE s.%7$I OPERATOR(pg_catalog.=) l.%8$I'
                   '     AND %4$s OPERATOR(pg_catalog.>)'
-                  '         COALESCE(l.%9$I, ''-infinity''::pg_catalog.timestamptz)) END',
+                  '         COALESCE(l.%9$I, ''-infinity''::pg_catalog.timestamptz) AND %10$s) END',
                   o->>'stage', t.model, o->>'activity', lead_qual._occurred_at_sql(o, 's'),
                   CASE WHEN o->>'properties' IS NULL THEN 'NULL::pg_catalog.jsonb' ELSE format('s.%I', o->>'properties') END,
-                  t.activities, o->>'activity_lead_id', o->>'key', o->>'stage_changed_at');
+                  t.activities, o->>'activity_lead_id', o->>'key', o->>'stage_changed_at',
+                  lead_qual._filter_sql(o, 'activity_filter', 's'));
+  -- Leads outside the lead filter are left as they are, and activities
+  -- outside the activity filter are not counted (README, "Row filters").
+  lead_filter := lead_qual._filter_sql(o, 'lead_filter', 'l');
+  activity_filter := lead_qual._filter_sql(o, 'activity_filter', 'a');
   stale := CASE WHEN only_stale
                 THEN format(' AND NOT lead_qual._state_matches(l.%I, %L, %s)', o->>'score_state', t.model, version)
-                ELSE '' END;
+                ELSE '' END || ' AND ' || lead_filter;
   -- The statements are made here, under lead_qual's own search_path; they
   -- run under the caller's (rescore() and refresh() pass it), which only the
   -- leads table's user triggers see: lead_qual's SQL is fully qualified, so
@@ -131,24 +138,25 @@ BEGIN
   IF reason = 'refresh' THEN
     -- Leads whose state is current: decay it to as_of (and recycle).
     decay_sql := format('UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(%s, l.%I, %s) r)'
-                        ' WHERE lead_qual._state_matches(l.%I, %L, %s)',
-                        leads, set_list, apply_args, o->>'score_state', since, o->>'score_state', t.model, version);
+                        ' WHERE lead_qual._state_matches(l.%I, %L, %s) AND %s',
+                        leads, set_list, apply_args, o->>'score_state', since, o->>'score_state', t.model, version,
+                        lead_filter);
   END IF;
   -- Leads with activities: their state rebuilt from the history.
   rebuild_sql := format(
     'UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(%s, h.state, %s) r)'
     ' FROM (SELECT a.%I AS k, lead_qual.engagement_state(%L, a.%I::pg_catalog.text, %s, %s, $1) AS state'
-    '         FROM %s AS a GROUP BY a.%I) AS h'
+    '         FROM %s AS a WHERE %s GROUP BY a.%I) AS h'
     ' WHERE l.%I OPERATOR(pg_catalog.=) h.k%s',
     leads, set_list, apply_args, since,
     o->>'activity_lead_id', t.model, o->>'activity', lead_qual._occurred_at_sql(o, 'a'),
     CASE WHEN o->>'properties' IS NULL THEN 'NULL::pg_catalog.jsonb' ELSE format('a.%I', o->>'properties') END,
-    t.activities, o->>'activity_lead_id', o->>'key', stale);
+    t.activities, activity_filter, o->>'activity_lead_id', o->>'key', stale);
   -- Leads without any activity: an empty state.
   empty_sql := format(
     'UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(%s, NULL, NULL) r)'
-    ' WHERE NOT EXISTS (SELECT 1 FROM %s AS a WHERE a.%I OPERATOR(pg_catalog.=) l.%I)%s',
-    leads, set_list, apply_args, t.activities, o->>'activity_lead_id', o->>'key', stale);
+    ' WHERE NOT EXISTS (SELECT 1 FROM %s AS a WHERE a.%I OPERATOR(pg_catalog.=) l.%I AND %s)%s',
+    leads, set_list, apply_args, t.activities, o->>'activity_lead_id', o->>'key', activity_filter, stale);
   caller_path := coalesce(nullif(current_setting('lead_qual.caller_search_path', true), ''), 'pg_catalog, pg_temp');
   -- One table lock up front instead of row locks in join order: no deadlock
   -- with the activity triggers, which lock leads rows in key order.
@@ -255,6 +263,33 @@ AS $$ SELECT CASE WHEN o ? 'occurred_at_zone'
 COMMENT ON FUNCTION lead_qual._occurred_at_sql(jsonb, text) IS
     'internal: SQL text of a tracked activity''s occurred_at as timestamptz (converted from option occurred_at_zone)';
 
+-- Row filters (options lead_filter, activity_filter; README "Row filters",
+-- src/pg/row_filter.hpp). The expression text is never pasted into SQL:
+-- lead_qual's statements pass it as a literal to _row_filter(), which
+-- compiles it under search_path pg_catalog, pg_temp against the row's table
+-- and accepts only the row's columns, constants and built-in immutable
+-- functions and operators.
+CREATE OR REPLACE FUNCTION lead_qual._row_filter(r record, filter text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'lq_row_filter' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION lead_qual._row_filter(record, text) IS
+    'internal: whether a table row passes a row filter (a boolean expression over its columns, built-in immutable functions only)';
+-- Parses and checks a filter as the table's owner (track() is SECURITY
+-- DEFINER); only track() calls it.
+CREATE OR REPLACE FUNCTION lead_qual._check_row_filter(tbl regclass, filter text) RETURNS void
+    AS 'MODULE_PATHNAME', 'lq_check_row_filter' LANGUAGE C STABLE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION lead_qual._check_row_filter(regclass, text) IS
+    'internal: raises an error unless a text is an acceptable row filter of a table (track() options lead_filter, activity_filter)';
+REVOKE ALL ON FUNCTION lead_qual._check_row_filter(regclass, text) FROM PUBLIC;
+
+-- The SQL condition of row filter `filter` (lead_filter or activity_filter)
+-- of tracked options `o` for alias `alias`: true when none is set (the
+-- planner drops it: no cost).
+CREATE OR REPLACE FUNCTION lead_qual._filter_sql(o jsonb, filter text, alias text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$ SELECT CASE WHEN o ? filter THEN format('lead_qual._row_filter(%I.*, %L)', alias, o->>filter) ELSE 'true' END $$;
+COMMENT ON FUNCTION lead_qual._filter_sql(jsonb, text, text) IS
+    'internal: SQL text of a tracked table''s row filter for a table alias ("true" when the option is not set)';
+
 -- The arguments of every trigger track() installs (src/pg/track_args.hpp).
 CREATE OR REPLACE FUNCTION lead_qual._trigger_args(t lead_qual.tracked) RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
@@ -265,6 +300,10 @@ AS $$ SELECT format('%L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L,
                     coalesce(o->>'occurred_at_zone', ''),
                     CASE WHEN (o->>'keep_stage_on_stale_save')::boolean THEN 'keep' ELSE 'refuse' END,
                     lead_qual._policy_bits(coalesce(o->'transitions', '{}')))
+       -- Row filters: two more arguments, only when one is set.
+       || CASE WHEN o ?| ARRAY['lead_filter', 'activity_filter']
+               THEN format(', %L, %L', coalesce(o->>'lead_filter', ''), coalesce(o->>'activity_filter', ''))
+               ELSE '' END
        FROM (SELECT t.options AS o) AS x $$;
 COMMENT ON FUNCTION lead_qual._trigger_args(lead_qual.tracked) IS 'internal: the argument list of the triggers track() installs';
 
@@ -464,6 +503,8 @@ DECLARE
   t regtype;
   undated bigint;
   policy_bits text := lead_qual._policy_bits('{}');
+  err_state text;
+  err_message text;
 BEGIN
   IF activities IS NULL OR leads IS NULL OR model IS NULL OR options IS NULL THEN
     RAISE EXCEPTION 'track() arguments must not be NULL' USING ERRCODE = 'null_value_not_allowed';
@@ -488,7 +529,7 @@ BEGIN
   FOR k IN SELECT jsonb_object_keys(options) LOOP
     IF k NOT IN ('activity_lead_id', 'activity', 'occurred_at', 'properties', 'key', 'fit_score', 'engagement_score',
                  'score', 'stage', 'score_state', 'stage_changed_at', 'channel', 'add_columns',
-                 'occurred_at_zone', 'keep_stage_on_stale_save', 'transitions') THEN
+                 'occurred_at_zone', 'keep_stage_on_stale_save', 'transitions', 'lead_filter', 'activity_filter') THEN
       problems := problems || format('unknown option "%s"', k);
     ELSIF k NOT IN ('add_columns', 'keep_stage_on_stale_save', 'transitions') AND jsonb_typeof(options->k) <> 'string' THEN
       problems := problems || format('option "%s" must be a string', k);
@@ -517,6 +558,20 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Name a zone of pg_timezone_names, e.g. "UTC" or "Europe/Berlin".';
   END IF;
+  -- Row filters: parsed and checked, never executed (src/pg/row_filter.hpp);
+  -- the error keeps its SQLSTATE and names the option.
+  FOREACH k IN ARRAY ARRAY['lead_filter', 'activity_filter'] LOOP
+    CONTINUE WHEN NOT o ? k;
+    BEGIN
+      PERFORM lead_qual._check_row_filter(CASE k WHEN 'lead_filter' THEN leads ELSE activities END, o->>k);
+    EXCEPTION WHEN OTHERS THEN
+      GET STACKED DIAGNOSTICS err_state = RETURNED_SQLSTATE, err_message = MESSAGE_TEXT;
+      RAISE EXCEPTION 'invalid track() options: option "%": %', k, err_message
+        USING ERRCODE = err_state,
+              DETAIL = format('The %s of %s is: %s', k, CASE k WHEN 'lead_filter' THEN leads ELSE activities END, o->>k),
+              HINT = 'A row filter is a boolean expression over the row''s own columns, e.g. "deletedAt" IS NULL or active.';
+    END;
+  END LOOP;
 
   -- Activity columns.
   SELECT atttypid::regtype INTO key_type FROM pg_attribute
@@ -714,12 +769,15 @@ BEGIN
     '    FROM %5$s AS l'
     '    LEFT JOIN (SELECT a.%6$I AS lead_id,'
     '                      lead_qual.engagement_state(%3$L, a.%7$I::pg_catalog.text, %8$s, %9$s, $1) AS state'
-    '                 FROM %10$s AS a GROUP BY a.%6$I) AS h ON h.lead_id OPERATOR(pg_catalog.=) l.%1$I'
+    '                 FROM %10$s AS a WHERE %16$s GROUP BY a.%6$I) AS h ON h.lead_id OPERATOR(pg_catalog.=) l.%1$I'
+    '   WHERE %15$s'
     ') AS c WHERE c.problem IS NOT NULL ORDER BY c.k',
     o->>'key', o->>'score_state', t.model, version, leads, o->>'activity_lead_id', o->>'activity',
     lead_qual._occurred_at_sql(o, 'a'),
     CASE WHEN o->>'properties' IS NULL THEN 'NULL::pg_catalog.jsonb' ELSE format('a.%I', o->>'properties') END,
-    t.activities, attrs, o->>'fit_score', o->>'engagement_score', o->>'score')
+    t.activities, attrs, o->>'fit_score', o->>'engagement_score', o->>'score',
+    -- Leads outside the lead filter are left as they are: not checked.
+    lead_qual._filter_sql(o, 'lead_filter', 'l'), lead_qual._filter_sql(o, 'activity_filter', 'a'))
   USING as_of;
 END $$;
 COMMENT ON FUNCTION lead_qual.verify(regclass, timestamptz) IS
