@@ -59,10 +59,10 @@ BEGIN
     '  FROM %5$s AS l CROSS JOIN LATERAL (SELECT l.%6$I::pg_catalog.text AS key) AS k'
     '  LEFT JOIN lead_qual._life_reached AS r'
     '    ON r.lead_table OPERATOR(pg_catalog.=) $2 AND r.lead_key OPERATOR(pg_catalog.=) k.key'
-    ' WHERE %7$s',
+    '%7$s',
     t.options->>'score', t.options->>'fit_score', t.model, t.options->>'stage', leads, t.options->>'key',
     -- Leads outside the lead filter are not reported (README, "Row filters").
-    lead_qual._filter_sql(t.options, 'lead_filter', 'l'))
+    lead_qual._filter_sql(t.options, 'lead_filter', 'l', ' WHERE '))
   USING outcome, leads;
 END $$;
 COMMENT ON FUNCTION lead_qual._outcomes(regclass, lead_qual.lead_stage) IS
@@ -78,9 +78,10 @@ BEGIN
     RETURN QUERY EXECUTE format(
       'SELECT $1, s.stage, COALESCE(c.n, 0), COALESCE(c.n, 0)::float8 / NULLIF(pg_catalog.sum(c.n) OVER (), 0)::float8'
       '  FROM pg_catalog.unnest(lead_qual.stages()) AS s(stage)'
-      '  LEFT JOIN (SELECT l.%I AS stage, pg_catalog.count(*) AS n FROM %s AS l WHERE %s GROUP BY 1) AS c'
+      '  LEFT JOIN (SELECT l.%I AS stage, pg_catalog.count(*) AS n FROM %s AS l%s GROUP BY 1) AS c'
       '    ON c.stage OPERATOR(lead_qual.=) s.stage'
-      ' ORDER BY s.stage', t.options->>'stage', t.leads, lead_qual._filter_sql(t.options, 'lead_filter', 'l'))
+      ' ORDER BY s.stage', t.options->>'stage', t.leads,
+                   lead_qual._filter_sql(t.options, 'lead_filter', 'l', ' WHERE '))
     USING t.leads;
   END LOOP;
 END $$;

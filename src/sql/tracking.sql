@@ -91,8 +91,6 @@ DECLARE
   rebuild_sql text;
   empty_sql text;
   caller_path text;
-  lead_filter text;
-  activity_filter text;
 BEGIN
   SELECT * INTO t FROM lead_qual.tracked WHERE tracked.leads = _rewrite.leads;
   IF NOT FOUND THEN
@@ -118,18 +116,16 @@ BEGIN
                   ' (SELECT lead_qual.engagement_state(%2$L, s.%3$I::pg_catalog.text, %4$s, %5$s, $1)'
                   '    FROM %6$s AS s WHERE s.%7$I OPERATOR(pg_catalog.=) l.%8$I'
                   '     AND %4$s OPERATOR(pg_catalog.>)'
-                  '         COALESCE(l.%9$I, ''-infinity''::pg_catalog.timestamptz) AND %10$s) END',
+                  '         COALESCE(l.%9$I, ''-infinity''::pg_catalog.timestamptz)%10$s) END',
                   o->>'stage', t.model, o->>'activity', lead_qual._occurred_at_sql(o, 's'),
                   CASE WHEN o->>'properties' IS NULL THEN 'NULL::pg_catalog.jsonb' ELSE format('s.%I', o->>'properties') END,
                   t.activities, o->>'activity_lead_id', o->>'key', o->>'stage_changed_at',
-                  lead_qual._filter_sql(o, 'activity_filter', 's'));
+                  lead_qual._filter_sql(o, 'activity_filter', 's', ' AND '));
   -- Leads outside the lead filter are left as they are, and activities
   -- outside the activity filter are not counted (README, "Row filters").
-  lead_filter := lead_qual._filter_sql(o, 'lead_filter', 'l');
-  activity_filter := lead_qual._filter_sql(o, 'activity_filter', 'a');
   stale := CASE WHEN only_stale
                 THEN format(' AND NOT lead_qual._state_matches(l.%I, %L, %s)', o->>'score_state', t.model, version)
-                ELSE '' END || ' AND ' || lead_filter;
+                ELSE '' END || lead_qual._filter_sql(o, 'lead_filter', 'l', ' AND ');
   -- The statements are made here, under lead_qual's own search_path; they
   -- run under the caller's (rescore() and refresh() pass it), which only the
   -- leads table's user triggers see: lead_qual's SQL is fully qualified, so
@@ -138,25 +134,26 @@ BEGIN
   IF reason = 'refresh' THEN
     -- Leads whose state is current: decay it to as_of (and recycle).
     decay_sql := format('UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(%s, l.%I, %s) r)'
-                        ' WHERE lead_qual._state_matches(l.%I, %L, %s) AND %s',
+                        ' WHERE lead_qual._state_matches(l.%I, %L, %s)%s',
                         leads, set_list, apply_args, o->>'score_state', since, o->>'score_state', t.model, version,
-                        lead_filter);
+                        lead_qual._filter_sql(o, 'lead_filter', 'l', ' AND '));
   END IF;
   -- Leads with activities: their state rebuilt from the history.
   rebuild_sql := format(
     'UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(%s, h.state, %s) r)'
     ' FROM (SELECT a.%I AS k, lead_qual.engagement_state(%L, a.%I::pg_catalog.text, %s, %s, $1) AS state'
-    '         FROM %s AS a WHERE %s GROUP BY a.%I) AS h'
+    '         FROM %s AS a%s GROUP BY a.%I) AS h'
     ' WHERE l.%I OPERATOR(pg_catalog.=) h.k%s',
     leads, set_list, apply_args, since,
     o->>'activity_lead_id', t.model, o->>'activity', lead_qual._occurred_at_sql(o, 'a'),
     CASE WHEN o->>'properties' IS NULL THEN 'NULL::pg_catalog.jsonb' ELSE format('a.%I', o->>'properties') END,
-    t.activities, activity_filter, o->>'activity_lead_id', o->>'key', stale);
+    t.activities, lead_qual._filter_sql(o, 'activity_filter', 'a', ' WHERE '), o->>'activity_lead_id', o->>'key', stale);
   -- Leads without any activity: an empty state.
   empty_sql := format(
     'UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(%s, NULL, NULL) r)'
-    ' WHERE NOT EXISTS (SELECT 1 FROM %s AS a WHERE a.%I OPERATOR(pg_catalog.=) l.%I AND %s)%s',
-    leads, set_list, apply_args, t.activities, o->>'activity_lead_id', o->>'key', activity_filter, stale);
+    ' WHERE NOT EXISTS (SELECT 1 FROM %s AS a WHERE a.%I OPERATOR(pg_catalog.=) l.%I%s)%s',
+    leads, set_list, apply_args, t.activities, o->>'activity_lead_id', o->>'key',
+    lead_qual._filter_sql(o, 'activity_filter', 'a', ' AND '), stale);
   caller_path := coalesce(nullif(current_setting('lead_qual.caller_search_path', true), ''), 'pg_catalog, pg_temp');
   -- One table lock up front instead of row locks in join order: no deadlock
   -- with the activity triggers, which lock leads rows in key order.
@@ -282,13 +279,42 @@ COMMENT ON FUNCTION lead_qual._check_row_filter(regclass, text) IS
 REVOKE ALL ON FUNCTION lead_qual._check_row_filter(regclass, text) FROM PUBLIC;
 
 -- The SQL condition of row filter `filter` (lead_filter or activity_filter)
--- of tracked options `o` for alias `alias`: true when none is set (the
--- planner drops it: no cost).
-CREATE OR REPLACE FUNCTION lead_qual._filter_sql(o jsonb, filter text, alias text) RETURNS text
+-- of tracked options `o` for alias `alias`, after `prefix` (' AND ',
+-- ' WHERE '); '' when none is set: a table without filters gets the same
+-- statements as before filters existed.
+CREATE OR REPLACE FUNCTION lead_qual._filter_sql(o jsonb, filter text, alias text, prefix text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
-AS $$ SELECT CASE WHEN o ? filter THEN format('lead_qual._row_filter(%I.*, %L)', alias, o->>filter) ELSE 'true' END $$;
-COMMENT ON FUNCTION lead_qual._filter_sql(jsonb, text, text) IS
-    'internal: SQL text of a tracked table''s row filter for a table alias ("true" when the option is not set)';
+AS $$ SELECT CASE WHEN o ? filter THEN prefix || format('lead_qual._row_filter(%I.*, %L)', alias, o->>filter) ELSE '' END $$;
+COMMENT ON FUNCTION lead_qual._filter_sql(jsonb, text, text, text) IS
+    'internal: SQL text of a tracked table''s row filter for a table alias, after a prefix ('''' when the option is not set)';
+
+-- track()'s check of options lead_filter and activity_filter (`o`): parsed
+-- and checked, never executed (src/pg/row_filter.hpp); an error keeps its
+-- SQLSTATE and names the option.
+CREATE OR REPLACE FUNCTION lead_qual._check_filter_options(activities regclass, leads regclass, o jsonb) RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  k text;
+  tbl regclass;
+  err_state text;
+  err_message text;
+BEGIN
+  FOREACH k IN ARRAY ARRAY['lead_filter', 'activity_filter'] LOOP
+    CONTINUE WHEN NOT o ? k;
+    tbl := CASE k WHEN 'lead_filter' THEN leads ELSE activities END;
+    BEGIN
+      PERFORM lead_qual._check_row_filter(tbl, o->>k);
+    EXCEPTION WHEN OTHERS THEN
+      GET STACKED DIAGNOSTICS err_state = RETURNED_SQLSTATE, err_message = MESSAGE_TEXT;
+      RAISE EXCEPTION 'invalid track() options: option "%": %', k, err_message
+        USING ERRCODE = err_state, DETAIL = format('The %s of %s is: %s', k, tbl, o->>k),
+              HINT = 'A row filter is a boolean expression over the row''s own columns, e.g. "deletedAt" IS NULL or active.';
+    END;
+  END LOOP;
+END $$;
+COMMENT ON FUNCTION lead_qual._check_filter_options(regclass, regclass, jsonb) IS
+    'internal: raises an error naming the option unless track()''s options lead_filter and activity_filter are acceptable row filters';
+REVOKE ALL ON FUNCTION lead_qual._check_filter_options(regclass, regclass, jsonb) FROM PUBLIC;
 
 -- The arguments of every trigger track() installs (src/pg/track_args.hpp).
 CREATE OR REPLACE FUNCTION lead_qual._trigger_args(t lead_qual.tracked) RETURNS text
@@ -503,8 +529,6 @@ DECLARE
   t regtype;
   undated bigint;
   policy_bits text := lead_qual._policy_bits('{}');
-  err_state text;
-  err_message text;
 BEGIN
   IF activities IS NULL OR leads IS NULL OR model IS NULL OR options IS NULL THEN
     RAISE EXCEPTION 'track() arguments must not be NULL' USING ERRCODE = 'null_value_not_allowed';
@@ -558,20 +582,7 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Name a zone of pg_timezone_names, e.g. "UTC" or "Europe/Berlin".';
   END IF;
-  -- Row filters: parsed and checked, never executed (src/pg/row_filter.hpp);
-  -- the error keeps its SQLSTATE and names the option.
-  FOREACH k IN ARRAY ARRAY['lead_filter', 'activity_filter'] LOOP
-    CONTINUE WHEN NOT o ? k;
-    BEGIN
-      PERFORM lead_qual._check_row_filter(CASE k WHEN 'lead_filter' THEN leads ELSE activities END, o->>k);
-    EXCEPTION WHEN OTHERS THEN
-      GET STACKED DIAGNOSTICS err_state = RETURNED_SQLSTATE, err_message = MESSAGE_TEXT;
-      RAISE EXCEPTION 'invalid track() options: option "%": %', k, err_message
-        USING ERRCODE = err_state,
-              DETAIL = format('The %s of %s is: %s', k, CASE k WHEN 'lead_filter' THEN leads ELSE activities END, o->>k),
-              HINT = 'A row filter is a boolean expression over the row''s own columns, e.g. "deletedAt" IS NULL or active.';
-    END;
-  END LOOP;
+  PERFORM lead_qual._check_filter_options(activities, leads, o);   -- row filters
 
   -- Activity columns.
   SELECT atttypid::regtype INTO key_type FROM pg_attribute
@@ -769,15 +780,14 @@ BEGIN
     '    FROM %5$s AS l'
     '    LEFT JOIN (SELECT a.%6$I AS lead_id,'
     '                      lead_qual.engagement_state(%3$L, a.%7$I::pg_catalog.text, %8$s, %9$s, $1) AS state'
-    '                 FROM %10$s AS a WHERE %16$s GROUP BY a.%6$I) AS h ON h.lead_id OPERATOR(pg_catalog.=) l.%1$I'
-    '   WHERE %15$s'
+    '                 FROM %10$s AS a%16$s GROUP BY a.%6$I) AS h ON h.lead_id OPERATOR(pg_catalog.=) l.%1$I%15$s'
     ') AS c WHERE c.problem IS NOT NULL ORDER BY c.k',
     o->>'key', o->>'score_state', t.model, version, leads, o->>'activity_lead_id', o->>'activity',
     lead_qual._occurred_at_sql(o, 'a'),
     CASE WHEN o->>'properties' IS NULL THEN 'NULL::pg_catalog.jsonb' ELSE format('a.%I', o->>'properties') END,
     t.activities, attrs, o->>'fit_score', o->>'engagement_score', o->>'score',
     -- Leads outside the lead filter are left as they are: not checked.
-    lead_qual._filter_sql(o, 'lead_filter', 'l'), lead_qual._filter_sql(o, 'activity_filter', 'a'))
+    lead_qual._filter_sql(o, 'lead_filter', 'l', ' WHERE '), lead_qual._filter_sql(o, 'activity_filter', 'a', ' WHERE '))
   USING as_of;
 END $$;
 COMMENT ON FUNCTION lead_qual.verify(regclass, timestamptz) IS
