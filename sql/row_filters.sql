@@ -113,6 +113,7 @@ SELECT person, from_stage, to_stage, reason, changed_at FROM twenty.history WHER
 -- TRUNCATE: every lead inside the filter is rescored from the empty history.
 TRUNCATE twenty."timelineActivity";
 SELECT * FROM twenty.scores;
+SELECT untrack('twenty."timelineActivity"');
 
 -- Odoo: integer ids, archived leads (active = false).
 CREATE SCHEMA odoo;
@@ -157,6 +158,21 @@ SELECT threshold, flagged, round(precision::numeric, 4) AS precision, round(reca
   FROM threshold_report('odoo.crm_lead', 'sql', ARRAY[0, 40, 60]);
 SELECT score_auc('odoo.crm_lead') AS auc;
 SELECT count(*) AS outcomes FROM lead_qual._outcomes('odoo.crm_lead', 'sql');
+-- A BI role with the README's grants needs SELECT on the columns the lead
+-- filter reads too (and on no other column).
+CREATE ROLE lq_filter_bi;
+GRANT USAGE ON SCHEMA odoo TO lq_filter_bi;
+GRANT SELECT (id, fit_score, engagement_score, score, stage) ON odoo.crm_lead TO lq_filter_bi;
+SET ROLE lq_filter_bi;
+SELECT stage_name, leads FROM lead_qual.funnel WHERE lead_table = 'odoo.crm_lead' AND leads > 0;
+\echo sqlstate :LAST_ERROR_SQLSTATE
+RESET ROLE;
+GRANT SELECT (active) ON odoo.crm_lead TO lq_filter_bi;
+SET ROLE lq_filter_bi;
+SELECT stage_name, leads FROM lead_qual.funnel WHERE lead_table = 'odoo.crm_lead' AND leads > 0 ORDER BY stage;
+SELECT band_low, leads, reached FROM lead_qual.score_bands WHERE lead_table = 'odoo.crm_lead' ORDER BY band_low;
+SELECT lead_qual.score_auc('odoo.crm_lead') AS auc;
+RESET ROLE;
 -- Lead 4's stored state missed the webinar, but it is not checked.
 SELECT * FROM verify('odoo.crm_lead');
 -- Restored: rebuilt from both activities; lead 5 gets scored when restored.
@@ -244,5 +260,8 @@ INSERT INTO v.activities (lead_id, activity, occurred_at) VALUES (1, 'demo_reque
                                                                  (2, 'demo_request', '2026-06-03 09:00+00');
 SELECT id, stage, fit_score FROM v.leads ORDER BY id;
 -- lead_qual._row_filter() checks any expression it is given as track() does.
-SELECT lead_qual._row_filter(l.*, 'pg_catalog.pg_sleep(0) IS NULL') FROM v.leads l;
+SELECT lead_qual._row_filter('v.leads', 'pg_catalog.pg_sleep(0) IS NULL', ROW()) FROM v.leads l;
 \echo sqlstate :LAST_ERROR_SQLSTATE
+RESET search_path;
+DROP OWNED BY lq_filter_bi;
+DROP ROLE lq_filter_bi;

@@ -5,7 +5,9 @@
 extern "C" {
 #include "access/htup_details.h"
 #include "access/relation.h"
+#include "access/sysattr.h"
 #include "access/transam.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/executor.h"
@@ -27,6 +29,9 @@ extern "C" {
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/typcache.h"
+#include "lib/stringinfo.h"
+#include "nodes/bitmapset.h"
 }
 
 #include <cstring>
@@ -40,6 +45,9 @@ namespace lq::pg {
 struct FilterKey {
   Oid relid;
   uint32 text_hash;
+  // Compiled over a record of the columns it reads only, in attribute
+  // order (lead_qual._row_filter()), instead of the table's rows.
+  bool positional;
 };
 
 struct RowFilter {
@@ -49,7 +57,7 @@ struct RowFilter {
   char *text;
   ExprState *state;
   ExprContext *econtext;
-  TupleTableSlot *slot;  // of the relation's descriptor, for tuples passed in
+  TupleTableSlot *slot;  // of the relation's descriptor, for tuples passed in (not positional)
 };
 
 namespace {
@@ -157,6 +165,29 @@ Node *only_plain_columns(ParseState *, ColumnRef *ref) {
   return nullptr;
 }
 
+// The attribute numbers a checked filter reads, in ascending order.
+Bitmapset *read_columns(Node *expr) {
+  Bitmapset *attnos = nullptr;
+  pull_varattnos(expr, 1, &attnos);
+  return attnos;
+}
+
+// Renumbers the filter's Vars to their positions among `attnos` (1-based).
+bool renumber_vars(Node *node, void *attnos) {
+  if (node == nullptr) return false;
+  if (IsA(node, Var)) {
+    auto *v = reinterpret_cast<Var *>(node);
+    const int member = v->varattno - FirstLowInvalidHeapAttributeNumber;
+    int position = 0;
+    int x = -1;
+    while ((x = bms_next_member(static_cast<Bitmapset *>(attnos), x)) >= 0 && x <= member) ++position;
+    v->varattno = static_cast<AttrNumber>(position);
+    v->varattnosyn = v->varattno;
+    return false;
+  }
+  return lq_compat_expression_tree_walker(node, renumber_vars, attnos);
+}
+
 // The expression parsed and analysed against a row of `rel`, checked, as a
 // boolean expression (not planned). Under search_path pg_catalog, pg_temp:
 // the same names mean the same objects for every caller.
@@ -203,7 +234,7 @@ Node *analyse(Relation rel, const char *expression) {
   return expr;
 }
 
-void compile(RowFilter *f, Relation rel, const char *expression) {
+void compile(RowFilter *f, Relation rel, const char *expression, bool positional) {
   if (f->context != nullptr) MemoryContextDelete(f->context);
   f->context = nullptr;
   f->valid = false;
@@ -211,6 +242,7 @@ void compile(RowFilter *f, Relation rel, const char *expression) {
   MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "lead_qual row filter", ALLOCSET_SMALL_SIZES);
   MemoryContext caller = MemoryContextSwitchTo(cxt);
   Node *expr = analyse(rel, expression);
+  if (positional) renumber_vars(expr, read_columns(expr));
   f->state = ExecInitExpr(expression_planner(reinterpret_cast<Expr *>(expr)), nullptr);
   f->econtext = CreateStandaloneExprContext();
   f->slot = MakeSingleTupleTableSlot(CreateTupleDescCopy(RelationGetDescr(rel)), &TTSOpsHeapTuple);
@@ -223,7 +255,9 @@ void compile(RowFilter *f, Relation rel, const char *expression) {
 
 }  // namespace
 
-RowFilter *row_filter(Relation rel, const char *expression) {
+namespace {
+
+RowFilter *cached_filter(Relation rel, const char *expression, bool positional) {
   if (filters == nullptr) {
     HASHCTL ctl;
     memset(&ctl, 0, sizeof ctl);
@@ -237,6 +271,7 @@ RowFilter *row_filter(Relation rel, const char *expression) {
   memset(&key, 0, sizeof key);
   key.relid = RelationGetRelid(rel);
   key.text_hash = hash_bytes(reinterpret_cast<const unsigned char *>(expression), static_cast<int>(strlen(expression)));
+  key.positional = positional;
   bool found = false;
   auto *f = static_cast<RowFilter *>(hash_search(filters, &key, HASH_ENTER, &found));
   if (!found) {
@@ -244,8 +279,31 @@ RowFilter *row_filter(Relation rel, const char *expression) {
     f->valid = false;
     f->text = nullptr;
   }
-  if (!f->valid || strcmp(f->text, expression) != 0) compile(f, rel, expression);
+  if (!f->valid || strcmp(f->text, expression) != 0) compile(f, rel, expression, positional);
   return f;
+}
+
+}  // namespace
+
+RowFilter *row_filter(Relation rel, const char *expression) { return cached_filter(rel, expression, false); }
+
+const char *row_filter_sql(const char *table, const char *expression, const char *alias) {
+  const Oid relid = RangeVarGetRelid(makeRangeVarFromNameList(lq_compat_qualified_name_list(table)), NoLock, false);
+  Relation rel = relation_open(relid, AccessShareLock);
+  Bitmapset *attnos = read_columns(analyse(rel, expression));
+  StringInfoData columns;
+  initStringInfo(&columns);
+  int x = -1;
+  while ((x = bms_next_member(attnos, x)) >= 0) {
+    const AttrNumber attno = static_cast<AttrNumber>(x + FirstLowInvalidHeapAttributeNumber);
+    appendStringInfo(&columns, "%s%s.%s", columns.len > 0 ? ", " : "", quote_identifier(alias),
+                     quote_identifier(NameStr(TupleDescAttr(RelationGetDescr(rel), attno - 1)->attname)));
+  }
+  const char *name = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+                                                RelationGetRelationName(rel));
+  relation_close(rel, AccessShareLock);
+  return psprintf("lead_qual._row_filter(%s::pg_catalog.regclass, %s, ROW(%s))", quote_literal_cstr(name),
+                  quote_literal_cstr(expression), columns.data);
 }
 
 bool row_passes(RowFilter *filter, TupleTableSlot *slot) {
@@ -291,18 +349,23 @@ LQ_FUNCTION(lq_check_row_filter) {
 namespace {
 // lq_row_filter's per-call-site cache (fn_extra).
 struct RowFilterCall {
-  Oid type;
   lq::pg::RowFilter *filter;
+  Oid record_type;  // of the record passed, and the slot made for it
+  int32 record_typmod;
+  TupleTableSlot *slot;
 };
 }  // namespace
 
-// lead_qual._row_filter(row record, expression text): whether a row of a
-// table passes a row filter. lead_qual's SQL calls it with a tracked table's
-// filter; the compiled filter is cached per call site and per backend.
+// lead_qual._row_filter(tbl regclass, expression text, columns record):
+// whether a row of table tbl passes a row filter, given the columns the
+// filter reads (in attribute order: ROW(t.a, t.b), as
+// lead_qual._row_filter_sql() writes the call). Only those columns are
+// read from the table: a role with SELECT on them (and not on the others,
+// say a BI role) can run a report of a filtered table.
 LQ_FUNCTION(lq_row_filter) {
-  HeapTupleHeader row = PG_GETARG_HEAPTUPLEHEADER(0);
+  const Oid relid = PG_GETARG_OID(0);
   text *expression = PG_GETARG_TEXT_PP(1);
-  const Oid type = HeapTupleHeaderGetTypeId(row);
+  HeapTupleHeader row = PG_GETARG_HEAPTUPLEHEADER(2);
   auto *call = static_cast<RowFilterCall *>(fcinfo->flinfo->fn_extra);
   if (call == nullptr) {
     call = static_cast<RowFilterCall *>(MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(RowFilterCall)));
@@ -310,21 +373,39 @@ LQ_FUNCTION(lq_row_filter) {
   }
   const size_t length = VARSIZE_ANY_EXHDR(expression);
   lq::pg::RowFilter *f = call->filter;
-  if (f == nullptr || call->type != type || !f->valid || strlen(f->text) != length ||
+  if (f == nullptr || f->key.relid != relid || !f->valid || strlen(f->text) != length ||
       memcmp(f->text, VARDATA_ANY(expression), length) != 0) {
-    const Oid relid = typeidTypeRelid(type);
-    if (!OidIsValid(relid))
-      ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE), errmsg("lead_qual._row_filter() takes a row of a table")));
     Relation rel = relation_open(relid, AccessShareLock);
-    f = lq::pg::row_filter(rel, text_to_cstring(expression));
+    f = lq::pg::cached_filter(rel, text_to_cstring(expression), true);
     relation_close(rel, AccessShareLock);
-    call->type = type;
     call->filter = f;
+  }
+  const Oid type = HeapTupleHeaderGetTypeId(row);
+  const int32 typmod = HeapTupleHeaderGetTypMod(row);
+  if (call->slot == nullptr || call->record_type != type || call->record_typmod != typmod) {
+    MemoryContext caller = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+    if (call->slot != nullptr) ExecDropSingleTupleTableSlot(call->slot);
+    call->slot = MakeSingleTupleTableSlot(lookup_rowtype_tupdesc_copy(type, typmod), &TTSOpsHeapTuple);
+    call->record_type = type;
+    call->record_typmod = typmod;
+    MemoryContextSwitchTo(caller);
   }
   HeapTupleData tuple;
   tuple.t_len = HeapTupleHeaderGetDatumLength(row);
   ItemPointerSetInvalid(&tuple.t_self);
   tuple.t_tableOid = InvalidOid;
   tuple.t_data = row;
-  PG_RETURN_BOOL(lq::pg::tuple_passes(f, &tuple));
+  ExecStoreHeapTuple(&tuple, call->slot, false);
+  const bool passes = lq::pg::row_passes(f, call->slot);
+  ExecClearTuple(call->slot);
+  PG_RETURN_BOOL(passes);
+}
+
+// lead_qual._row_filter_sql(tbl regclass, expression text, alias text): the
+// SQL of a call of lead_qual._row_filter() for rows of tbl under alias.
+LQ_FUNCTION(lq_row_filter_sql) {
+  const Oid relid = PG_GETARG_OID(0);
+  const char *table = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid));
+  PG_RETURN_TEXT_P(cstring_to_text(lq::pg::row_filter_sql(table, text_to_cstring(PG_GETARG_TEXT_PP(1)),
+                                                           text_to_cstring(PG_GETARG_TEXT_PP(2)))));
 }

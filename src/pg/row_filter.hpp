@@ -12,8 +12,10 @@
 // user-written code ever runs when a filter is evaluated, whichever role
 // evaluates it. The triggers evaluate the compiled expression on the rows
 // they read; lead_qual's SQL (rescore, refresh, verify, reports, backfill
-// and the triggers' prepared statements) calls lead_qual._row_filter(row,
-// expression), which compiles it once per backend.
+// and the triggers' prepared statements) calls lead_qual._row_filter(table,
+// expression, ROW(the columns it reads)), which compiles it once per
+// backend: only the columns the filter reads are read (a BI role with
+// column privileges can run a filtered table's reports).
 #pragma once
 
 extern "C" {
@@ -37,5 +39,11 @@ RowFilter *row_filter(Relation rel, const char *expression);
 // not). The slot's descriptor is the relation's.
 bool row_passes(RowFilter *filter, TupleTableSlot *slot);
 bool tuple_passes(RowFilter *filter, HeapTuple tuple);
+
+// The SQL of a call of lead_qual._row_filter() evaluating `expression` for
+// rows of `table` (a qualified name, as in the trigger arguments) under
+// `alias`: it passes the columns the filter reads only. ERROR when the
+// expression is not an acceptable filter.
+const char *row_filter_sql(const char *table, const char *expression, const char *alias);
 
 }  // namespace lq::pg

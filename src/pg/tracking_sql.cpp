@@ -18,6 +18,7 @@ extern "C" {
 }
 
 #include "pg/catalog.hpp"
+#include "pg/row_filter.hpp"
 #include "pg/score_state_type.hpp"
 #include "pg/tracked_columns.hpp"
 
@@ -145,11 +146,11 @@ TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args) {
   // Row filters (row_filter.hpp): nothing added when none is set.
   const char *activity_filter =
       args.activity_filter != nullptr
-          ? psprintf(" AND lead_qual._row_filter(a.*, %s)", quote_literal_cstr(args.activity_filter))
+          ? psprintf(" AND %s", row_filter_sql(args.activities_table, args.activity_filter, "a"))
           : "";
-  const char *lead_filter = args.lead_filter != nullptr ? psprintf(" AND lead_qual._row_filter(l.*, %s)",
-                                                                   quote_literal_cstr(args.lead_filter))
-                                                        : "";
+  const char *lead_filter =
+      args.lead_filter != nullptr ? psprintf(" AND %s", row_filter_sql(args.leads_table, args.lead_filter, "l"))
+                                  : "";
   const char *history_state = psprintf("lead_qual.engagement_state($2, %s::pg_catalog.text, %s, %s, $3)",
                                        column("a", args.activity_type_column), occurred_at, properties);
 

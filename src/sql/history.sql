@@ -226,7 +226,7 @@ BEGIN
     CASE WHEN o->>'properties' IS NULL THEN 'NULL::pg_catalog.jsonb' ELSE format('a.%I', o->>'properties') END,
     t.activities, t.leads, o->>'key', o->>'activity_lead_id', key_type,
     -- Activities outside the activity filter are not replayed.
-    lead_qual._filter_sql(o, 'activity_filter', 'a', ' AND '));
+    lead_qual._filter_sql(o, 'activity_filter', t.activities, 'a', ' AND '));
 
   SELECT count(DISTINCT s.hid) INTO dated FROM lead_qual_backfill_step s;
   -- The replayed rows, then the adoption row when the replay stopped short

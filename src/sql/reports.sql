@@ -62,7 +62,7 @@ BEGIN
     '%7$s',
     t.options->>'score', t.options->>'fit_score', t.model, t.options->>'stage', leads, t.options->>'key',
     -- Leads outside the lead filter are not reported (README, "Row filters").
-    lead_qual._filter_sql(t.options, 'lead_filter', 'l', ' WHERE '))
+    lead_qual._filter_sql(t.options, 'lead_filter', t.leads, 'l', ' WHERE '))
   USING outcome, leads;
 END $$;
 COMMENT ON FUNCTION lead_qual._outcomes(regclass, lead_qual.lead_stage) IS
@@ -81,7 +81,7 @@ BEGIN
       '  LEFT JOIN (SELECT l.%I AS stage, pg_catalog.count(*) AS n FROM %s AS l%s GROUP BY 1) AS c'
       '    ON c.stage OPERATOR(lead_qual.=) s.stage'
       ' ORDER BY s.stage', t.options->>'stage', t.leads,
-                   lead_qual._filter_sql(t.options, 'lead_filter', 'l', ' WHERE '))
+                   lead_qual._filter_sql(t.options, 'lead_filter', t.leads, 'l', ' WHERE '))
     USING t.leads;
   END LOOP;
 END $$;

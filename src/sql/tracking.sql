@@ -120,12 +120,12 @@ BEGIN
                   o->>'stage', t.model, o->>'activity', lead_qual._occurred_at_sql(o, 's'),
                   CASE WHEN o->>'properties' IS NULL THEN 'NULL::pg_catalog.jsonb' ELSE format('s.%I', o->>'properties') END,
                   t.activities, o->>'activity_lead_id', o->>'key', o->>'stage_changed_at',
-                  lead_qual._filter_sql(o, 'activity_filter', 's', ' AND '));
+                  lead_qual._filter_sql(o, 'activity_filter', t.activities, 's', ' AND '));
   -- Leads outside the lead filter are left as they are, and activities
   -- outside the activity filter are not counted (README, "Row filters").
   stale := CASE WHEN only_stale
                 THEN format(' AND NOT lead_qual._state_matches(l.%I, %L, %s)', o->>'score_state', t.model, version)
-                ELSE '' END || lead_qual._filter_sql(o, 'lead_filter', 'l', ' AND ');
+                ELSE '' END || lead_qual._filter_sql(o, 'lead_filter', t.leads, 'l', ' AND ');
   -- The statements are made here, under lead_qual's own search_path; they
   -- run under the caller's (rescore() and refresh() pass it), which only the
   -- leads table's user triggers see: lead_qual's SQL is fully qualified, so
@@ -136,7 +136,7 @@ BEGIN
     decay_sql := format('UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(%s, l.%I, %s) r)'
                         ' WHERE lead_qual._state_matches(l.%I, %L, %s)%s',
                         leads, set_list, apply_args, o->>'score_state', since, o->>'score_state', t.model, version,
-                        lead_qual._filter_sql(o, 'lead_filter', 'l', ' AND '));
+                        lead_qual._filter_sql(o, 'lead_filter', t.leads, 'l', ' AND '));
   END IF;
   -- Leads with activities: their state rebuilt from the history.
   rebuild_sql := format(
@@ -147,13 +147,13 @@ BEGIN
     leads, set_list, apply_args, since,
     o->>'activity_lead_id', t.model, o->>'activity', lead_qual._occurred_at_sql(o, 'a'),
     CASE WHEN o->>'properties' IS NULL THEN 'NULL::pg_catalog.jsonb' ELSE format('a.%I', o->>'properties') END,
-    t.activities, lead_qual._filter_sql(o, 'activity_filter', 'a', ' WHERE '), o->>'activity_lead_id', o->>'key', stale);
+    t.activities, lead_qual._filter_sql(o, 'activity_filter', t.activities, 'a', ' WHERE '), o->>'activity_lead_id', o->>'key', stale);
   -- Leads without any activity: an empty state.
   empty_sql := format(
     'UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(%s, NULL, NULL) r)'
     ' WHERE NOT EXISTS (SELECT 1 FROM %s AS a WHERE a.%I OPERATOR(pg_catalog.=) l.%I%s)%s',
     leads, set_list, apply_args, t.activities, o->>'activity_lead_id', o->>'key',
-    lead_qual._filter_sql(o, 'activity_filter', 'a', ' AND '), stale);
+    lead_qual._filter_sql(o, 'activity_filter', t.activities, 'a', ' AND '), stale);
   caller_path := coalesce(nullif(current_setting('lead_qual.caller_search_path', true), ''), 'pg_catalog, pg_temp');
   -- One table lock up front instead of row locks in join order: no deadlock
   -- with the activity triggers, which lock leads rows in key order.
@@ -262,14 +262,18 @@ COMMENT ON FUNCTION lead_qual._occurred_at_sql(jsonb, text) IS
 
 -- Row filters (options lead_filter, activity_filter; README "Row filters",
 -- src/pg/row_filter.hpp). The expression text is never pasted into SQL:
--- lead_qual's statements pass it as a literal to _row_filter(), which
--- compiles it under search_path pg_catalog, pg_temp against the row's table
--- and accepts only the row's columns, constants and built-in immutable
--- functions and operators.
-CREATE OR REPLACE FUNCTION lead_qual._row_filter(r record, filter text) RETURNS boolean
+-- lead_qual's statements pass it as a literal to _row_filter(), with the
+-- columns it reads, and _row_filter() compiles it under search_path
+-- pg_catalog, pg_temp against the table, accepting only the row's columns,
+-- constants and built-in immutable functions and operators.
+CREATE OR REPLACE FUNCTION lead_qual._row_filter(tbl regclass, filter text, columns record) RETURNS boolean
     AS 'MODULE_PATHNAME', 'lq_row_filter' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION lead_qual._row_filter(record, text) IS
-    'internal: whether a table row passes a row filter (a boolean expression over its columns, built-in immutable functions only)';
+COMMENT ON FUNCTION lead_qual._row_filter(regclass, text, record) IS
+    'internal: whether a row of a table passes a row filter, given the columns the filter reads (in column order)';
+CREATE OR REPLACE FUNCTION lead_qual._row_filter_sql(tbl regclass, filter text, alias text) RETURNS text
+    AS 'MODULE_PATHNAME', 'lq_row_filter_sql' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION lead_qual._row_filter_sql(regclass, text, text) IS
+    'internal: SQL text of the _row_filter() call that applies a row filter to a table alias';
 -- Parses and checks a filter as the table's owner (track() is SECURITY
 -- DEFINER); only track() calls it.
 CREATE OR REPLACE FUNCTION lead_qual._check_row_filter(tbl regclass, filter text) RETURNS void
@@ -279,13 +283,13 @@ COMMENT ON FUNCTION lead_qual._check_row_filter(regclass, text) IS
 REVOKE ALL ON FUNCTION lead_qual._check_row_filter(regclass, text) FROM PUBLIC;
 
 -- The SQL condition of row filter `filter` (lead_filter or activity_filter)
--- of tracked options `o` for alias `alias`, after `prefix` (' AND ',
--- ' WHERE '); '' when none is set: a table without filters gets the same
--- statements as before filters existed.
-CREATE OR REPLACE FUNCTION lead_qual._filter_sql(o jsonb, filter text, alias text, prefix text) RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
-AS $$ SELECT CASE WHEN o ? filter THEN prefix || format('lead_qual._row_filter(%I.*, %L)', alias, o->>filter) ELSE '' END $$;
-COMMENT ON FUNCTION lead_qual._filter_sql(jsonb, text, text, text) IS
+-- of tracked options `o` for table `tbl` under alias `alias`, after
+-- `prefix` (' AND ', ' WHERE '); '' when none is set: a table without
+-- filters gets the same statements as before filters existed.
+CREATE OR REPLACE FUNCTION lead_qual._filter_sql(o jsonb, filter text, tbl regclass, alias text, prefix text) RETURNS text
+LANGUAGE sql STABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$ SELECT CASE WHEN o ? filter THEN prefix || lead_qual._row_filter_sql(tbl, o->>filter, alias) ELSE '' END $$;
+COMMENT ON FUNCTION lead_qual._filter_sql(jsonb, text, regclass, text, text) IS
     'internal: SQL text of a tracked table''s row filter for a table alias, after a prefix ('''' when the option is not set)';
 
 -- track()'s check of options lead_filter and activity_filter (`o`): parsed
@@ -787,7 +791,7 @@ BEGIN
     CASE WHEN o->>'properties' IS NULL THEN 'NULL::pg_catalog.jsonb' ELSE format('a.%I', o->>'properties') END,
     t.activities, attrs, o->>'fit_score', o->>'engagement_score', o->>'score',
     -- Leads outside the lead filter are left as they are: not checked.
-    lead_qual._filter_sql(o, 'lead_filter', 'l', ' WHERE '), lead_qual._filter_sql(o, 'activity_filter', 'a', ' WHERE '))
+    lead_qual._filter_sql(o, 'lead_filter', t.leads, 'l', ' WHERE '), lead_qual._filter_sql(o, 'activity_filter', t.activities, 'a', ' WHERE '))
   USING as_of;
 END $$;
 COMMENT ON FUNCTION lead_qual.verify(regclass, timestamptz) IS
