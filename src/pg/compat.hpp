@@ -67,6 +67,7 @@ inline bool lq_compat_expression_tree_walker(Node *node, bool (*walker)(Node *, 
   return expression_tree_walker(node, walker, context);
 #else
   // Through void (*)(), the generic function pointer type (no warning).
-  return expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(walker)), context);
+  return expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(walker)),
+                                context);
 #endif
 }

@@ -188,7 +188,8 @@ LQ_FUNCTION(lq_lead_changed) {
   // computed, checked or recorded. One that comes back into the filter is
   // rebuilt from its whole history (its stored state missed what came
   // meanwhile) and the automatic rules apply.
-  lq::pg::RowFilter *filter = args.lead_filter != nullptr ? lq::pg::row_filter(rel, args.lead_filter) : nullptr;
+  lq::pg::RowFilter *filter =
+      args.lead_filter != nullptr ? lq::pg::row_filter(rel, args.lead_filter) : nullptr;
   if (filter != nullptr && !lq::pg::tuple_passes(filter, row))
     return PointerGetDatum(inserting ? lq::pg::without_owned_columns(row, desc, cols)
                                      : keep_owned_columns(td->tg_trigtuple, row, desc, cols));
@@ -241,8 +242,9 @@ LQ_FUNCTION(lq_lead_changed) {
   for (int i = 0; i < model->lead_count; ++i)
     model->lead_values[i] = lq::pg::attr_from_tuple(row, desc, attr_cols[i]);
   // A private copy whose horizon is this scoring time (what is stored).
-  void *state = lq::pg::copy_state(current_state(row, desc, cols, args, *model, td->tg_trigger->tgoid, now, !returning),
-                                   CurrentMemoryContext);
+  void *state =
+      lq::pg::copy_state(current_state(row, desc, cols, args, *model, td->tg_trigger->tgoid, now, !returning),
+                         CurrentMemoryContext);
   lq::pg::set_scoring_time(state, now);
   const lq::StateView view(state);
   const lq::LeadEvaluation e = lq::evaluate_lead(m, model->lead_values, &view, now);

@@ -11,7 +11,9 @@ extern "C" {
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/executor.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "nodes/bitmapset.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
@@ -30,8 +32,6 @@ extern "C" {
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/typcache.h"
-#include "lib/stringinfo.h"
-#include "nodes/bitmapset.h"
 }
 
 #include <cstring>
@@ -65,7 +65,7 @@ namespace {
 HTAB *filters = nullptr;
 
 // Relcache invalidation: the relation's columns may have changed.
-void invalidate(Datum, Oid relid) {
+void invalidate(Datum /*arg*/, Oid relid) {
   if (filters == nullptr) return;
   HASH_SEQ_STATUS seq;
   hash_seq_init(&seq, filters);
@@ -86,7 +86,7 @@ bool builtin_behaviour(Oid type) {
   return kind == TYPTYPE_ENUM || (kind == TYPTYPE_DOMAIN && getBaseType(type) < FirstNormalObjectId);
 }
 
-bool user_defined_function(Oid func, void *) { return func >= FirstNormalObjectId; }
+bool user_defined_function(Oid func, void * /*context*/) { return func >= FirstNormalObjectId; }
 
 // Only the node kinds listed are accepted: anything else (a subquery, an
 // aggregate, a parameter, a newer kind of expression) is refused.
@@ -96,7 +96,8 @@ bool check_node(Node *node, void *context) {
     case T_Var: {
       const Var *v = reinterpret_cast<Var *>(node);
       if (v->varlevelsup != 0 || v->varno != 1)
-        reject(ERRCODE_INVALID_COLUMN_REFERENCE, "a row filter may read only the columns of its own table's row");
+        reject(ERRCODE_INVALID_COLUMN_REFERENCE,
+               "a row filter may read only the columns of its own table's row");
       if (v->varattno <= 0)
         reject(ERRCODE_FEATURE_NOT_SUPPORTED, "a row filter may not read system columns or the whole row");
       if (!builtin_behaviour(v->vartype))
@@ -118,7 +119,8 @@ bool check_node(Node *node, void *context) {
       reject(ERRCODE_FEATURE_NOT_SUPPORTED, "window functions are not allowed in a row filter");
     case T_SQLValueFunction:
       reject(ERRCODE_FEATURE_NOT_SUPPORTED,
-             "a row filter must depend on the row alone: CURRENT_DATE, CURRENT_USER and the like are not allowed");
+             "a row filter must depend on the row alone: CURRENT_DATE, CURRENT_USER and the like are not "
+             "allowed");
     case T_FuncExpr:
       if (reinterpret_cast<FuncExpr *>(node)->funcretset)
         reject(ERRCODE_FEATURE_NOT_SUPPORTED, "set-returning functions are not allowed in a row filter");
@@ -158,10 +160,11 @@ bool check_node(Node *node, void *context) {
 }
 
 // Columns are named plainly: `"deletedAt"`, not `person."deletedAt"`.
-Node *only_plain_columns(ParseState *, ColumnRef *ref) {
+Node *only_plain_columns(ParseState * /*state*/, ColumnRef *ref) {
   if (list_length(ref->fields) != 1 || !IsA(linitial(ref->fields), String))
-    reject(ERRCODE_INVALID_COLUMN_REFERENCE,
-           "a row filter names columns of its own table's row only, unqualified (e.g. \"deletedAt\" IS NULL)");
+    reject(
+        ERRCODE_INVALID_COLUMN_REFERENCE,
+        "a row filter names columns of its own table's row only, unqualified (e.g. \"deletedAt\" IS NULL)");
   return nullptr;
 }
 
@@ -210,7 +213,8 @@ Node *analyse(Relation rel, const char *expression) {
       select->limitOffset != nullptr || select->limitCount != nullptr || select->lockingClause != NIL ||
       select->withClause != nullptr || select->valuesLists != NIL ||
       linitial_node(ResTarget, select->targetList)->name != nullptr)
-    reject(ERRCODE_INVALID_PARAMETER_VALUE, "a row filter must be one SQL expression over the row, and nothing else");
+    reject(ERRCODE_INVALID_PARAMETER_VALUE,
+           "a row filter must be one SQL expression over the row, and nothing else");
   Node *raw = linitial_node(ResTarget, select->targetList)->val;
 
   ParseState *ps = make_parsestate(nullptr);
@@ -221,14 +225,16 @@ Node *analyse(Relation rel, const char *expression) {
   Node *expr = transformExpr(ps, raw, EXPR_KIND_OTHER);
   const Oid type = getBaseType(exprType(expr));
   if (type != BOOLOID && type != UNKNOWNOID)
-    ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
-                    errmsg("a row filter must be a boolean expression, not of type %s", format_type_be(type))));
+    ereport(ERROR,
+            (errcode(ERRCODE_DATATYPE_MISMATCH),
+             errmsg("a row filter must be a boolean expression, not of type %s", format_type_be(type))));
   expr = coerce_to_boolean(ps, expr, "a row filter");
   assign_expr_collations(ps, expr);
   check_node(expr, nullptr);
   if (contain_mutable_functions(expr))
     reject(ERRCODE_FEATURE_NOT_SUPPORTED,
-           "a row filter may call only immutable functions and operators: its value must depend on the row alone");
+           "a row filter may call only immutable functions and operators: its value must depend on the row "
+           "alone");
   free_parsestate(ps);
   AtEOXact_GUC(true, nest);
   return expr;
@@ -239,7 +245,8 @@ void compile(RowFilter *f, Relation rel, const char *expression, bool positional
   f->context = nullptr;
   f->valid = false;
   // Made under the caller's context, kept only once complete.
-  MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "lead_qual row filter", ALLOCSET_SMALL_SIZES);
+  MemoryContext cxt =
+      AllocSetContextCreate(CurrentMemoryContext, "lead_qual row filter", ALLOCSET_SMALL_SIZES);
   MemoryContext caller = MemoryContextSwitchTo(cxt);
   Node *expr = analyse(rel, expression);
   if (positional) renumber_vars(expr, read_columns(expr));
@@ -248,7 +255,8 @@ void compile(RowFilter *f, Relation rel, const char *expression, bool positional
   f->slot = MakeSingleTupleTableSlot(CreateTupleDescCopy(RelationGetDescr(rel)), &TTSOpsHeapTuple);
   f->text = pstrdup(expression);
   MemoryContextSwitchTo(caller);
-  MemoryContextSetParent(cxt, CacheMemoryContext);
+  MemoryContext kept_under = CacheMemoryContext;
+  MemoryContextSetParent(cxt, kept_under);
   f->context = cxt;
   f->valid = true;
 }
@@ -270,7 +278,8 @@ RowFilter *cached_filter(Relation rel, const char *expression, bool positional) 
   FilterKey key;
   memset(&key, 0, sizeof key);
   key.relid = RelationGetRelid(rel);
-  key.text_hash = hash_bytes(reinterpret_cast<const unsigned char *>(expression), static_cast<int>(strlen(expression)));
+  key.text_hash =
+      hash_bytes(reinterpret_cast<const unsigned char *>(expression), static_cast<int>(strlen(expression)));
   key.positional = positional;
   bool found = false;
   auto *f = static_cast<RowFilter *>(hash_search(filters, &key, HASH_ENTER, &found));
@@ -288,19 +297,20 @@ RowFilter *cached_filter(Relation rel, const char *expression, bool positional) 
 RowFilter *row_filter(Relation rel, const char *expression) { return cached_filter(rel, expression, false); }
 
 const char *row_filter_sql(const char *table, const char *expression, const char *alias) {
-  const Oid relid = RangeVarGetRelid(makeRangeVarFromNameList(lq_compat_qualified_name_list(table)), NoLock, false);
+  const Oid relid =
+      RangeVarGetRelid(makeRangeVarFromNameList(lq_compat_qualified_name_list(table)), NoLock, false);
   Relation rel = relation_open(relid, AccessShareLock);
   Bitmapset *attnos = read_columns(analyse(rel, expression));
   StringInfoData columns;
   initStringInfo(&columns);
   int x = -1;
   while ((x = bms_next_member(attnos, x)) >= 0) {
-    const AttrNumber attno = static_cast<AttrNumber>(x + FirstLowInvalidHeapAttributeNumber);
+    const auto attno = static_cast<AttrNumber>(x + FirstLowInvalidHeapAttributeNumber);
     appendStringInfo(&columns, "%s%s.%s", columns.len > 0 ? ", " : "", quote_identifier(alias),
                      quote_identifier(NameStr(TupleDescAttr(RelationGetDescr(rel), attno - 1)->attname)));
   }
-  const char *name = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
-                                                RelationGetRelationName(rel));
+  const char *name =
+      quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)), RelationGetRelationName(rel));
   relation_close(rel, AccessShareLock);
   return psprintf("lead_qual._row_filter(%s::pg_catalog.regclass, %s, ROW(%s))", quote_literal_cstr(name),
                   quote_literal_cstr(expression), columns.data);
@@ -368,7 +378,8 @@ LQ_FUNCTION(lq_row_filter) {
   HeapTupleHeader row = PG_GETARG_HEAPTUPLEHEADER(2);
   auto *call = static_cast<RowFilterCall *>(fcinfo->flinfo->fn_extra);
   if (call == nullptr) {
-    call = static_cast<RowFilterCall *>(MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(RowFilterCall)));
+    call =
+        static_cast<RowFilterCall *>(MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(RowFilterCall)));
     fcinfo->flinfo->fn_extra = call;
   }
   const size_t length = VARSIZE_ANY_EXHDR(expression);
@@ -405,7 +416,8 @@ LQ_FUNCTION(lq_row_filter) {
 // SQL of a call of lead_qual._row_filter() for rows of tbl under alias.
 LQ_FUNCTION(lq_row_filter_sql) {
   const Oid relid = PG_GETARG_OID(0);
-  const char *table = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid));
+  const char *table =
+      quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid));
   PG_RETURN_TEXT_P(cstring_to_text(lq::pg::row_filter_sql(table, text_to_cstring(PG_GETARG_TEXT_PP(1)),
-                                                           text_to_cstring(PG_GETARG_TEXT_PP(2)))));
+                                                          text_to_cstring(PG_GETARG_TEXT_PP(2)))));
 }

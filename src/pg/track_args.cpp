@@ -20,7 +20,8 @@ Oid relation_by_name(const char *name) {
 
 void parse_track_args(const TriggerData *td, TrackedTable fired_on, bool resolve_other, TrackArgs *out) {
   const Trigger *trigger = td->tg_trigger;
-  if ((trigger->tgnargs != 16 && trigger->tgnargs != 19 && trigger->tgnargs != 21) || strcmp(trigger->tgargs[0], "1") != 0)
+  if ((trigger->tgnargs != 16 && trigger->tgnargs != 19 && trigger->tgnargs != 21) ||
+      strcmp(trigger->tgargs[0], "1") != 0)
     ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
                     errmsg("lead_qual trigger \"%s\" has unexpected arguments", trigger->tgname),
                     errhint("Install lead_qual's triggers with lead_qual.track().")));
