@@ -65,7 +65,7 @@ INSERT INTO twenty."timelineActivity" ("personId", name, "happensAt") VALUES
 SELECT * FROM twenty.scores;
 SELECT * FROM twenty.history;
 -- Writes to lead_qual's columns of a deleted person are ignored as for any
--- tracked lead; a stage written while deleted is not lead_qual's to check.
+-- tracked lead.
 UPDATE twenty.person SET score = 99, engagement_score = 99 WHERE id = '00000000-0000-0000-0000-000000000002';
 SELECT * FROM twenty.scores WHERE person = '2';
 -- rescore() and refresh() leave it as it is too.
@@ -177,6 +177,15 @@ SELECT lead_qual.score_auc('odoo.crm_lead') AS auc;
 RESET ROLE;
 -- Lead 4's stored state missed the webinar, but it is not checked.
 SELECT * FROM verify('odoo.crm_lead');
+-- A person's stage change of an archived lead is still checked against the
+-- transition policy and recorded (reason manual), with its frozen scores.
+SET lead_qual.as_of = '2026-06-03 11:00+00';
+UPDATE odoo.crm_lead SET stage = 'lead' WHERE id = 4;
+\echo sqlstate :LAST_ERROR_SQLSTATE
+UPDATE odoo.crm_lead SET stage = 'opportunity' WHERE id = 4;
+SELECT lead_key, from_stage, to_stage, reason, score, changed_at FROM stage_history
+ WHERE lead_table = 'odoo.crm_lead'::regclass AND lead_key = '4' ORDER BY id;
+SELECT * FROM odoo.scores WHERE id = 4;
 -- Restored: rebuilt from both activities; lead 5 gets scored when restored.
 UPDATE odoo.crm_lead SET active = true WHERE id IN (4, 5);
 SELECT * FROM odoo.scores;

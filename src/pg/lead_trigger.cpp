@@ -29,6 +29,7 @@ extern "C" {
 #include "core/change_reason.hpp"
 #include "core/lead_evaluation.hpp"
 #include "core/score_state.hpp"
+#include "pg/filtered_lead.hpp"
 #include "pg/lead_stage.hpp"
 #include "pg/lead_update.hpp"
 #include "pg/lead_write.hpp"
@@ -183,16 +184,14 @@ LQ_FUNCTION(lq_lead_changed) {
       *lq::pg::find_lead_columns(td, model->lead_names, model->lead_count, CurrentMemoryContext);
   const AttrNumber *attr_cols = cols.attribute_attnums;
 
-  // A lead outside the lead filter is left alone (README, "Row filters"):
-  // lead_qual's columns keep their values (NULL when inserted), nothing is
-  // computed, checked or recorded. One that comes back into the filter is
-  // rebuilt from its whole history (its stored state missed what came
+  // A lead outside the lead filter (README, "Row filters"; filtered_lead.hpp)
+  // is not scored and moves no stage. One that comes back into the filter
+  // is rebuilt from its whole history (its stored state missed what came
   // meanwhile) and the automatic rules apply.
   lq::pg::RowFilter *filter =
       args.lead_filter != nullptr ? lq::pg::row_filter(rel, args.lead_filter) : nullptr;
-  if (filter != nullptr && !lq::pg::tuple_passes(filter, row))
-    return PointerGetDatum(inserting ? lq::pg::without_owned_columns(row, desc, cols)
-                                     : keep_owned_columns(td->tg_trigtuple, row, desc, cols));
+  const bool outside = filter != nullptr && !lq::pg::tuple_passes(filter, row);
+  if (outside && inserting) return PointerGetDatum(lq::pg::inserted_outside_filter(row, desc, cols));
   const bool returning = filter != nullptr && !inserting && !lq::pg::tuple_passes(filter, td->tg_trigtuple);
 
   const TimestampTz now = lq::pg::scoring_time();
@@ -236,6 +235,11 @@ LQ_FUNCTION(lq_lead_changed) {
     for (int i = 0; i < model->lead_count && !rescore; ++i)
       rescore = lq::pg::column_changed(old, row, desc, attr_cols[i]);
   }
+  if (outside)
+    return PointerGetDatum(
+        manual ? lq::pg::manual_change_outside_filter(row, desc, cols, RelationGetRelid(rel), manual_from,
+                                                      given, args.channel, lq::pg::scoring_time())
+               : row);
   if (!manual && !rescore) return PointerGetDatum(row);
 
   // Scores as of this statement.

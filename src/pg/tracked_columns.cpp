@@ -111,14 +111,6 @@ HeapTuple with_lead_outputs(HeapTuple row, TupleDesc desc, const LeadColumns &co
   return heap_modify_tuple_by_cols(row, desc, 6, attnums, values, nulls);
 }
 
-HeapTuple without_owned_columns(HeapTuple row, TupleDesc desc, const LeadColumns &columns) {
-  int attnums[5] = {columns.state_attnum, columns.fit_attnum, columns.engagement_attnum, columns.score_attnum,
-                    columns.changed_at_attnum};
-  Datum values[5] = {0, 0, 0, 0, 0};
-  bool nulls[5] = {true, true, true, true, true};
-  return heap_modify_tuple_by_cols(row, desc, 5, attnums, values, nulls);
-}
-
 bool column_changed(HeapTuple a, HeapTuple b, TupleDesc desc, AttrNumber attnum) {
   if (attnum <= 0) return false;
   bool a_null = false;

@@ -61,10 +61,6 @@ struct LeadOutputs {
 HeapTuple with_lead_outputs(HeapTuple row, TupleDesc desc, const LeadColumns &columns,
                             const LeadOutputs &out);
 
-// `row` with the columns lead_qual owns (score_state, fit, engagement,
-// score, stage_changed_at) NULL: a lead inserted outside the lead filter.
-HeapTuple without_owned_columns(HeapTuple row, TupleDesc desc, const LeadColumns &columns);
-
 // Whether column `attnum` differs between two versions of a row.
 bool column_changed(HeapTuple a, HeapTuple b, TupleDesc desc, AttrNumber attnum);
 
