@@ -35,6 +35,9 @@ for ((r = 1; r <= ${BENCH_ROUNDS:-2}; r++)); do
   done
 done
 for v in B0 B2 B1; do read -r "ins[$v.sub]" "cp[$v.sub]" < <(bulk "$v" "$sub_leads" .sub); done
+# The cost of a nullable occurred_at (one run): lead_qual's BEFORE ROW
+# stamping trigger, which turns off COPY's multi-row inserts.
+read -r "ins[lead_qual_nullable]" "cp[lead_qual_nullable]" < <(bulk lead_qual_nullable "$leads" "")
 
 {
   echo "## Bulk: $acts activities for $leads leads (10 per lead), one statement"
@@ -45,9 +48,14 @@ for v in B0 B2 B1; do read -r "ins[$v.sub]" "cp[$v.sub]" < <(bulk "$v" "$sub_lea
   for v in B0 lead_qual B3; do
     echo "| $v | $(fmt "${ins[$v]}") | $(fmt "$(calc "${ins[$v]} / ${ins[B0]}")") | $(fmt "${cp[$v]}") | $(fmt "$(calc "${cp[$v]} / ${cp[B0]}")") |"
   done
+  v=lead_qual_nullable
+  echo "| lead_qual, nullable occurred_at (one run) | $(fmt "${ins[$v]}") | $(fmt "$(calc "${ins[$v]} / ${ins[B0]}")") | $(fmt "${cp[$v]}") | $(fmt "$(calc "${cp[$v]} / ${cp[B0]}")") |"
   for v in B2 B1; do
     echo "| $v (extrapolated ×10 from $sub_acts rows) | $(fmt "$(calc "${ins[$v.sub]} * 10")") | $(fmt "$(calc "${ins[$v.sub]} / ${ins[B0.sub]}")") | $(fmt "$(calc "${cp[$v.sub]} * 10")") | $(fmt "$(calc "${cp[$v.sub]} / ${cp[B0.sub]}")") |"
   done
+  echo
+  echo "The activity table's occurred_at is NOT NULL DEFAULT now() in every variant but \"lead_qual, nullable"
+  echo "occurred_at\", where track() adds the BEFORE ROW trigger that stamps NULL times (COPY then inserts row by row)."
   echo
   echo "B2 and B1 are row triggers, linear in the rows: they ran on $sub_acts rows for $sub_leads leads; their ratios are"
   echo "to B0 on that same subset (B0: INSERT $(fmt "${ins[B0.sub]}") s, COPY $(fmt "${cp[B0.sub]}") s)."
