@@ -2,6 +2,7 @@
 --   B0         no trigger (the physical floor)
 --   B1, B2     row-level PL/pgSQL triggers (baselines.sql)
 --   B3         statement-level PL/pgSQL trigger with a transition table
+--   F1, F2     the floors: a statement / row trigger that only updates each touched lead (baselines.sql)
 --   lead_qual  lead_qual.track()
 --   lead_qual_nullable  the same on a table whose occurred_at is nullable
 
@@ -29,6 +30,11 @@ BEGIN
     WHEN 'B3' THEN
       CREATE TRIGGER b3 AFTER INSERT ON bench.activities REFERENCING NEW TABLE AS new_rows
         FOR EACH STATEMENT EXECUTE FUNCTION bench.b3_statement();
+    WHEN 'F1' THEN
+      CREATE TRIGGER f1 AFTER INSERT ON bench.activities REFERENCING NEW TABLE AS new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION bench.f1_touch_leads();
+    WHEN 'F2' THEN
+      CREATE TRIGGER f2 AFTER INSERT ON bench.activities FOR EACH ROW EXECUTE FUNCTION bench.f2_touch_lead();
     WHEN 'lead_qual' THEN
       PERFORM lead_qual.track('bench.activities', 'bench.leads', 'bench_model', '{"add_columns": true}');
   END CASE;
@@ -42,6 +48,8 @@ BEGIN
   DROP TRIGGER IF EXISTS b1 ON bench.activities;
   DROP TRIGGER IF EXISTS b2 ON bench.activities;
   DROP TRIGGER IF EXISTS b3 ON bench.activities;
+  DROP TRIGGER IF EXISTS f1 ON bench.activities;
+  DROP TRIGGER IF EXISTS f2 ON bench.activities;
 END $$;
 
 -- Drops and recreates both tables (the first `leads` source leads, no
