@@ -226,6 +226,11 @@ SELECT track('v.activities', 'v.leads', 'default',
 \echo sqlstate :LAST_ERROR_SQLSTATE
 SELECT track('v.activities', 'v.leads', 'default', '{"add_columns": true, "lead_filter": "xmin IS NOT NULL"}');
 \echo sqlstate :LAST_ERROR_SQLSTATE
+-- A column lead_qual writes (0A000): which leads are live must not depend on it.
+CREATE TABLE v.scored (id int PRIMARY KEY, industry text, employees int, annual_revenue numeric, region text,
+                       score float8);
+SELECT track('v.activities', 'v.scored', 'default', '{"add_columns": true, "lead_filter": "score > 10"}');
+\echo sqlstate :LAST_ERROR_SQLSTATE
 -- Another table's column (42P10), a column the table does not have (42703).
 SELECT track('v.activities', 'v.leads', 'default', '{"add_columns": true, "lead_filter": "other.active"}');
 \echo sqlstate :LAST_ERROR_SQLSTATE

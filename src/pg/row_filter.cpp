@@ -24,6 +24,7 @@ extern "C" {
 #include "parser/parse_relation.h"
 #include "parser/parse_type.h"
 #include "parser/parser.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/hsearch.h"
@@ -410,6 +411,24 @@ LQ_FUNCTION(lq_row_filter) {
   const bool passes = lq::pg::row_passes(f, call->slot);
   ExecClearTuple(call->slot);
   PG_RETURN_BOOL(passes);
+}
+
+// lead_qual._row_filter_columns(tbl regclass, expression text): the columns
+// a row filter reads, in column order (track() refuses a lead filter that
+// reads a column lead_qual writes).
+LQ_FUNCTION(lq_row_filter_columns) {
+  Relation rel = relation_open(PG_GETARG_OID(0), AccessShareLock);
+  Bitmapset *attnos = lq::pg::read_columns(lq::pg::analyse(rel, text_to_cstring(PG_GETARG_TEXT_PP(1))));
+  const int n = bms_num_members(attnos);
+  auto *names = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
+  int i = 0;
+  int x = -1;
+  while ((x = bms_next_member(attnos, x)) >= 0) {
+    const auto attno = static_cast<AttrNumber>(x + FirstLowInvalidHeapAttributeNumber);
+    names[i++] = CStringGetTextDatum(NameStr(TupleDescAttr(RelationGetDescr(rel), attno - 1)->attname));
+  }
+  relation_close(rel, AccessShareLock);
+  PG_RETURN_ARRAYTYPE_P(construct_array(names, i, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
 // lead_qual._row_filter_sql(tbl regclass, expression text, alias text): the

@@ -274,6 +274,10 @@ CREATE OR REPLACE FUNCTION lead_qual._row_filter(tbl regclass, filter text, colu
     AS 'MODULE_PATHNAME', 'lq_row_filter' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION lead_qual._row_filter(regclass, text, record) IS
     'internal: whether a row of a table passes a row filter, given the columns the filter reads (in column order)';
+CREATE OR REPLACE FUNCTION lead_qual._row_filter_columns(tbl regclass, filter text) RETURNS text[]
+    AS 'MODULE_PATHNAME', 'lq_row_filter_columns' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION lead_qual._row_filter_columns(regclass, text) IS
+    'internal: the columns a row filter reads, in column order';
 CREATE OR REPLACE FUNCTION lead_qual._row_filter_sql(tbl regclass, filter text, alias text) RETURNS text
     AS 'MODULE_PATHNAME', 'lq_row_filter_sql' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION lead_qual._row_filter_sql(regclass, text, text) IS
@@ -312,6 +316,14 @@ BEGIN
     tbl := CASE k WHEN 'lead_filter' THEN leads ELSE activities END;
     BEGIN
       PERFORM lead_qual._check_row_filter(tbl, o->>k);
+      -- Which leads are live must not depend on what lead_qual writes.
+      IF k = 'lead_filter' AND EXISTS (
+           SELECT 1 FROM unnest(lead_qual._row_filter_columns(tbl, o->>k)) c
+            WHERE c IN (o->>'fit_score', o->>'engagement_score', o->>'score', o->>'stage', o->>'score_state',
+                        o->>'stage_changed_at')) THEN
+        RAISE EXCEPTION 'a lead filter may not read the columns lead_qual writes (scores, stage, score_state, stage_changed_at)'
+          USING ERRCODE = 'feature_not_supported';
+      END IF;
     EXCEPTION WHEN OTHERS THEN
       GET STACKED DIAGNOSTICS err_state = RETURNED_SQLSTATE, err_message = MESSAGE_TEXT;
       RAISE EXCEPTION 'invalid track() options: option "%": %', k, err_message
