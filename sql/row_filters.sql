@@ -158,6 +158,14 @@ SELECT threshold, flagged, round(precision::numeric, 4) AS precision, round(reca
   FROM threshold_report('odoo.crm_lead', 'sql', ARRAY[0, 40, 60]);
 SELECT score_auc('odoo.crm_lead') AS auc;
 SELECT count(*) AS outcomes FROM lead_qual._outcomes('odoo.crm_lead', 'sql');
+-- lead_qual._row_filter() is PARALLEL SAFE: it compiles in a parallel
+-- worker too (the setting is force_parallel_mode before 16).
+BEGIN;
+SELECT set_config(name, 'on', true) AS forced FROM pg_settings WHERE name IN ('force_parallel_mode', 'debug_parallel_query');
+SET LOCAL parallel_setup_cost = 0;
+SET LOCAL parallel_tuple_cost = 0;
+SELECT count(*) AS live FROM odoo.crm_lead l WHERE lead_qual._row_filter('odoo.crm_lead', 'active', ROW(l.active));
+COMMIT;
 -- A BI role with the README's grants needs SELECT on the columns the lead
 -- filter reads too (and on no other column). (The funnel and score_bands
 -- views read every tracked table, which this role may not: earlier suites
