@@ -110,6 +110,8 @@ std::string propose_model(const std::string &definition, const Model &current, c
                     std::to_string(positives_train),
                 "Set options.split_at later, or choose an outcome that some but not all leads reached.");
   if (rules.empty()) throw Error(ErrorKind::InvalidParameter, "fit_model needs a model with at least one rule");
+  if (!(options.max_points >= 0.0 && options.max_points <= 1e6))
+    throw Error(ErrorKind::InvalidParameter, "fit_model: max_points must be a number from 0 to 1000000");
 
   const LogisticFit learned = fit_logistic(rows, labels, options.C);
 
@@ -123,6 +125,7 @@ std::string propose_model(const std::string &definition, const Model &current, c
     max_weight = std::max(max_weight, std::fabs(rule_weight[k]));
     max_points = std::max(max_points, std::fabs(rules[k].old_points));
   }
+  if (options.max_points > 0.0) max_points = options.max_points;
   if (max_points == 0.0) max_points = 10.0;  // a model of zeros: some familiar scale
   const double points_per_log_odds = max_weight > 0.0 ? max_points / max_weight : 1.0;
 
@@ -238,7 +241,8 @@ std::string propose_model(const std::string &definition, const Model &current, c
   report["rules"] = std::move(report_rules);
   report["thresholds"] = std::move(thresholds);
   report["regularisation"] = {{"penalty", "L2"}, {"C", options.C}, {"features_standardised", true}};
-  report["scale"] = {{"points_per_log_odds", round_to(points_per_log_odds, 4)},
+  report["scale"] = {{"max_points", max_points},
+                     {"points_per_log_odds", round_to(points_per_log_odds, 4)},
                      {"intercept", round_to(learned.bias, 4)}};
   report["solver"] = logistic_solver_name();
   return report.dump();

@@ -13,7 +13,8 @@
 // per fresh (undecayed) activity for an engagement rule (weight x points).
 //
 // Points: the largest |per-rule weight| maps to the current model's largest
-// |rule points|, every other rule in proportion, rounded to integers. Caps
+// |rule points| (or options.max_points), every other rule in proportion,
+// rounded to integers. Caps
 // keep their size in activities (new max = new points x old max / old
 // points). The fit and engagement min/max clamps are left out of the
 // proposal: a clamp would cut the learned ranking. Stage, grade and recycle
@@ -39,6 +40,10 @@ struct Example {
 
 struct FitOptions {
   double C = 1.0;  // liblinear's C: inverse regularisation strength
+  // The points of the rule with the largest |weight|; 0: the current
+  // model's largest |rule points|. A larger scale keeps small weights apart
+  // from 0 after rounding.
+  double max_points = 0.0;
 };
 
 // ROC AUC of `score` for `positive` (ties count half); NaN without both classes.

@@ -3,7 +3,7 @@
 // report: core/fit_proposal.hpp):
 //   _fit_rule_matches(model, lead jsonb) -> float8[]: 1/0 per fit rule;
 //   _fit_propose(model, definition, features float8[][], positive bool[],
-//                train bool[], c float8) -> jsonb: the report.
+//                train bool[], c float8, max_points float8) -> jsonb: the report.
 #include "pg/entry.hpp"  // first: postgres.h precedes every other header
 
 extern "C" {
@@ -12,6 +12,7 @@ extern "C" {
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
+#include "utils/lsyscache.h"
 }
 
 #include <string>
@@ -66,7 +67,7 @@ LQ_FUNCTION(lq_fit_rule_matches) {
   PG_RETURN_ARRAYTYPE_P(construct_array(elems, n, FLOAT8OID, sizeof(double), true, TYPALIGN_DOUBLE));
 }
 
-// _fit_propose(model, definition, features, positive, train, c): features
+// _fit_propose(model, definition, features, positive, train, c, max_points): features
 // has one row per lead: the fit rule matches, the engagement rules' points,
 // then the current fit and engagement.
 LQ_FUNCTION(lq_fit_propose) {
@@ -77,6 +78,7 @@ LQ_FUNCTION(lq_fit_propose) {
   const FlatArray positive = flat_array(PG_GETARG_ARRAYTYPE_P(3), BOOLOID, "positive");
   const FlatArray train = flat_array(PG_GETARG_ARRAYTYPE_P(4), BOOLOID, "train");
   const double c = PG_GETARG_FLOAT8(5);
+  const double max_points = PG_GETARG_FLOAT8(6);
   const int n_fit = static_cast<int>(m->model->fit_rules.size());
   const int n_eng = static_cast<int>(m->model->engagement_rules.size());
   if (features.count > 0 && features.cols != n_fit + n_eng + 2)
@@ -101,6 +103,7 @@ LQ_FUNCTION(lq_fit_propose) {
     }
     lq::fit::FitOptions options;
     options.C = c;
+    options.max_points = max_points;
     const std::string report = lq::fit::propose_model(definition_text, *m->model, examples, options);
     report_text = lq::pg::pg_call([&] { return pstrdup(report.c_str()); });
   }

@@ -48,9 +48,10 @@ COMMENT ON FUNCTION lead_qual._fit_rule_matches(text, jsonb) IS
     'internal: per fit rule of the model, 1 when its when holds on the lead (a JSON object), else 0';
 
 CREATE OR REPLACE FUNCTION lead_qual._fit_propose(model text, definition jsonb, features double precision[],
-                                                  positive boolean[], train boolean[], c double precision) RETURNS jsonb
+                                                  positive boolean[], train boolean[], c double precision,
+                                                  max_points double precision) RETURNS jsonb
     AS 'MODULE_PATHNAME', 'lq_fit_propose' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION lead_qual._fit_propose(text, jsonb, double precision[], boolean[], boolean[], double precision) IS
+COMMENT ON FUNCTION lead_qual._fit_propose(text, jsonb, double precision[], boolean[], boolean[], double precision, double precision) IS
     'internal: learns new points for the model''s rules from one feature row per lead (liblinear) and returns fit_model()''s report';
 
 -- fit_model(leads, outcome, options): see the README, "Learned weights".
@@ -74,6 +75,7 @@ DECLARE
   unknown text;
   window_days double precision;
   c double precision;
+  max_points double precision;
   split_at timestamptz;
   as_of timestamptz := lead_qual._scoring_time();
   lead_time_sql text;
@@ -95,14 +97,15 @@ BEGIN
     RAISE EXCEPTION 'fit_model options must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   SELECT string_agg(k, ', ' ORDER BY k) INTO unknown FROM jsonb_object_keys(options) k
-   WHERE k NOT IN ('split_at', 'lead_time', 'window_days', 'C');
+   WHERE k NOT IN ('split_at', 'lead_time', 'window_days', 'C', 'max_points');
   IF unknown IS NOT NULL THEN
     RAISE EXCEPTION 'fit_model: unknown option(s) %', unknown USING ERRCODE = 'invalid_parameter_value',
-      HINT = 'Options: split_at (timestamptz), lead_time (a column), window_days (number), C (number).';
+      HINT = 'Options: split_at (timestamptz), lead_time (a column), window_days, C, max_points (numbers).';
   END IF;
   BEGIN
     window_days := coalesce((options->>'window_days')::double precision, 30);
     c := coalesce((options->>'C')::double precision, 1);
+    max_points := coalesce((options->>'max_points')::double precision, 0);
     split_at := (options->>'split_at')::timestamptz;
   EXCEPTION WHEN data_exception THEN
     RAISE EXCEPTION 'fit_model: options: %', SQLERRM USING ERRCODE = 'invalid_parameter_value';
@@ -113,6 +116,10 @@ BEGIN
   END IF;
   IF NOT (c > 0 AND c < 'Infinity') THEN
     RAISE EXCEPTION 'fit_model: C must be a positive number, not %', c USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF NOT (max_points >= 0 AND max_points <= 1e6) THEN
+    RAISE EXCEPTION 'fit_model: max_points must be a number from 0 (the current model''s largest points) to 1000000, not %',
+      max_points USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF options ? 'lead_time' THEN
     IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = leads AND attname = options->>'lead_time'
@@ -137,20 +144,20 @@ BEGIN
   data_sql := format($q$
     WITH o AS (SELECT * FROM lead_qual._fit_outcomes($2, $3)),
     base AS (
-      SELECT k.key, %1$s AS lead_time, %2$s AS attrs, COALESCE(o.positive, false) AS positive, o.reached_at
+      SELECT k.key, l.%4$I AS key_value, %1$s AS lead_time, %2$s AS attrs, COALESCE(o.positive, false) AS positive, o.reached_at
         FROM %3$s AS l CROSS JOIN LATERAL (SELECT l.%4$I::pg_catalog.text AS key) AS k
         LEFT JOIN o ON o.lead_key OPERATOR(pg_catalog.=) k.key),
     split AS (
       SELECT COALESCE($6, pg_catalog.percentile_disc(0.8) WITHIN GROUP (ORDER BY b.lead_time)) AS at
         FROM base AS b WHERE b.lead_time IS NOT NULL),
     cut AS (
-      SELECT b.*, pg_catalog.least(b.lead_time OPERATOR(pg_catalog.+) pg_catalog.make_interval(secs => $4 * 86400),
+      SELECT b.*, LEAST(b.lead_time OPERATOR(pg_catalog.+) pg_catalog.make_interval(secs => $4 * 86400),
                                    CASE WHEN b.positive THEN b.reached_at END, $5) AS cutoff,
              b.lead_time OPERATOR(pg_catalog.<) s.at AS train
         FROM base AS b CROSS JOIN split AS s WHERE b.lead_time IS NOT NULL),
     scored AS (
       SELECT c.*, (SELECT lead_qual.engagement_state($1, a.%5$I::pg_catalog.text, %6$s, %7$s, c.cutoff)
-                     FROM %8$s AS a WHERE a.%9$I OPERATOR(pg_catalog.=) c.key AND %6$s OPERATOR(pg_catalog.<) c.cutoff) AS state
+                     FROM %8$s AS a WHERE a.%9$I OPERATOR(pg_catalog.=) c.key_value AND %6$s OPERATOR(pg_catalog.<) c.cutoff) AS state
         FROM cut AS c)
     SELECT pg_catalog.array_agg(lead_qual._fit_rule_matches($1, s.attrs)
                OPERATOR(pg_catalog.||) ARRAY(SELECT COALESCE(e.points, 0) FROM pg_catalog.generate_series(1, $7) AS g(i)
@@ -169,7 +176,7 @@ BEGIN
   EXECUTE format('SELECT pg_catalog.count(*) FROM %s AS l WHERE %s IS NULL', leads, lead_time_sql) INTO n_without_time;
 
   report := lead_qual._fit_propose(t.model, m.definition, coalesce(features, '{}'), coalesce(positive, '{}'),
-                                   coalesce(train, '{}'), c);
+                                   coalesce(train, '{}'), c, max_points);
   report := jsonb_set(report, '{holdout}', report->'holdout' || jsonb_build_object(
               'split_at', split_at, 'window_days', window_days, 'leads_without_time', n_without_time));
   RETURN jsonb_build_object('current_model', t.model, 'current_version', m.version, 'outcome', outcome) || report;

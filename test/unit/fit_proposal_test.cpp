@@ -133,6 +133,17 @@ TEST(ProposeModel, LearnsReadablePointsAndAValidModel) {
   EXPECT_GT(r["holdout"]["auc_proposed"].get<double>(), r["holdout"]["auc_current"].get<double>());
 }
 
+TEST(ProposeModel, MaxPointsSetsTheScale) {
+  const auto model = lq::compile_model("m", 3, kModel);
+  lq::fit::FitOptions options;
+  options.max_points = 100;
+  const json r = json::parse(lq::fit::propose_model(kModel, *model, examples(), options));
+  EXPECT_EQ(r["rules"][3]["new_points"], 100);  // demo request: the largest weight
+  EXPECT_NEAR(r["rules"][2]["new_points"].get<double>(), 10, 2);
+  options.max_points = -1;
+  EXPECT_THROW(lq::fit::propose_model(kModel, *model, examples(), options), lq::Error);
+}
+
 TEST(ProposeModel, NeedsBothOutcomesInTraining) {
   const auto model = lq::compile_model("m", 3, kModel);
   std::vector<Example> ex = examples();
