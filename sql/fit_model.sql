@@ -116,9 +116,11 @@ SELECT round(auc_truth::numeric, 3) AS auc_truth, round(auc_current::numeric, 3)
 FROM fit_auc;
 
 -- Per rule: the current points, the learned ones, the weight (log-odds per match / per fresh activity).
+-- truth_points: the generating model's points for the same rule.
 SELECT x->>'rule' AS rule, coalesce(x->>'activity', '') AS activity, x->'old_points' AS old_points,
-       x->'new_points' AS new_points, round((x->>'weight')::numeric, 2) AS weight, x->'new_max' AS new_max
-FROM fit_report, jsonb_array_elements(r->'rules') x;
+       x->'new_points' AS new_points, m.definition #> string_to_array(replace(replace(x->>'rule', '.rules[', ',rules,'), ']', ''), ',') -> 'points' AS truth_points,
+       round((x->>'weight')::numeric, 2) AS weight, x->'new_max' AS new_max
+FROM fit_report, jsonb_array_elements(r->'rules') x, scoring_model m WHERE m.name = 'fit_truth';
 SELECT x->>'threshold' AS threshold, x->'old' AS old, x->'new' AS new, x->'train_share' AS train_share
 FROM fit_report, jsonb_array_elements(r->'thresholds') x;
 SELECT r->'regularisation' AS regularisation, r->>'solver' AS solver, r->'scale'->'max_points' AS max_points,

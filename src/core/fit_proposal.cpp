@@ -1,6 +1,7 @@
 #include "core/fit_proposal.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -18,6 +19,12 @@ using nlohmann::json;
 namespace {
 
 json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+
+// Points and thresholds as a person writes them: 4, not 4.0.
+json points_json(double v) {
+  if (std::isfinite(v) && v == std::round(v) && std::fabs(v) < 1e15) return json(static_cast<std::int64_t>(v));
+  return json(v);
+}
 
 // v rounded to `digits` decimals (divided by a power of ten, so that
 // 0.0479 prints as 0.0479, not 0.047900000000000005).
@@ -138,19 +145,19 @@ std::string propose_model(const std::string &definition, const Model &current, c
     const bool learnable = k < n_fit || r.old_points != 0.0;
     new_points[k] = learnable ? scaled_points(rule_weight[k], points_per_log_odds) : 0.0;
     json &rule_json = model[r.group]["rules"][r.index];
-    rule_json["points"] = new_points[k];
+    rule_json["points"] = points_json(new_points[k]);
     json item = {{"rule", std::string(r.group) + ".rules[" + std::to_string(r.index) + "]"},
-                 {"old_points", r.old_points},
-                 {"new_points", new_points[k]},
+                 {"old_points", points_json(r.old_points)},
+                 {"new_points", points_json(new_points[k])},
                  {"weight", round_to(rule_weight[k], 4)}};
     if (k >= n_fit) item["activity"] = current.engagement_rules[r.index].activity;
     if (rule_json.contains("when")) item["when"] = rule_json["when"];
     if (r.old_max) {
-      item["old_max"] = *r.old_max;
+      item["old_max"] = points_json(*r.old_max);
       if (new_points[k] > 0.0 && r.old_points > 0.0) {
         const double new_max = round_to(new_points[k] * *r.old_max / r.old_points, 2);
-        rule_json["max"] = new_max;
-        item["new_max"] = new_max;
+        rule_json["max"] = points_json(new_max);
+        item["new_max"] = points_json(new_max);
       } else {
         // A cap bounds a positive total; with 0 or negative points it has no use.
         rule_json.erase("max");
@@ -201,12 +208,12 @@ std::string propose_model(const std::string &definition, const Model &current, c
     if (!owner.is_object() || !owner.contains(key) || !owner[key].is_number()) return;
     const double old_t = owner[key].get<double>();
     const double new_t = rederive_threshold(old_t, old_values, new_values);
-    owner[key] = new_t;
+    owner[key] = points_json(new_t);
     std::size_t meeting = 0;
     for (double v : old_values) meeting += v >= old_t ? 1 : 0;
     thresholds.push_back({{"threshold", path},
-                          {"old", old_t},
-                          {"new", new_t},
+                          {"old", points_json(old_t)},
+                          {"new", points_json(new_t)},
                           {"train_share", old_values.empty()
                                               ? json(nullptr)
                                               : json(round_to(static_cast<double>(meeting) /
@@ -241,7 +248,7 @@ std::string propose_model(const std::string &definition, const Model &current, c
   report["rules"] = std::move(report_rules);
   report["thresholds"] = std::move(thresholds);
   report["regularisation"] = {{"penalty", "L2"}, {"C", options.C}, {"features_standardised", true}};
-  report["scale"] = {{"max_points", max_points},
+  report["scale"] = {{"max_points", points_json(max_points)},
                      {"points_per_log_odds", round_to(points_per_log_odds, 4)},
                      {"intercept", round_to(learned.bias, 4)}};
   report["solver"] = logistic_solver_name();
