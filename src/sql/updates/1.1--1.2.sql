@@ -109,3 +109,11 @@ DROP VIEW lead_qual.stage_velocity, lead_qual.stage_conversion, lead_qual.stage_
 -- recycled): the old signature is dropped, the area file creates the new one.
 DROP FUNCTION IF EXISTS lead_qual._apply(text, lead_qual.score_state, lead_qual.lead_stage, timestamptz,
                                           double precision, jsonb, lead_qual.score_state);
+
+-- Issue #16: outcomes sales decided. threshold_report() and score_auc() take
+-- the outcome as text (a funnel stage or an expression over the leads row,
+-- default opportunity); the typed overloads stay for their callers but lose
+-- their default ('sql', the model's own threshold), which CREATE OR REPLACE
+-- cannot remove: they are dropped and the area file creates them again.
+DROP FUNCTION IF EXISTS lead_qual.threshold_report(regclass, lead_qual.lead_stage, double precision[]);
+DROP FUNCTION IF EXISTS lead_qual.score_auc(regclass, lead_qual.lead_stage);
