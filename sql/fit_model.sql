@@ -145,9 +145,39 @@ SELECT x->>'rule' AS rule, x->'new_points' AS new_points, x->'new_max' AS new_ma
        round((r->'holdout'->>'auc_proposed')::numeric, 3) AS auc_proposed
 FROM (SELECT fit_model('fit_leads', 'opportunity', '{"lead_time": "created_at", "max_points": 100}') AS r) s,
      jsonb_array_elements(r->'rules') x WHERE x->>'activity' = 'page_view';
--- An outcome given as an expression over the leads row (no time known).
-SELECT r->'holdout'->'positives_train' AS positives_train
-FROM (SELECT fit_model('fit_leads', $$l.stage = 'opportunity'$$, '{"lead_time": "created_at"}') AS r) s;
+-- An outcome given as an expression over the leads row, with the time it was
+-- reached (here the stage and its stage_changed_at): the same leads and times
+-- as the stage outcome, so the same proposal.
+SELECT (s.r - 'outcome') = (f.r - 'outcome') AS same_as_stage_outcome
+FROM (SELECT fit_model('fit_leads', $$stage::text = 'opportunity'$$,
+                       '{"lead_time": "created_at", "outcome_time": "stage_changed_at"}') AS r) s, fit_report f;
+-- Without its time every lead is cut off at lead time + window_days.
+SELECT r->'holdout'->'positives_train' AS positives_train, (r->'holdout'->>'auc_proposed')::numeric(4, 3) AS auc_proposed
+FROM (SELECT fit_model('fit_leads', $$stage::text = 'opportunity'$$, '{"lead_time": "created_at"}') AS r) s;
+
+-- No leakage, on known answers: 40 leads; the 20 that convert do so on day 5
+-- and only then request a demo (day 6). Features stop at the outcome, so the
+-- demo-request rule sees nothing: weight 0. Without the outcome's time (an
+-- expression outcome) the cut-off is lead time + 30 days, the demo requests
+-- are counted, and they look like the perfect predictor they are not.
+CREATE TABLE fit_small (id int PRIMARY KEY, created_at timestamptz, won boolean, won_at timestamptz, region text,
+                        industry text, employees int, annual_revenue bigint);
+CREATE TABLE fit_small_activities (lead_id int REFERENCES fit_small, activity text, occurred_at timestamptz);
+CREATE INDEX ON fit_small_activities (lead_id);
+INSERT INTO fit_small SELECT i, '2025-01-01'::timestamptz + i * interval '1 day', i % 2 = 0,
+                             CASE WHEN i % 2 = 0 THEN '2025-01-01'::timestamptz + (i + 5) * interval '1 day' END,
+                             CASE WHEN i % 4 < 2 THEN 'europe' ELSE 'asia' END
+FROM generate_series(1, 40) i;
+INSERT INTO fit_small_activities SELECT id, 'page_view', created_at + interval '1 day' FROM fit_small;
+INSERT INTO fit_small_activities SELECT id, 'demo_request', won_at + interval '1 day' FROM fit_small WHERE won;
+SELECT track('fit_small_activities', 'fit_small', 'fit_current', '{"add_columns": true}') AS scored;
+SELECT x->>'activity' AS activity, x->'weight' AS weight, x->'new_points' AS new_points
+FROM (SELECT fit_model('fit_small', 'won', '{"lead_time": "created_at", "outcome_time": "won_at", "split_at": "2025-02-01"}') AS r) s,
+     jsonb_array_elements(r->'rules') x WHERE x->>'activity' = 'demo_request';
+SELECT x->>'activity' AS activity, (x->>'weight')::float8 > 1 AS large_weight, x->'new_points' AS new_points
+FROM (SELECT fit_model('fit_small', 'won', '{"lead_time": "created_at", "split_at": "2025-02-01"}') AS r) s,
+     jsonb_array_elements(r->'rules') x WHERE x->>'activity' = 'demo_request';
+SELECT untrack('fit_small_activities');
 
 -- Bad input: clear errors with SQLSTATEs.
 \set SHOW_CONTEXT never
@@ -156,6 +186,8 @@ SELECT fit_model('fit_activities', 'opportunity');
 SELECT fit_model('fit_leads', 'customer', '{"lead_time": "created_at"}');
 \echo sqlstate :LAST_ERROR_SQLSTATE
 SELECT fit_model('fit_leads', 'opportunity', '{"lead_time": "created_at", "split_at": "2025-01-01"}');
+\echo sqlstate :LAST_ERROR_SQLSTATE
+SELECT fit_model('fit_leads', '(SELECT true)');
 \echo sqlstate :LAST_ERROR_SQLSTATE
 SELECT fit_model('fit_leads', 'opportunity', '{"holdout": 0.2}');
 \echo sqlstate :LAST_ERROR_SQLSTATE
@@ -174,6 +206,6 @@ SELECT fit_model('fit_leads', 'opportunity', '[]');
 \set SHOW_CONTEXT errors
 
 SELECT untrack('fit_activities');
-DROP TABLE fit_report, fit_auc, fit_truth, fit_activities, fit_leads;
+DROP TABLE fit_report, fit_auc, fit_truth, fit_activities, fit_leads, fit_small_activities, fit_small;
 DELETE FROM stage_history;
 DELETE FROM scoring_model WHERE name IN ('fit_current', 'fit_truth', 'fit_learned');

@@ -3,45 +3,6 @@
 -- model, learned from outcomes (README, "Learned weights").
 ------------------------------------------------------------------------------
 
--- STAND-IN, to be replaced by the shared outcome function of the
--- closed-loop work (issue 16, item 4) once it is merged; fit_model() calls
--- nothing else for outcomes. Per lead of a tracked table: whether it reached
--- the outcome, and when (NULL: not known). `outcome` is a funnel stage name
--- (reached: that stage or a later funnel stage, by the history of the lead's
--- current life or its current stage; when: the first such history row) or a
--- boolean SQL expression over the leads row `l` (when: not known).
-CREATE OR REPLACE FUNCTION lead_qual._fit_outcomes(leads regclass, outcome text)
-RETURNS TABLE (lead_key text, positive boolean, reached_at timestamptz)
-LANGUAGE plpgsql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-  t lead_qual.tracked;
-  stage lead_qual.lead_stage;
-BEGIN
-  SELECT * INTO t FROM lead_qual.tracked WHERE tracked.leads = _fit_outcomes.leads;
-  IF NOT FOUND THEN
-    PERFORM lead_qual._not_tracked(leads);
-  END IF;
-  IF lower(btrim(outcome)) IN (SELECT s::text FROM unnest(lead_qual.stages()) s) THEN
-    stage := outcome::lead_qual.lead_stage;
-    RETURN QUERY EXECUTE format(
-      'SELECT k.key, COALESCE(r.first_at IS NOT NULL, false)'
-      '       OR (l.%1$I OPERATOR(lead_qual.>=) $1 AND l.%1$I OPERATOR(lead_qual.<=) ''customer''), r.first_at'
-      '  FROM %2$s AS l CROSS JOIN LATERAL (SELECT l.%3$I::pg_catalog.text AS key) AS k'
-      '  LEFT JOIN LATERAL (SELECT pg_catalog.min(h.changed_at) AS first_at'
-      '                       FROM lead_qual.lead_life f JOIN lead_qual.stage_history h ON h.life_id OPERATOR(pg_catalog.=) f.life_id'
-      '                      WHERE f.lead_table OPERATOR(pg_catalog.=) $2 AND f.lead_key OPERATOR(pg_catalog.=) k.key'
-      '                        AND h.to_stage OPERATOR(lead_qual.>=) $1 AND h.to_stage OPERATOR(lead_qual.<=) ''customer'') AS r ON true',
-      t.options->>'stage', leads, t.options->>'key')
-    USING stage, leads;
-  ELSE
-    RETURN QUERY EXECUTE format(
-      'SELECT l.%I::pg_catalog.text, COALESCE((%s)::boolean, false), NULL::pg_catalog.timestamptz FROM %s AS l',
-      t.options->>'key', outcome, leads);
-  END IF;
-END $$;
-COMMENT ON FUNCTION lead_qual._fit_outcomes(regclass, text) IS
-    'internal (stand-in for the shared outcome function): per lead whether it reached the outcome (a funnel stage or a boolean expression over the leads row l) and when, if known';
-
 CREATE OR REPLACE FUNCTION lead_qual._fit_rule_matches(model text, lead jsonb) RETURNS double precision[]
     AS 'MODULE_PATHNAME', 'lq_fit_rule_matches' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION lead_qual._fit_rule_matches(text, jsonb) IS
@@ -97,10 +58,10 @@ BEGIN
     RAISE EXCEPTION 'fit_model options must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   SELECT string_agg(k, ', ' ORDER BY k) INTO unknown FROM jsonb_object_keys(options) k
-   WHERE k NOT IN ('split_at', 'lead_time', 'window_days', 'C', 'max_points');
+   WHERE k NOT IN ('outcome_time', 'split_at', 'lead_time', 'window_days', 'C', 'max_points');
   IF unknown IS NOT NULL THEN
     RAISE EXCEPTION 'fit_model: unknown option(s) %', unknown USING ERRCODE = 'invalid_parameter_value',
-      HINT = 'Options: split_at (timestamptz), lead_time (a column), window_days, C, max_points (numbers).';
+      HINT = 'Options: outcome_time (an expression), split_at (timestamptz), lead_time (a column), window_days, C, max_points (numbers).';
   END IF;
   BEGIN
     window_days := coalesce((options->>'window_days')::double precision, 30);
@@ -140,9 +101,9 @@ BEGIN
    WHERE EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = leads AND attname = a AND attnum > 0 AND NOT attisdropped);
 
   -- $1 model, $2 leads, $3 outcome, $4 window, $5 scoring time, $6 split_at
-  -- (NULL: the 80th percentile), $7 engagement rule count.
+  -- (NULL: the 80th percentile), $7 engagement rule count, $8 outcome_time.
   data_sql := format($q$
-    WITH o AS (SELECT * FROM lead_qual._fit_outcomes($2, $3)),
+    WITH o AS (SELECT x.lead_key, x.positive, x.outcome_at AS reached_at FROM lead_qual._outcomes($2, $3, $8) AS x),
     base AS (
       SELECT k.key, l.%4$I AS key_value, %1$s AS lead_time, %2$s AS attrs, COALESCE(o.positive, false) AS positive, o.reached_at
         FROM %3$s AS l CROSS JOIN LATERAL (SELECT l.%4$I::pg_catalog.text AS key) AS k
@@ -172,7 +133,7 @@ BEGIN
     CASE WHEN o->>'properties' IS NULL THEN 'NULL::pg_catalog.jsonb' ELSE format('a.%I', o->>'properties') END,
     t.activities, o->>'activity_lead_id');
   EXECUTE data_sql INTO features, positive, train, split_at
-    USING t.model, leads, outcome, window_days, as_of, split_at, n_eng;
+    USING t.model, leads, outcome, window_days, as_of, split_at, n_eng, options->>'outcome_time';
   EXECUTE format('SELECT pg_catalog.count(*) FROM %s AS l WHERE %s IS NULL', leads, lead_time_sql) INTO n_without_time;
 
   report := lead_qual._fit_propose(t.model, m.definition, coalesce(features, '{}'), coalesce(positive, '{}'),
