@@ -1,8 +1,8 @@
 #include "core/fit_proposal.hpp"
 
 #include <algorithm>
-#include <cstdint>
 #include <cmath>
+#include <cstdint>
 #include <functional>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -22,7 +22,8 @@ json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr
 
 // Points and thresholds as a person writes them: 4, not 4.0.
 json points_json(double v) {
-  if (std::isfinite(v) && v == std::round(v) && std::fabs(v) < 1e15) return json(static_cast<std::int64_t>(v));
+  if (std::isfinite(v) && v == std::round(v) && std::fabs(v) < 1e15)
+    return json(static_cast<std::int64_t>(v));
   return json(v);
 }
 
@@ -83,8 +84,8 @@ double rederive_threshold(double threshold, const std::vector<double> &old_value
   return t == 0.0 ? 0.0 : t;
 }
 
-std::string propose_model(const std::string &definition, const Model &current, const std::vector<Example> &examples,
-                          const FitOptions &options) {
+std::string propose_model(const std::string &definition, const Model &current,
+                          const std::vector<Example> &examples, const FitOptions &options) {
   std::vector<RuleRef> rules;
   for (std::size_t i = 0; i < current.fit_rules.size(); ++i)
     rules.push_back({"fit", i, current.fit_rules[i].points, std::nullopt});
@@ -113,10 +114,11 @@ std::string propose_model(const std::string &definition, const Model &current, c
   if (positives_train == 0 || positives_train == rows.size())
     throw Error(ErrorKind::InvalidParameter,
                 "fit_model needs at least one lead with and one without the outcome in the training period",
-                "training leads: " + std::to_string(rows.size()) + ", with the outcome: " +
-                    std::to_string(positives_train),
+                "training leads: " + std::to_string(rows.size()) +
+                    ", with the outcome: " + std::to_string(positives_train),
                 "Set options.split_at later, or choose an outcome that some but not all leads reached.");
-  if (rules.empty()) throw Error(ErrorKind::InvalidParameter, "fit_model needs a model with at least one rule");
+  if (rules.empty())
+    throw Error(ErrorKind::InvalidParameter, "fit_model needs a model with at least one rule");
   if (!(options.max_points >= 0.0 && options.max_points <= 1e6))
     throw Error(ErrorKind::InvalidParameter, "fit_model: max_points must be a number from 0 to 1000000");
 
@@ -177,7 +179,8 @@ std::string propose_model(const std::string &definition, const Model &current, c
   // Scores of both models on every lead.
   std::vector<double> hold_old, hold_new;
   std::vector<bool> hold_pos;
-  std::vector<double> train_old_fit, train_old_eng, train_old_score, train_new_fit, train_new_eng, train_new_score;
+  std::vector<double> train_old_fit, train_old_eng, train_old_score, train_new_fit, train_new_eng,
+      train_new_score;
   for (const Example &e : examples) {
     double f = 0.0;
     for (std::size_t i = 0; i < n_fit; ++i) f += e.fit_matches[i] * new_points[i];
@@ -203,22 +206,22 @@ std::string propose_model(const std::string &definition, const Model &current, c
 
   // Thresholds on the new scale.
   json thresholds = json::array();
-  auto rederive = [&](json &owner, const char *key, const std::string &path, const std::vector<double> &old_values,
-                      const std::vector<double> &new_values) {
+  auto rederive = [&](json &owner, const char *key, const std::string &path,
+                      const std::vector<double> &old_values, const std::vector<double> &new_values) {
     if (!owner.is_object() || !owner.contains(key) || !owner[key].is_number()) return;
     const double old_t = owner[key].get<double>();
     const double new_t = rederive_threshold(old_t, old_values, new_values);
     owner[key] = points_json(new_t);
     std::size_t meeting = 0;
     for (double v : old_values) meeting += v >= old_t ? 1 : 0;
-    thresholds.push_back({{"threshold", path},
-                          {"old", points_json(old_t)},
-                          {"new", points_json(new_t)},
-                          {"train_share", old_values.empty()
-                                              ? json(nullptr)
-                                              : json(round_to(static_cast<double>(meeting) /
-                                                                  static_cast<double>(old_values.size()),
-                                                              4))}});
+    thresholds.push_back(
+        {{"threshold", path},
+         {"old", points_json(old_t)},
+         {"new", points_json(new_t)},
+         {"train_share",
+          old_values.empty()
+              ? json(nullptr)
+              : json(round_to(static_cast<double>(meeting) / static_cast<double>(old_values.size()), 4))}});
   };
   if (model.contains("stages"))
     for (const char *stage : {"mql", "sql"})

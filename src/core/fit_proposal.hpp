@@ -63,7 +63,7 @@ double rederive_threshold(double threshold, const std::vector<double> &old_value
 // "regularisation", "scale", "solver"}. `definition` is the current model's
 // JSON, `current` its compiled form. Throws lq::Error(InvalidParameter)
 // when the training leads do not hold both outcomes.
-std::string propose_model(const std::string &definition, const Model &current, const std::vector<Example> &examples,
-                          const FitOptions &options);
+std::string propose_model(const std::string &definition, const Model &current,
+                          const std::vector<Example> &examples, const FitOptions &options);
 
 }  // namespace lq::fit

@@ -30,7 +30,8 @@ LogisticFit fit_logistic(const std::vector<std::vector<double>> &rows, const std
                          double C) {
   if (!(C > 0.0) || !std::isfinite(C))
     throw Error(ErrorKind::InvalidParameter, "regularisation C must be a positive finite number");
-  if (rows.size() != positive.size()) throw Error(ErrorKind::Internal, "fit_logistic: rows and labels differ");
+  if (rows.size() != positive.size())
+    throw Error(ErrorKind::Internal, "fit_logistic: rows and labels differ");
   std::size_t pos = 0;
   for (bool p : positive) pos += p ? 1 : 0;
   if (pos == 0 || pos == rows.size())
@@ -88,9 +89,11 @@ LogisticFit fit_logistic(const std::vector<std::vector<double>> &rows, const std
 
   set_print_string_function(print_nothing);
   if (const char *problem_text = check_parameter(&prob, &param))
-    throw Error(ErrorKind::InvalidParameter, std::string("liblinear refused the parameters: ") + problem_text);
+    throw Error(ErrorKind::InvalidParameter,
+                std::string("liblinear refused the parameters: ") + problem_text);
   std::unique_ptr<model, ModelDeleter> m(train(&prob, &param));
-  if (!m || get_nr_class(m.get()) != 2) throw Error(ErrorKind::Internal, "liblinear returned no binary model");
+  if (!m || get_nr_class(m.get()) != 2)
+    throw Error(ErrorKind::Internal, "liblinear returned no binary model");
 
   // The decision function of label index 0 is w.x; it belongs to whichever
   // label liblinear met first: flip the sign when that was the negative one.

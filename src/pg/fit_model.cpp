@@ -63,7 +63,8 @@ LQ_FUNCTION(lq_fit_rule_matches) {
   const int n = static_cast<int>(m->model->fit_rules.size());
   auto *elems = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
   for (int i = 0; i < n; ++i)
-    elems[i] = Float8GetDatum(m->model->fit_rules[static_cast<std::size_t>(i)].when.holds(m->lead_values) ? 1.0 : 0.0);
+    elems[i] = Float8GetDatum(
+        m->model->fit_rules[static_cast<std::size_t>(i)].when.holds(m->lead_values) ? 1.0 : 0.0);
   PG_RETURN_ARRAYTYPE_P(construct_array(elems, n, FLOAT8OID, sizeof(double), true, TYPALIGN_DOUBLE));
 }
 
@@ -85,7 +86,8 @@ LQ_FUNCTION(lq_fit_propose) {
     ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                     errmsg("features: %d columns, the model needs %d", features.cols, n_fit + n_eng + 2)));
   if (positive.count != features.rows || train.count != features.rows)
-    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("features, positive and train differ in length")));
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                    errmsg("features, positive and train differ in length")));
 
   char *report_text = nullptr;
   {

@@ -119,11 +119,12 @@ TEST(ProposeModel, LearnsReadablePointsAndAValidModel) {
   EXPECT_EQ(r["rules"][3]["new_points"], 20);
   EXPECT_NEAR(r["rules"][1]["new_points"].get<double>(), 12, 2);
   EXPECT_NEAR(r["rules"][0]["new_points"].get<double>(), 0, 2);  // industry does not matter
-  EXPECT_EQ(r["rules"][4]["new_points"], 0);                      // 0-point rule: nothing to learn
+  EXPECT_EQ(r["rules"][4]["new_points"], 0);                     // 0-point rule: nothing to learn
   // Page views: 0.2 log-odds each, a tenth of a demo request; the cap stays 15 views.
   const double pv = r["rules"][2]["new_points"].get<double>();
   EXPECT_EQ(pv, 2);
-  EXPECT_DOUBLE_EQ(r["model"]["engagement"]["rules"][0]["max"].get<double>(), std::round(pv * 15 * 100) / 100);
+  EXPECT_DOUBLE_EQ(r["model"]["engagement"]["rules"][0]["max"].get<double>(),
+                   std::round(pv * 15 * 100) / 100);
   // Clamps are left out; thresholds re-derived.
   EXPECT_FALSE(r["model"]["fit"].contains("max"));
   EXPECT_FALSE(r["model"]["engagement"].contains("max"));
@@ -153,7 +154,8 @@ TEST(ProposeModel, NeedsBothOutcomesInTraining) {
     FAIL() << "expected an error";
   } catch (const lq::Error &e) {
     EXPECT_EQ(e.kind(), lq::ErrorKind::InvalidParameter);
-    EXPECT_NE(std::string(e.what()).find("at least one lead with and one without the outcome"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("at least one lead with and one without the outcome"),
+              std::string::npos);
   }
 }
 
