@@ -18,13 +18,17 @@ using nlohmann::json;
 
 namespace {
 
-json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+json number_or_null(double v) {
+  json out;  // null
+  if (std::isfinite(v)) out = v;
+  return out;
+}
 
 // Points and thresholds as a person writes them: 4, not 4.0.
 json points_json(double v) {
-  if (std::isfinite(v) && v == std::round(v) && std::fabs(v) < 1e15)
-    return json(static_cast<std::int64_t>(v));
-  return json(v);
+  json out = v;
+  if (std::isfinite(v) && v == std::round(v) && std::fabs(v) < 1e15) out = static_cast<std::int64_t>(v);
+  return out;
 }
 
 // v rounded to `digits` decimals (divided by a power of ten, so that
@@ -176,11 +180,16 @@ std::string propose_model(const std::string &definition, const Model &current,
   model["description"] = "learned by lead_qual.fit_model from model \"" + current.name + "\" version " +
                          std::to_string(current.version);
 
-  // Scores of both models on every lead.
-  std::vector<double> hold_old, hold_new;
+  // Scores of both models: per training lead its fit, engagement and score
+  // (for the thresholds), per holdout lead its score (for the AUCs).
+  struct Scores {
+    std::vector<double> fit, engagement, score;  // NOLINT(readability-isolate-declaration): one per column
+  };
+  Scores train_old;
+  Scores train_new;
+  std::vector<double> hold_old;
+  std::vector<double> hold_new;
   std::vector<bool> hold_pos;
-  std::vector<double> train_old_fit, train_old_eng, train_old_score, train_new_fit, train_new_eng,
-      train_new_score;
   for (const Example &e : examples) {
     double f = 0.0;
     for (std::size_t i = 0; i < n_fit; ++i) f += e.fit_matches[i] * new_points[i];
@@ -191,12 +200,12 @@ std::string propose_model(const std::string &definition, const Model &current,
     }
     const double old_total = e.current_fit + e.current_engagement;
     if (e.train) {
-      train_old_fit.push_back(e.current_fit);
-      train_old_eng.push_back(e.current_engagement);
-      train_old_score.push_back(old_total);
-      train_new_fit.push_back(f);
-      train_new_eng.push_back(g);
-      train_new_score.push_back(f + g);
+      train_old.fit.push_back(e.current_fit);
+      train_old.engagement.push_back(e.current_engagement);
+      train_old.score.push_back(old_total);
+      train_new.fit.push_back(f);
+      train_new.engagement.push_back(g);
+      train_new.score.push_back(f + g);
     } else {
       hold_old.push_back(old_total);
       hold_new.push_back(f + g);
@@ -228,16 +237,17 @@ std::string propose_model(const std::string &definition, const Model &current,
       if (model["stages"].contains(stage)) {
         json &s = model["stages"][stage];
         const std::string base = std::string("stages.") + stage + ".";
-        rederive(s, "min_fit", base + "min_fit", train_old_fit, train_new_fit);
-        rederive(s, "min_engagement", base + "min_engagement", train_old_eng, train_new_eng);
-        rederive(s, "min_score", base + "min_score", train_old_score, train_new_score);
+        rederive(s, "min_fit", base + "min_fit", train_old.fit, train_new.fit);
+        rederive(s, "min_engagement", base + "min_engagement", train_old.engagement, train_new.engagement);
+        rederive(s, "min_score", base + "min_score", train_old.score, train_new.score);
       }
   if (model.contains("grades") && model["grades"].is_object())
-    for (auto &item : model["grades"].items())
-      rederive(model["grades"], item.key().c_str(), "grades." + item.key(), train_old_fit, train_new_fit);
+    for (const auto &item : model["grades"].items())
+      rederive(model["grades"], item.key().c_str(), "grades." + item.key(), train_old.fit, train_new.fit);
   if (model.contains("recycle")) {
     // below_engagement: "below" is the complement of "at or above".
-    rederive(model["recycle"], "below_engagement", "recycle.below_engagement", train_old_eng, train_new_eng);
+    rederive(model["recycle"], "below_engagement", "recycle.below_engagement", train_old.engagement,
+             train_new.engagement);
   }
 
   json report;
