@@ -149,3 +149,129 @@ LANGUAGE sql STABLE PARALLEL RESTRICTED SET search_path = pg_catalog, pg_temp AS
 $$;
 COMMENT ON FUNCTION lead_qual.preview_summary(regclass, jsonb, timestamptz, text, text) IS
     'preview() summed up per model (current, candidate): leads rescore() would move up/down, AUC of the score, and flagged share, precision, recall and lift at the mql and sql stages, on the same outcome; writes nothing';
+
+-- handoff_curve(leads, weeks, as_of, outcome, outcome_time): what each score
+-- threshold would have handed off over the last `weeks` weeks before as_of,
+-- scored by the table's model as rescore() scores (the same aggregate at two
+-- horizons in one pass over the activity table; an activity dated after a
+-- horizon would count there with age 0, so the first one filters them out). A lead is handed off
+-- at threshold T when its score at as_of is at least T and its score when
+-- the window opened was below T (a lead without any activity before the
+-- window counts as arriving in it; leads without any activity by as_of are
+-- not in play). Decay inside the window is not followed: a lead that rose
+-- above T and fell back below it by as_of is not counted. precision: share
+-- of the hand-offs that reached the outcome; recall: of the leads that
+-- reached it and were below T when the window opened, the share handed off.
+-- One row per distinct score (the thresholds where the counts change).
+CREATE OR REPLACE FUNCTION lead_qual.handoff_curve(leads regclass, weeks integer DEFAULT 8, as_of timestamptz DEFAULT NULL,
+                                                   outcome text DEFAULT 'opportunity', outcome_time text DEFAULT NULL)
+RETURNS TABLE (threshold double precision, handoffs bigint, handoffs_per_week double precision,
+               "precision" double precision, recall double precision)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  t lead_qual.tracked;
+  o jsonb;
+  attrs text;
+  props text;
+  since timestamptz;
+BEGIN
+  IF leads IS NULL OR weeks IS NULL THEN
+    RETURN;
+  END IF;
+  IF weeks < 1 THEN
+    RAISE EXCEPTION 'weeks must be at least 1, not %', weeks USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT * INTO t FROM lead_qual.tracked WHERE tracked.leads = handoff_curve.leads;
+  IF NOT FOUND THEN
+    PERFORM lead_qual._not_tracked(leads);
+  END IF;
+  as_of := coalesce(as_of, lead_qual._scoring_time());
+  since := as_of OPERATOR(pg_catalog.-) pg_catalog.make_interval(weeks => weeks);
+  o := t.options;
+  SELECT coalesce('pg_catalog.jsonb_build_object(' || string_agg(format('%L, l.%I', a, a), ', ') || ')',
+                  'NULL::pg_catalog.jsonb')
+    INTO attrs FROM unnest(lead_qual.model_attributes(t.model)) AS m(a)
+   WHERE EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = leads AND attname = a AND attnum > 0 AND NOT attisdropped);
+  props := CASE WHEN o->>'properties' IS NULL THEN 'NULL::pg_catalog.jsonb' ELSE format('a.%I', o->>'properties') END;
+  -- s0, s1: score when the window opened (NULL: no activity before it) and
+  -- at as_of. Each lead adds +1 to the thresholds in (s0, s1]: counted as
+  -- "start below T" minus "end below T", summed over the sorted scores.
+  RETURN QUERY EXECUTE format(
+    'WITH s AS ('
+    '  SELECT COALESCE(oc.positive, false) AS pos,'
+    '         CASE WHEN h.before THEN (lead_qual.evaluate(%1$L::pg_catalog.text, k.attrs, h.s0, NULL, $2)).score'
+    '              ELSE ''-infinity''::pg_catalog.float8 END AS s0,'
+    '         (lead_qual.evaluate(%1$L::pg_catalog.text, k.attrs, h.s1, NULL, $1)).score AS s1'
+    '    FROM %2$s AS l'
+    '    CROSS JOIN LATERAL (SELECT l.%3$I::pg_catalog.text AS key, %4$s AS attrs) AS k'
+    '    JOIN (SELECT a.%5$I AS id,'
+    '                 lead_qual.engagement_state(%1$L::pg_catalog.text, a.%6$I::pg_catalog.text, %7$s, %8$s, $2)'
+    '                   FILTER (WHERE %7$s OPERATOR(pg_catalog.<=) $2) AS s0,'
+    '                 lead_qual.engagement_state(%1$L::pg_catalog.text, a.%6$I::pg_catalog.text, %7$s, %8$s, $1) AS s1,'
+    '                 pg_catalog.bool_or(%7$s OPERATOR(pg_catalog.<=) $2) AS before'
+    '            FROM %9$s AS a WHERE %7$s OPERATOR(pg_catalog.<=) $1 GROUP BY a.%5$I) AS h'
+    '      ON h.id OPERATOR(pg_catalog.=) l.%3$I'
+    '    LEFT JOIN lead_qual._outcomes($3, $4, $5) AS oc ON oc.lead_key OPERATOR(pg_catalog.=) k.key'
+    '), ev AS ('
+    '  SELECT s.s0 AS v, (s.s0 OPERATOR(pg_catalog.<) s.s1)::int AS h,'
+    '         (s.s0 OPERATOR(pg_catalog.<) s.s1 AND s.pos)::int AS tp, s.pos::int AS p FROM s'
+    '  UNION ALL'
+    '  SELECT s.s1, -(s.s0 OPERATOR(pg_catalog.<) s.s1)::int, -(s.s0 OPERATOR(pg_catalog.<) s.s1 AND s.pos)::int, 0 FROM s'
+    '), byv AS ('
+    '  SELECT ev.v, pg_catalog.sum(ev.h) AS h, pg_catalog.sum(ev.tp) AS tp, pg_catalog.sum(ev.p) AS p FROM ev GROUP BY ev.v'
+    '), cum AS ('
+    '  SELECT byv.v,'
+    '         COALESCE(pg_catalog.sum(byv.h) OVER w, 0)::pg_catalog.int8 AS h,'
+    '         COALESCE(pg_catalog.sum(byv.tp) OVER w, 0) AS tp,'
+    '         COALESCE(pg_catalog.sum(byv.p) OVER w, 0) AS p'
+    '    FROM byv WINDOW w AS (ORDER BY byv.v ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)'
+    ')'
+    'SELECT c.v, c.h, c.h::pg_catalog.float8 OPERATOR(pg_catalog./) $6,'
+    '       c.tp::pg_catalog.float8 OPERATOR(pg_catalog./) NULLIF(c.h, 0),'
+    '       c.tp::pg_catalog.float8 OPERATOR(pg_catalog./) NULLIF(c.p, 0)'
+    '  FROM cum AS c WHERE c.v OPERATOR(pg_catalog.>) ''-infinity''::pg_catalog.float8 ORDER BY c.v',
+    t.model, leads, o->>'key', attrs, o->>'activity_lead_id', o->>'activity', lead_qual._occurred_at_sql(o, 'a'),
+    props, t.activities)
+  USING as_of, since, leads, outcome, outcome_time, weeks::float8;
+END $$;
+COMMENT ON FUNCTION lead_qual.handoff_curve(regclass, integer, timestamptz, text, text) IS
+    'per score threshold: how many leads it would have handed off in the last `weeks` weeks before as_of (score below it when the window opened, at least it at as_of), per week, and their precision and recall for the outcome';
+
+-- capacity_thresholds(leads, sql_per_week, mql_per_week, ...): the lowest
+-- score thresholds at which no threshold at or above them would have handed
+-- off more than the capacity on the last `weeks` weeks (handoff_curve()),
+-- for the sql stage (sales' capacity) and, when given, the mql stage (the
+-- team that works MQLs). A threshold is a "min_score" for the model's stage
+-- criteria; the model's other criteria are not taken into account. NULL
+-- threshold: even the highest score would have handed off more (a
+-- threshold above every score hands off none).
+CREATE OR REPLACE FUNCTION lead_qual.capacity_thresholds(leads regclass, sql_per_week double precision,
+                                                         mql_per_week double precision DEFAULT NULL,
+                                                         weeks integer DEFAULT 8, as_of timestamptz DEFAULT NULL,
+                                                         outcome text DEFAULT 'opportunity', outcome_time text DEFAULT NULL)
+RETURNS TABLE (stage lead_qual.lead_stage, per_week double precision, threshold double precision, handoffs bigint,
+               handoffs_per_week double precision, "precision" double precision, recall double precision)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF sql_per_week < 0 OR sql_per_week IN ('NaN', 'infinity') OR mql_per_week < 0 OR mql_per_week IN ('NaN', 'infinity') THEN
+    RAISE EXCEPTION 'capacity per week must be a finite number of 0 or more'
+      USING ERRCODE = 'invalid_parameter_value', DETAIL = format('sql_per_week %s, mql_per_week %s', sql_per_week, mql_per_week);
+  END IF;
+  RETURN QUERY
+  WITH curve AS (SELECT * FROM lead_qual.handoff_curve(leads, weeks, as_of, outcome, outcome_time)),
+  cap AS (SELECT c.stage, c.per_week FROM (VALUES ('mql'::lead_qual.lead_stage, mql_per_week),
+                                                  ('sql'::lead_qual.lead_stage, sql_per_week)) AS c(stage, per_week)
+           WHERE c.per_week IS NOT NULL),
+  pick AS (
+    SELECT cap.stage, cap.per_week,
+           (SELECT min(c.threshold) FROM curve c
+             WHERE c.threshold > COALESCE((SELECT max(x.threshold) FROM curve x
+                                            WHERE x.handoffs_per_week > cap.per_week), '-infinity')) AS threshold
+      FROM cap
+  )
+  SELECT p.stage, p.per_week, p.threshold, c.handoffs, c.handoffs_per_week, c."precision", c.recall
+    FROM pick p LEFT JOIN curve c ON c.threshold = p.threshold
+   ORDER BY p.stage;
+END $$;
+COMMENT ON FUNCTION lead_qual.capacity_thresholds(regclass, double precision, double precision, integer, timestamptz, text, text) IS
+    'proposed score thresholds (min_score) for sql and mql from hand-offs per week the teams can take: the lowest that would not have exceeded it on the last weeks (handoff_curve()), with the hand-offs, precision and recall they would have had';
