@@ -73,7 +73,7 @@ COMMENT ON FUNCTION lead_qual._row_expression_type(regclass, text, text) IS
 CREATE OR REPLACE FUNCTION lead_qual._outcomes(leads regclass, outcome text, outcome_time text DEFAULT NULL)
 RETURNS TABLE (lead_key text, score double precision, fit double precision, grade text, stage lead_qual.lead_stage,
                positive boolean, outcome_at timestamptz)
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   t lead_qual.tracked;
   stage_outcome lead_qual.lead_stage;
