@@ -10,9 +10,9 @@ extern "C" {
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
+#include "common/hashfn.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
-#include "common/hashfn.h"
 #include "utils/fmgroids.h"
 #include "utils/fmgrprotos.h"
 #include "utils/inval.h"
@@ -195,7 +195,8 @@ ModelRef *candidate_for_call(FunctionCallInfo fcinfo, Datum definition) {
   FmgrInfo *flinfo = fcinfo->flinfo;
   auto *ref = static_cast<ModelRef *>(flinfo->fn_extra);
   // The same argument (a constant: the same pointer every row) needs no look.
-  if (ref != nullptr && ref->model != nullptr && ref->candidate != nullptr && ref->candidate_arg == definition)
+  if (ref != nullptr && ref->model != nullptr && ref->candidate != nullptr &&
+      ref->candidate_arg == definition)
     return ref;
   Jsonb *jb = pg_call([&] { return DatumGetJsonbP(definition); });
   const char *bytes = reinterpret_cast<const char *>(jb);

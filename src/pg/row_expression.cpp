@@ -50,9 +50,10 @@ List *parse(const char *sql) {
 }
 
 [[noreturn]] void refuse(const char *what, const char *problem) {
-  ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                  errmsg("%s expression must not contain %s", what, problem),
-                  errhint("Give one expression over the leads row, e.g. \"isWon\" or pipeline_stage = 'won'.")));
+  ereport(
+      ERROR,
+      (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("%s expression must not contain %s", what, problem),
+       errhint("Give one expression over the leads row, e.g. \"isWon\" or pipeline_stage = 'won'.")));
 }
 
 // The raw parse of "SELECT (\n expr \n)": exactly one statement selecting
@@ -75,9 +76,10 @@ void check_shape(const char *expr, const char *what) {
     }
   }
   if (!one_item)
-    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("%s expression is not one expression", what),
-                    errdetail("Got: %s", expr),
-                    errhint("Give one expression over the leads row, e.g. \"isWon\" or pipeline_stage = 'won'.")));
+    ereport(ERROR,
+            (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("%s expression is not one expression", what),
+             errdetail("Got: %s", expr),
+             errhint("Give one expression over the leads row, e.g. \"isWon\" or pipeline_stage = 'won'.")));
 }
 
 }  // namespace

@@ -49,10 +49,10 @@ lq::pg::ModelRef *model_at(FunctionCallInfo fcinfo, int n, bool candidate) {
 }
 
 // Both overloads of a scoring function share one body: name##_impl.
-#define LQ_MODEL_FUNCTION(name)                                                     \
-  static Datum name##_impl(FunctionCallInfo fcinfo, bool candidate);                \
-  LQ_FUNCTION(name) { return name##_impl(fcinfo, false); }                          \
-  LQ_FUNCTION(name##_candidate) { return name##_impl(fcinfo, true); }               \
+#define LQ_MODEL_FUNCTION(name)                                       \
+  static Datum name##_impl(FunctionCallInfo fcinfo, bool candidate);  \
+  LQ_FUNCTION(name) { return name##_impl(fcinfo, false); }            \
+  LQ_FUNCTION(name##_candidate) { return name##_impl(fcinfo, true); } \
   static Datum name##_impl([[maybe_unused]] FunctionCallInfo fcinfo, [[maybe_unused]] bool candidate)
 
 }  // namespace
@@ -86,7 +86,8 @@ LQ_MODEL_FUNCTION(lq_activity_points) {
 LQ_MODEL_FUNCTION(lq_add_activity) {
   const bool in_aggregate = AggCheckCallContext(fcinfo, nullptr) != 0;
   if (PG_ARGISNULL(1))
-    throw lq::Error(lq::ErrorKind::NullValue, candidate ? "model definition must not be NULL" : "model name must not be NULL");
+    throw lq::Error(lq::ErrorKind::NullValue,
+                    candidate ? "model definition must not be NULL" : "model name must not be NULL");
   TimestampTz horizon = DT_NOEND;  // no scoring time: fold everything
   if (PG_NARGS() > 5) {
     if (PG_ARGISNULL(5)) throw lq::Error(lq::ErrorKind::NullValue, "as_of must not be NULL");
@@ -212,7 +213,8 @@ LQ_MODEL_FUNCTION(lq_evaluate) {
   lq::pg::attrs_from_jsonb(jsonb_arg_or_null(fcinfo, 1), m->lead_names, m->lead_count, m->lead_values);
   const lq::StateView state(PG_ARGISNULL(2) ? nullptr : lq::pg::state_arg(fcinfo, 2));
   if (!PG_ARGISNULL(2)) state.check_model(model);
-  const lq::LeadEvaluation e = lq::evaluate_lead(model, m->lead_values, PG_ARGISNULL(2) ? nullptr : &state, as_of);
+  const lq::LeadEvaluation e =
+      lq::evaluate_lead(model, m->lead_values, PG_ARGISNULL(2) ? nullptr : &state, as_of);
   const lq::Stage current = PG_ARGISNULL(3) ? lq::Stage::Lead : PG_GETARG_LEAD_STAGE(3);
   lq::LeadEvaluation since;
   bool has_since = false;
@@ -230,10 +232,10 @@ LQ_MODEL_FUNCTION(lq_evaluate) {
   values[2] = Float8GetDatum(e.score);
   values[3] = e.automatic ? lq::pg::stage_to_datum(*e.automatic) : Datum{0};
   values[4] = lq::pg::stage_to_datum(stage);
-  return lq::pg::pg_call([&] {
-    TupleDesc desc;
-    if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
-      elog(ERROR, "lead_qual: evaluate() must return a record");
-    return HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls));
-  });
+  TupleDesc desc = nullptr;
+  const bool composite =
+      lq::pg::pg_call([&] { return get_call_result_type(fcinfo, nullptr, &desc) == TYPEFUNC_COMPOSITE; });
+  if (!composite) throw lq::Error(lq::ErrorKind::Internal, "evaluate() must return a record");
+  return lq::pg::pg_call(
+      [&] { return HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)); });
 }

@@ -42,9 +42,12 @@ BEGIN
     NEW.version := nextval('lead_qual.model_version_seq');
     NEW.updated_at := now();
     -- Every definition is kept (rollback_model()). A restored row brings
-    -- its own, dumped with scoring_model_version.
-    INSERT INTO lead_qual.scoring_model_version (name, version, definition, created_at, created_by, builtin)
-    VALUES (NEW.name, NEW.version, NEW.definition, NEW.updated_at, current_user, NEW.builtin);
+    -- its own, dumped with scoring_model_version. (A NULL definition is
+    -- refused by the table's NOT NULL constraint, after this trigger.)
+    IF NEW.definition IS NOT NULL THEN
+      INSERT INTO lead_qual.scoring_model_version (name, version, definition, created_at, created_by, builtin)
+      VALUES (NEW.name, NEW.version, NEW.definition, NEW.updated_at, current_user, NEW.builtin);
+    END IF;
   END IF;
   -- (An INSERT with a version is a restored row: it keeps its version and
   -- updated_at, so score states built under it stay valid.)
