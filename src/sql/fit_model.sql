@@ -102,6 +102,8 @@ BEGIN
 
   -- $1 model, $2 leads, $3 outcome, $4 window, $5 scoring time, $6 split_at
   -- (NULL: the 80th percentile), $7 engagement rule count, $8 outcome_time.
+  -- Rows in key order (bytewise, whatever the collation): the same data in the
+  -- same order gives liblinear the same sums, so the same report.
   data_sql := format($q$
     WITH o AS (SELECT x.lead_key, x.positive, x.outcome_at AS reached_at FROM lead_qual._outcomes($2, $3, $8) AS x),
     base AS (
@@ -125,8 +127,8 @@ BEGIN
                                       LEFT JOIN lead_qual.explain(s.state, s.cutoff) AS e ON e.rule OPERATOR(pg_catalog.=) g.i
                                      ORDER BY g.i)
                OPERATOR(pg_catalog.||) ARRAY[lead_qual.fit_score($1, s.attrs),
-                                             COALESCE(lead_qual.engagement(s.state, s.cutoff), 0)] ORDER BY s.key),
-           pg_catalog.array_agg(s.positive ORDER BY s.key), pg_catalog.array_agg(s.train ORDER BY s.key),
+                                             COALESCE(lead_qual.engagement(s.state, s.cutoff), 0)] ORDER BY s.key COLLATE pg_catalog."C"),
+           pg_catalog.array_agg(s.positive ORDER BY s.key COLLATE pg_catalog."C"), pg_catalog.array_agg(s.train ORDER BY s.key COLLATE pg_catalog."C"),
            (SELECT s2.at FROM split AS s2)
       FROM scored AS s$q$,
     lead_time_sql, attrs, leads, o->>'key', o->>'activity', lead_qual._occurred_at_sql(o, 'a'),
