@@ -29,35 +29,38 @@ INSERT INTO pv_leads VALUES
   (3, 'retail', 500, true),     -- 1 visit
   (4, 'retail', 10, false),     -- 1 demo
   (5, 'software', 500, false),  -- no activity
-  (6, 'retail', 10, NULL);      -- 4 visits, then recycled by sales, then 1 visit
+  (6, 'retail', 10, NULL),      -- 4 visits, then recycled by sales, then 1 visit
+  (7, 'software', 500, false);  -- the same
 SET lead_qual.as_of = '2026-03-01';
 SELECT track('pv_activities', 'pv_leads', 'pv', '{"add_columns": true}') AS scored;
 INSERT INTO pv_activities VALUES
   (1, 'visit', '2026-03-01'), (1, 'visit', '2026-03-01'), (1, 'demo', '2026-03-01'),
   (2, 'visit', '2026-03-01'), (2, 'visit', '2026-03-01'),
   (3, 'visit', '2026-03-01'), (4, 'demo', '2026-03-01');
-INSERT INTO pv_activities SELECT 6, 'visit', '2026-03-01' FROM generate_series(1, 4);
+INSERT INTO pv_activities SELECT l, 'visit', '2026-03-01' FROM generate_series(6, 7) l, generate_series(1, 4);
 SET lead_qual.as_of = '2026-03-02';
-UPDATE pv_leads SET stage = 'recycled' WHERE id = 6;
+UPDATE pv_leads SET stage = 'recycled' WHERE id IN (6, 7);
 UPDATE pv_leads SET stage = 'opportunity' WHERE id = 1;
 SET lead_qual.as_of = '2026-03-03';
-INSERT INTO pv_activities VALUES (6, 'visit', '2026-03-03');
+INSERT INTO pv_activities VALUES (6, 'visit', '2026-03-03'), (7, 'visit', '2026-03-03');
 SELECT id, fit_score, engagement_score, score, stage FROM pv_leads ORDER BY id;
 
 -- Per lead. Candidate: lead 1 fit 30 + 50 = 80 (sql; stays opportunity);
 -- 2: 10 + 10 = 20 (no stage; stays mql); 3: 20 + 5 = 25 (mql: up from
 -- lead); 4: 0 + 40 = 40 (mql; stays mql); 5: 30 + 0 = 30 (mql: up);
--- 6: recycled, its one visit since (5) with fit 0 is 5: stays recycled.
+-- 6: recycled, its one visit since (5) with fit 0 is 5: stays recycled;
+-- 7: recycled, its visit since with fit 30 is 35: lifted to mql (the
+-- current model judges it on engagement 10 < 20: stays recycled).
 SELECT lead_key, stage, current_fit, current_engagement, current_score, current_automatic, current_stage,
        candidate_fit, candidate_engagement, candidate_score, candidate_automatic, candidate_stage, change, positive
   FROM preview('pv_leads', :'candidate', '2026-03-10') ORDER BY lead_key;
 
 -- Summary, outcome opportunity (lead 1 only) and a won flag (1, 3).
--- Current: mql-flagged (automatic stage mql or sql) 1, 2, 4, 6; sql-flagged
--- 1, 6. Candidate: mql-flagged 1, 3, 4, 5, 6; sql-flagged 1. Adopting moves
--- 3 and 5 up. AUC on the won flag (1, 3), current scores 60, 30, 10, 30, 10,
--- 50: (4 + 0.5) / 8 = 0.5625; candidate 80, 20, 25, 40, 30, 25:
--- (4 + 1.5) / 8 = 0.6875.
+-- Current: mql-flagged (automatic stage mql or sql) 1, 2, 4, 6, 7;
+-- sql-flagged 1, 6, 7. Candidate: mql-flagged 1, 3, 4, 5, 6, 7; sql-flagged
+-- 1, 7. Adopting moves 3, 5 and 7 up. AUC on the won flag (1, 3), current
+-- scores 60, 30, 10, 30, 10, 50, 60: (4.5 + 0.5) / 10 = 0.5; candidate 80,
+-- 20, 25, 40, 30, 25, 55: (5 + 1.5) / 10 = 0.65.
 SELECT * FROM preview_summary('pv_leads', :'candidate', '2026-03-10');
 SELECT model, positives, auc, mql_flagged, mql_precision, mql_recall, sql_flagged, sql_precision, sql_recall
   FROM preview_summary('pv_leads', :'candidate', '2026-03-10', '"isWon"');
@@ -72,7 +75,7 @@ SELECT count(*) AS history_rows FROM stage_history WHERE lead_table = 'pv_leads'
 SELECT id, score, stage FROM pv_leads ORDER BY id;
 
 -- Adopt the candidate and rescore at the same time: every lead gets what
--- preview() said, and only the two leads that move get a history row (one
+-- preview() said, and only the three leads that move get a history row (one
 -- row per move, one NOTIFY per row: the others are not handed off again).
 CREATE TEMP TABLE pv_preview AS SELECT * FROM preview('pv_leads', :'candidate', '2026-03-10');
 SELECT count(*) AS history_before FROM stage_history WHERE lead_table = 'pv_leads'::regclass \gset
