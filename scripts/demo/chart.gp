@@ -26,7 +26,7 @@ set style histogram clustered gap 1
 set boxwidth 0.9 relative
 set xlabel "score band (low edge)"
 set ylabel "leads"
-set y2label "reached sql or later (%)"
+set y2label "reached opportunity or later (%)"
 set y2range [0:100]
 set y2tics
 set xtics rotate by 0
