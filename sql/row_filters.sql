@@ -158,6 +158,10 @@ SELECT threshold, flagged, round(precision::numeric, 4) AS precision, round(reca
   FROM threshold_report('odoo.crm_lead', 'sql', ARRAY[0, 40, 60]);
 SELECT score_auc('odoo.crm_lead') AS auc;
 SELECT count(*) AS outcomes FROM lead_qual._outcomes('odoo.crm_lead', 'sql');
+-- The model-tuning reports too: preview() lists leads 1-3 only.
+SELECT lead_key, current_stage, candidate_stage
+  FROM lead_qual.preview('odoo.crm_lead', (SELECT definition FROM lead_qual.scoring_model WHERE name = 'default'))
+ ORDER BY lead_key;
 -- lead_qual._row_filter() is PARALLEL SAFE: it compiles in a parallel
 -- worker too (the setting is force_parallel_mode before 16).
 BEGIN;
