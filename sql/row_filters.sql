@@ -151,12 +151,12 @@ SELECT lead_key, from_stage, to_stage, reason FROM stage_history
 -- Archived leads are in no report: the funnel counts leads 1-3 ...
 SELECT stage_name, leads, round(share::numeric, 4) AS share FROM funnel
  WHERE lead_table = 'odoo.crm_lead' AND leads > 0 ORDER BY stage;
--- ... and so do the closed-loop reports (lead 4, an archived SQL with the
--- top score, would be a positive).
+-- ... and so do the closed-loop reports: lead 4, archived, an SQL with the
+-- top score, would be in band 60-70 and a positive for outcome sql.
 SELECT band_low, band_high, leads, reached FROM score_bands WHERE lead_table = 'odoo.crm_lead' ORDER BY band_low;
 SELECT threshold, flagged, round(precision::numeric, 4) AS precision, round(recall::numeric, 4) AS recall
   FROM threshold_report('odoo.crm_lead', 'sql', ARRAY[0, 40, 60]);
-SELECT score_auc('odoo.crm_lead') AS auc;
+SELECT score_auc('odoo.crm_lead', 'sql') AS auc;
 SELECT count(*) AS outcomes FROM lead_qual._outcomes('odoo.crm_lead', 'sql');
 -- The model-tuning reports too: preview() lists leads 1-3 only.
 SELECT lead_key, current_stage, candidate_stage
@@ -178,14 +178,14 @@ CREATE ROLE lq_filter_bi;
 GRANT USAGE ON SCHEMA odoo TO lq_filter_bi;
 GRANT SELECT (id, fit_score, engagement_score, score, stage) ON odoo.crm_lead TO lq_filter_bi;
 SET ROLE lq_filter_bi;
-SELECT lead_qual.score_auc('odoo.crm_lead') AS auc;
+SELECT lead_qual.score_auc('odoo.crm_lead', 'sql') AS auc;
 \echo sqlstate :LAST_ERROR_SQLSTATE
 RESET ROLE;
 GRANT SELECT (active) ON odoo.crm_lead TO lq_filter_bi;
 SET ROLE lq_filter_bi;
 SELECT threshold, flagged, round(precision::numeric, 4) AS precision, round(recall::numeric, 4) AS recall
   FROM lead_qual.threshold_report('odoo.crm_lead', 'sql', ARRAY[0, 40, 60]);
-SELECT lead_qual.score_auc('odoo.crm_lead') AS auc;
+SELECT lead_qual.score_auc('odoo.crm_lead', 'sql') AS auc;
 RESET ROLE;
 -- Lead 4's stored state missed the webinar, but it is not checked.
 SELECT * FROM verify('odoo.crm_lead');

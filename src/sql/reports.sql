@@ -70,6 +70,7 @@ COMMENT ON FUNCTION lead_qual._row_expression_type(regclass, text, text) IS
 --     positive leads, NULL without one.
 -- Expressions are parsed, never run, before they are spliced into the query
 -- (_row_expression_type); the query runs as the caller.
+-- Leads outside the table's lead filter are left out (README, "Row filters").
 CREATE OR REPLACE FUNCTION lead_qual._outcomes(leads regclass, outcome text, outcome_time text DEFAULT NULL)
 RETURNS TABLE (lead_key text, score double precision, fit double precision, grade text, stage lead_qual.lead_stage,
                positive boolean, outcome_at timestamptz)
@@ -79,7 +80,6 @@ DECLARE
   stage_outcome lead_qual.lead_stage;
   kind regtype;
   common text;
-  lead_filter text;
 BEGIN
   IF leads IS NULL OR outcome IS NULL THEN
     RETURN;
@@ -88,8 +88,6 @@ BEGIN
   IF NOT FOUND THEN
     PERFORM lead_qual._not_tracked(leads);
   END IF;
-  -- Leads outside the lead filter are not reported (README, "Row filters").
-  lead_filter := lead_qual._filter_sql(t.options, 'lead_filter', t.leads, 'l', ' WHERE ');
   common := format('SELECT k.key, l.%1$I, l.%2$I, lead_qual.grade(%3$L, l.%2$I), l.%4$I, ',
                    t.options->>'score', t.options->>'fit_score', t.model, t.options->>'stage');
   SELECT s INTO stage_outcome FROM unnest(lead_qual.stages()) s WHERE s::text = lower(btrim(outcome));
@@ -109,7 +107,7 @@ BEGIN
       '  LEFT JOIN lead_qual._life_stage_reached AS r'
       '    ON r.lead_table OPERATOR(pg_catalog.=) $2 AND r.lead_key OPERATOR(pg_catalog.=) k.key'
       '   AND r.stage OPERATOR(lead_qual.=) $1%4$s',
-      t.options->>'stage', leads, t.options->>'key', lead_filter)
+      t.options->>'stage', leads, t.options->>'key', lead_qual._filter_sql(t.options, 'lead_filter', t.leads, 'l', ' WHERE '))
     USING stage_outcome, leads;
     RETURN;
   END IF;
@@ -132,8 +130,7 @@ BEGIN
     '       COALESCE(x.positive, false), CASE WHEN x.positive THEN x.at END'
     '  FROM %1$s AS l CROSS JOIN LATERAL (SELECT (%2$s) AS positive, (%3$s)::pg_catalog.timestamptz AS at) AS x'
     '  CROSS JOIN LATERAL (SELECT l.%4$I::pg_catalog.text AS key) AS k%5$s',
-    leads, E'\n' || outcome || E'\n', E'\n' || coalesce(_outcomes.outcome_time, 'NULL') || E'\n', t.options->>'key',
-    lead_filter);
+    leads, E'\n' || outcome || E'\n', E'\n' || coalesce(_outcomes.outcome_time, 'NULL') || E'\n', t.options->>'key', lead_qual._filter_sql(t.options, 'lead_filter', t.leads, 'l', ' WHERE '));
 END $$;
 COMMENT ON FUNCTION lead_qual._outcomes(regclass, text, text) IS
     'internal: per lead its score, fit, grade, stage, whether it reached the outcome (a funnel stage, or a boolean expression over the leads row) and when (NULL: unknown)';
