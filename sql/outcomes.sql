@@ -61,7 +61,12 @@ SELECT lead_key, positive FROM _outcomes('oc_leads', 'opportunity'::lead_stage) 
 SELECT lead_key, positive, outcome_at FROM _outcomes('oc_leads', '"isWon"', 'won_at') ORDER BY lead_key;
 SELECT lead_key, positive, outcome_at FROM _outcomes('oc_leads', 'pipeline_stage = ''won''') ORDER BY lead_key;
 -- A comment in the expression ends at its line.
-SELECT lead_key, positive FROM _outcomes('oc_leads', 'l."isWon" -- the CRM''s flag') ORDER BY lead_key;
+SELECT lead_key, positive FROM _outcomes('oc_leads', '"isWon" -- the CRM''s flag') ORDER BY lead_key;
+-- Unlike a row filter, an outcome may call stable built-in functions (here
+-- to_char of a timestamp): a report reads it once per lead. The date won_at
+-- is its midnight in the session's time zone.
+SELECT lead_key, positive, outcome_at FROM _outcomes('oc_leads', 'to_char(won_at, ''MM'') = ''03''', 'won_at::timestamp')
+ ORDER BY lead_key;
 
 -- Reports default to opportunity (1, 2, 4 positive; scores 50, 50, 20 of
 -- 50, 50, 50, 20, 10, 0). At threshold 50: 3 flagged, 2 positive.
@@ -114,6 +119,13 @@ SELECT * FROM _outcomes('oc_leads', '"isWon"', 'id');
 SELECT * FROM _outcomes('oc_leads', 'opportunity', 'won_at');
 \echo sqlstate :LAST_ERROR_SQLSTATE
 SELECT * FROM _outcomes('oc_leads', 'recycled');
+\echo sqlstate :LAST_ERROR_SQLSTATE
+-- Columns are named plainly, as in a row filter (42P10).
+SELECT * FROM _outcomes('oc_leads', 'l."isWon"');
+\echo sqlstate :LAST_ERROR_SQLSTATE
+-- A user-defined function, even a harmless immutable one (0A000).
+CREATE FUNCTION oc_same(boolean) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT $1';
+SELECT * FROM _outcomes('oc_leads', 'public.oc_same("isWon")');
 \echo sqlstate :LAST_ERROR_SQLSTATE
 SELECT * FROM threshold_report('oc_leads', '"isWon" AND (SELECT true)');
 \echo sqlstate :LAST_ERROR_SQLSTATE
