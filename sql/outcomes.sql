@@ -116,6 +116,9 @@ SELECT * FROM _outcomes('oc_leads', 'id');
 \echo sqlstate :LAST_ERROR_SQLSTATE
 SELECT * FROM _outcomes('oc_leads', '"isWon"', 'id');
 \echo sqlstate :LAST_ERROR_SQLSTATE
+-- outcome_time is checked by the same rules (a volatile call: 0A000).
+SELECT * FROM _outcomes('oc_leads', '"isWon"', 'clock_timestamp()');
+\echo sqlstate :LAST_ERROR_SQLSTATE
 SELECT * FROM _outcomes('oc_leads', 'opportunity', 'won_at');
 \echo sqlstate :LAST_ERROR_SQLSTATE
 SELECT * FROM _outcomes('oc_leads', 'recycled');

@@ -96,10 +96,13 @@ const char *noun(RowExpression kind) {
   // A filter's hint is track()'s (it names the option).
   if (kind == RowExpression::filter)
     ereport(ERROR, (errcode(sqlstate), errmsg(message, noun(kind))));
-  else
+  else if (kind == RowExpression::outcome)
     ereport(ERROR, (errcode(sqlstate), errmsg(message, noun(kind)),
                     errhint("Give a funnel stage, or one expression over the leads row's own columns, e.g. "
                             "\"isWon\" or pipeline_stage = 'won'.")));
+  else
+    ereport(ERROR, (errcode(sqlstate), errmsg(message, noun(kind)),
+                    errhint("Give one expression over the leads row's own columns, e.g. \"wonAt\".")));
   pg_unreachable();
 }
 
@@ -306,10 +309,9 @@ Node *analyse(Relation rel, const char *expression, RowExpression kind) {
     reject(ERRCODE_FEATURE_NOT_SUPPORTED, kind,
            "%s may call only immutable functions and operators: its value must depend on the row alone");
   if (kind != RowExpression::filter && contain_volatile_functions(expr))
-    reject(
-        ERRCODE_FEATURE_NOT_SUPPORTED, kind,
-        "%s may not call volatile functions (random(), clock_timestamp(), ...): a report reads it once per "
-        "lead");
+    reject(ERRCODE_FEATURE_NOT_SUPPORTED, kind,
+           "%s may not call volatile functions (random(), clock_timestamp(), ...): the same report must give "
+           "the same answer");
   free_parsestate(ps);
   AtEOXact_GUC(true, nest);
   return expr;
