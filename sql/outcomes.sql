@@ -67,6 +67,14 @@ SELECT lead_key, positive FROM _outcomes('oc_leads', '"isWon" -- the CRM''s flag
 -- is its midnight in the session's time zone.
 SELECT lead_key, positive, outcome_at FROM _outcomes('oc_leads', 'to_char(won_at, ''MM'') = ''03''', 'won_at::timestamp')
  ORDER BY lead_key;
+-- An outcome is compiled for each report, with the session's settings: a
+-- time literal is read in the current TimeZone. Lead 4 became an
+-- opportunity at Feb 20, 00:00 UTC, and lead 1 a customer on Mar 1: on or
+-- after Feb 20 in UTC; in New York only lead 1 is.
+SELECT lead_key FROM _outcomes('oc_leads', 'stage_changed_at >= ''2026-02-20''') WHERE positive ORDER BY lead_key;
+SET timezone = 'America/New_York';
+SELECT lead_key FROM _outcomes('oc_leads', 'stage_changed_at >= ''2026-02-20''') WHERE positive ORDER BY lead_key;
+SET timezone = 'UTC';
 
 -- Reports default to opportunity (1, 2, 4 positive; scores 50, 50, 20 of
 -- 50, 50, 50, 20, 10, 0). At threshold 50: 3 flagged, 2 positive.

@@ -317,7 +317,9 @@ Node *analyse(Relation rel, const char *expression, RowExpression kind) {
   return expr;
 }
 
-void compile(RowFilter *f, Relation rel, const char *expression, bool positional) {
+// Compiles into a context kept under `keep_under` (CacheMemoryContext for
+// the backend's cache).
+void compile(RowFilter *f, Relation rel, const char *expression, bool positional, MemoryContext keep_under) {
   if (f->context != nullptr) MemoryContextDelete(f->context);
   f->context = nullptr;
   f->valid = false;
@@ -332,8 +334,7 @@ void compile(RowFilter *f, Relation rel, const char *expression, bool positional
   f->slot = MakeSingleTupleTableSlot(CreateTupleDescCopy(RelationGetDescr(rel)), &TTSOpsHeapTuple);
   f->text = pstrdup(expression);
   MemoryContextSwitchTo(caller);
-  MemoryContext kept_under = CacheMemoryContext;
-  MemoryContextSetParent(cxt, kept_under);
+  MemoryContextSetParent(cxt, keep_under);
   f->context = cxt;
   f->valid = true;
 }
@@ -366,7 +367,22 @@ RowFilter *cached_filter(Relation rel, const char *expression, bool positional, 
     f->valid = false;
     f->text = nullptr;
   }
-  if (!f->valid || strcmp(f->text, expression) != 0) compile(f, rel, expression, positional);
+  if (!f->valid || strcmp(f->text, expression) != 0)
+    compile(f, rel, expression, positional, CacheMemoryContext);
+  return f;
+}
+
+// An outcome expression compiled for one query (in `f`, kept under
+// `owner`): not cached for the backend, because what it compiles to may
+// depend on the session's settings (a literal such as '2026-01-01' compared
+// with a timestamptz is read in the TimeZone), which a later report may
+// have changed.
+RowFilter *query_expression(RowFilter *f, Relation rel, const char *expression, RowExpression kind,
+                            MemoryContext owner) {
+  f->key.relid = RelationGetRelid(rel);
+  f->key.positional = true;
+  f->key.kind = kind;
+  compile(f, rel, expression, true, owner);
   return f;
 }
 
@@ -450,7 +466,8 @@ namespace {
 // lq_row_filter's per-call-site cache (fn_extra).
 struct RowFilterCall {
   lq::pg::RowFilter *filter;
-  Oid record_type;  // of the record passed, and the slot made for it
+  lq::pg::RowFilter *own;  // outcome expressions: compiled for this query only
+  Oid record_type;         // of the record passed, and the slot made for it
   int32 record_typmod;
   TupleTableSlot *slot;
 };
@@ -478,7 +495,15 @@ Datum row_expression_value(FunctionCallInfo fcinfo, lq::pg::RowExpression kind, 
   if (f == nullptr || f->key.relid != relid || f->key.kind != kind || !f->valid ||
       strlen(f->text) != length || memcmp(f->text, VARDATA_ANY(expression), length) != 0) {
     Relation rel = relation_open(relid, AccessShareLock);
-    f = lq::pg::cached_filter(rel, text_to_cstring(expression), true, kind);
+    if (kind == lq::pg::RowExpression::filter) {
+      f = lq::pg::cached_filter(rel, text_to_cstring(expression), true, kind);
+    } else {
+      if (call->own == nullptr)
+        call->own = static_cast<lq::pg::RowFilter *>(
+            MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(lq::pg::RowFilter)));
+      f = lq::pg::query_expression(call->own, rel, text_to_cstring(expression), kind,
+                                   fcinfo->flinfo->fn_mcxt);
+    }
     relation_close(rel, AccessShareLock);
     call->filter = f;
   }
