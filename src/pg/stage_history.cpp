@@ -20,6 +20,7 @@ extern "C" {
 #include "core/stage.hpp"
 #include "core/timestamp.hpp"
 #include "pg/catalog.hpp"
+#include "pg/citus_shard.hpp"
 #include "pg/owner_spi.hpp"
 #include "pg/schema_version.hpp"
 
@@ -64,6 +65,14 @@ void append_number(StringInfo buf, const char *name, double v) {
 void record_stage_changes(Oid leads, const StageChange *changes, int count, const char *reason,
                           const char *channel, TimestampTz at, Oid changed_by) {
   if (count == 0) return;
+  // A trigger on a Citus shard records the change under the distributed
+  // table (citus_shard.hpp). Its NOTIFY would reach only this worker's
+  // listeners, and a worker's part of a distributed transaction cannot be
+  // prepared after a NOTIFY: there the history, read by id, is the hand-off
+  // feed.
+  const Oid logical = citus_logical_relation(leads);
+  const bool on_shard = OidIsValid(logical);
+  if (on_shard) leads = logical;
   const Oid stage_type = extension_type("lead_stage");
   auto *keys = static_cast<Datum *>(palloc(sizeof(Datum) * count));
   auto *from = static_cast<Datum *>(palloc(sizeof(Datum) * count));
@@ -176,6 +185,7 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
       elog(ERROR, "lead_qual: stage history ids came back out of order");
   }
   spi_finish_as(saved);
+  if (on_shard) return;
 
   char *table_name = qualified_table_name(leads);
   // Plain buffers only from here on: PostgreSQL calls may raise ERROR.
@@ -217,6 +227,8 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
 namespace lq::pg {
 
 bool is_stale_stage_write(Oid leads, const char *key, Stage current, Stage written) {
+  // Recorded under the distributed table when written on a Citus shard.
+  if (const Oid logical = citus_logical_relation(leads); OidIsValid(logical)) leads = logical;
   // Read as the history's owner, as it is written.
   const Oid history = get_relname_relid("stage_history", extension_namespace());
   const SavedUser saved = spi_connect_as_owner(history);
