@@ -1,3 +1,5 @@
+#include "pg/entry.hpp"  // first: postgres.h precedes every other header
+
 #include "pg/citus_shard.hpp"
 
 #include "pg/compat.hpp"
@@ -37,6 +39,15 @@ struct ShardEntry {
 };
 
 HTAB *entries = nullptr;
+
+// citus_local_rows(): the last table asked about and its placement.
+Oid rows_table = InvalidOid;
+Oid rows_placement = InvalidOid;
+bool rows_callback = false;
+
+void forget_rows(Datum /*arg*/, Oid relid) {
+  if (relid == InvalidOid || relid == rows_table || relid == rows_placement) rows_table = InvalidOid;
+}
 
 // A relation that changes (a shard dropped or moved) is looked up again.
 // The names of forgotten entries stay allocated: triggers running now may
@@ -141,6 +152,45 @@ void find_colocated(ShardEntry *e, Oid other) {
 
 }  // namespace
 
+Oid citus_local_rows(Oid table) {
+  if (OidIsValid(rows_table) && rows_table == table) return rows_placement;
+  if (!rows_callback) {
+    CacheRegisterRelcacheCallback(forget_rows, 0);
+    rows_callback = true;
+  }
+  Oid placement = table;
+  if (OidIsValid(get_extension_oid("citus", true))) {
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "lead_qual: SPI_connect failed");
+    Oid types[1] = {OIDOID};
+    Datum values[1] = {ObjectIdGetDatum(table)};
+    const int rc = SPI_execute_with_args(
+        "SELECT pg_catalog.to_regclass(pg_catalog.shard_name(s.logicalrelid, s.shardid, false))::pg_catalog.oid"
+        "  FROM pg_catalog.pg_dist_partition AS p JOIN pg_catalog.pg_dist_shard AS s USING (logicalrelid)"
+        " WHERE p.logicalrelid::pg_catalog.oid OPERATOR(pg_catalog.=) $1 AND p.partmethod OPERATOR(pg_catalog.=) 'n'",
+        1, types, values, nullptr, true, 2);
+    if (rc != SPI_OK_SELECT)
+      elog(ERROR, "lead_qual: reading Citus's shards failed: %s", SPI_result_code_string(rc));
+    if (SPI_processed == 1) {
+      bool isnull = false;
+      const Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+      if (!isnull) placement = DatumGetObjectId(d);
+    }
+    SPI_finish();
+  }
+  rows_table = table;
+  rows_placement = placement;
+  return placement;
+}
+
+Oid citus_colocated_shard(Oid shard, Oid other) {
+  const char *name = get_rel_name(shard);
+  if (name == nullptr) return InvalidOid;
+  ShardEntry *e = entry_of(shard, name);
+  if (e == nullptr || !OidIsValid(e->logical)) return InvalidOid;
+  find_colocated(e, other);
+  return e->other_shard;
+}
+
 Oid citus_logical_relation(Oid relid) {
   const char *name = get_rel_name(relid);
   if (name == nullptr) return InvalidOid;
@@ -176,3 +226,19 @@ void map_to_citus_shards(Relation fired_on, TrackedTable table, TrackArgs *args)
 }
 
 }  // namespace lq::pg
+
+// lead_qual._citus_logical(regclass) -> regclass: citus_logical_relation(),
+// NULL for a relation that is no shard.
+LQ_FUNCTION(lq_citus_logical) {
+  const Oid logical = lq::pg::citus_logical_relation(PG_GETARG_OID(0));
+  if (!OidIsValid(logical)) PG_RETURN_NULL();
+  PG_RETURN_OID(logical);
+}
+
+// lead_qual._citus_colocated(shard regclass, other regclass) -> regclass:
+// citus_colocated_shard(), NULL when `shard` is no shard.
+LQ_FUNCTION(lq_citus_colocated) {
+  const Oid shard = lq::pg::citus_colocated_shard(PG_GETARG_OID(0), PG_GETARG_OID(1));
+  if (!OidIsValid(shard)) PG_RETURN_NULL();
+  PG_RETURN_OID(shard);
+}

@@ -91,9 +91,13 @@ run() {
 triggers_left() {
   local port total=0 count
   for port in "$@"; do
-    count=$(sql "$port" -v s="$schema" -c "SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-      WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = :'s') AND t.tgname LIKE 'lead\_qual%'" 2>&1)
-    total=$((total + ${count//[^0-9]/}))
+    count=$(sql "$port" -v s="$schema" -f - 2>&1 <<'SQL'
+SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+ WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = :'s') AND t.tgname LIKE 'lead\_qual%';
+SQL
+)
+    [[ $count =~ ^[0-9]+$ ]] || { echo "$count"; return; }
+    total=$((total + count))
   done
   echo "$total"
 }
@@ -126,8 +130,11 @@ for file in "$suite"/scenarios/*.sql; do
   case $name in
     *stage_two_shards)
       # The statement really spans both workers.
-      nodes=$(sql "$pc" -v s="$schema" -c "SELECT count(DISTINCT p.nodeport) FROM pg_dist_shard_placement p
-        WHERE p.shardid IN (SELECT get_shard_id_for_distribution_column(:'s' || '.leads', i) FROM generate_series(1, 6) i)" 2>&1)
+      nodes=$(sql "$pc" -v s="$schema" -f - 2>&1 <<'SQL'
+SELECT count(DISTINCT p.nodeport) FROM pg_dist_shard_placement p
+ WHERE p.shardid IN (SELECT get_shard_id_for_distribution_column(:'s' || '.leads', i) FROM generate_series(1, 6) i);
+SQL
+)
       same "$name: the updated leads live on both workers" "2" "$nodes" "";;
     *untrack_truncate)
       same "$name: no lead_qual trigger left on any node" "$(triggers_left "$ps")" "$(triggers_left "$pc" "$p1" "$p2")" "";;
