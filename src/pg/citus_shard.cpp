@@ -1,5 +1,3 @@
-#include "pg/entry.hpp"  // first: postgres.h precedes every other header
-
 #include "pg/citus_shard.hpp"
 
 #include "pg/compat.hpp"
@@ -182,15 +180,6 @@ Oid citus_local_rows(Oid table) {
   return placement;
 }
 
-Oid citus_colocated_shard(Oid shard, Oid other) {
-  const char *name = get_rel_name(shard);
-  if (name == nullptr) return InvalidOid;
-  ShardEntry *e = entry_of(shard, name);
-  if (e == nullptr || !OidIsValid(e->logical)) return InvalidOid;
-  find_colocated(e, other);
-  return e->other_shard;
-}
-
 Oid citus_logical_relation(Oid relid) {
   const char *name = get_rel_name(relid);
   if (name == nullptr) return InvalidOid;
@@ -227,18 +216,3 @@ void map_to_citus_shards(Relation fired_on, TrackedTable table, TrackArgs *args)
 
 }  // namespace lq::pg
 
-// lead_qual._citus_logical(regclass) -> regclass: citus_logical_relation(),
-// NULL for a relation that is no shard.
-LQ_FUNCTION(lq_citus_logical) {
-  const Oid logical = lq::pg::citus_logical_relation(PG_GETARG_OID(0));
-  if (!OidIsValid(logical)) PG_RETURN_NULL();
-  PG_RETURN_OID(logical);
-}
-
-// lead_qual._citus_colocated(shard regclass, other regclass) -> regclass:
-// citus_colocated_shard(), NULL when `shard` is no shard.
-LQ_FUNCTION(lq_citus_colocated) {
-  const Oid shard = lq::pg::citus_colocated_shard(PG_GETARG_OID(0), PG_GETARG_OID(1));
-  if (!OidIsValid(shard)) PG_RETURN_NULL();
-  PG_RETURN_OID(shard);
-}

@@ -35,11 +35,6 @@ Oid citus_logical_relation(Oid relid);
 // tracked table. Otherwise leaves them as they are.
 void map_to_citus_shards(Relation fired_on, TrackedTable table, TrackArgs *args);
 
-// The shard of distributed table `other` co-located with shard `shard`
-// (ERROR when there is none on this node); InvalidOid when `shard` is no
-// Citus shard.
-Oid citus_colocated_shard(Oid shard, Oid other);
-
 // The relation that holds the rows of `table` on this node: its local
 // placement when `table` is a Citus reference table (lead_qual.scoring_model
 // on a Citus cluster: track() makes it one), otherwise `table` itself. Code

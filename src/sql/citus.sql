@@ -4,42 +4,6 @@
 -- database without the citus extension.
 ------------------------------------------------------------------------------
 
-CREATE OR REPLACE FUNCTION lead_qual._citus_logical(tbl regclass) RETURNS regclass
-    AS 'MODULE_PATHNAME', 'lq_citus_logical' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION lead_qual._citus_logical(regclass) IS
-    'internal: the Citus distributed table whose shard tbl is on this node; NULL when tbl is no Citus shard';
-
-CREATE OR REPLACE FUNCTION lead_qual._citus_colocated(shard regclass, other regclass) RETURNS regclass
-    AS 'MODULE_PATHNAME', 'lq_citus_colocated' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION lead_qual._citus_colocated(regclass, regclass) IS
-    'internal: the shard of distributed table other co-located with Citus shard shard on this node; NULL when shard is no Citus shard';
-
--- TRUNCATE of a distributed activity table: the trigger fires on every
--- shard (and on the coordinator's table, before the shards are emptied).
--- Each shard's call rescores the co-located leads shard, as _citus_rewrite()
--- does for the whole table, locally.
-CREATE OR REPLACE FUNCTION lead_qual._citus_rescore_shard(activities_shard regclass, leads regclass) RETURNS void
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-  leads_shard regclass := lead_qual._citus_colocated(activities_shard, leads);
-  state_column text;
-BEGIN
-  -- The score_state column: argument 9 of the lead_qual_lead trigger's copy
-  -- on the shard (src/pg/track_args.hpp).
-  SELECT (string_to_array(encode(t.tgargs, 'escape'), '\000'))[10] INTO state_column
-    FROM pg_trigger AS t WHERE t.tgrelid = leads_shard AND t.tgfoid = 'lead_qual.lead_changed()'::regprocedure;
-  IF state_column IS NULL THEN
-    RETURN;    -- untracked meanwhile
-  END IF;
-  PERFORM set_config('lead_qual.citus_rewrite',
-                     concat_ws('|', 'rescore', to_char(lead_qual._scoring_time() AT TIME ZONE 'UTC',
-                                                       'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), 'f', leads::text), true);
-  EXECUTE format('UPDATE %s AS l SET %I = l.%I', leads_shard, state_column, state_column);
-  PERFORM set_config('lead_qual.citus_rewrite', '', true);
-END $$;
-COMMENT ON FUNCTION lead_qual._citus_rescore_shard(regclass, regclass) IS
-    'internal: after a TRUNCATE of a Citus activity shard, rescores the co-located leads shard';
-
 CREATE OR REPLACE FUNCTION lead_qual._citus_distributed(tbl regclass) RETURNS boolean
 LANGUAGE plpgsql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
 DECLARE

@@ -65,11 +65,7 @@ COMMENT ON FUNCTION lead_qual._settle(regclass, text) IS
 CREATE OR REPLACE FUNCTION lead_qual.activity_truncated() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-  PERFORM lead_qual.rescore(TG_ARGV[0]::regclass) WHERE lead_qual._citus_logical(TG_RELID) IS NULL;
-  -- On Citus the trigger fires on every shard (and on the coordinator's
-  -- table, where the rescore above finds the shards not emptied yet): each
-  -- shard rescores its leads (src/sql/citus.sql).
-  PERFORM lead_qual._citus_rescore_shard(TG_RELID, TG_ARGV[0]::regclass) WHERE lead_qual._citus_logical(TG_RELID) IS NOT NULL;
+  PERFORM lead_qual.rescore(TG_ARGV[0]::regclass);
   RETURN NULL;
 END $$;
 COMMENT ON FUNCTION lead_qual.activity_truncated() IS
