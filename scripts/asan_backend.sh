@@ -63,7 +63,7 @@ EOF
 sanitize="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 make -s -C "$work/src" -j"$(nproc)" PG_CONFIG="$PG_CONFIG" \
   PG_CXXFLAGS="-std=c++17 -fno-strict-aliasing -Wno-register -Wno-missing-field-initializers -g $sanitize" \
-  SHLIB_LINK="-lre2 -lstdc++ $sanitize" >/dev/null
+  SHLIB_LINK="-lre2 -llinear -lstdc++ $sanitize" >/dev/null
 make -s -C "$work/src" install PG_CONFIG="$PG_CONFIG" >/dev/null
 ldd "$("$PG_CONFIG" --pkglibdir)/lead_qual.so" | grep -q libasan || { echo "asan_backend: not a sanitizer build" >&2; exit 1; }
 

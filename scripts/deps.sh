@@ -8,7 +8,7 @@ source "$(dirname "$0")/pg_version.sh"
 packages=(
   build-essential cmake pkg-config clang clang-format clang-tidy
   postgresql-"$PG_MAJOR" postgresql-server-dev-"$PG_MAJOR" postgresql-"$PG_MAJOR"-pgtap libtap-parser-sourcehandler-pgtap-perl
-  nlohmann-json3-dev libre2-dev libgtest-dev libbenchmark-dev libclang-rt-14-dev
+  nlohmann-json3-dev libre2-dev liblinear-dev libgtest-dev libbenchmark-dev libclang-rt-14-dev
   postgresql-"$PG_MAJOR"-cron gnuplot-nox python3-jsonschema python3-psycopg2
 )
 

@@ -54,9 +54,14 @@ ORDER BY from_stage, to_stage;
 SELECT * FROM threshold_report('rep_leads', 'sql', '{0, 20, 40, 60}');
 SELECT threshold, flagged FROM threshold_report('rep_leads');
 SELECT threshold, flagged, recall FROM threshold_report('rep_leads', 'customer', '{50}');
--- AUC: each positive beats 3 negatives and ties 1: (3 * 3.5) / (3 * 4) = 0.875.
-SELECT score_auc('rep_leads') AS auc, score_auc('rep_leads', 'opportunity') AS auc_opportunity;
+-- AUC for sql: each positive beats 3 negatives and ties 1: (3 * 3.5) / (3 * 4) = 0.875.
+-- The default outcome is opportunity (leads 1 and 2, set by sales): each
+-- beats 3 negatives and ties 2: (2 * 4) / (2 * 5) = 0.8.
+SELECT score_auc('rep_leads', 'sql') AS auc_sql, score_auc('rep_leads') AS auc,
+       score_auc('rep_leads', 'opportunity') AS auc_opportunity;
 
+-- Bands and grades count opportunity or later: 2 of the 4 leads at 50
+-- (both of fit grade B).
 SELECT band_low, band_high, leads, reached, rate FROM score_bands WHERE lead_table = 'public.rep_leads';
 SELECT grade, leads, reached, rate FROM fit_grades WHERE lead_table = 'public.rep_leads';
 SELECT grade('rep', 45), grade('rep', 10), grade('rep', 9.5), grade('default', 45) IS NULL AS no_grades;

@@ -36,6 +36,14 @@ BEGIN
       FROM demo.truth t
      WHERE t.id = l.id AND l.stage = 'sql' AND l.stage_changed_at <= day_end - interval '10 days'
        AND demo.chance(l.id, d, 2) < 0.10 * (1 - t.intent);
+    -- Sales' own outreach: reps also open opportunities with leads the
+    -- model has not handed them (yet), as real teams do; so what sales
+    -- decides is not only the model's own threshold seen again, and the
+    -- closed-loop reports have something to grade the model on.
+    UPDATE crm.leads l SET stage = 'opportunity'
+      FROM demo.truth t
+     WHERE t.id = l.id AND l.stage IN ('lead', 'mql')
+       AND demo.chance(l.id, d, 5) < 0.0015 * power(t.intent, 2);
     -- Opportunities close after two to eight weeks: won with real intent.
     UPDATE crm.leads l SET stage = CASE WHEN demo.chance(l.id, 0, 4) < 0.15 + 0.75 * t.intent
                                         THEN 'customer' ELSE 'disqualified' END::lead_qual.lead_stage

@@ -36,7 +36,7 @@ FROM explain((SELECT score_state FROM crm.leads WHERE id = :top_id), '2026-06-30
 SELECT threshold, flagged, round((100 * flagged_share)::numeric, 1) AS "flagged %",
        round("precision"::numeric, 3) AS "precision", round(recall::numeric, 3) AS recall, round(lift::numeric, 2) AS lift
 FROM threshold_report('crm.leads', 'sql', '{10, 20, 30, 40, 50, 60, 70, 80}');
-SELECT round(score_auc('crm.leads')::numeric, 3) AS "ROC AUC (sql)",
+SELECT round(score_auc('crm.leads', 'sql')::numeric, 3) AS "ROC AUC (sql)",
        round(score_auc('crm.leads', 'customer')::numeric, 3) AS "ROC AUC (customer)";
 
 \echo '== Score bands (lead_qual.score_bands)'

@@ -49,7 +49,19 @@ echo "$in_history hand-offs to sales in the history; the worker handled $handled
 head -n 3 "$handoffs"
 
 # The picture: funnel and score distribution from the views.
-psql -X -At -F ' ' -c "SELECT stage, leads FROM lead_qual.funnel WHERE lead_table = 'crm.leads'" >"$out/funnel.dat"
+# The funnel as stages reached (lead_qual.stage_reached: every lead that got
+# to a stage or beyond, at any time), each with its conversion from the one
+# before: "stage leads percent".
+psql -X -At -F ' ' -c "
+  WITH reached AS (
+    SELECT 0 AS step, 'all' AS stage, count(*) AS leads FROM crm.leads
+    UNION ALL
+    SELECT lead_qual.stage_rank(r.stage), r.stage_name, count(*)
+      FROM lead_qual.stage_reached r
+     WHERE r.lead_table = 'crm.leads' AND r.stage_name IN ('mql', 'sql', 'opportunity', 'customer')
+     GROUP BY r.stage, r.stage_name)
+  SELECT stage, leads, round(100.0 * leads / NULLIF(lag(leads) OVER (ORDER BY step), 0), 1)
+    FROM reached ORDER BY step" | sed 's/ $/ -/' >"$out/funnel.dat"
 psql -X -At -F ' ' -c "SELECT band_low, leads, reached FROM lead_qual.score_bands WHERE lead_table = 'crm.leads'" >"$out/bands.dat"
 (cd "$out" && gnuplot -e "outfile='lead_qual_demo.png'" "$OLDPWD/chart.gp")
 echo

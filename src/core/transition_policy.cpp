@@ -26,10 +26,16 @@ Stage stage_at(const json &pair, std::size_t i, const std::string &path) {
 
 }  // namespace
 
+// Computed once: the triggers build a policy on every call.
 TransitionPolicy::TransitionPolicy() {
-  for (Stage from : kAllStages)
-    for (Stage to : kAllStages)
-      if (can_transition(from, to)) bits_ |= bit(from, to);
+  static const std::uint64_t default_bits = [] {
+    std::uint64_t bits = 0;
+    for (Stage from : kAllStages)
+      for (Stage to : kAllStages)
+        if (can_transition(from, to)) bits |= bit(from, to);
+    return bits;
+  }();
+  bits_ = default_bits;
 }
 
 TransitionPolicy TransitionPolicy::parse(std::string_view json) {

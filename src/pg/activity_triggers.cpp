@@ -202,7 +202,7 @@ void rebuild_from_history(LeadWrite *w, TrackingPlans *plans, Datum keys, const 
     if (key_null || state_null) continue;
     LeadDelta *d = lq::pg::delta_for(w, TextDatumGetCString(key), false);
     if (d == nullptr) continue;
-    d->state = lq::pg::copy_state(PG_DETOAST_DATUM(state), w->context);
+    d->state = lq::pg::copy_state(PG_DETOAST_DATUM(state), lq::pg::states_context(w));
     d->replace = true;
   }
 }
@@ -337,7 +337,7 @@ LQ_FUNCTION(lq_activity_inserted) {
     lq::pg::attrs_from_jsonb(properties, model->property_names, model->property_count,
                              model->property_values);
     const int rule = m.match(activity, model->property_values);
-    if (d->state == nullptr) d->state = lq::pg::empty_state(m, w->context);
+    if (d->state == nullptr) d->state = lq::pg::empty_state(m, lq::pg::states_context(w));
     // At the write's scoring time: an activity dated later is held apart.
     d->state = lq::pg::add_to_state(d->state, m, rule, occurred_at, m.or_bits(activity), w->as_of);
   });

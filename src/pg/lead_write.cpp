@@ -76,6 +76,17 @@ int match_key(const void *a, const void *b, Size /*keysize*/) {
 
 }  // namespace
 
+MemoryContext states_context(LeadWrite *w) {
+  // A handful of leads (a streaming INSERT) stay in the write's own context:
+  // a context of their own would cost its set-up on every statement.
+  constexpr long kManyLeads = 64;
+  if (w->states == nullptr)
+    w->states = w->deltas_hint > kManyLeads
+                    ? GenerationContextCreate(w->context, "lead_qual states", ALLOCSET_DEFAULT_SIZES)
+                    : w->context;
+  return w->states;
+}
+
 LeadWrite *begin_write(const ModelRef *ref, Oid leads, const char *reason, const char *channel,
                        TimestampTz as_of) {
   if (!callbacks_registered) {

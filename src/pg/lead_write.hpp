@@ -75,7 +75,14 @@ struct LeadWrite {
   bool apply_in_trigger;
   uint64 applied_count;  // leads whose outcome is recorded
   LeadColumns *columns;  // of `columns->relid`, cached by lead_changed()
+  MemoryContext states;  // the leads' states: states_context()
 };
+
+// Where the write keeps its leads' states (LeadDelta::state). A state is a
+// few hundred bytes, which an AllocSet rounds up to the next power of two
+// (271 bytes take 512); a write of many leads keeps them in a generation
+// context instead, which allocates them as they are.
+MemoryContext states_context(LeadWrite *w);
 
 // Starts a write on `leads` with the model of `ref` (copied: the write keeps
 // its own reference). as_of: the time scores are computed for.

@@ -10,6 +10,7 @@ extern "C" {
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
+#include "common/hashfn.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -123,6 +124,34 @@ AttrName *copy_names(MemoryContext cxt, const AttributeSet &set) {
   return out;
 }
 
+// Points the call site's ModelRef (allocated on first use, in fn_mcxt) at a
+// compiled model.
+ModelRef *fill_ref(FmgrInfo *flinfo, ModelRef *ref, const std::string &name,
+                   const std::shared_ptr<const Model> &cached) {
+  MemoryContext cxt = flinfo->fn_mcxt;
+  if (ref == nullptr) {
+    ref = static_cast<ModelRef *>(pg_call([&] { return MemoryContextAllocZero(cxt, sizeof(ModelRef)); }));
+    auto *cb = static_cast<MemoryContextCallback *>(
+        pg_call([&] { return MemoryContextAllocZero(cxt, sizeof(MemoryContextCallback)); }));
+    cb->func = release_handle;
+    cb->arg = ref;
+    MemoryContextRegisterResetCallback(cxt, cb);
+    flinfo->fn_extra = ref;
+  }
+  ref->name = pg_call([&] { return MemoryContextStrdup(cxt, name.c_str()); });
+  ref->lead_names = copy_names(cxt, cached->lead_attributes);
+  ref->lead_count = static_cast<int>(cached->lead_attributes.size());
+  ref->property_names = copy_names(cxt, cached->property_attributes);
+  ref->property_count = static_cast<int>(cached->property_attributes.size());
+  ref->lead_values = static_cast<AttrValue *>(
+      pg_call([&] { return MemoryContextAllocZero(cxt, sizeof(AttrValue) * (ref->lead_count + 1)); }));
+  ref->property_values = static_cast<AttrValue *>(
+      pg_call([&] { return MemoryContextAllocZero(cxt, sizeof(AttrValue) * (ref->property_count + 1)); }));
+  ref->handle = new std::shared_ptr<const Model>(cached);
+  ref->model = cached.get();
+  return ref;
+}
+
 }  // namespace
 
 ModelRef *model_for_call(FunctionCallInfo fcinfo, text *name_text) {
@@ -164,27 +193,34 @@ ModelRef *model_for_call(FunctionCallInfo fcinfo, text *name_text) {
     }
   }
 
-  MemoryContext cxt = flinfo->fn_mcxt;
-  if (ref == nullptr) {
-    ref = static_cast<ModelRef *>(pg_call([&] { return MemoryContextAllocZero(cxt, sizeof(ModelRef)); }));
-    auto *cb = static_cast<MemoryContextCallback *>(
-        pg_call([&] { return MemoryContextAllocZero(cxt, sizeof(MemoryContextCallback)); }));
-    cb->func = release_handle;
-    cb->arg = ref;
-    MemoryContextRegisterResetCallback(cxt, cb);
-    flinfo->fn_extra = ref;
+  return fill_ref(flinfo, ref, name, cached);
+}
+
+ModelRef *candidate_for_call(FunctionCallInfo fcinfo, Datum definition) {
+  FmgrInfo *flinfo = fcinfo->flinfo;
+  auto *ref = static_cast<ModelRef *>(flinfo->fn_extra);
+  // The same argument (a constant: the same pointer every row) needs no look.
+  if (ref != nullptr && ref->model != nullptr && ref->candidate != nullptr &&
+      ref->candidate_arg == definition)
+    return ref;
+  Jsonb *jb = pg_call([&] { return DatumGetJsonbP(definition); });
+  const char *bytes = reinterpret_cast<const char *>(jb);
+  const int len = static_cast<int>(VARSIZE(jb));
+  if (ref != nullptr && ref->model != nullptr && ref->candidate != nullptr && ref->candidate_len == len &&
+      std::memcmp(ref->candidate, bytes, static_cast<std::size_t>(len)) == 0) {
+    ref->candidate_arg = definition;
+    return ref;
   }
-  ref->name = pg_call([&] { return MemoryContextStrdup(cxt, name.c_str()); });
-  ref->lead_names = copy_names(cxt, cached->lead_attributes);
-  ref->lead_count = static_cast<int>(cached->lead_attributes.size());
-  ref->property_names = copy_names(cxt, cached->property_attributes);
-  ref->property_count = static_cast<int>(cached->property_attributes.size());
-  ref->lead_values = static_cast<AttrValue *>(
-      pg_call([&] { return MemoryContextAllocZero(cxt, sizeof(AttrValue) * (ref->lead_count + 1)); }));
-  ref->property_values = static_cast<AttrValue *>(
-      pg_call([&] { return MemoryContextAllocZero(cxt, sizeof(AttrValue) * (ref->property_count + 1)); }));
-  ref->handle = new std::shared_ptr<const Model>(cached);
-  ref->model = cached.get();
+  if (ref != nullptr && ref->model != nullptr) release_handle(ref);
+  const char *json_text = pg_call([&] { return JsonbToCString(nullptr, &jb->root, len); });
+  const uint64 hash = hash_bytes_extended(reinterpret_cast<const unsigned char *>(bytes), len, 0);
+  const int64 version = -1 - static_cast<int64>(hash >> 2);
+  std::shared_ptr<const Model> compiled = compile_model("candidate", version, json_text);
+  ref = fill_ref(flinfo, ref, "candidate", compiled);
+  ref->candidate = static_cast<char *>(pg_call([&] { return MemoryContextAlloc(flinfo->fn_mcxt, len); }));
+  std::memcpy(ref->candidate, bytes, static_cast<std::size_t>(len));
+  ref->candidate_len = len;
+  ref->candidate_arg = definition;
   return ref;
 }
 

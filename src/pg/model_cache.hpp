@@ -39,10 +39,22 @@ struct ModelRef {
   int property_count;
   AttrValue *lead_values;      // scratch, lead_count entries
   AttrValue *property_values;  // scratch, property_count entries
+  // A candidate model given as jsonb (candidate_for_call): its definition's
+  // bytes, and the argument pointer it was last seen at.
+  char *candidate;
+  int candidate_len;
+  Datum candidate_arg;
 };
 
 // The model named `name` for this call site; ERROR 42704 if there is none.
 ModelRef *model_for_call(FunctionCallInfo fcinfo, text *name);
+
+// A model given as its jsonb definition (lead_qual.preview(), issue #16),
+// compiled once per call site and definition; 22023 naming the JSON path of
+// the first problem. Its name is "candidate" and its version a negative
+// number derived from the definition (real versions are positive), so its
+// score states are never mistaken for those of a stored model.
+ModelRef *candidate_for_call(FunctionCallInfo fcinfo, Datum definition);
 
 // Fills values[i] with the top-level key names[i] of a jsonb object (a
 // non-object or NULL jsonb yields all Missing). Strings point into `jb`.

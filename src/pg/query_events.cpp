@@ -3,7 +3,9 @@
 #include "pg/query_events.hpp"
 
 #include "pg/compat.hpp"
+#include "pg/entry.hpp"
 #include "pg/owner_spi.hpp"
+#include "pg/trigger_checks.hpp"
 
 extern "C" {
 #include "access/xact.h"
@@ -271,3 +273,14 @@ void settle_after_query(Oid leads, const char *key) {
 }
 
 }  // namespace lq::pg
+
+// lead_qual_activity_start (BEFORE STATEMENT): calling it loads the library,
+// and _PG_init installs the hooks above, before the statement's
+// ExecutorFinish, where its AFTER triggers fire. Without it, the first
+// statement of a session to write activities would load the library only
+// when those triggers fire, too late for the hooks to see its plan, and
+// query_has_several_steps() would have to answer "unknown" (a rebuild).
+LQ_FUNCTION(lq_activity_statement_started) {
+  lq::pg::trigger_data(fcinfo, "lead_qual.activity_statement_started");
+  return PointerGetDatum(nullptr);
+}

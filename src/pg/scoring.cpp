@@ -40,19 +40,34 @@ text *model_arg(FunctionCallInfo fcinfo, int n) {
   return PG_GETARG_TEXT_PP(n);
 }
 
+// The model of argument n: a name (lead_qual.scoring_model) or, for the
+// jsonb overloads (`candidate`), a definition not stored anywhere.
+lq::pg::ModelRef *model_at(FunctionCallInfo fcinfo, int n, bool candidate) {
+  if (!candidate) return lq::pg::model_for_call(fcinfo, model_arg(fcinfo, n));
+  if (PG_ARGISNULL(n)) throw lq::Error(lq::ErrorKind::NullValue, "model definition must not be NULL");
+  return lq::pg::candidate_for_call(fcinfo, PG_GETARG_DATUM(n));
+}
+
+// Both overloads of a scoring function share one body: name##_impl.
+#define LQ_MODEL_FUNCTION(name)                                       \
+  static Datum name##_impl(FunctionCallInfo fcinfo, bool candidate);  \
+  LQ_FUNCTION(name) { return name##_impl(fcinfo, false); }            \
+  LQ_FUNCTION(name##_candidate) { return name##_impl(fcinfo, true); } \
+  static Datum name##_impl([[maybe_unused]] FunctionCallInfo fcinfo, [[maybe_unused]] bool candidate)
+
 }  // namespace
 
-LQ_FUNCTION(lq_fit_score) {
-  lq::pg::ModelRef *m = lq::pg::model_for_call(fcinfo, PG_GETARG_TEXT_PP(0));
+LQ_MODEL_FUNCTION(lq_fit_score) {
+  lq::pg::ModelRef *m = model_at(fcinfo, 0, candidate);
   lq::pg::attrs_from_jsonb(PG_GETARG_JSONB_P(1), m->lead_names, m->lead_count, m->lead_values);
   PG_RETURN_FLOAT8(m->model->fit(m->lead_values));
 }
 
 // activity_points(model, activity, properties): the undecayed points of the
 // first matching rule; 0 for an unknown activity. NULL properties = none.
-LQ_FUNCTION(lq_activity_points) {
+LQ_MODEL_FUNCTION(lq_activity_points) {
   if (PG_ARGISNULL(1)) PG_RETURN_NULL();
-  lq::pg::ModelRef *m = lq::pg::model_for_call(fcinfo, model_arg(fcinfo, 0));
+  lq::pg::ModelRef *m = model_at(fcinfo, 0, candidate);
   lq::pg::attrs_from_jsonb(jsonb_arg_or_null(fcinfo, 2), m->property_names, m->property_count,
                            m->property_values);
   const int rule = m->model->match(text_view(PG_GETARG_TEXT_PP(1)), m->property_values);
@@ -68,9 +83,11 @@ LQ_FUNCTION(lq_activity_points) {
 // is held apart; without it every activity is folded into the sums (exact
 // from the newest activity on). Inside an aggregate the state is updated in
 // place.
-LQ_FUNCTION(lq_add_activity) {
+LQ_MODEL_FUNCTION(lq_add_activity) {
   const bool in_aggregate = AggCheckCallContext(fcinfo, nullptr) != 0;
-  text *model_name = model_arg(fcinfo, 1);
+  if (PG_ARGISNULL(1))
+    throw lq::Error(lq::ErrorKind::NullValue,
+                    candidate ? "model definition must not be NULL" : "model name must not be NULL");
   TimestampTz horizon = DT_NOEND;  // no scoring time: fold everything
   if (PG_NARGS() > 5) {
     if (PG_ARGISNULL(5)) throw lq::Error(lq::ErrorKind::NullValue, "as_of must not be NULL");
@@ -85,7 +102,7 @@ LQ_FUNCTION(lq_add_activity) {
     if (PG_ARGISNULL(0)) PG_RETURN_NULL();
     PG_RETURN_DATUM(PG_GETARG_DATUM(0));
   }
-  lq::pg::ModelRef *m = lq::pg::model_for_call(fcinfo, model_name);
+  lq::pg::ModelRef *m = model_at(fcinfo, 1, candidate);
   const lq::Model &model = *m->model;
 
   void *state;
@@ -165,9 +182,9 @@ LQ_FUNCTION(lq_explain) {
 // no stage yet (the result is then the automatic stage, or NULL). For a
 // recycled lead the state is taken as its activities since it was recycled
 // (what lq::next_stage() judges it on): the caller chooses them.
-LQ_FUNCTION(lq_qualify) {
+LQ_MODEL_FUNCTION(lq_qualify) {
   if (PG_ARGISNULL(0) || PG_ARGISNULL(4)) PG_RETURN_NULL();
-  lq::pg::ModelRef *m = lq::pg::model_for_call(fcinfo, model_arg(fcinfo, 0));
+  lq::pg::ModelRef *m = model_at(fcinfo, 0, candidate);
   const lq::Model &model = *m->model;
   lq::pg::attrs_from_jsonb(jsonb_arg_or_null(fcinfo, 1), m->lead_names, m->lead_count, m->lead_values);
   const lq::StateView state(PG_ARGISNULL(2) ? nullptr : lq::pg::state_arg(fcinfo, 2));
@@ -179,4 +196,46 @@ LQ_FUNCTION(lq_qualify) {
     PG_RETURN_LEAD_STAGE(*e.automatic);
   }
   PG_RETURN_LEAD_STAGE(lq::next_stage(model, e, PG_GETARG_LEAD_STAGE(3), false, &e));
+}
+
+// evaluate(model, lead, state, current, as_of, since_state): what lead_qual's
+// own writes (rescore(), the triggers: lq::pg lead_update) compute for a lead,
+// as one row: fit, engagement, score, the automatic stage (the highest whose
+// criteria are met, NULL: none) and the stage the lead at `current` moves to
+// (NULL current: a lead). `since_state` is a recycled lead's state of the
+// activities after it was recycled (what lifts it); NULL: none. The jsonb
+// overload evaluates a candidate model (preview(), issue #16).
+LQ_MODEL_FUNCTION(lq_evaluate) {
+  if (PG_ARGISNULL(4)) PG_RETURN_NULL();
+  lq::pg::ModelRef *m = model_at(fcinfo, 0, candidate);
+  const lq::Model &model = *m->model;
+  const TimestampTz as_of = PG_GETARG_TIMESTAMPTZ(4);
+  lq::pg::attrs_from_jsonb(jsonb_arg_or_null(fcinfo, 1), m->lead_names, m->lead_count, m->lead_values);
+  const lq::StateView state(PG_ARGISNULL(2) ? nullptr : lq::pg::state_arg(fcinfo, 2));
+  if (!PG_ARGISNULL(2)) state.check_model(model);
+  const lq::LeadEvaluation e =
+      lq::evaluate_lead(model, m->lead_values, PG_ARGISNULL(2) ? nullptr : &state, as_of);
+  const lq::Stage current = PG_ARGISNULL(3) ? lq::Stage::Lead : PG_GETARG_LEAD_STAGE(3);
+  lq::LeadEvaluation since;
+  bool has_since = false;
+  if (current == lq::Stage::Recycled && !PG_ARGISNULL(5)) {
+    const lq::StateView since_view(lq::pg::state_arg(fcinfo, 5));
+    since_view.check_model(model);
+    since = lq::evaluate_lead(model, m->lead_values, &since_view, as_of);
+    has_since = true;
+  }
+  const lq::Stage stage = lq::next_stage(model, e, current, false, has_since ? &since : nullptr);
+  Datum values[5];
+  bool nulls[5] = {false, false, false, !e.automatic.has_value(), false};
+  values[0] = Float8GetDatum(e.fit);
+  values[1] = Float8GetDatum(e.engagement);
+  values[2] = Float8GetDatum(e.score);
+  values[3] = e.automatic ? lq::pg::stage_to_datum(*e.automatic) : Datum{0};
+  values[4] = lq::pg::stage_to_datum(stage);
+  TupleDesc desc = nullptr;
+  const bool composite =
+      lq::pg::pg_call([&] { return get_call_result_type(fcinfo, nullptr, &desc) == TYPEFUNC_COMPOSITE; });
+  if (!composite) throw lq::Error(lq::ErrorKind::Internal, "evaluate() must return a record");
+  return lq::pg::pg_call(
+      [&] { return HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)); });
 }

@@ -118,18 +118,23 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
   auto *ids = static_cast<int64 *>(palloc(sizeof(int64) * count));
   const Oid history = get_relname_relid("stage_history", extension_namespace());
   const SavedUser saved = spi_connect_as_owner(history);
+  // Keys that have a life already are skipped by the primary key (the
+  // arbiter index), not by a NOT EXISTS join: this plan is kept for the
+  // session, and a join planned while lead_life was small stays a scan of
+  // the whole table (1 ms a call at 100,000 lives). A skipped key still
+  // draws a life_id from the sequence: ids have gaps, nothing reads them
+  // as counts.
   if (lives && life_plan == nullptr) {
     Oid types[2] = {REGCLASSOID, TEXTARRAYOID};
     life_plan = keep_plan(
         "INSERT INTO lead_qual.lead_life (lead_table, lead_key)"
         " SELECT DISTINCT $1, k FROM pg_catalog.unnest($2) AS k"
-        "  WHERE NOT EXISTS (SELECT FROM lead_qual.lead_life AS l WHERE l.lead_table OPERATOR(pg_catalog.=) "
-        "$1"
-        "                       AND l.lead_key OPERATOR(pg_catalog.=) k)"
-        " ON CONFLICT DO NOTHING",
+        " ON CONFLICT (lead_table, lead_key) DO NOTHING",
         2, types);
   }
   SPIPlanPtr &plan = lives ? history_plan : legacy_history_plan;
+  // Rows of the current schema also say which version of the table's model
+  // was current for this statement (model_version, issue #16).
   if (plan == nullptr) {
     Oid types[10] = {REGCLASSOID,
                      TIMESTAMPTZOID,
@@ -144,11 +149,14 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
     plan = keep_plan(
         lives ? "INSERT INTO lead_qual.stage_history"
                 " (lead_table, lead_key, from_stage, to_stage, changed_at, fit, engagement, score, reason, "
-                "changed_by, life_id)"
+                "changed_by, life_id, model_version)"
                 " SELECT $1, u.k, u.f, u.t, $2, u.fi, u.e, u.s, $3, $4,"
                 "        (SELECT l.life_id FROM lead_qual.lead_life AS l"
                 "          WHERE l.lead_table OPERATOR(pg_catalog.=) $1 AND l.lead_key "
-                "OPERATOR(pg_catalog.=) u.k)"
+                "OPERATOR(pg_catalog.=) u.k),"
+                "        (SELECT m.version FROM lead_qual.scoring_model AS m"
+                "           JOIN lead_qual.tracked AS t ON t.model OPERATOR(pg_catalog.=) m.name"
+                "          WHERE t.leads OPERATOR(pg_catalog.=) $1)"
                 "   FROM ROWS FROM (pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7),"
                 "                   pg_catalog.unnest($8), pg_catalog.unnest($9), pg_catalog.unnest($10)) AS "
                 "u(k, f, "

@@ -235,19 +235,21 @@ BEGIN
     RETURNING h.*
   ), replayed AS (
     SELECT g.lead_table, g.lead_key, COALESCE(s.from_stage, g.from_stage) AS from_stage, s.to_stage, s.at AS changed_at,
-           s.fit, s.engagement, s.fit + s.engagement AS score, 'backfill' AS reason, g.changed_by, g.life_id, s.n AS ord, g.id AS hid
+           s.fit, s.engagement, s.fit + s.engagement AS score, 'backfill' AS reason, g.changed_by, g.life_id, s.n AS ord, g.id AS hid,
+           (SELECT mv.version FROM lead_qual.scoring_model mv JOIN lead_qual.tracked tv ON tv.model = mv.name
+             WHERE tv.leads = g.lead_table) AS model_version
       FROM gone g JOIN lead_qual_backfill_step s ON s.hid = g.id
     UNION ALL
     SELECT g.lead_table, g.lead_key, last.to_stage, g.to_stage, g.changed_at, g.fit, g.engagement, g.score, g.reason,
-           g.changed_by, g.life_id, 2147483647, g.id
+           g.changed_by, g.life_id, 2147483647, g.id, g.model_version
       FROM gone g CROSS JOIN LATERAL (SELECT s.to_stage FROM lead_qual_backfill_step s WHERE s.hid = g.id
                                        ORDER BY s.n DESC LIMIT 1) AS last
      WHERE last.to_stage OPERATOR(lead_qual.<) g.to_stage
   )
   INSERT INTO lead_qual.stage_history (lead_table, lead_key, from_stage, to_stage, changed_at, fit, engagement, score,
-                                       reason, changed_by, life_id)
+                                       reason, changed_by, life_id, model_version)
   SELECT r.lead_table, r.lead_key, r.from_stage, r.to_stage, r.changed_at, r.fit, r.engagement, r.score, r.reason,
-         r.changed_by, r.life_id
+         r.changed_by, r.life_id, r.model_version
     FROM replayed r ORDER BY r.hid, r.ord;
   GET DIAGNOSTICS written = ROW_COUNT;
 END $$;

@@ -54,13 +54,20 @@ BEGIN
       PERFORM setval('lead_qual.model_version_seq', NEW.version);
     END IF;
     NEW.updated_at := now();
+    -- Every definition is kept (rollback_model()). A restored row brings
+    -- its own, dumped with scoring_model_version. (A NULL definition is
+    -- refused by the table's NOT NULL constraint, after this trigger.)
+    IF NEW.definition IS NOT NULL THEN
+      INSERT INTO lead_qual.scoring_model_version (name, version, definition, created_at, created_by, builtin)
+      VALUES (NEW.name, NEW.version, NEW.definition, NEW.updated_at, current_user, NEW.builtin);
+    END IF;
   END IF;
   -- (An INSERT with a version is a restored row: it keeps its version and
   -- updated_at, so score states built under it stay valid.)
   RETURN NEW;
 END $$;
 COMMENT ON FUNCTION lead_qual.scoring_model_maintain() IS
-    'trigger of scoring_model: validates the definition (22023 naming the JSON path), assigns a new version on every change';
+    'trigger of scoring_model: validates the definition (22023 naming the JSON path), assigns a new version on every change and keeps it in scoring_model_version';
 
 CREATE OR REPLACE TRIGGER scoring_model_maintain BEFORE INSERT OR UPDATE ON lead_qual.scoring_model
     FOR EACH ROW EXECUTE FUNCTION lead_qual.scoring_model_maintain();
@@ -73,3 +80,31 @@ COMMENT ON FUNCTION lead_qual._models_changed() IS
     'internal: statement trigger of scoring_model that invalidates every backend''s compiled-model cache';
 CREATE OR REPLACE TRIGGER scoring_model_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON lead_qual.scoring_model
     FOR EACH STATEMENT EXECUTE FUNCTION lead_qual._models_changed();
+
+-- rollback_model(name, version): makes a kept definition the model's again.
+-- It is a change like any other: a new version (the history stays
+-- append-only), the model-change path rescoring tracked leads. A model that
+-- was deleted is created again.
+CREATE OR REPLACE FUNCTION lead_qual.rollback_model(name text, version bigint) RETURNS bigint
+LANGUAGE plpgsql STRICT SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  wanted jsonb;
+  result bigint;
+BEGIN
+  SELECT v.definition INTO wanted FROM lead_qual.scoring_model_version v
+   WHERE v.name = rollback_model.name AND v.version = rollback_model.version;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'scoring model "%" has no version %', rollback_model.name, rollback_model.version
+      USING ERRCODE = 'undefined_object',
+            HINT = 'SELECT version, created_at, created_by FROM lead_qual.scoring_model_version WHERE name = ... lists them.';
+  END IF;
+  UPDATE lead_qual.scoring_model m SET definition = wanted WHERE m.name = rollback_model.name
+  RETURNING m.version INTO result;
+  IF NOT FOUND THEN
+    INSERT INTO lead_qual.scoring_model (name, definition) VALUES (rollback_model.name, wanted)
+    RETURNING scoring_model.version INTO result;
+  END IF;
+  RETURN result;
+END $$;
+COMMENT ON FUNCTION lead_qual.rollback_model(text, bigint) IS
+    'makes version `version` of a model its definition again (as a new version; unchanged when it already is); returns the model''s version';

@@ -34,16 +34,51 @@ WHERE r.reached IS NOT NULL AND has_column_privilege(l.lead_table, t.options->>'
 COMMENT ON VIEW lead_qual._life_reached IS
     'internal: per current lead life, the furthest funnel stage its history reached (tables whose key the querying role may read)';
 
--- _outcomes(leads, outcome): per lead of a tracked table, its score, fit,
--- grade, stage, and whether it ever reached `outcome` or a later funnel stage
--- (by the stage_history of its current life, or its current stage). The
--- base of the closed-loop reports.
-CREATE OR REPLACE FUNCTION lead_qual._outcomes(leads regclass, outcome lead_qual.lead_stage)
+-- Per current life of a tracked lead and funnel stage (subscriber ..
+-- customer), when its history first reached that stage or a later one: the
+-- time a stage outcome was reached (what a model fitted on outcomes may use
+-- only before it, issue #16). Read with the view owner's rights and filtered
+-- like _life_reached.
+CREATE OR REPLACE VIEW lead_qual._life_stage_reached WITH (security_barrier) AS
+SELECT l.lead_table, l.lead_key, s.stage, min(h.changed_at) AS reached_at
+FROM lead_qual.lead_life l
+JOIN lead_qual.tracked t ON t.leads = l.lead_table
+JOIN lead_qual.stage_history h ON h.life_id = l.life_id AND h.to_stage <= 'customer'
+JOIN unnest(lead_qual.stages()) AS s(stage) ON h.to_stage >= s.stage
+WHERE has_column_privilege(l.lead_table, t.options->>'key', 'SELECT')
+GROUP BY l.lead_table, l.lead_key, s.stage;
+COMMENT ON VIEW lead_qual._life_stage_reached IS
+    'internal: per current lead life and funnel stage, when its history first reached that stage or a later one (tables whose key the querying role may read)';
+
+CREATE OR REPLACE FUNCTION lead_qual._row_expression_type(leads regclass, expression text, what text) RETURNS regtype
+    AS 'MODULE_PATHNAME', 'lq_row_expression_type' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
+COMMENT ON FUNCTION lead_qual._row_expression_type(regclass, text, text) IS
+    'internal: parses (never runs) one SQL expression over a row of leads and returns its type; 22023 unless it is one expression without subquery, aggregate, window or set-returning function, other table or volatile call';
+
+-- _outcomes(leads, outcome, outcome_time): the one definition of an outcome,
+-- which every report, preview() and fit_model() read. Per lead of a tracked
+-- table: its score, fit, grade and stage, whether the outcome happened, and
+-- when (NULL: not known). The outcome is either
+--   * a funnel stage name ('opportunity', 'customer'; case-insensitive):
+--     positive when the lead's current life reached it or a later funnel
+--     stage (stage_history), or its current stage is it or a later one up to
+--     customer; outcome_at is the first time the history reached it;
+--   * or one SQL expression over the leads row (read with search_path =
+--     pg_catalog, pg_temp), e.g. '"isWon"' or 'pipeline_stage = ''won''':
+--     positive when true (NULL counts as false); its time is the expression
+--     outcome_time (a timestamptz, timestamp or date column or expression) for
+--     positive leads, NULL without one.
+-- Expressions are parsed, never run, before they are spliced into the query
+-- (_row_expression_type); the query runs as the caller.
+CREATE OR REPLACE FUNCTION lead_qual._outcomes(leads regclass, outcome text, outcome_time text DEFAULT NULL)
 RETURNS TABLE (lead_key text, score double precision, fit double precision, grade text, stage lead_qual.lead_stage,
-               positive boolean)
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+               positive boolean, outcome_at timestamptz)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   t lead_qual.tracked;
+  stage_outcome lead_qual.lead_stage;
+  kind regtype;
+  common text;
 BEGIN
   IF leads IS NULL OR outcome IS NULL THEN
     RETURN;
@@ -52,18 +87,61 @@ BEGIN
   IF NOT FOUND THEN
     PERFORM lead_qual._not_tracked(leads);
   END IF;
-  RETURN QUERY EXECUTE format(
-    'SELECT k.key, l.%1$I, l.%2$I, lead_qual.grade(%3$L, l.%2$I), l.%4$I,'
-    '       (l.%4$I OPERATOR(lead_qual.>=) $1 AND l.%4$I OPERATOR(lead_qual.<=) ''customer'')'
-    '       OR COALESCE(r.reached OPERATOR(lead_qual.>=) $1, false)'
-    '  FROM %5$s AS l CROSS JOIN LATERAL (SELECT l.%6$I::pg_catalog.text AS key) AS k'
-    '  LEFT JOIN lead_qual._life_reached AS r'
-    '    ON r.lead_table OPERATOR(pg_catalog.=) $2 AND r.lead_key OPERATOR(pg_catalog.=) k.key',
-    t.options->>'score', t.options->>'fit_score', t.model, t.options->>'stage', leads, t.options->>'key')
-  USING outcome, leads;
+  common := format('SELECT k.key, l.%1$I, l.%2$I, lead_qual.grade(%3$L, l.%2$I), l.%4$I, ',
+                   t.options->>'score', t.options->>'fit_score', t.model, t.options->>'stage');
+  SELECT s INTO stage_outcome FROM unnest(lead_qual.stages()) s WHERE s::text = lower(btrim(outcome));
+  IF FOUND THEN
+    IF stage_outcome OPERATOR(lead_qual.>) 'customer' THEN
+      RAISE EXCEPTION 'outcome stage % is not a funnel stage', stage_outcome USING ERRCODE = 'invalid_parameter_value',
+        HINT = 'An outcome stage is one of subscriber, lead, mql, sql, opportunity, customer; sales decide opportunity and customer.';
+    END IF;
+    IF _outcomes.outcome_time IS NOT NULL THEN
+      RAISE EXCEPTION 'outcome_time is for expression outcomes' USING ERRCODE = 'invalid_parameter_value',
+        HINT = 'A stage outcome''s time is when the stage history first reached it.';
+    END IF;
+    RETURN QUERY EXECUTE common || format(
+      '       (l.%1$I OPERATOR(lead_qual.>=) $1 AND l.%1$I OPERATOR(lead_qual.<=) ''customer'')'
+      '       OR r.reached_at IS NOT NULL, r.reached_at'
+      '  FROM %2$s AS l CROSS JOIN LATERAL (SELECT l.%3$I::pg_catalog.text AS key) AS k'
+      '  LEFT JOIN lead_qual._life_stage_reached AS r'
+      '    ON r.lead_table OPERATOR(pg_catalog.=) $2 AND r.lead_key OPERATOR(pg_catalog.=) k.key'
+      '   AND r.stage OPERATOR(lead_qual.=) $1',
+      t.options->>'stage', leads, t.options->>'key')
+    USING stage_outcome, leads;
+    RETURN;
+  END IF;
+  kind := lead_qual._row_expression_type(leads, outcome, 'outcome');
+  IF kind <> 'boolean'::regtype THEN
+    RAISE EXCEPTION 'outcome expression must be boolean, not %', kind USING ERRCODE = 'datatype_mismatch',
+      HINT = 'Give a funnel stage (''opportunity'', ''customer'') or a boolean expression over the leads row.';
+  END IF;
+  IF _outcomes.outcome_time IS NOT NULL THEN
+    kind := lead_qual._row_expression_type(leads, _outcomes.outcome_time, 'outcome_time');
+    IF kind NOT IN ('timestamp with time zone'::regtype, 'timestamp without time zone'::regtype, 'date'::regtype) THEN
+      RAISE EXCEPTION 'outcome_time expression must be a timestamptz, timestamp or date, not %', kind
+        USING ERRCODE = 'datatype_mismatch';
+    END IF;
+  END IF;
+  -- The expressions are spliced exactly as _row_expression_type() parsed
+  -- them ("(", newline, text, newline, ")"), in a LATERAL subquery that sees
+  -- the leads row only.
+  RETURN QUERY EXECUTE common || format(
+    '       COALESCE(x.positive, false), CASE WHEN x.positive THEN x.at END'
+    '  FROM %1$s AS l CROSS JOIN LATERAL (SELECT (%2$s) AS positive, (%3$s)::pg_catalog.timestamptz AS at) AS x'
+    '  CROSS JOIN LATERAL (SELECT l.%4$I::pg_catalog.text AS key) AS k',
+    leads, E'\n' || outcome || E'\n', E'\n' || coalesce(_outcomes.outcome_time, 'NULL') || E'\n', t.options->>'key');
 END $$;
+COMMENT ON FUNCTION lead_qual._outcomes(regclass, text, text) IS
+    'internal: per lead its score, fit, grade, stage, whether it reached the outcome (a funnel stage, or a boolean expression over the leads row) and when (NULL: unknown)';
+
+CREATE OR REPLACE FUNCTION lead_qual._outcomes(leads regclass, outcome lead_qual.lead_stage)
+RETURNS TABLE (lead_key text, score double precision, fit double precision, grade text, stage lead_qual.lead_stage,
+               positive boolean)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT o.lead_key, o.score, o.fit, o.grade, o.stage, o.positive FROM lead_qual._outcomes(leads, outcome::text) o
+$$;
 COMMENT ON FUNCTION lead_qual._outcomes(regclass, lead_qual.lead_stage) IS
-    'internal: per lead its score, fit, grade, stage and whether it ever reached the outcome stage or a later funnel stage';
+    'internal: per lead its score, fit, grade, stage and whether it ever reached the outcome stage or a later funnel stage (_outcomes(leads, text, text) for a stage)';
 
 CREATE OR REPLACE FUNCTION lead_qual.funnel_counts()
 RETURNS TABLE (lead_table regclass, stage lead_qual.lead_stage, leads bigint, share double precision)
@@ -137,8 +215,8 @@ FROM (
 COMMENT ON VIEW lead_qual.stage_velocity IS
     'time from first reaching from_stage (or later) to first reaching to_stage (or later): median and 90th percentile, as intervals and in hours';
 
-CREATE OR REPLACE FUNCTION lead_qual.threshold_report(leads regclass, outcome lead_qual.lead_stage DEFAULT 'sql',
-                                           thresholds double precision[] DEFAULT NULL)
+CREATE OR REPLACE FUNCTION lead_qual.threshold_report(leads regclass, outcome text DEFAULT 'opportunity',
+                                                     thresholds double precision[] DEFAULT NULL)
 RETURNS TABLE (threshold double precision, flagged bigint, flagged_share double precision,
                "precision" double precision, recall double precision, lift double precision)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
@@ -158,10 +236,23 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                              count(*) FILTER (WHERE o.score >= c.threshold AND o.positive) AS tp FROM o) s
   ORDER BY c.threshold
 $$;
-COMMENT ON FUNCTION lead_qual.threshold_report(regclass, lead_qual.lead_stage, double precision[]) IS
-    'for each score threshold: leads flagged (score >= threshold), their share, precision, recall and lift for reaching the outcome stage';
+COMMENT ON FUNCTION lead_qual.threshold_report(regclass, text, double precision[]) IS
+    'for each score threshold: leads flagged (score >= threshold), their share, precision, recall and lift for the outcome (a funnel stage set by sales, default opportunity, or a boolean expression over the leads row)';
 
-CREATE OR REPLACE FUNCTION lead_qual.score_auc(leads regclass, outcome lead_qual.lead_stage DEFAULT 'sql') RETURNS double precision
+-- The typed overloads of 1.0/1.1 stay for their callers; they lost their
+-- default outcome (sql: the model's own threshold), so a call without an
+-- outcome means the text overload's opportunity.
+CREATE OR REPLACE FUNCTION lead_qual.threshold_report(leads regclass, outcome lead_qual.lead_stage,
+                                                     thresholds double precision[] DEFAULT NULL)
+RETURNS TABLE (threshold double precision, flagged bigint, flagged_share double precision,
+               "precision" double precision, recall double precision, lift double precision)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT * FROM lead_qual.threshold_report(leads, outcome::text, thresholds)
+$$;
+COMMENT ON FUNCTION lead_qual.threshold_report(regclass, lead_qual.lead_stage, double precision[]) IS
+    'threshold_report(leads, text, thresholds) for a typed outcome stage';
+
+CREATE OR REPLACE FUNCTION lead_qual.score_auc(leads regclass, outcome text DEFAULT 'opportunity') RETURNS double precision
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
   WITH o AS (SELECT score, positive FROM lead_qual._outcomes(leads, outcome)),
   ranked AS (SELECT positive, rank() OVER (ORDER BY score) + (count(*) OVER (PARTITION BY score) - 1) / 2.0 AS r FROM o),
@@ -169,8 +260,15 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                sum(r) FILTER (WHERE positive) AS rank_sum FROM ranked)
   SELECT ((rank_sum - p * (p + 1) / 2.0) / (p * n))::float8 FROM t WHERE p > 0 AND n > 0
 $$;
+COMMENT ON FUNCTION lead_qual.score_auc(regclass, text) IS
+    'ROC AUC of the lead score for the outcome (a funnel stage set by sales, default opportunity, or a boolean expression over the leads row; ties count half); NULL without both classes';
+
+CREATE OR REPLACE FUNCTION lead_qual.score_auc(leads regclass, outcome lead_qual.lead_stage) RETURNS double precision
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT lead_qual.score_auc(leads, outcome::text)
+$$;
 COMMENT ON FUNCTION lead_qual.score_auc(regclass, lead_qual.lead_stage) IS
-    'ROC AUC of the lead score for reaching the outcome stage or later (ties count half); NULL without both classes';
+    'score_auc(leads, text) for a typed outcome stage';
 
 CREATE OR REPLACE FUNCTION lead_qual.score_band_counts()
 RETURNS TABLE (lead_table regclass, band_low double precision, band_high double precision, leads bigint, reached bigint,
@@ -183,17 +281,17 @@ BEGIN
     RETURN QUERY
       SELECT t.leads, floor(o.score / 10) * 10, floor(o.score / 10) * 10 + 10, count(*),
              count(*) FILTER (WHERE o.positive), (count(*) FILTER (WHERE o.positive))::float8 / count(*)
-      FROM lead_qual._outcomes(t.leads, 'sql') o WHERE o.score IS NOT NULL
+      FROM lead_qual._outcomes(t.leads, 'opportunity') o WHERE o.score IS NOT NULL
       GROUP BY 2, 3 ORDER BY 2;
   END LOOP;
 END $$;
-COMMENT ON FUNCTION lead_qual.score_band_counts() IS 'leads per 10-point score band and the share that reached sql or later (the score_bands view)';
+COMMENT ON FUNCTION lead_qual.score_band_counts() IS 'leads per 10-point score band and the share that reached opportunity or later (set by sales: the score_bands view)';
 
 CREATE OR REPLACE VIEW lead_qual.score_bands AS
 SELECT lead_qual._table_name(b.lead_table) AS lead_table, b.band_low, b.band_high, b.leads, b.reached, b.rate,
        b.lead_table AS lead_table_oid
 FROM lead_qual.score_band_counts() b;
-COMMENT ON VIEW lead_qual.score_bands IS '10-point score bands per tracked table, with how many leads reached sql or a later funnel stage';
+COMMENT ON VIEW lead_qual.score_bands IS '10-point score bands per tracked table, with how many leads reached opportunity or a later funnel stage (set by sales)';
 
 CREATE OR REPLACE FUNCTION lead_qual.grade_counts()
 RETURNS TABLE (lead_table regclass, grade text, leads bigint, reached bigint, rate double precision)
@@ -205,17 +303,17 @@ BEGIN
     RETURN QUERY
       SELECT t.leads, o.grade, count(*), count(*) FILTER (WHERE o.positive),
              (count(*) FILTER (WHERE o.positive))::float8 / count(*)
-      FROM lead_qual._outcomes(t.leads, 'sql') o WHERE o.grade IS NOT NULL
+      FROM lead_qual._outcomes(t.leads, 'opportunity') o WHERE o.grade IS NOT NULL
       GROUP BY o.grade ORDER BY o.grade;
   END LOOP;
 END $$;
-COMMENT ON FUNCTION lead_qual.grade_counts() IS 'leads per fit grade and the share that reached sql or later (the fit_grades view)';
+COMMENT ON FUNCTION lead_qual.grade_counts() IS 'leads per fit grade and the share that reached opportunity or later (set by sales: the fit_grades view)';
 
 CREATE OR REPLACE VIEW lead_qual.fit_grades AS
 SELECT lead_qual._table_name(g.lead_table) AS lead_table, g.grade, g.leads, g.reached, g.rate,
        g.lead_table AS lead_table_oid
 FROM lead_qual.grade_counts() g;
-COMMENT ON VIEW lead_qual.fit_grades IS 'per tracked table and fit grade: leads, how many reached sql or later, and the rate (models with "grades")';
+COMMENT ON VIEW lead_qual.fit_grades IS 'per tracked table and fit grade: leads, how many reached opportunity or later (set by sales), and the rate (models with "grades")';
 
 -- Views over stage_history read it with their owner's rights, so like the
 -- history they are not readable by PUBLIC: grant them to reporting roles
@@ -224,4 +322,4 @@ COMMENT ON VIEW lead_qual.fit_grades IS 'per tracked table and fit grade: leads,
 -- privileges itself. The others run as the caller.
 REVOKE ALL ON lead_qual.stage_reached, lead_qual.stage_conversion, lead_qual.stage_velocity FROM PUBLIC;
 GRANT SELECT ON lead_qual.funnel, lead_qual.conversion_pairs, lead_qual.score_bands, lead_qual.fit_grades,
-                lead_qual._life_reached TO PUBLIC;
+                lead_qual._life_reached, lead_qual._life_stage_reached TO PUBLIC;

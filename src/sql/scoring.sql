@@ -71,3 +71,48 @@ CREATE OR REPLACE FUNCTION lead_qual.qualify(model text, lead jsonb, state lead_
     AS 'MODULE_PATHNAME', 'lq_qualify' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION lead_qual.qualify(text, jsonb, lead_qual.score_state, lead_qual.lead_stage, timestamptz) IS
     'the stage the automatic rules give: the highest of mql/sql met, applied forward only (NULL state: no activity)';
+
+-- A lead evaluated as lead_qual's own writes do (rescore(), the triggers):
+-- one row with the model's fit, engagement, score, automatic stage and the
+-- stage a lead at `current` moves to. The jsonb overloads below take a model
+-- definition that is not stored (a candidate: preview()).
+CREATE OR REPLACE FUNCTION lead_qual.evaluate(model text, lead jsonb, state lead_qual.score_state,
+    current lead_qual.lead_stage, as_of timestamptz, since_state lead_qual.score_state DEFAULT NULL,
+    OUT fit double precision, OUT engagement double precision, OUT score double precision,
+    OUT automatic lead_qual.lead_stage, OUT stage lead_qual.lead_stage)
+    AS 'MODULE_PATHNAME', 'lq_evaluate' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION lead_qual.evaluate(text, jsonb, lead_qual.score_state, lead_qual.lead_stage, timestamptz, lead_qual.score_state) IS
+    'a lead as lead_qual''s writes evaluate it at as_of: fit, engagement, score, automatic stage (NULL: none) and the stage a lead at current (NULL: lead) moves to; since_state: a recycled lead''s activities since it was recycled';
+
+-- Candidate models (issue #16, preview()): the same functions with the
+-- model given as its definition, compiled once per call site. They read no
+-- table, so they are IMMUTABLE.
+CREATE OR REPLACE FUNCTION lead_qual.evaluate(model jsonb, lead jsonb, state lead_qual.score_state,
+    current lead_qual.lead_stage, as_of timestamptz, since_state lead_qual.score_state DEFAULT NULL,
+    OUT fit double precision, OUT engagement double precision, OUT score double precision,
+    OUT automatic lead_qual.lead_stage, OUT stage lead_qual.lead_stage)
+    AS 'MODULE_PATHNAME', 'lq_evaluate_candidate' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION lead_qual.evaluate(jsonb, jsonb, lead_qual.score_state, lead_qual.lead_stage, timestamptz, lead_qual.score_state) IS
+    'evaluate() with a model definition (jsonb, not stored: a candidate; 22023 naming the JSON path when invalid)';
+
+CREATE OR REPLACE FUNCTION lead_qual.fit_score(model jsonb, lead jsonb) RETURNS double precision
+    AS 'MODULE_PATHNAME', 'lq_fit_score_candidate' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION lead_qual.fit_score(jsonb, jsonb) IS
+    'fit_score() with a model definition (jsonb, not stored: a candidate)';
+
+CREATE OR REPLACE FUNCTION lead_qual.add_activity(state lead_qual.score_state, model jsonb, activity text,
+                                       occurred_at timestamptz, properties jsonb, as_of timestamptz)
+    RETURNS lead_qual.score_state
+    AS 'MODULE_PATHNAME', 'lq_add_activity_candidate' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION lead_qual.add_activity(lead_qual.score_state, jsonb, text, timestamptz, jsonb, timestamptz) IS
+    'add_activity(..., as_of) with a model definition (jsonb, not stored: a candidate)';
+
+CREATE OR REPLACE AGGREGATE lead_qual.engagement_state(model jsonb, activity text, occurred_at timestamptz, properties jsonb,
+                                                       as_of timestamptz) (
+    SFUNC = lead_qual.add_activity,
+    STYPE = lead_qual.score_state,
+    COMBINEFUNC = lead_qual.score_state_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE lead_qual.engagement_state(jsonb, text, timestamptz, jsonb, timestamptz) IS
+    'engagement_state(..., as_of) with a model definition (jsonb, not stored: a candidate); parallel, with a combine function';

@@ -58,6 +58,10 @@ CREATE OR REPLACE FUNCTION lead_qual.lead_inserted() RETURNS trigger
     AS 'MODULE_PATHNAME', 'lq_lead_inserted' LANGUAGE C;
 COMMENT ON FUNCTION lead_qual.lead_inserted() IS
     'row trigger (AFTER INSERT on leads) installed by track(): applies and records the automatic stage of leads really inserted';
+CREATE OR REPLACE FUNCTION lead_qual.activity_statement_started() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'lq_activity_statement_started' LANGUAGE C;
+COMMENT ON FUNCTION lead_qual.activity_statement_started() IS
+    'statement trigger (BEFORE INSERT, UPDATE or DELETE) installed by track(): loads lead_qual''s library before the statement''s AFTER triggers fire, so that they know whether it writes in one step (src/pg/query_events.hpp)';
 CREATE OR REPLACE FUNCTION lead_qual._settle(leads regclass, lead_key text) RETURNS void
     AS 'MODULE_PATHNAME', 'lq_settle' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
 COMMENT ON FUNCTION lead_qual._settle(regclass, text) IS
@@ -278,6 +282,12 @@ COMMENT ON FUNCTION lead_qual._trigger_args(lead_qual.tracked) IS 'internal: the
 CREATE OR REPLACE FUNCTION lead_qual._create_statement_triggers(rel regclass, args text, leads regclass) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+  -- Does nothing but load the library in a session's first statement that
+  -- writes activities, before the statement finishes: its AFTER triggers
+  -- then know what kind of query fired them, and a plain INSERT takes the
+  -- fast path instead of a rebuild from history (src/pg/query_events.hpp).
+  EXECUTE format('CREATE TRIGGER lead_qual_activity_start BEFORE INSERT OR UPDATE OR DELETE ON %s'
+                 ' FOR EACH STATEMENT EXECUTE FUNCTION lead_qual.activity_statement_started()', rel);
   EXECUTE format('CREATE TRIGGER lead_qual_activity_insert AFTER INSERT ON %s REFERENCING NEW TABLE AS lead_qual_new'
                  ' FOR EACH STATEMENT EXECUTE FUNCTION lead_qual.activity_inserted(%s)', rel, args);
   EXECUTE format('CREATE TRIGGER lead_qual_activity_update AFTER UPDATE ON %s'
@@ -301,8 +311,9 @@ DECLARE
   n name;
 BEGIN
   FOR n IN SELECT tgname FROM pg_trigger
-            WHERE tgrelid = rel AND tgname = ANY (ARRAY['lead_qual_activity_insert', 'lead_qual_activity_update',
-                                                          'lead_qual_activity_delete', 'lead_qual_activity_truncate'])
+            WHERE tgrelid = rel AND tgname = ANY (ARRAY['lead_qual_activity_start', 'lead_qual_activity_insert',
+                                                          'lead_qual_activity_update', 'lead_qual_activity_delete',
+                                                          'lead_qual_activity_truncate'])
                OR with_row_triggers AND tgrelid = rel
                   AND tgname = ANY (ARRAY['lead_qual_activity_row_insert', 'lead_qual_activity_row_update',
                                           'lead_qual_activity_row_delete', 'lead_qual_activity_time']) LOOP

@@ -32,7 +32,14 @@ top() {
 perf_of() {
   local name=$1; shift
   if [ -z "$PROFILE_PERF" ]; then "$@"; return; fi
-  perf record -q -o "$PROFILE_DIR/perf.$name.data" -F 999 -e cpu-clock -a -g -- "$@"
+  # The command may be a shell function (timed): sample system-wide in the
+  # background while it runs, then stop perf.
+  perf record -q -o "$PROFILE_DIR/perf.$name.data" -F 999 -e cpu-clock -a -g &
+  local perf_pid=$!
+  sleep 1
+  "$@"
+  kill -INT "$perf_pid"
+  wait "$perf_pid" || true
   echo "perf report -i $PROFILE_DIR/perf.$name.data --children --comm postgres"
 }
 

@@ -19,6 +19,7 @@ CREATE TABLE lead_qual.stage_history (
     changed_by name NOT NULL,
     life_id bigint NOT NULL,
     xact xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id(),
+    model_version bigint,
     CONSTRAINT stage_history_reason_check CHECK (reason IN ('score', 'manual', 'rescore', 'refresh', 'backfill'))
 );
 CREATE INDEX stage_history_lead_idx ON lead_qual.stage_history (lead_table, lead_key, changed_at);
@@ -41,6 +42,8 @@ COMMENT ON COLUMN lead_qual.stage_history.life_id IS
     'the lead''s life (lead_life.life_id): the same through key changes, new after the lead is deleted and created again';
 COMMENT ON COLUMN lead_qual.stage_history.xact IS
     'the transaction that wrote the row: a worker catches up with the rows not visible in its last snapshot (README, "Hand-off notifications")';
+COMMENT ON COLUMN lead_qual.stage_history.model_version IS
+    'the version of the lead''s model when the row was written (scoring_model_version; NULL: written before 1.2)';
 COMMENT ON SEQUENCE lead_qual.stage_history_id_seq IS 'ids of stage_history rows';
 COMMENT ON INDEX lead_qual.stage_history_lead_idx IS 'per-lead history';
 COMMENT ON INDEX lead_qual.stage_history_time_idx IS 'history by time';

@@ -109,3 +109,42 @@ DROP VIEW lead_qual.stage_velocity, lead_qual.stage_conversion, lead_qual.stage_
 -- recycled): the old signature is dropped, the area file creates the new one.
 DROP FUNCTION IF EXISTS lead_qual._apply(text, lead_qual.score_state, lead_qual.lead_stage, timestamptz,
                                           double precision, jsonb, lead_qual.score_state);
+
+-- Issue #16: outcomes sales decided. threshold_report() and score_auc() take
+-- the outcome as text (a funnel stage or an expression over the leads row,
+-- default opportunity); the typed overloads stay for their callers but lose
+-- their default ('sql', the model's own threshold), which CREATE OR REPLACE
+-- cannot remove: they are dropped and the area file creates them again.
+DROP FUNCTION IF EXISTS lead_qual.threshold_report(regclass, lead_qual.lead_stage, double precision[]);
+DROP FUNCTION IF EXISTS lead_qual.score_auc(regclass, lead_qual.lead_stage);
+
+-- Issue #16: model versions. Every definition a model has from now on is
+-- kept (src/sql/schema/models.sql has the same table for a fresh install);
+-- the definitions current at the update are its first rows (created_by
+-- unknown). History rows say which version of the lead's model was current.
+CREATE TABLE lead_qual.scoring_model_version (
+    name text NOT NULL,
+    version bigint NOT NULL,
+    definition jsonb NOT NULL,
+    created_at timestamptz NOT NULL,
+    created_by name,
+    builtin boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (name, version)
+);
+COMMENT ON TABLE lead_qual.scoring_model_version IS
+    'every definition every scoring model had, by version (rollback_model() adopts one again)';
+COMMENT ON COLUMN lead_qual.scoring_model_version.name IS 'the model''s name when the version was made';
+COMMENT ON COLUMN lead_qual.scoring_model_version.version IS 'scoring_model.version of that definition (score states and stage_history.model_version record it)';
+COMMENT ON COLUMN lead_qual.scoring_model_version.definition IS 'the definition (JSON)';
+COMMENT ON COLUMN lead_qual.scoring_model_version.created_at IS 'when it became the model''s definition';
+COMMENT ON COLUMN lead_qual.scoring_model_version.created_by IS 'the role that made the change (NULL: recorded by the update to 1.2 from the definition then current)';
+COMMENT ON COLUMN lead_qual.scoring_model_version.builtin IS 'true for the shipped default model as CREATE EXTENSION made it (not dumped: recreated)';
+COMMENT ON INDEX lead_qual.scoring_model_version_pkey IS 'one row per model and version';
+SELECT pg_catalog.pg_extension_config_dump('lead_qual.scoring_model_version', 'WHERE NOT builtin');
+REVOKE ALL ON lead_qual.scoring_model_version FROM PUBLIC;
+GRANT SELECT ON lead_qual.scoring_model_version TO PUBLIC;
+INSERT INTO lead_qual.scoring_model_version (name, version, definition, created_at, created_by, builtin)
+SELECT m.name, m.version, m.definition, m.updated_at, NULL, m.builtin FROM lead_qual.scoring_model m;
+ALTER TABLE lead_qual.stage_history ADD COLUMN model_version bigint;
+COMMENT ON COLUMN lead_qual.stage_history.model_version IS
+    'the version of the lead''s model when the row was written (scoring_model_version; NULL: written before 1.2)';

@@ -92,3 +92,21 @@ BEGIN
    WHERE l.id = n.lead_id;
   RETURN NULL;
 END $$;
+
+-- The floors (issue #17): not alternatives a user would write, but the least
+-- any trigger that keeps a per-lead value current must do. Neither computes
+-- a score; each writes every touched lead row (eng_at) and nothing else.
+-- F1: one statement trigger that reads the transition table and updates
+-- each touched lead once.
+CREATE FUNCTION bench.f1_touch_leads() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE bench.leads l SET eng_at = now() WHERE l.id IN (SELECT a.lead_id FROM new_rows a);
+  RETURN NULL;
+END $$;
+
+-- F2: one UPDATE of the lead per inserted row.
+CREATE FUNCTION bench.f2_touch_lead() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE bench.leads l SET eng_at = now() WHERE l.id = NEW.lead_id;
+  RETURN NULL;
+END $$;

@@ -2,7 +2,9 @@
 --   B0         no trigger (the physical floor)
 --   B1, B2     row-level PL/pgSQL triggers (baselines.sql)
 --   B3         statement-level PL/pgSQL trigger with a transition table
+--   F1, F2     the floors: a statement / row trigger that only updates each touched lead (baselines.sql)
 --   lead_qual  lead_qual.track()
+--   lead_qual_nullable  the same on a table whose occurred_at is nullable
 
 -- Installs `variant`'s trigger on the existing tables (after detach()).
 -- B2/B3 start from running sums equal to the history already in the table;
@@ -28,6 +30,11 @@ BEGIN
     WHEN 'B3' THEN
       CREATE TRIGGER b3 AFTER INSERT ON bench.activities REFERENCING NEW TABLE AS new_rows
         FOR EACH STATEMENT EXECUTE FUNCTION bench.b3_statement();
+    WHEN 'F1' THEN
+      CREATE TRIGGER f1 AFTER INSERT ON bench.activities REFERENCING NEW TABLE AS new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION bench.f1_touch_leads();
+    WHEN 'F2' THEN
+      CREATE TRIGGER f2 AFTER INSERT ON bench.activities FOR EACH ROW EXECUTE FUNCTION bench.f2_touch_lead();
     WHEN 'lead_qual' THEN
       PERFORM lead_qual.track('bench.activities', 'bench.leads', 'bench_model', '{"add_columns": true}');
   END CASE;
@@ -41,6 +48,8 @@ BEGIN
   DROP TRIGGER IF EXISTS b1 ON bench.activities;
   DROP TRIGGER IF EXISTS b2 ON bench.activities;
   DROP TRIGGER IF EXISTS b3 ON bench.activities;
+  DROP TRIGGER IF EXISTS f1 ON bench.activities;
+  DROP TRIGGER IF EXISTS f2 ON bench.activities;
 END $$;
 
 -- Drops and recreates both tables (the first `leads` source leads, no
@@ -72,9 +81,16 @@ BEGIN
     id bigserial PRIMARY KEY,
     lead_id int NOT NULL,
     activity text NOT NULL,
-    occurred_at timestamptz,
+    -- NOT NULL, as README "Performance" recommends: on a nullable column
+    -- track() adds a BEFORE ROW trigger (stamping NULL times), which turns
+    -- off COPY's multi-row inserts; lead_qual_nullable measures that case.
+    occurred_at timestamptz NOT NULL DEFAULT now(),
     properties jsonb
   );
+  IF variant = 'lead_qual_nullable' THEN
+    ALTER TABLE bench.activities ALTER COLUMN occurred_at DROP NOT NULL, ALTER COLUMN occurred_at DROP DEFAULT;
+    variant := 'lead_qual';
+  END IF;
   CREATE INDEX activities_lead_id_idx ON bench.activities (lead_id);
   INSERT INTO bench.leads (id, industry, employees, fit_score, engagement_score, score, stage, stage_changed_at)
   SELECT s.id, s.industry, s.employees, bench.fit(s.industry, s.employees), 0, bench.fit(s.industry, s.employees),
