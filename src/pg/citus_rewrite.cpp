@@ -64,10 +64,10 @@ bool parse_setting(Rewrite *r) {
 }  // namespace
 
 void define_citus_rewrite_setting() {
-  DefineCustomStringVariable("lead_qual.citus_rewrite",
-                             "Internal: set by lead_qual for the rescore() or refresh() of a Citus distributed table.",
-                             nullptr, &rewrite_setting, "", PGC_USERSET, GUC_NOT_IN_SAMPLE | GUC_NO_SHOW_ALL,
-                             nullptr, nullptr, nullptr);
+  DefineCustomStringVariable(
+      "lead_qual.citus_rewrite",
+      "Internal: set by lead_qual for the rescore() or refresh() of a Citus distributed table.", nullptr,
+      &rewrite_setting, "", PGC_USERSET, GUC_NOT_IN_SAMPLE | GUC_NO_SHOW_ALL, nullptr, nullptr, nullptr);
 }
 
 bool citus_rewrite_pending() { return rewrite_setting != nullptr && rewrite_setting[0] != '\0'; }
@@ -78,7 +78,8 @@ LeadWrite *citus_rewrite_begin(FunctionCallInfo fcinfo, TriggerData *td) {
   if (!OidIsValid(logical)) return nullptr;
   Rewrite r;
   if (!parse_setting(&r)) return nullptr;
-  const char *table = quote_qualified_identifier(get_namespace_name(get_rel_namespace(logical)), get_rel_name(logical));
+  const char *table =
+      quote_qualified_identifier(get_namespace_name(get_rel_namespace(logical)), get_rel_name(logical));
   if (strcmp(table, r.table) != 0) return nullptr;
 
   TrackArgs args;
@@ -101,13 +102,15 @@ LeadWrite *citus_rewrite_begin(FunctionCallInfo fcinfo, TriggerData *td) {
   const Datum stored = heap_getattr(row, w->columns->state_attnum, desc, &isnull);
   if (r.only_stale && !isnull) {
     void *state = validated_state(stored);
-    if (lq::StateView(state).built_under(w->model->name, w->model->version)) d->state = copy_state(state, w->context);
+    if (lq::StateView(state).built_under(w->model->name, w->model->version))
+      d->state = copy_state(state, w->context);
   }
   const SavedUser saved = spi_connect_as_owner(args.leads_oid);
   TrackingPlans *plans = tracking_plans(td->tg_trigger->tgoid, args);
   w->rebuild_one = plans->rebuild_one;
   w->rebuild_since = plans->rebuild_since;
-  if (d->state == nullptr) d->state = state_from_history(plans->rebuild_one, key, args.model_name, r.as_of, w->context);
+  if (d->state == nullptr)
+    d->state = state_from_history(plans->rebuild_one, key, args.model_name, r.as_of, w->context);
   spi_finish_as(saved);
   return w;
 }

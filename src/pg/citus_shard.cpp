@@ -77,7 +77,8 @@ Oid logical_of_shard(Oid relid, int64 shard_id) {
       "   AND pg_catalog.to_regclass(pg_catalog.shard_name(s.logicalrelid, s.shardid, false))::pg_catalog.oid"
       "       OPERATOR(pg_catalog.=) $2",
       2, types, values, nullptr, true, 1);
-  if (rc != SPI_OK_SELECT) elog(ERROR, "lead_qual: reading Citus's shards failed: %s", SPI_result_code_string(rc));
+  if (rc != SPI_OK_SELECT)
+    elog(ERROR, "lead_qual: reading Citus's shards failed: %s", SPI_result_code_string(rc));
   Oid logical = InvalidOid;
   if (SPI_processed == 1) {
     bool isnull = false;
@@ -130,19 +131,22 @@ void find_colocated(ShardEntry *e, Oid other) {
       "   AND o.shardmaxvalue OPERATOR(pg_catalog.=) s.shardmaxvalue"
       " WHERE s.shardid OPERATOR(pg_catalog.=) $1",
       2, types, values, nullptr, true, 2);
-  if (rc != SPI_OK_SELECT) elog(ERROR, "lead_qual: reading Citus's shards failed: %s", SPI_result_code_string(rc));
+  if (rc != SPI_OK_SELECT)
+    elog(ERROR, "lead_qual: reading Citus's shards failed: %s", SPI_result_code_string(rc));
   if (SPI_processed != 1)
     ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
                     errmsg("shard %s of %s has no co-located shard of %s", get_rel_name(e->relid),
                            get_rel_name(e->logical), get_rel_name(other)),
                     errhint("Distribute the leads and activity tables by the lead key, co-located.")));
-  char *name = MemoryContextStrdup(TopMemoryContext, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
+  char *name =
+      MemoryContextStrdup(TopMemoryContext, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
   SPI_finish();
   const Oid shard = relation_by_name(name);
   if (!OidIsValid(shard))
-    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                    errmsg("the shard %s co-located with %s is not on this node", name, get_rel_name(e->relid)),
-                    errhint("Keep the leads and activity tables co-located.")));
+    ereport(ERROR,
+            (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+             errmsg("the shard %s co-located with %s is not on this node", name, get_rel_name(e->relid)),
+             errhint("Keep the leads and activity tables co-located.")));
   e->other_logical = other;
   e->other_shard = shard;
   e->other_name = name;
@@ -162,9 +166,11 @@ Oid citus_local_rows(Oid table) {
     Oid types[1] = {OIDOID};
     Datum values[1] = {ObjectIdGetDatum(table)};
     const int rc = SPI_execute_with_args(
-        "SELECT pg_catalog.to_regclass(pg_catalog.shard_name(s.logicalrelid, s.shardid, false))::pg_catalog.oid"
+        "SELECT pg_catalog.to_regclass(pg_catalog.shard_name(s.logicalrelid, s.shardid, "
+        "false))::pg_catalog.oid"
         "  FROM pg_catalog.pg_dist_partition AS p JOIN pg_catalog.pg_dist_shard AS s USING (logicalrelid)"
-        " WHERE p.logicalrelid::pg_catalog.oid OPERATOR(pg_catalog.=) $1 AND p.partmethod OPERATOR(pg_catalog.=) 'n'",
+        " WHERE p.logicalrelid::pg_catalog.oid OPERATOR(pg_catalog.=) $1 AND p.partmethod "
+        "OPERATOR(pg_catalog.=) 'n'",
         1, types, values, nullptr, true, 2);
     if (rc != SPI_OK_SELECT)
       elog(ERROR, "lead_qual: reading Citus's shards failed: %s", SPI_result_code_string(rc));
@@ -199,8 +205,8 @@ void map_to_citus_shards(Relation fired_on, TrackedTable table, TrackArgs *args)
       ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("relation %s does not exist", other_table)));
     find_colocated(e, other);
   }
-  const char *self_name =
-      quote_qualified_identifier(get_namespace_name(RelationGetNamespace(fired_on)), RelationGetRelationName(fired_on));
+  const char *self_name = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(fired_on)),
+                                                     RelationGetRelationName(fired_on));
   if (on_leads) {
     args->leads_table = self_name;
     args->leads_oid = self;
@@ -215,4 +221,3 @@ void map_to_citus_shards(Relation fired_on, TrackedTable table, TrackArgs *args)
 }
 
 }  // namespace lq::pg
-

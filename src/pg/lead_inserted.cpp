@@ -55,7 +55,8 @@ const Trigger *lead_changed_trigger(Relation rel) {
   const TriggerDesc *triggers = rel->trigdesc;
   for (int i = 0; triggers != nullptr && i < triggers->numtriggers; ++i)
     // On a Citus shard the trigger is a copy named after the shard.
-    if (lq::is_name_or_shard_copy(triggers->triggers[i].tgname, "lead_qual_lead")) return &triggers->triggers[i];
+    if (lq::is_name_or_shard_copy(triggers->triggers[i].tgname, "lead_qual_lead"))
+      return &triggers->triggers[i];
   ereport(ERROR,
           (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
            errmsg("table \"%s\" has lead_qual's trigger lead_qual_lead_inserted but not lead_qual_lead",
