@@ -69,7 +69,14 @@ COMMENT ON FUNCTION lead_qual._settle(regclass, text) IS
 CREATE OR REPLACE FUNCTION lead_qual.activity_truncated() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-  PERFORM lead_qual.rescore(TG_ARGV[0]::regclass);
+  PERFORM lead_qual.rescore(TG_ARGV[0]::regclass) WHERE NOT lead_qual._citus_distributed(TG_RELID);
+  -- A Citus distributed table: the trigger fires on the coordinator only,
+  -- before Citus empties the shards. It empties them first, by a DELETE
+  -- whose triggers on each shard rebuild the leads that had activities from
+  -- the (then empty) history (src/sql/citus.sql).
+  IF lead_qual._citus_distributed(TG_RELID) THEN
+    EXECUTE format('DELETE FROM %s', TG_RELID::regclass);
+  END IF;
   RETURN NULL;
 END $$;
 COMMENT ON FUNCTION lead_qual.activity_truncated() IS
