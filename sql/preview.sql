@@ -93,6 +93,57 @@ SELECT h.lead_key, h.from_stage, h.to_stage, h.reason
 SELECT (SELECT count(*) FROM stage_history WHERE lead_table = 'pv_leads'::regclass) - :history_before AS new_rows,
        (SELECT count(*) FROM pv_preview WHERE change IS NOT NULL) AS previewed_moves;
 
+-- The same with decay, activity properties and or_activities: the shipped
+-- default model's rules under another name, 60 leads, 240 activities over 120 days, and a
+-- candidate with a 15-day half-life, demo requests worth 40 (and no longer
+-- an sql on their own), pricing page views worth 6 and lower thresholds.
+INSERT INTO scoring_model (name, definition)
+  SELECT 'pv_decay', definition FROM scoring_model_version WHERE name = 'default' AND builtin;
+CREATE TABLE pv2_leads (id int PRIMARY KEY, industry text, employees int, annual_revenue numeric, region text);
+CREATE TABLE pv2_activities (lead_id int REFERENCES pv2_leads, activity text, occurred_at timestamptz, properties jsonb);
+CREATE INDEX ON pv2_activities (lead_id);
+INSERT INTO pv2_leads SELECT g, (ARRAY['software', 'retail', 'fintech'])[g % 3 + 1], (g * 37) % 1500,
+                             (g * 1000003) % 200000000, (ARRAY['europe', 'asia'])[g % 2 + 1]
+  FROM generate_series(1, 60) g;
+SET lead_qual.as_of = '2026-06-01';
+SELECT track('pv2_activities', 'pv2_leads', 'pv_decay', '{"add_columns": true}') AS scored;
+INSERT INTO pv2_activities
+  SELECT (g * 7) % 60 + 1,
+         (ARRAY['page_view', 'page_view', 'email_open', 'email_click', 'page_view', 'content_download', 'webinar',
+                'page_view', 'email_open', 'page_view', 'page_view', 'demo_request'])[g % 12 + 1],
+         '2026-06-01'::timestamptz - (g % 120) * interval '1 day' - (g % 13) * interval '1 hour',
+         CASE WHEN g % 5 = 0 THEN '{"url": "/pricing"}'::jsonb END
+    FROM generate_series(1, 240) g;
+RESET lead_qual.as_of;
+SELECT stage, count(*) FROM pv2_leads GROUP BY stage ORDER BY stage;
+\set candidate2 '{"fit": {"rules": [{"when": {"industry": {"in": ["software", "fintech"]}}, "points": 10}, {"when": {"employees": {"gte": 50}}, "points": 10}], "max": 45}, "engagement": {"half_life_days": 15, "rules": [{"activity": "page_view", "when": {"url": {"contains": "/pricing"}}, "points": 6}, {"activity": "page_view", "points": 1, "max": 15}, {"activity": "demo_request", "points": 40}, {"activity": "webinar", "points": 10}], "max": 100}, "stages": {"mql": {"min_fit": 0, "min_engagement": 3}, "sql": {"min_fit": 10, "min_score": 25}}}'
+CREATE TEMP TABLE pv2_preview AS SELECT * FROM preview('pv2_leads', :'candidate2', '2026-06-01');
+SELECT count(*) AS leads, count(*) FILTER (WHERE change = 'up') AS up, count(*) FILTER (WHERE change = 'down') AS down,
+       count(*) FILTER (WHERE candidate_score <> current_score) AS rescored_differently
+  FROM pv2_preview;
+SELECT count(*) AS history_before FROM stage_history WHERE lead_table = 'pv2_leads'::regclass \gset
+UPDATE scoring_model SET definition = :'candidate2' WHERE name = 'pv_decay';
+SET lead_qual.as_of = '2026-06-01';
+SELECT rescore('pv2_leads') AS rescored;
+RESET lead_qual.as_of;
+-- Every lead as previewed (scores to 1e-9: sums of decayed points may be
+-- added in another order), and one history row per previewed move.
+SELECT p.lead_key, p.candidate_score, l.score, p.candidate_stage, l.stage
+  FROM pv2_preview p JOIN pv2_leads l ON l.id::text = p.lead_key
+ WHERE abs(p.candidate_fit - l.fit_score) > 1e-9 OR abs(p.candidate_engagement - l.engagement_score) > 1e-9
+    OR abs(p.candidate_score - l.score) > 1e-9 OR p.candidate_stage IS DISTINCT FROM l.stage;
+SELECT (SELECT count(*) FROM stage_history WHERE lead_table = 'pv2_leads'::regclass) - :history_before AS new_rows,
+       (SELECT count(*) FROM pv2_preview WHERE change IS NOT NULL) AS previewed_moves;
+-- The same leads, moved to the previewed stages.
+(SELECT lead_key, to_stage FROM stage_history WHERE lead_table = 'pv2_leads'::regclass ORDER BY id OFFSET :history_before)
+EXCEPT (SELECT lead_key, candidate_stage FROM pv2_preview WHERE change IS NOT NULL);
+(SELECT lead_key, candidate_stage FROM pv2_preview WHERE change IS NOT NULL)
+EXCEPT (SELECT lead_key, to_stage FROM stage_history WHERE lead_table = 'pv2_leads'::regclass ORDER BY id OFFSET :history_before);
+DROP TABLE pv2_preview;
+SELECT untrack('pv2_activities');
+DROP TABLE pv2_activities, pv2_leads;
+DELETE FROM scoring_model WHERE name = 'pv_decay';
+
 -- Bad input: an invalid candidate names its JSON path; untracked tables.
 \set VERBOSITY default
 SELECT * FROM preview('pv_leads', '{"engagement": {"rules": [{"activity": "visit", "points": "many"}]}}');

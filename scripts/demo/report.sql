@@ -45,3 +45,19 @@ FROM score_bands WHERE lead_table = 'crm.leads';
 
 \echo '== Stage changes recorded (lead_qual.stage_history)'
 SELECT reason, count(*) AS changes FROM stage_history GROUP BY reason ORDER BY reason;
+
+\echo '== Learned weights (lead_qual.fit_model: outcome opportunity, decided by sales; time-based holdout)'
+-- The proposal is kept for run.sh's picture (demo.proposal).
+CREATE TABLE demo.proposal AS SELECT fit_model('crm.leads', 'opportunity') AS report;
+SELECT round((report #>> '{holdout,auc_current}')::numeric, 3) AS "holdout AUC, current model",
+       round((report #>> '{holdout,auc_proposed}')::numeric, 3) AS "holdout AUC, learned model",
+       report #>> '{holdout,n_train}' AS trained_on, report #>> '{holdout,n_holdout}' AS holdout
+FROM demo.proposal;
+SELECT r->>'rule' AS rule, coalesce(r->>'activity', r->>'when') AS "activity or condition",
+       r->>'old_points' AS current, r->>'new_points' AS learned
+FROM demo.proposal, jsonb_array_elements(report->'rules') r;
+\echo '== What adopting it would do (lead_qual.preview_summary; nothing is written)'
+SELECT model, leads, positives, moved_up, moved_down, round(auc::numeric, 3) AS auc,
+       mql_flagged, round(mql_precision::numeric, 3) AS mql_precision, round(mql_recall::numeric, 3) AS mql_recall,
+       sql_flagged, round(sql_precision::numeric, 3) AS sql_precision, round(sql_recall::numeric, 3) AS sql_recall
+FROM preview_summary('crm.leads', (SELECT report->'model' FROM demo.proposal), '2026-06-30', 'opportunity');

@@ -63,7 +63,15 @@ psql -X -At -F ' ' -c "
   SELECT stage, leads, round(100.0 * leads / NULLIF(lag(leads) OVER (ORDER BY step), 0), 1)
     FROM reached ORDER BY step" | sed 's/ $/ -/' >"$out/funnel.dat"
 psql -X -At -F ' ' -c "SELECT band_low, leads, reached FROM lead_qual.score_bands WHERE lead_table = 'crm.leads'" >"$out/bands.dat"
-(cd "$out" && gnuplot -e "outfile='lead_qual_demo.png'" "$OLDPWD/chart.gp")
+# The learned model against the current one (report.sql kept fit_model()'s
+# report in demo.proposal): "label current learned" per rule, the label a
+# short reading of the rule, and the two holdout AUCs.
+psql -X -q -At -F " " -f rules.sql >"$out/rules.dat"
+read -r auc_current auc_learned < <(psql -X -At -F ' ' -c "
+  SELECT round((report #>> '{holdout,auc_current}')::numeric, 3), round((report #>> '{holdout,auc_proposed}')::numeric, 3)
+    FROM demo.proposal")
+(cd "$out" && gnuplot -e "outfile='lead_qual_demo.png'; auc_current='$auc_current'; auc_learned='$auc_learned'" \
+   "$OLDPWD/chart.gp")
 echo
 echo "[demo] chart written to $(cd "$out" && pwd)/lead_qual_demo.png"
 echo "[demo] replay and reports took $(( $(date +%s) - start )) s"

@@ -40,6 +40,7 @@ extern "C" {
 #include "pg/model_cache.hpp"
 #include "pg/owner_spi.hpp"
 #include "pg/query_events.hpp"
+#include "pg/row_filter.hpp"
 #include "pg/score_state_type.hpp"
 #include "pg/scoring_time.hpp"
 #include "pg/track_args.hpp"
@@ -317,7 +318,11 @@ LQ_FUNCTION(lq_activity_inserted) {
     lq::pg::end_write(w);
     return PointerGetDatum(nullptr);
   }
+  // Rows outside the activity filter are not counted (row_filter.hpp).
+  lq::pg::RowFilter *filter =
+      args.activity_filter != nullptr ? lq::pg::row_filter(td->tg_relation, args.activity_filter) : nullptr;
   for_each_trigger_row(td, true, desc, [&](TupleTableSlot *slot) {
+    if (filter != nullptr && !lq::pg::row_passes(filter, slot)) return;
     bool isnull = false;
     const Datum activity_datum = slot_getattr(slot, activity_col, &isnull);
     if (isnull) return;  // no activity type: nothing to score

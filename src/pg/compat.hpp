@@ -11,6 +11,7 @@
 extern "C" {
 #include "postgres.h"
 
+#include "nodes/nodeFuncs.h"
 #include "nodes/pg_list.h"
 #include "utils/regproc.h"
 #include "utils/relcache.h"
@@ -57,3 +58,16 @@ inline Oid lq_compat_primary_key_index(Relation rel) {
   QueryDesc *query, ScanDirection direction, uint64 count, bool execute_once
 #define LQ_COMPAT_EXECUTOR_RUN_ARGS query, direction, count, execute_once
 #endif
+
+// expression_tree_walker() with a typed walker. PostgreSQL 16 made it a
+// macro over a typed callback (tree_walker_callback); before, it took an
+// unprototyped `bool (*)()`, which C++ must be given by cast.
+inline bool lq_compat_expression_tree_walker(Node *node, bool (*walker)(Node *, void *), void *context) {
+#if PG_VERSION_NUM >= 160000
+  return expression_tree_walker(node, walker, context);
+#else
+  // Through void (*)(), the generic function pointer type (no warning).
+  return expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(walker)),
+                                context);
+#endif
+}

@@ -41,6 +41,7 @@ extern "C" {
 #include "pg/lead_write.hpp"
 #include "pg/model_cache.hpp"
 #include "pg/query_events.hpp"
+#include "pg/row_filter.hpp"
 #include "pg/score_state_type.hpp"
 #include "pg/scoring_time.hpp"
 #include "pg/track_args.hpp"
@@ -106,6 +107,9 @@ LQ_FUNCTION(lq_lead_inserted) {
   bool key_null = false;
   const Datum key = heap_getattr(row, cols.key_attnum, desc, &key_null);
   if (key_null) return PointerGetDatum(nullptr);
+  // A lead outside the lead filter is left alone (lead_changed()).
+  if (args.lead_filter != nullptr && !lq::pg::tuple_passes(lq::pg::row_filter(rel, args.lead_filter), row))
+    return PointerGetDatum(nullptr);
 
   // Rebuilt from history too when an activity write of this transaction
   // missed the lead: its activities may be younger than the row's state.

@@ -30,12 +30,14 @@ extern "C" {
 #include "core/lead_evaluation.hpp"
 #include "core/score_state.hpp"
 #include "pg/citus_rewrite.hpp"
+#include "pg/filtered_lead.hpp"
 #include "pg/lead_stage.hpp"
 #include "pg/lead_update.hpp"
 #include "pg/lead_write.hpp"
 #include "pg/model_cache.hpp"
 #include "pg/owner_spi.hpp"
 #include "pg/query_events.hpp"
+#include "pg/row_filter.hpp"
 #include "pg/score_state_type.hpp"
 #include "pg/scoring_time.hpp"
 #include "pg/track_args.hpp"
@@ -49,15 +51,16 @@ using lq::pg::LeadColumns;
 using lq::pg::ModelRef;
 using lq::pg::TrackArgs;
 
-// The lead's state: the stored one when it belongs to this model version,
-// otherwise rebuilt from the activity history (as the leads table's owner),
-// otherwise empty. Returns a varlena in CurrentMemoryContext.
+// The lead's state: the stored one when it belongs to this model version
+// (and `stored_ok`), otherwise rebuilt from the activity history (as the
+// leads table's owner), otherwise empty. Returns a varlena in
+// CurrentMemoryContext.
 void *current_state(HeapTuple row, TupleDesc desc, LeadColumns &columns, const TrackArgs &args,
-                    const ModelRef &model, Oid trigger, TimestampTz now) {
+                    const ModelRef &model, Oid trigger, TimestampTz now, bool stored_ok) {
   const lq::Model &m = *model.model;
   bool isnull = false;
   const Datum stored = heap_getattr(row, columns.state_attnum, desc, &isnull);
-  if (!isnull) {
+  if (!isnull && stored_ok) {
     void *s = lq::pg::validated_state(stored);
     if (lq::StateView(s).built_under(m.name, m.version)) return s;
   }
@@ -191,6 +194,16 @@ LQ_FUNCTION(lq_lead_changed) {
       *lq::pg::find_lead_columns(td, model->lead_names, model->lead_count, CurrentMemoryContext);
   const AttrNumber *attr_cols = cols.attribute_attnums;
 
+  // A lead outside the lead filter (README, "Row filters"; filtered_lead.hpp)
+  // is not scored and moves no stage. One that comes back into the filter
+  // is rebuilt from its whole history (its stored state missed what came
+  // meanwhile) and the automatic rules apply.
+  lq::pg::RowFilter *filter =
+      args.lead_filter != nullptr ? lq::pg::row_filter(rel, args.lead_filter) : nullptr;
+  const bool outside = filter != nullptr && !lq::pg::tuple_passes(filter, row);
+  if (outside && inserting) return PointerGetDatum(lq::pg::inserted_outside_filter(row, desc, cols));
+  const bool returning = filter != nullptr && !inserting && !lq::pg::tuple_passes(filter, td->tg_trigtuple);
+
   const TimestampTz now = lq::pg::scoring_time();
   bool stage_null = false;
   const Datum stage_datum = heap_getattr(row, cols.stage_attnum, desc, &stage_null);
@@ -198,7 +211,7 @@ LQ_FUNCTION(lq_lead_changed) {
 
   bool manual = false;
   int manual_from = -1;
-  bool rescore = inserting;
+  bool rescore = inserting || returning;
   if (!inserting) {
     HeapTuple old = td->tg_trigtuple;
     row = keep_owned_columns(old, row, desc, cols);
@@ -232,14 +245,20 @@ LQ_FUNCTION(lq_lead_changed) {
     for (int i = 0; i < model->lead_count && !rescore; ++i)
       rescore = lq::pg::column_changed(old, row, desc, attr_cols[i]);
   }
+  if (outside)
+    return PointerGetDatum(
+        manual ? lq::pg::manual_change_outside_filter(row, desc, cols, RelationGetRelid(rel), manual_from,
+                                                      given, args.channel, lq::pg::scoring_time())
+               : row);
   if (!manual && !rescore) return PointerGetDatum(row);
 
   // Scores as of this statement.
   for (int i = 0; i < model->lead_count; ++i)
     model->lead_values[i] = lq::pg::attr_from_tuple(row, desc, attr_cols[i]);
   // A private copy whose horizon is this scoring time (what is stored).
-  void *state = lq::pg::copy_state(current_state(row, desc, cols, args, *model, td->tg_trigger->tgoid, now),
-                                   CurrentMemoryContext);
+  void *state =
+      lq::pg::copy_state(current_state(row, desc, cols, args, *model, td->tg_trigger->tgoid, now, !returning),
+                         CurrentMemoryContext);
   lq::pg::set_scoring_time(state, now);
   const lq::StateView view(state);
   const lq::LeadEvaluation e = lq::evaluate_lead(m, model->lead_values, &view, now);

@@ -21,7 +21,8 @@ Oid relation_by_name(const char *name) {
 
 void parse_track_args(const TriggerData *td, TrackedTable fired_on, bool resolve_other, TrackArgs *out) {
   const Trigger *trigger = td->tg_trigger;
-  if ((trigger->tgnargs != 16 && trigger->tgnargs != 19) || strcmp(trigger->tgargs[0], "1") != 0)
+  if ((trigger->tgnargs != 16 && trigger->tgnargs != 19 && trigger->tgnargs != 21) ||
+      strcmp(trigger->tgargs[0], "1") != 0)
     ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
                     errmsg("lead_qual trigger \"%s\" has unexpected arguments", trigger->tgname),
                     errhint("Install lead_qual's triggers with lead_qual.track().")));
@@ -42,10 +43,13 @@ void parse_track_args(const TriggerData *td, TrackedTable fired_on, bool resolve
   out->stage_changed_at_column = a[14];
   out->channel = a[15];
   // Triggers installed by 1.0/1.1 have the first 16 arguments only.
-  const bool v12 = trigger->tgnargs == 19;
+  const bool v12 = trigger->tgnargs >= 19;
   out->occurred_at_zone = v12 && a[16][0] != '\0' ? a[16] : nullptr;
   out->keep_stage_on_stale_save = v12 && strcmp(a[17], "keep") == 0;
   out->policy = v12 ? TransitionPolicy::from_bits(a[18]) : TransitionPolicy();
+  const bool filtered = trigger->tgnargs == 21;
+  out->lead_filter = filtered && a[19][0] != '\0' ? a[19] : nullptr;
+  out->activity_filter = filtered && a[20][0] != '\0' ? a[20] : nullptr;
   const Oid self = RelationGetRelid(td->tg_relation);
   if (fired_on == TrackedTable::Activities) {
     out->activities_oid = self;

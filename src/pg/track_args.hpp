@@ -12,6 +12,8 @@
 //  16 occurred_at zone ("" = timestamptz column)
 //  17 "keep" or "refuse": a stale save of the stage (keep_stage_on_stale_save)
 //  18 the transition policy's bits (TransitionPolicy::to_bits)
+// and, when a row filter is set (row_filter.hpp; triggers without one have 19):
+//  19 lead_filter ("" = none)  20 activity_filter ("" = none)
 #pragma once
 
 extern "C" {
@@ -47,6 +49,9 @@ struct TrackArgs {
   const char *occurred_at_zone;
   bool keep_stage_on_stale_save;
   TransitionPolicy policy;
+  // Row filters (SQL boolean expressions over a row); NULL when not set.
+  const char *lead_filter;
+  const char *activity_filter;
   Oid leads_oid;
   Oid activities_oid;
 };

@@ -18,6 +18,7 @@ extern "C" {
 }
 
 #include "pg/catalog.hpp"
+#include "pg/row_filter.hpp"
 #include "pg/score_state_type.hpp"
 #include "pg/tracked_columns.hpp"
 
@@ -142,6 +143,14 @@ TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args) {
           ? psprintf("lead_qual._stored_time(%s, %s)", column("a", args.occurred_at_column),
                      quote_literal_cstr(args.occurred_at_zone))
           : column("a", args.occurred_at_column);
+  // Row filters (row_filter.hpp): nothing added when none is set.
+  const char *activity_filter =
+      args.activity_filter != nullptr
+          ? psprintf(" AND %s", row_filter_sql(args.activities_table, args.activity_filter, "a"))
+          : "";
+  const char *lead_filter = args.lead_filter != nullptr
+                                ? psprintf(" AND %s", row_filter_sql(args.leads_table, args.lead_filter, "l"))
+                                : "";
   const char *history_state = psprintf("lead_qual.engagement_state($2, %s::pg_catalog.text, %s, %s, $3)",
                                        column("a", args.activity_type_column), occurred_at, properties);
 
@@ -159,27 +168,30 @@ TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args) {
               3, lock_types);
   // $3: the write's scoring time (the state's horizon).
   Oid rebuild_types[3] = {keys_type, TEXTOID, TIMESTAMPTZOID};
-  plans->rebuild = prepare(psprintf("SELECT %s::pg_catalog.text, %s FROM %s AS a WHERE %s %s %s GROUP BY %s",
-                                    akey, history_state, args.activities_table, akey, eq, keys, akey),
-                           3, rebuild_types);
+  plans->rebuild =
+      prepare(psprintf("SELECT %s::pg_catalog.text, %s FROM %s AS a WHERE %s %s %s%s GROUP BY %s", akey,
+                       history_state, args.activities_table, akey, eq, keys, activity_filter, akey),
+              3, rebuild_types);
   Oid one_types[3] = {TEXTOID, TEXTOID, TIMESTAMPTZOID};
-  plans->rebuild_one = prepare(psprintf("SELECT %s FROM %s AS a WHERE %s %s $1::pg_catalog.text::%s",
-                                        history_state, args.activities_table, akey, eq, key_type_sql),
-                               3, one_types);
+  plans->rebuild_one =
+      prepare(psprintf("SELECT %s FROM %s AS a WHERE %s %s $1::pg_catalog.text::%s%s", history_state,
+                       args.activities_table, akey, eq, key_type_sql, activity_filter),
+              3, one_types);
   Oid since_types[4] = {TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
-  plans->rebuild_since =
-      prepare(psprintf("SELECT %s FROM %s AS a WHERE %s %s $1::pg_catalog.text::%s"
-                       " AND %s OPERATOR(pg_catalog.>) $4",
-                       history_state, args.activities_table, akey, eq, key_type_sql, occurred_at),
-              4, since_types);
+  plans->rebuild_since = prepare(
+      psprintf("SELECT %s FROM %s AS a WHERE %s %s $1::pg_catalog.text::%s"
+               " AND %s OPERATOR(pg_catalog.>) $4%s",
+               history_state, args.activities_table, akey, eq, key_type_sql, occurred_at, activity_filter),
+      4, since_types);
   // Only touches each lead: its lead_changed() trigger computes the row
   // (lead_write.hpp), from the newest version of it, reading the model's
-  // attributes straight from the row.
+  // attributes straight from the row. A lead outside the lead filter is
+  // left as it is (README, "Row filters").
   Oid update_types[1] = {keys_type};
-  plans->update =
-      prepare(psprintf("UPDATE %s AS l SET %s = %s WHERE %s %s %s", args.leads_table,
-                       q(args.score_state_column), column("l", args.score_state_column), lkey, eq, keys),
-              1, update_types);
+  plans->update = prepare(
+      psprintf("UPDATE %s AS l SET %s = %s WHERE %s %s %s%s", args.leads_table, q(args.score_state_column),
+               column("l", args.score_state_column), lkey, eq, keys, lead_filter),
+      1, update_types);
   return plans;
 }
 

@@ -70,6 +70,7 @@ COMMENT ON FUNCTION lead_qual._row_expression_type(regclass, text, text) IS
 --     positive leads, NULL without one.
 -- Expressions are parsed, never run, before they are spliced into the query
 -- (_row_expression_type); the query runs as the caller.
+-- Leads outside the table's lead filter are left out (README, "Row filters").
 CREATE OR REPLACE FUNCTION lead_qual._outcomes(leads regclass, outcome text, outcome_time text DEFAULT NULL)
 RETURNS TABLE (lead_key text, score double precision, fit double precision, grade text, stage lead_qual.lead_stage,
                positive boolean, outcome_at timestamptz)
@@ -105,8 +106,8 @@ BEGIN
       '  FROM %2$s AS l CROSS JOIN LATERAL (SELECT l.%3$I::pg_catalog.text AS key) AS k'
       '  LEFT JOIN lead_qual._life_stage_reached AS r'
       '    ON r.lead_table OPERATOR(pg_catalog.=) $2 AND r.lead_key OPERATOR(pg_catalog.=) k.key'
-      '   AND r.stage OPERATOR(lead_qual.=) $1',
-      t.options->>'stage', leads, t.options->>'key')
+      '   AND r.stage OPERATOR(lead_qual.=) $1%4$s',
+      t.options->>'stage', leads, t.options->>'key', lead_qual._filter_sql(t.options, 'lead_filter', t.leads, 'l', ' WHERE '))
     USING stage_outcome, leads;
     RETURN;
   END IF;
@@ -128,8 +129,8 @@ BEGIN
   RETURN QUERY EXECUTE common || format(
     '       COALESCE(x.positive, false), CASE WHEN x.positive THEN x.at END'
     '  FROM %1$s AS l CROSS JOIN LATERAL (SELECT (%2$s) AS positive, (%3$s)::pg_catalog.timestamptz AS at) AS x'
-    '  CROSS JOIN LATERAL (SELECT l.%4$I::pg_catalog.text AS key) AS k',
-    leads, E'\n' || outcome || E'\n', E'\n' || coalesce(_outcomes.outcome_time, 'NULL') || E'\n', t.options->>'key');
+    '  CROSS JOIN LATERAL (SELECT l.%4$I::pg_catalog.text AS key) AS k%5$s',
+    leads, E'\n' || outcome || E'\n', E'\n' || coalesce(_outcomes.outcome_time, 'NULL') || E'\n', t.options->>'key', lead_qual._filter_sql(t.options, 'lead_filter', t.leads, 'l', ' WHERE '));
 END $$;
 COMMENT ON FUNCTION lead_qual._outcomes(regclass, text, text) IS
     'internal: per lead its score, fit, grade, stage, whether it reached the outcome (a funnel stage, or a boolean expression over the leads row) and when (NULL: unknown)';
@@ -153,9 +154,10 @@ BEGIN
     RETURN QUERY EXECUTE format(
       'SELECT $1, s.stage, COALESCE(c.n, 0), COALESCE(c.n, 0)::float8 / NULLIF(pg_catalog.sum(c.n) OVER (), 0)::float8'
       '  FROM pg_catalog.unnest(lead_qual.stages()) AS s(stage)'
-      '  LEFT JOIN (SELECT l.%I AS stage, pg_catalog.count(*) AS n FROM %s AS l GROUP BY 1) AS c'
+      '  LEFT JOIN (SELECT l.%I AS stage, pg_catalog.count(*) AS n FROM %s AS l%s GROUP BY 1) AS c'
       '    ON c.stage OPERATOR(lead_qual.=) s.stage'
-      ' ORDER BY s.stage', t.options->>'stage', t.leads)
+      ' ORDER BY s.stage', t.options->>'stage', t.leads,
+                   lead_qual._filter_sql(t.options, 'lead_filter', t.leads, 'l', ' WHERE '))
     USING t.leads;
   END LOOP;
 END $$;

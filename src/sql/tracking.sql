@@ -127,13 +127,16 @@ BEGIN
                   ' (SELECT lead_qual.engagement_state(%2$L, s.%3$I::pg_catalog.text, %4$s, %5$s, $1)'
                   '    FROM %6$s AS s WHERE s.%7$I OPERATOR(pg_catalog.=) l.%8$I'
                   '     AND %4$s OPERATOR(pg_catalog.>)'
-                  '         COALESCE(l.%9$I, ''-infinity''::pg_catalog.timestamptz)) END',
+                  '         COALESCE(l.%9$I, ''-infinity''::pg_catalog.timestamptz)%10$s) END',
                   o->>'stage', t.model, o->>'activity', lead_qual._occurred_at_sql(o, 's'),
                   CASE WHEN o->>'properties' IS NULL THEN 'NULL::pg_catalog.jsonb' ELSE format('s.%I', o->>'properties') END,
-                  t.activities, o->>'activity_lead_id', o->>'key', o->>'stage_changed_at');
+                  t.activities, o->>'activity_lead_id', o->>'key', o->>'stage_changed_at',
+                  lead_qual._filter_sql(o, 'activity_filter', t.activities, 's', ' AND '));
+  -- Leads outside the lead filter are left as they are, and activities
+  -- outside the activity filter are not counted (README, "Row filters").
   stale := CASE WHEN only_stale
                 THEN format(' AND NOT lead_qual._state_matches(l.%I, %L, %s)', o->>'score_state', t.model, version)
-                ELSE '' END;
+                ELSE '' END || lead_qual._filter_sql(o, 'lead_filter', t.leads, 'l', ' AND ');
   -- The statements are made here, under lead_qual's own search_path; they
   -- run under the caller's (rescore() and refresh() pass it), which only the
   -- leads table's user triggers see: lead_qual's SQL is fully qualified, so
@@ -142,24 +145,26 @@ BEGIN
   IF reason = 'refresh' THEN
     -- Leads whose state is current: decay it to as_of (and recycle).
     decay_sql := format('UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(%s, l.%I, %s) r)'
-                        ' WHERE lead_qual._state_matches(l.%I, %L, %s)',
-                        leads, set_list, apply_args, o->>'score_state', since, o->>'score_state', t.model, version);
+                        ' WHERE lead_qual._state_matches(l.%I, %L, %s)%s',
+                        leads, set_list, apply_args, o->>'score_state', since, o->>'score_state', t.model, version,
+                        lead_qual._filter_sql(o, 'lead_filter', t.leads, 'l', ' AND '));
   END IF;
   -- Leads with activities: their state rebuilt from the history.
   rebuild_sql := format(
     'UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(%s, h.state, %s) r)'
     ' FROM (SELECT a.%I AS k, lead_qual.engagement_state(%L, a.%I::pg_catalog.text, %s, %s, $1) AS state'
-    '         FROM %s AS a GROUP BY a.%I) AS h'
+    '         FROM %s AS a%s GROUP BY a.%I) AS h'
     ' WHERE l.%I OPERATOR(pg_catalog.=) h.k%s',
     leads, set_list, apply_args, since,
     o->>'activity_lead_id', t.model, o->>'activity', lead_qual._occurred_at_sql(o, 'a'),
     CASE WHEN o->>'properties' IS NULL THEN 'NULL::pg_catalog.jsonb' ELSE format('a.%I', o->>'properties') END,
-    t.activities, o->>'activity_lead_id', o->>'key', stale);
+    t.activities, lead_qual._filter_sql(o, 'activity_filter', t.activities, 'a', ' WHERE '), o->>'activity_lead_id', o->>'key', stale);
   -- Leads without any activity: an empty state.
   empty_sql := format(
     'UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(%s, NULL, NULL) r)'
-    ' WHERE NOT EXISTS (SELECT 1 FROM %s AS a WHERE a.%I OPERATOR(pg_catalog.=) l.%I)%s',
-    leads, set_list, apply_args, t.activities, o->>'activity_lead_id', o->>'key', stale);
+    ' WHERE NOT EXISTS (SELECT 1 FROM %s AS a WHERE a.%I OPERATOR(pg_catalog.=) l.%I%s)%s',
+    leads, set_list, apply_args, t.activities, o->>'activity_lead_id', o->>'key',
+    lead_qual._filter_sql(o, 'activity_filter', t.activities, 'a', ' AND '), stale);
   caller_path := coalesce(nullif(current_setting('lead_qual.caller_search_path', true), ''), 'pg_catalog, pg_temp');
   -- One table lock up front instead of row locks in join order: no deadlock
   -- with the activity triggers, which lock leads rows in key order.
@@ -269,6 +274,78 @@ AS $$ SELECT CASE WHEN o ? 'occurred_at_zone'
 COMMENT ON FUNCTION lead_qual._occurred_at_sql(jsonb, text) IS
     'internal: SQL text of a tracked activity''s occurred_at as timestamptz (converted from option occurred_at_zone)';
 
+-- Row filters (options lead_filter, activity_filter; README "Row filters",
+-- src/pg/row_filter.hpp). The expression text is never pasted into SQL:
+-- lead_qual's statements pass it as a literal to _row_filter(), with the
+-- columns it reads, and _row_filter() compiles it under search_path
+-- pg_catalog, pg_temp against the table, accepting only the row's columns,
+-- constants and built-in immutable functions and operators.
+CREATE OR REPLACE FUNCTION lead_qual._row_filter(tbl regclass, filter text, columns record) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'lq_row_filter' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION lead_qual._row_filter(regclass, text, record) IS
+    'internal: whether a row of a table passes a row filter, given the columns the filter reads (in column order)';
+CREATE OR REPLACE FUNCTION lead_qual._row_filter_columns(tbl regclass, filter text) RETURNS text[]
+    AS 'MODULE_PATHNAME', 'lq_row_filter_columns' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION lead_qual._row_filter_columns(regclass, text) IS
+    'internal: the columns a row filter reads, in column order';
+CREATE OR REPLACE FUNCTION lead_qual._row_filter_sql(tbl regclass, filter text, alias text) RETURNS text
+    AS 'MODULE_PATHNAME', 'lq_row_filter_sql' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION lead_qual._row_filter_sql(regclass, text, text) IS
+    'internal: SQL text of the _row_filter() call that applies a row filter to a table alias';
+-- Parses and checks a filter as the table's owner (track() is SECURITY
+-- DEFINER); only track() calls it.
+CREATE OR REPLACE FUNCTION lead_qual._check_row_filter(tbl regclass, filter text) RETURNS void
+    AS 'MODULE_PATHNAME', 'lq_check_row_filter' LANGUAGE C STABLE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION lead_qual._check_row_filter(regclass, text) IS
+    'internal: raises an error unless a text is an acceptable row filter of a table (track() options lead_filter, activity_filter)';
+REVOKE ALL ON FUNCTION lead_qual._check_row_filter(regclass, text) FROM PUBLIC;
+
+-- The SQL condition of row filter `filter` (lead_filter or activity_filter)
+-- of tracked options `o` for table `tbl` under alias `alias`, after
+-- `prefix` (' AND ', ' WHERE '); '' when none is set: a table without
+-- filters gets the same statements as before filters existed.
+CREATE OR REPLACE FUNCTION lead_qual._filter_sql(o jsonb, filter text, tbl regclass, alias text, prefix text) RETURNS text
+LANGUAGE sql STABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$ SELECT CASE WHEN o ? filter THEN prefix || lead_qual._row_filter_sql(tbl, o->>filter, alias) ELSE '' END $$;
+COMMENT ON FUNCTION lead_qual._filter_sql(jsonb, text, regclass, text, text) IS
+    'internal: SQL text of a tracked table''s row filter for a table alias, after a prefix ('''' when the option is not set)';
+
+-- track()'s check of options lead_filter and activity_filter (`o`): parsed
+-- and checked, never executed (src/pg/row_filter.hpp); an error keeps its
+-- SQLSTATE and names the option.
+CREATE OR REPLACE FUNCTION lead_qual._check_filter_options(activities regclass, leads regclass, o jsonb) RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  k text;
+  tbl regclass;
+  err_state text;
+  err_message text;
+BEGIN
+  FOREACH k IN ARRAY ARRAY['lead_filter', 'activity_filter'] LOOP
+    CONTINUE WHEN NOT o ? k;
+    tbl := CASE k WHEN 'lead_filter' THEN leads ELSE activities END;
+    BEGIN
+      PERFORM lead_qual._check_row_filter(tbl, o->>k);
+      -- Which leads are live must not depend on what lead_qual writes.
+      IF k = 'lead_filter' AND EXISTS (
+           SELECT 1 FROM unnest(lead_qual._row_filter_columns(tbl, o->>k)) c
+            WHERE c IN (o->>'fit_score', o->>'engagement_score', o->>'score', o->>'stage', o->>'score_state',
+                        o->>'stage_changed_at')) THEN
+        RAISE EXCEPTION 'a lead filter may not read the columns lead_qual writes (scores, stage, score_state, stage_changed_at)'
+          USING ERRCODE = 'feature_not_supported';
+      END IF;
+    EXCEPTION WHEN OTHERS THEN
+      GET STACKED DIAGNOSTICS err_state = RETURNED_SQLSTATE, err_message = MESSAGE_TEXT;
+      RAISE EXCEPTION 'invalid track() options: option "%": %', k, err_message
+        USING ERRCODE = err_state, DETAIL = format('The %s of %s is: %s', k, tbl, o->>k),
+              HINT = 'A row filter is a boolean expression over the row''s own columns, e.g. "deletedAt" IS NULL or active.';
+    END;
+  END LOOP;
+END $$;
+COMMENT ON FUNCTION lead_qual._check_filter_options(regclass, regclass, jsonb) IS
+    'internal: raises an error naming the option unless track()''s options lead_filter and activity_filter are acceptable row filters';
+REVOKE ALL ON FUNCTION lead_qual._check_filter_options(regclass, regclass, jsonb) FROM PUBLIC;
+
 -- The arguments of every trigger track() installs (src/pg/track_args.hpp).
 CREATE OR REPLACE FUNCTION lead_qual._trigger_args(t lead_qual.tracked) RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
@@ -279,6 +356,10 @@ AS $$ SELECT format('%L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L,
                     coalesce(o->>'occurred_at_zone', ''),
                     CASE WHEN (o->>'keep_stage_on_stale_save')::boolean THEN 'keep' ELSE 'refuse' END,
                     lead_qual._policy_bits(coalesce(o->'transitions', '{}')))
+       -- Row filters: two more arguments, only when one is set.
+       || CASE WHEN o ?| ARRAY['lead_filter', 'activity_filter']
+               THEN format(', %L, %L', coalesce(o->>'lead_filter', ''), coalesce(o->>'activity_filter', ''))
+               ELSE '' END
        FROM (SELECT t.options AS o) AS x $$;
 COMMENT ON FUNCTION lead_qual._trigger_args(lead_qual.tracked) IS 'internal: the argument list of the triggers track() installs';
 
@@ -509,7 +590,7 @@ BEGIN
   FOR k IN SELECT jsonb_object_keys(options) LOOP
     IF k NOT IN ('activity_lead_id', 'activity', 'occurred_at', 'properties', 'key', 'fit_score', 'engagement_score',
                  'score', 'stage', 'score_state', 'stage_changed_at', 'channel', 'add_columns',
-                 'occurred_at_zone', 'keep_stage_on_stale_save', 'transitions') THEN
+                 'occurred_at_zone', 'keep_stage_on_stale_save', 'transitions', 'lead_filter', 'activity_filter') THEN
       problems := problems || format('unknown option "%s"', k);
     ELSIF k NOT IN ('add_columns', 'keep_stage_on_stale_save', 'transitions') AND jsonb_typeof(options->k) <> 'string' THEN
       problems := problems || format('option "%s" must be a string', k);
@@ -538,6 +619,7 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Name a zone of pg_timezone_names, e.g. "UTC" or "Europe/Berlin".';
   END IF;
+  PERFORM lead_qual._check_filter_options(activities, leads, o);   -- row filters
 
   -- Activity columns.
   SELECT atttypid::regtype INTO key_type FROM pg_attribute
@@ -736,12 +818,14 @@ BEGIN
     '    FROM %5$s AS l'
     '    LEFT JOIN (SELECT a.%6$I AS lead_id,'
     '                      lead_qual.engagement_state(%3$L, a.%7$I::pg_catalog.text, %8$s, %9$s, $1) AS state'
-    '                 FROM %10$s AS a GROUP BY a.%6$I) AS h ON h.lead_id OPERATOR(pg_catalog.=) l.%1$I'
+    '                 FROM %10$s AS a%16$s GROUP BY a.%6$I) AS h ON h.lead_id OPERATOR(pg_catalog.=) l.%1$I%15$s'
     ') AS c WHERE c.problem IS NOT NULL ORDER BY c.k',
     o->>'key', o->>'score_state', t.model, version, leads, o->>'activity_lead_id', o->>'activity',
     lead_qual._occurred_at_sql(o, 'a'),
     CASE WHEN o->>'properties' IS NULL THEN 'NULL::pg_catalog.jsonb' ELSE format('a.%I', o->>'properties') END,
-    t.activities, attrs, o->>'fit_score', o->>'engagement_score', o->>'score')
+    t.activities, attrs, o->>'fit_score', o->>'engagement_score', o->>'score',
+    -- Leads outside the lead filter are left as they are: not checked.
+    lead_qual._filter_sql(o, 'lead_filter', t.leads, 'l', ' WHERE '), lead_qual._filter_sql(o, 'activity_filter', t.activities, 'a', ' WHERE '))
   USING as_of;
 END $$;
 COMMENT ON FUNCTION lead_qual.verify(regclass, timestamptz) IS

@@ -63,9 +63,10 @@ BEGIN
   -- may lift it; rescore() reads the same).
   since := format('(SELECT lead_qual.engagement_state(@model@, s.%1$I::pg_catalog.text, %2$s, %3$s, $1)'
                   '   FROM %4$s AS s WHERE s.%5$I OPERATOR(pg_catalog.=) l.%6$I'
-                  '    AND %2$s OPERATOR(pg_catalog.>) COALESCE(l.%7$I, ''-infinity''::pg_catalog.timestamptz))',
+                  '    AND %2$s OPERATOR(pg_catalog.>) COALESCE(l.%7$I, ''-infinity''::pg_catalog.timestamptz)%8$s)',
                   o->>'activity', lead_qual._occurred_at_sql(o, 's'), replace(props, '@alias@', 's'), t.activities,
-                  o->>'activity_lead_id', o->>'key', o->>'stage_changed_at');
+                  o->>'activity_lead_id', o->>'key', o->>'stage_changed_at',
+                  lead_qual._filter_sql(o, 'activity_filter', t.activities, 's', ' AND '));
   RETURN QUERY EXECUTE format(
     'SELECT k.key, l.%1$I,'
     '       cur.fit, cur.engagement, cur.score, cur.automatic, cur.stage,'
@@ -80,17 +81,20 @@ BEGIN
     '  LEFT JOIN (SELECT a.%5$I AS id,'
     '                    lead_qual.engagement_state(%6$L::pg_catalog.text, a.%7$I::pg_catalog.text, %8$s, %9$s, $1) AS cur,'
     '                    lead_qual.engagement_state($2, a.%7$I::pg_catalog.text, %8$s, %9$s, $1) AS cand'
-    '               FROM %10$s AS a GROUP BY a.%5$I) AS h ON h.id OPERATOR(pg_catalog.=) l.%3$I'
+    '               FROM %10$s AS a%13$s GROUP BY a.%5$I) AS h ON h.id OPERATOR(pg_catalog.=) l.%3$I'
     '  CROSS JOIN LATERAL (SELECT CASE WHEN l.%1$I OPERATOR(lead_qual.=) ''recycled''::lead_qual.lead_stage'
     '                                 THEN %11$s END AS cur,'
     '                            CASE WHEN l.%1$I OPERATOR(lead_qual.=) ''recycled''::lead_qual.lead_stage'
     '                                 THEN %12$s END AS cand) AS since'
     '  CROSS JOIN LATERAL lead_qual.evaluate(%6$L::pg_catalog.text, k.attrs, h.cur, l.%1$I, $1, since.cur) AS cur'
     '  CROSS JOIN LATERAL lead_qual.evaluate($2, k.attrs, h.cand, l.%1$I, $1, since.cand) AS cand'
-    '  LEFT JOIN lead_qual._outcomes($3, $4, $5) AS oc ON oc.lead_key OPERATOR(pg_catalog.=) k.key',
+    '  LEFT JOIN lead_qual._outcomes($3, $4, $5) AS oc ON oc.lead_key OPERATOR(pg_catalog.=) k.key%14$s',
     o->>'stage', leads, o->>'key', attrs, o->>'activity_lead_id', t.model, o->>'activity',
     lead_qual._occurred_at_sql(o, 'a'), replace(props, '@alias@', 'a'), t.activities,
-    replace(since, '@model@', quote_literal(t.model) || '::pg_catalog.text'), replace(since, '@model@', '$2'))
+    replace(since, '@model@', quote_literal(t.model) || '::pg_catalog.text'), replace(since, '@model@', '$2'),
+    -- Row filters (README, "Row filters"): leads and activities outside them are left out.
+    lead_qual._filter_sql(o, 'activity_filter', t.activities, 'a', ' WHERE '),
+    lead_qual._filter_sql(o, 'lead_filter', t.leads, 'l', ' WHERE '))
   USING as_of, candidate, leads, outcome, outcome_time;
 END $$;
 COMMENT ON FUNCTION lead_qual.preview(regclass, jsonb, timestamptz, text, text) IS
@@ -209,9 +213,9 @@ BEGIN
     '                   FILTER (WHERE %7$s OPERATOR(pg_catalog.<=) $2) AS s0,'
     '                 lead_qual.engagement_state(%1$L::pg_catalog.text, a.%6$I::pg_catalog.text, %7$s, %8$s, $1) AS s1,'
     '                 pg_catalog.bool_or(%7$s OPERATOR(pg_catalog.<=) $2) AS before'
-    '            FROM %9$s AS a WHERE %7$s OPERATOR(pg_catalog.<=) $1 GROUP BY a.%5$I) AS h'
+    '            FROM %9$s AS a WHERE %7$s OPERATOR(pg_catalog.<=) $1%10$s GROUP BY a.%5$I) AS h'
     '      ON h.id OPERATOR(pg_catalog.=) l.%3$I'
-    '    LEFT JOIN lead_qual._outcomes($3, $4, $5) AS oc ON oc.lead_key OPERATOR(pg_catalog.=) k.key'
+    '    LEFT JOIN lead_qual._outcomes($3, $4, $5) AS oc ON oc.lead_key OPERATOR(pg_catalog.=) k.key%11$s'
     '), ev AS ('
     '  SELECT s.s0 AS v, (s.s0 OPERATOR(pg_catalog.<) s.s1)::int AS h,'
     '         (s.s0 OPERATOR(pg_catalog.<) s.s1 AND s.pos)::int AS tp, s.pos::int AS p FROM s'
@@ -231,7 +235,10 @@ BEGIN
     '       c.tp::pg_catalog.float8 OPERATOR(pg_catalog./) NULLIF(c.p, 0)'
     '  FROM cum AS c WHERE c.v OPERATOR(pg_catalog.>) ''-infinity''::pg_catalog.float8 ORDER BY c.v',
     t.model, leads, o->>'key', attrs, o->>'activity_lead_id', o->>'activity', lead_qual._occurred_at_sql(o, 'a'),
-    props, t.activities)
+    props, t.activities,
+    -- Row filters (README, "Row filters"): leads and activities outside them are left out.
+    lead_qual._filter_sql(o, 'activity_filter', t.activities, 'a', ' AND '),
+    lead_qual._filter_sql(o, 'lead_filter', t.leads, 'l', ' WHERE '))
   USING as_of, since, leads, outcome, outcome_time, weeks::float8;
 END $$;
 COMMENT ON FUNCTION lead_qual.handoff_curve(regclass, integer, timestamptz, text, text) IS

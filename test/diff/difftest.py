@@ -20,6 +20,9 @@ Environment (all optional):
   LQ_DIFF_LAYOUTS      comma list of plain,range,list (default: all)
   LQ_DIFF_KEYS         comma list of int,bigint,text,uuid (default: all)
   LQ_DIFF_NAMING       comma list of plain,camel (default: both)
+  LQ_DIFF_FILTERS      comma list of none,soft (default: none): soft adds row filters (track() options
+                       lead_filter and activity_filter on an archived / hidden column) and the
+                       statements that move rows into and out of them
   LQ_DIFF_SHRINK_SECONDS  time budget for shrinking, whole run (default 30; 0: no shrinking)
   LQ_DIFF_OUT          directory for repro scripts (default: a new temporary directory)
   LQ_DIFF_REGRESSIONS  1 (default): replay test/diff/regressions/*.sql first; 0: skip
@@ -73,8 +76,8 @@ def ts(offset_days):
 # Schema variants
 # ---------------------------------------------------------------------------
 class Variant:
-    def __init__(self, keys, layout, naming):
-        self.keys, self.layout, self.naming = keys, layout, naming
+    def __init__(self, keys, layout, naming, filters='none'):
+        self.keys, self.layout, self.naming, self.filters = keys, layout, naming, filters
         camel = naming == 'camel'
         self.schema = ident('CrmData') if camel else 'crm'
         self.leads = f'{self.schema}.{ident("Leads") if camel else "leads"}'
@@ -87,6 +90,10 @@ class Variant:
         self.c_props = 'Props' if camel else 'properties'
         self.c_event = 'eventId' if camel else 'event_id'
         self.c_score = 'totalScore' if camel else 'score'
+        # Row filters (filters == 'soft'): a lead with archived true and an
+        # activity with hidden true are outside them.
+        self.c_archived = 'isArchived' if camel else 'archived'
+        self.c_hidden = 'isHidden' if camel else 'hidden'
         self.key_sql = {'int': 'integer', 'bigint': 'bigint', 'text': 'text', 'uuid': 'uuid'}[keys]
         self.partkey = {'plain': [], 'range': [self.c_time], 'list': [self.c_type]}[layout]
         # Partitions that exist at the start: name -> FOR VALUES clause (None: default)
@@ -104,7 +111,10 @@ class Variant:
             self.partitions, self.extra_partitions = {}, {}
 
     def as_dict(self):
-        return {'keys': self.keys, 'layout': self.layout, 'naming': self.naming}
+        d = {'keys': self.keys, 'layout': self.layout, 'naming': self.naming}
+        if self.filters != 'none':
+            d['filters'] = self.filters
+        return d
 
     def part(self, name):
         return f'{self.schema}.{ident(self.acts_name + "_" + name)}'
@@ -152,11 +162,13 @@ class Variant:
                  f" OR lead_table::text LIKE {lit(chr(34) + v.schema.strip(chr(34)) + chr(34) + '.%')};")
         s.append(f'DROP SCHEMA IF EXISTS {v.schema} CASCADE;')
         s.append(f'CREATE SCHEMA {v.schema};')
+        soft = v.filters == 'soft'
         s.append(f'CREATE TABLE {v.leads} ({ident(v.c_key)} {v.key_sql} PRIMARY KEY, industry text, employees integer,'
-                 f' region text, budget_confirmed boolean);')
+                 f' region text, budget_confirmed boolean' + (f', {ident(v.c_archived)} boolean' if soft else '') + ');')
         uniq = ', '.join(ident(c) for c in [v.c_event] + v.partkey)
         cols = (f'id bigserial, {ident(v.c_event)} text, {ident(v.c_lead)} {v.key_sql}, {ident(v.c_type)} text,'
-                f' {ident(v.c_time)} timestamptz, {ident(v.c_props)} jsonb, UNIQUE ({uniq})')
+                f' {ident(v.c_time)} timestamptz, {ident(v.c_props)} jsonb,'
+                + (f' {ident(v.c_hidden)} boolean,' if soft else '') + f' UNIQUE ({uniq})')
         if v.layout == 'plain':
             s.append(f'CREATE TABLE {v.acts} ({cols}, PRIMARY KEY (id));')
         else:
@@ -174,18 +186,26 @@ class Variant:
         if v.naming == 'camel':
             opts.update({'key': v.c_key, 'activity_lead_id': v.c_lead, 'activity': v.c_type, 'occurred_at': v.c_time,
                          'properties': v.c_props, 'score': v.c_score})
+        if soft:
+            opts.update({'lead_filter': f'{ident(v.c_archived)} IS NOT TRUE',
+                         'activity_filter': f'{ident(v.c_hidden)} IS NOT TRUE'})
         s.append(f"SELECT lead_qual.track({lit(v.acts)}, {lit(v.leads)}, {lit(MODEL)}, {lit(json.dumps(opts))});")
         return '\n'.join(s)
 
     def oracle_views_sql(self):
         v = self
+        # With row filters the oracle sees only the activities and leads
+        # inside them (README, "Row filters"); leads_all has every lead.
+        hidden = f' WHERE a.{ident(v.c_hidden)} IS NOT TRUE' if v.filters == 'soft' else ''
+        archived = f' WHERE l.{ident(v.c_archived)} IS NOT TRUE' if v.filters == 'soft' else ''
         return '\n'.join([
             f'CREATE VIEW lq_oracle.history AS SELECT a.{ident(v.c_lead)}::text AS lead_key,'
             f' a.{ident(v.c_type)}::text AS activity, a.{ident(v.c_time)} AS occurred_at,'
-            f' a.{ident(v.c_props)} AS properties FROM {v.acts} a;',
+            f' a.{ident(v.c_props)} AS properties FROM {v.acts} a{hidden};',
             f'CREATE VIEW lq_oracle.leads_v AS SELECT l.{ident(v.c_key)}::text AS lead_key, l.industry, l.employees,'
             f' l.region, l.budget_confirmed, l.fit_score AS fit, l.engagement_score AS engagement,'
-            f' l.{ident(v.c_score)} AS score, l.stage, l.score_state AS state FROM {v.leads} l;',
+            f' l.{ident(v.c_score)} AS score, l.stage, l.score_state AS state FROM {v.leads} l{archived};',
+            f'CREATE VIEW lq_oracle.leads_all AS SELECT l.{ident(v.c_key)}::text AS lead_key FROM {v.leads} l;',
             f'INSERT INTO lq_oracle.config VALUES ({lit(v.leads)}::regclass, {lit(AS_OF)}, {lit(AS_OF)});'])
 
 
@@ -236,17 +256,22 @@ KINDS = ['insert_one', 'insert_multi', 'copy', 'insert_select', 'upsert_nothing'
          'cte_activity_lead', 'update_key', 'update_time', 'update_type', 'update_props', 'delete', 'truncate',
          'lead_insert', 'lead_upsert', 'lead_attr', 'lead_stage', 'rescore', 'refresh',
          'part_insert', 'part_copy', 'part_update', 'part_delete', 'part_truncate', 'part_create', 'part_attach',
-         'part_detach', 'owned_write', 'orm_snapshot', 'orm_save', 'clock']
+         'part_detach', 'owned_write', 'orm_snapshot', 'orm_save', 'clock',
+         'lead_archive', 'lead_insert_archived', 'act_hide']
+# Kinds that need the row filters' columns (Variant.filters == 'soft').
+FILTER_KINDS = ('lead_archive', 'lead_insert_archived', 'act_hide')
 WEIGHTS = {'clock': 3, 'insert_one': 6, 'insert_multi': 6, 'copy': 4, 'insert_select': 3, 'upsert_nothing': 4, 'upsert_update': 5,
            'merge': 6, 'update_key': 3, 'update_time': 3, 'update_type': 2, 'update_props': 2, 'delete': 3,
            'truncate': 1, 'lead_insert': 3, 'lead_upsert': 2, 'lead_attr': 3, 'lead_stage': 2, 'rescore': 1,
-           'refresh': 1, 'owned_write': 1, 'orm_snapshot': 1, 'orm_save': 1}
+           'refresh': 1, 'owned_write': 1, 'orm_snapshot': 1, 'orm_save': 1,
+           'lead_archive': 4, 'lead_insert_archived': 1, 'act_hide': 4}
 
 
 class Generator:
     def __init__(self, rng, variant, kinds, times):
         self.r, self.v, self.times = rng, variant, times
-        self.kinds = [k for k in kinds if not k.startswith('part_') or variant.layout != 'plain']
+        self.kinds = [k for k in kinds if (not k.startswith('part_') or variant.layout != 'plain')
+                      and (k not in FILTER_KINDS or variant.filters == 'soft')]
         self.weights = [WEIGHTS.get(k, 2) for k in self.kinds]
         self.next_event = 1
         self.events = []            # (event_id, row) inserted so far (best effort: some may be gone)
@@ -567,6 +592,26 @@ class Generator:
                     f' RETURNING {ident(v.c_key)}::text AS k) UPDATE lq_oracle.expected_stage e SET stage = {lit(stage)}'
                     f' FROM u WHERE e.lead_key = u.k', allow=('23514',))
 
+    def k_lead_archive(self):
+        v, r = self.v, self.r
+        keys = ', '.join(v.key_lit(self.key(False)) for _ in range(r.randint(1, 2)))
+        value = r.choice(['true', 'true', 'false', 'NULL'])
+        return Step('lead_archive', f'UPDATE {v.leads} SET {ident(v.c_archived)} = {value} WHERE {ident(v.c_key)} IN ({keys})')
+
+    def k_lead_insert_archived(self):
+        v = self.v
+        k = self.new_lead()
+        return Step('lead_insert_archived', f'INSERT INTO {v.leads} ({ident(v.c_key)}, industry, employees, region,'
+                    f' budget_confirmed, {ident(v.c_archived)}) VALUES {self.lead_values(k)[:-1]}, true)',
+                    allow=('23505',))
+
+    def k_act_hide(self):
+        v, r = self.v, self.r
+        value = r.choice(['true', 'true', 'false', 'NULL'])
+        e = self.old_event()  # mostly one known activity: where() often matches none
+        where = f'{ident(v.c_event)} = {lit(e[0])}' if e and r.random() < 0.6 else self.where()
+        return Step('act_hide', f'UPDATE {v.acts} SET {ident(v.c_hidden)} = {value} WHERE {where}')
+
     def k_rescore(self):
         return Step('rescore', f'SELECT lead_qual.rescore({lit(self.v.leads)})')
 
@@ -858,7 +903,7 @@ def parse_script(text):
     """(variant, setup_sql, steps) from a script written by script()."""
     m = re.search(r'^-- variant: (.*)$', text, re.M)
     vd = json.loads(m.group(1))
-    variant = Variant(vd['keys'], vd['layout'], vd['naming'])
+    variant = Variant(vd['keys'], vd['layout'], vd['naming'], vd.get('filters', 'none'))
     setup = text.split('\n-- setup\n', 1)[1].split('\n\\ir ', 1)[0]
     steps = []
     body = text.split('\n-- steps\n', 1)[1]
@@ -950,6 +995,7 @@ def main():
     layouts = env_list('LQ_DIFF_LAYOUTS', ['plain', 'range', 'list'])
     keys = env_list('LQ_DIFF_KEYS', ['int', 'bigint', 'text', 'uuid'])
     namings = env_list('LQ_DIFF_NAMING', ['plain', 'camel'])
+    filters = env_list('LQ_DIFF_FILTERS', ['none'])
     shrink_budget = float(os.environ.get('LQ_DIFF_SHRINK_SECONDS', '30'))
     out_dir = os.environ.get('LQ_DIFF_OUT') or tempfile.mkdtemp(prefix='lq_diff.')
     os.makedirs(out_dir, exist_ok=True)
@@ -1005,7 +1051,9 @@ def main():
     generated = 0
     while generated < budget:
         episode += 1
-        variant = Variant(rng.choice(keys), rng.choice(layouts), rng.choice(namings))
+        variant = Variant(rng.choice(keys), rng.choice(layouts), rng.choice(namings),
+                          # No draw with one choice: runs without filters keep their sequence.
+                          filters[0] if len(filters) == 1 else rng.choice(filters))
         gen = Generator(rng, variant, kinds, times)
         leads, acts = gen.initial()
         setup_sql = variant.setup_sql(leads, acts)

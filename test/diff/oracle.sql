@@ -10,6 +10,9 @@
 --                     fit float8, engagement float8, score float8, stage lead_qual.lead_stage,
 --                     state lead_qual.score_state)
 --       every tracked lead, with the columns lead_qual writes;
+--   lq_oracle.leads_all(lead_key text)
+--       every lead; with row filters (LQ_DIFF_FILTERS=soft) history and
+--       leads_v hold only the rows inside them, leads_all every lead;
 -- and one row of lq_oracle.config.
 -- The views the functions read are created after this file (per variant).
 SET check_function_bodies = false;
@@ -151,7 +154,12 @@ BEGIN
   SELECT * INTO c FROM lq_oracle.config;
   -- A lead new since the last check starts as a lead (the harness inserts
   -- leads without a stage); gone leads are forgotten.
-  DELETE FROM lq_oracle.expected_stage s WHERE NOT EXISTS (SELECT 1 FROM lq_oracle.leads_v l WHERE l.lead_key = s.lead_key);
+  DELETE FROM lq_oracle.expected_stage s WHERE NOT EXISTS (SELECT 1 FROM lq_oracle.leads_all l WHERE l.lead_key = s.lead_key);
+  -- A lead outside the lead filter (row filters) keeps its expected stage
+  -- as it is (its stage moves only by a person's change); one inserted
+  -- outside it starts as a lead.
+  INSERT INTO lq_oracle.expected_stage SELECT a.lead_key, 'lead' FROM lq_oracle.leads_all a
+  ON CONFLICT ON CONSTRAINT expected_stage_pkey DO NOTHING;
   INSERT INTO lq_oracle.expected_stage AS s
   SELECT x.lead_key, lq_oracle.forward(COALESCE(s0.stage, 'lead'), x.criteria)
     FROM lq_oracle.expected() x LEFT JOIN lq_oracle.expected_stage s0 ON s0.lead_key = x.lead_key
