@@ -17,6 +17,7 @@ extern "C" {
 #include "pg/citus_shard.hpp"
 #include "pg/model_cache.hpp"
 #include "pg/owner_spi.hpp"
+#include "pg/row_filter.hpp"
 #include "pg/score_state_type.hpp"
 #include "pg/track_args.hpp"
 #include "pg/tracked_columns.hpp"
@@ -84,6 +85,9 @@ LeadWrite *citus_rewrite_begin(FunctionCallInfo fcinfo, TriggerData *td) {
 
   TrackArgs args;
   parse_track_args(td, TrackedTable::Leads, false, &args);  // the co-located shards
+  // A lead outside the lead filter is left as it is, as by _rewrite().
+  if (args.lead_filter != nullptr && !tuple_passes(row_filter(rel, args.lead_filter), td->tg_newtuple))
+    return nullptr;
   ModelRef *model = model_for_call(fcinfo, cstring_to_text(args.model_name));
   LeadWrite *w = begin_write(model, args.leads_oid, r.reason, args.channel, r.as_of);
   w->recycle = r.reason == lq::reason::kRefresh;
