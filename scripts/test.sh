@@ -68,13 +68,16 @@ tail -n 3 /tmp/lq_citus.log
 if grep -q '^skipped: ' /tmp/lq_citus.log; then
   echo "citus 0 0 skipped" >>"$counts"
 elif line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' /tmp/lq_citus.log | tail -n 1); then
-  read -r p _ f _ <<<"$line"; echo "citus $p $f" >>"$counts"
+  read -r p _ f _ <<<"$line"
+  todo=$(grep -Eo '^[0-9]+ checks of features not built yet' /tmp/lq_citus.log | cut -d' ' -f1)
+  echo "citus $p $f todo:${todo:-0}" >>"$counts"
 else
   echo "citus 0 1" >>"$counts"
 fi
 
 echo "== summary"
-awk '{printf "  %-20s %5d passed, %d failed%s\n", $1, $2, $3, ($4 == "skipped" ? " (skipped)" : "")}' "$counts"
+awk '{printf "  %-20s %5d passed, %d failed%s\n", $1, $2, $3,
+            ($4 == "skipped" ? " (skipped)" : $4 ~ /^todo:[1-9]/ ? " (" substr($4, 6) " TODO: not built yet, see test/citus/run.sh)" : "")}' "$counts"
 passed=$(awk '{s+=$2} END {print s+0}' "$counts")
 failed=$(awk '{s+=$3} END {print s+0}' "$counts")
 echo "$passed passed, $failed failed"
