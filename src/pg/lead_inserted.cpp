@@ -36,6 +36,7 @@ extern "C" {
 #include "core/change_reason.hpp"
 #include "core/lead_evaluation.hpp"
 #include "core/score_state.hpp"
+#include "core/shard_name.hpp"
 #include "pg/lead_stage.hpp"
 #include "pg/lead_write.hpp"
 #include "pg/model_cache.hpp"
@@ -54,7 +55,9 @@ namespace {
 const Trigger *lead_changed_trigger(Relation rel) {
   const TriggerDesc *triggers = rel->trigdesc;
   for (int i = 0; triggers != nullptr && i < triggers->numtriggers; ++i)
-    if (strcmp(triggers->triggers[i].tgname, "lead_qual_lead") == 0) return &triggers->triggers[i];
+    // On a Citus shard the trigger is a copy named after the shard.
+    if (lq::is_name_or_shard_copy(triggers->triggers[i].tgname, "lead_qual_lead"))
+      return &triggers->triggers[i];
   ereport(ERROR,
           (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
            errmsg("table \"%s\" has lead_qual's trigger lead_qual_lead_inserted but not lead_qual_lead",

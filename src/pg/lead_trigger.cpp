@@ -29,6 +29,7 @@ extern "C" {
 #include "core/change_reason.hpp"
 #include "core/lead_evaluation.hpp"
 #include "core/score_state.hpp"
+#include "pg/citus_rewrite.hpp"
 #include "pg/filtered_lead.hpp"
 #include "pg/lead_stage.hpp"
 #include "pg/lead_update.hpp"
@@ -173,6 +174,15 @@ LQ_FUNCTION(lq_lead_changed) {
   if (lq::pg::LeadWrite *w = lq::pg::active_write_on(RelationGetRelid(rel))) {
     if (inserting || !w->apply_in_trigger) return PointerGetDatum(row);
     return PointerGetDatum(apply_in_trigger(w, td));
+  }
+  // rescore() or refresh() of a Citus distributed table: this shard's rows
+  // (citus_rewrite.hpp).
+  if (!inserting && lq::pg::citus_rewrite_pending()) {
+    if (lq::pg::LeadWrite *w = lq::pg::citus_rewrite_begin(fcinfo, td)) {
+      HeapTuple result = apply_in_trigger(w, td);
+      lq::pg::end_write(w);
+      return PointerGetDatum(result);
+    }
   }
 
   TrackArgs args;

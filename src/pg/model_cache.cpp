@@ -28,6 +28,7 @@ extern "C" {
 
 #include "core/error.hpp"
 #include "core/model_registry.hpp"
+#include "pg/citus_shard.hpp"
 #include "pg/entry.hpp"
 #include "pg/guard.hpp"
 #include "pg/schema_version.hpp"
@@ -53,11 +54,12 @@ struct ModelRow {
 // which every backend receives at its next command; a reset of the whole
 // relcache counts too.
 uint64 model_generation = 1;
-Oid model_table = InvalidOid;
+Oid model_table = InvalidOid;  // the relation read (see read_model_row)
+Oid model_shell = InvalidOid;  // lead_qual.scoring_model
 bool callback_registered = false;
 
 void on_relcache_invalidation(Datum /*arg*/, Oid relid) {
-  if (relid == InvalidOid || relid == model_table) ++model_generation;
+  if (relid == InvalidOid || relid == model_table || relid == model_shell) ++model_generation;
 }
 
 // Reads the model's row with the latest committed snapshot, like a catalog
@@ -67,8 +69,11 @@ void on_relcache_invalidation(Datum /*arg*/, Oid relid) {
 // Plain PostgreSQL code: called through pg_call.
 ModelRow read_model_row(text *name, int64 known_version) {
   ModelRow row = {false, 0, nullptr};
-  model_table = get_relname_relid("scoring_model", get_namespace_oid("lead_qual", false));
-  if (!OidIsValid(model_table)) elog(ERROR, "lead_qual: table lead_qual.scoring_model is missing");
+  model_shell = get_relname_relid("scoring_model", get_namespace_oid("lead_qual", false));
+  if (!OidIsValid(model_shell)) elog(ERROR, "lead_qual: table lead_qual.scoring_model is missing");
+  // On a Citus cluster the models are a reference table: its rows are in
+  // this node's placement (citus_shard.hpp).
+  model_table = citus_local_rows(model_shell);
   Relation rel = table_open(model_table, AccessShareLock);
   const Oid pkey = lq_compat_primary_key_index(rel);
   TupleDesc desc = RelationGetDescr(rel);

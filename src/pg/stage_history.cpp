@@ -20,6 +20,8 @@ extern "C" {
 #include "core/stage.hpp"
 #include "core/timestamp.hpp"
 #include "pg/catalog.hpp"
+#include "pg/citus_shard.hpp"
+#include "pg/lead_write.hpp"
 #include "pg/owner_spi.hpp"
 #include "pg/schema_version.hpp"
 
@@ -30,7 +32,9 @@ namespace {
 SPIPlanPtr history_plan = nullptr;
 SPIPlanPtr last_change_plan = nullptr;
 SPIPlanPtr life_plan = nullptr;
-SPIPlanPtr legacy_history_plan = nullptr;  // objects of 1.0/1.1: no lives yet
+SPIPlanPtr legacy_history_plan = nullptr;
+SPIPlanPtr shard_history_plan =
+    nullptr;  // on a Citus shard (citus_shard.hpp)  // objects of 1.0/1.1: no lives yet
 
 SPIPlanPtr keep_plan(const char *sql, int nargs, Oid *types) {
   SPIPlanPtr plan = SPI_prepare_cursor(sql, nargs, types, CURSOR_OPT_GENERIC_PLAN);
@@ -64,6 +68,17 @@ void append_number(StringInfo buf, const char *name, double v) {
 void record_stage_changes(Oid leads, const StageChange *changes, int count, const char *reason,
                           const char *channel, TimestampTz at, Oid changed_by) {
   if (count == 0) return;
+  // A trigger on a Citus shard records the change under the distributed
+  // table (citus_shard.hpp). Its NOTIFY would reach only this worker's
+  // listeners, and a worker's part of a distributed transaction cannot be
+  // prepared after a NOTIFY: there the history, read by id, is the hand-off
+  // feed.
+  const Oid logical = citus_logical_relation(leads);
+  const bool on_shard = OidIsValid(logical);
+  // There the model's version is the one the shard's write scored with
+  // (lead_qual.tracked is the coordinator's; NULL for a manual change).
+  const LeadWrite *shard_write = on_shard ? active_write_on(leads) : nullptr;
+  if (on_shard) leads = logical;
   const Oid stage_type = extension_type("lead_stage");
   auto *keys = static_cast<Datum *>(palloc(sizeof(Datum) * count));
   auto *from = static_cast<Datum *>(palloc(sizeof(Datum) * count));
@@ -164,13 +179,53 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
                 " RETURNING id, lead_key",
         10, types);
   }
+  if (lives && on_shard && shard_history_plan == nullptr) {
+    Oid types[11] = {REGCLASSOID,
+                     TIMESTAMPTZOID,
+                     TEXTOID,
+                     NAMEOID,
+                     TEXTARRAYOID,
+                     get_array_type(stage_type),
+                     get_array_type(stage_type),
+                     FLOAT8ARRAYOID,
+                     FLOAT8ARRAYOID,
+                     FLOAT8ARRAYOID,
+                     INT8OID};
+    shard_history_plan = keep_plan(
+        "INSERT INTO lead_qual.stage_history"
+        " (lead_table, lead_key, from_stage, to_stage, changed_at, fit, engagement, score, reason, "
+        "changed_by, life_id,"
+        "  model_version)"
+        " SELECT $1, u.k, u.f, u.t, $2, u.fi, u.e, u.s, $3, $4,"
+        "        (SELECT l.life_id FROM lead_qual.lead_life AS l"
+        "          WHERE l.lead_table OPERATOR(pg_catalog.=) $1 AND l.lead_key OPERATOR(pg_catalog.=) u.k), "
+        "$11"
+        "   FROM ROWS FROM (pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7),"
+        "                   pg_catalog.unnest($8), pg_catalog.unnest($9), pg_catalog.unnest($10)) AS u(k, f, "
+        "t, fi, e, s)"
+        " RETURNING id, lead_key",
+        11, types);
+  }
   if (lives) {
     Datum life_values[2] = {values[0], values[4]};
     const int life_rc = SPI_execute_plan(life_plan, life_values, nullptr, false, 0);
     if (life_rc != SPI_OK_INSERT)
       elog(ERROR, "lead_qual: recording lead lives failed: %s", SPI_result_code_string(life_rc));
   }
-  const int rc = SPI_execute_plan(plan, values, nullptr, false, 0);
+  int rc;
+  if (lives && on_shard) {
+    Datum shard_values[11];
+    char shard_nulls[11];
+    for (int i = 0; i < 10; ++i) {
+      shard_values[i] = values[i];
+      shard_nulls[i] = ' ';
+    }
+    shard_values[10] = Int64GetDatum(shard_write != nullptr ? shard_write->model->version : 0);
+    shard_nulls[10] = shard_write != nullptr ? ' ' : 'n';
+    rc = SPI_execute_plan(shard_history_plan, shard_values, shard_nulls, false, 0);
+  } else {
+    rc = SPI_execute_plan(plan, values, nullptr, false, 0);
+  }
   if (rc != SPI_OK_INSERT_RETURNING || SPI_processed != static_cast<uint64>(count))
     elog(ERROR, "lead_qual: writing stage history failed: %s", SPI_result_code_string(rc));
   // RETURNING gives the rows in insertion order, the order of the arrays;
@@ -184,6 +239,7 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
       elog(ERROR, "lead_qual: stage history ids came back out of order");
   }
   spi_finish_as(saved);
+  if (on_shard) return;
 
   char *table_name = qualified_table_name(leads);
   // Plain buffers only from here on: PostgreSQL calls may raise ERROR.
@@ -225,6 +281,8 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
 namespace lq::pg {
 
 bool is_stale_stage_write(Oid leads, const char *key, Stage current, Stage written) {
+  // Recorded under the distributed table when written on a Citus shard.
+  if (const Oid logical = citus_logical_relation(leads); OidIsValid(logical)) leads = logical;
   // Read as the history's owner, as it is written.
   const Oid history = get_relname_relid("stage_history", extension_namespace());
   const SavedUser saved = spi_connect_as_owner(history);

@@ -1,5 +1,6 @@
 #include "pg/track_args.hpp"
 
+#include "pg/citus_shard.hpp"
 #include "pg/compat.hpp"
 
 extern "C" {
@@ -57,6 +58,8 @@ void parse_track_args(const TriggerData *td, TrackedTable fired_on, bool resolve
     out->leads_oid = self;
     out->activities_oid = resolve_other ? relation_by_name(out->activities_table) : InvalidOid;
   }
+  // On a Citus shard: the co-located shards instead (citus_shard.hpp).
+  map_to_citus_shards(td->tg_relation, fired_on, out);
 }
 
 }  // namespace lq::pg

@@ -33,13 +33,26 @@ BEGIN
             DETAIL = 'All ' || cardinality(problems) || ' problems:' || E'\n  ' || array_to_string(problems, E'\n  '),
             HINT = 'lead_qual.validate_model(definition) lists every problem.';
   END IF;
+  -- The table fired on: lead_qual.scoring_model, or on a Citus cluster (where
+  -- track() makes it a reference table) this node's placement of it, which is
+  -- the table to write (a shard's trigger may not go through Citus).
   IF TG_OP = 'INSERT' THEN
-    DELETE FROM lead_qual.scoring_model m WHERE m.name = NEW.name AND m.builtin;
+    EXECUTE format('DELETE FROM %I.%I AS m WHERE m.name OPERATOR(pg_catalog.=) $1 AND m.builtin',
+                   TG_TABLE_SCHEMA, TG_TABLE_NAME) USING NEW.name;
   ELSE
     NEW.builtin := false;
   END IF;
   IF TG_OP = 'UPDATE' OR NEW.version = 0 OR NEW.version IS NULL THEN
-    NEW.version := nextval('lead_qual.model_version_seq');
+    IF TG_TABLE_NAME = 'scoring_model' THEN
+      NEW.version := nextval('lead_qual.model_version_seq');
+    ELSE
+      -- A Citus placement: every node must give the change the same
+      -- version. The placements hold the same rows and see the same changes
+      -- in the same order, and each node's sequence follows them.
+      EXECUTE format('SELECT greatest(coalesce(max(m.version), 0), (SELECT s.last_value FROM lead_qual.model_version_seq AS s))'
+                     ' + 1 FROM %I.%I AS m', TG_TABLE_SCHEMA, TG_TABLE_NAME) INTO NEW.version;
+      PERFORM setval('lead_qual.model_version_seq', NEW.version);
+    END IF;
     NEW.updated_at := now();
     -- Every definition is kept (rollback_model()). A restored row brings
     -- its own, dumped with scoring_model_version. (A NULL definition is

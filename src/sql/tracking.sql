@@ -69,7 +69,14 @@ COMMENT ON FUNCTION lead_qual._settle(regclass, text) IS
 CREATE OR REPLACE FUNCTION lead_qual.activity_truncated() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-  PERFORM lead_qual.rescore(TG_ARGV[0]::regclass);
+  PERFORM lead_qual.rescore(TG_ARGV[0]::regclass) WHERE NOT lead_qual._citus_distributed(TG_RELID);
+  -- A Citus distributed table: the trigger fires on the coordinator only,
+  -- before Citus empties the shards. It empties them first, by a DELETE
+  -- whose triggers on each shard rebuild the leads that had activities from
+  -- the (then empty) history (src/sql/citus.sql).
+  IF lead_qual._citus_distributed(TG_RELID) THEN
+    EXECUTE format('DELETE FROM %s', TG_RELID::regclass);
+  END IF;
   RETURN NULL;
 END $$;
 COMMENT ON FUNCTION lead_qual.activity_truncated() IS
@@ -189,7 +196,9 @@ CREATE OR REPLACE FUNCTION lead_qual.rescore(leads regclass) RETURNS bigint
 LANGUAGE sql STRICT
 AS $$
   SELECT pg_catalog.set_config('lead_qual.caller_search_path', pg_catalog.current_setting('search_path'), true);
-  SELECT lead_qual._rewrite(leads, 'rescore', NULL, false);
+  -- A Citus distributed table is rewritten on its shards (src/sql/citus.sql).
+  SELECT CASE WHEN lead_qual._citus_distributed(leads) THEN lead_qual._citus_rewrite(leads, 'rescore', NULL, false)
+              ELSE lead_qual._rewrite(leads, 'rescore', NULL, false) END;
 $$;
 COMMENT ON FUNCTION lead_qual.rescore(regclass) IS
     'rebuilds every lead of a tracked leads table from its activity history (set-based); returns how many leads changed';
@@ -198,7 +207,8 @@ CREATE OR REPLACE FUNCTION lead_qual.refresh(leads regclass, as_of timestamptz D
 LANGUAGE sql STRICT
 AS $$
   SELECT pg_catalog.set_config('lead_qual.caller_search_path', pg_catalog.current_setting('search_path'), true);
-  SELECT lead_qual._rewrite(leads, 'refresh', as_of, true);
+  SELECT CASE WHEN lead_qual._citus_distributed(leads) THEN lead_qual._citus_rewrite(leads, 'refresh', as_of, true)
+              ELSE lead_qual._rewrite(leads, 'refresh', as_of, true) END;
 $$;
 COMMENT ON FUNCTION lead_qual.refresh(regclass, timestamptz) IS
     'recomputes every lead''s decayed scores as of a time and applies the model''s recycle rule; returns how many leads changed';
@@ -682,6 +692,7 @@ BEGIN
   END IF;
 
   INSERT INTO lead_qual.tracked (activities, leads, model, options) VALUES (activities, leads, model, o);
+  PERFORM lead_qual._citus_prepare(leads);    -- src/sql/citus.sql
 
   PERFORM lead_qual._install_triggers(tr) FROM lead_qual.tracked tr WHERE tr.activities = _track.activities;
   PERFORM lead_qual._sync_partitions(tr) FROM lead_qual.tracked tr WHERE tr.activities = _track.activities;

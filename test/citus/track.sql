@@ -1,0 +1,5 @@
+-- track() (on Citus: after distribution, the order Citus wants; the nodes run
+-- with citus.enable_unsafe_triggers = on, which triggers on distributed tables need).
+\set ON_ERROR_STOP 1
+SET client_min_messages = warning;
+SELECT lead_qual.track(:'s' || '.activities', :'s' || '.leads', :'m', '{"add_columns": true}') AS scored;
