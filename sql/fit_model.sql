@@ -178,6 +178,17 @@ SELECT x->>'activity' AS activity, (x->>'weight')::float8 > 1 AS large_weight, x
 FROM (SELECT fit_model('fit_small', 'won', '{"lead_time": "created_at", "split_at": "2025-02-01"}') AS r) s,
      jsonb_array_elements(r->'rules') x WHERE x->>'activity' = 'demo_request';
 SELECT untrack('fit_small_activities');
+-- Row filters, as in every report: leads outside lead_filter are left out
+-- (the 20 in asia: 20 leads left) and activities outside activity_filter
+-- are not counted (the demo requests: the rule that looked like a perfect
+-- predictor above sees nothing, weight 0).
+SELECT track('fit_small_activities', 'fit_small', 'fit_current',
+             '{"add_columns": true, "lead_filter": "region = ''europe''", "activity_filter": "activity <> ''demo_request''"}') AS scored;
+SELECT (r->'holdout'->>'n_train')::int + (r->'holdout'->>'n_holdout')::int AS leads, x->>'activity' AS activity,
+       x->'weight' AS weight, x->'new_points' AS new_points
+FROM (SELECT fit_model('fit_small', 'won', '{"lead_time": "created_at", "split_at": "2025-02-01"}') AS r) s,
+     jsonb_array_elements(r->'rules') x WHERE x->>'activity' = 'demo_request';
+SELECT untrack('fit_small_activities');
 
 -- Bad input: clear errors with SQLSTATEs.
 \set SHOW_CONTEXT never

@@ -61,7 +61,20 @@ SELECT lead_key, positive FROM _outcomes('oc_leads', 'opportunity'::lead_stage) 
 SELECT lead_key, positive, outcome_at FROM _outcomes('oc_leads', '"isWon"', 'won_at') ORDER BY lead_key;
 SELECT lead_key, positive, outcome_at FROM _outcomes('oc_leads', 'pipeline_stage = ''won''') ORDER BY lead_key;
 -- A comment in the expression ends at its line.
-SELECT lead_key, positive FROM _outcomes('oc_leads', 'l."isWon" -- the CRM''s flag') ORDER BY lead_key;
+SELECT lead_key, positive FROM _outcomes('oc_leads', '"isWon" -- the CRM''s flag') ORDER BY lead_key;
+-- Unlike a row filter, an outcome may call stable built-in functions (here
+-- to_char of a timestamp): a report reads it once per lead. The date won_at
+-- is its midnight in the session's time zone.
+SELECT lead_key, positive, outcome_at FROM _outcomes('oc_leads', 'to_char(won_at, ''MM'') = ''03''', 'won_at::timestamp')
+ ORDER BY lead_key;
+-- An outcome is compiled for each report, with the session's settings: a
+-- time literal is read in the current TimeZone. Lead 4 became an
+-- opportunity at Feb 20, 00:00 UTC, and lead 1 a customer on Mar 1: on or
+-- after Feb 20 in UTC; in New York only lead 1 is.
+SELECT lead_key FROM _outcomes('oc_leads', 'stage_changed_at >= ''2026-02-20''') WHERE positive ORDER BY lead_key;
+SET timezone = 'America/New_York';
+SELECT lead_key FROM _outcomes('oc_leads', 'stage_changed_at >= ''2026-02-20''') WHERE positive ORDER BY lead_key;
+SET timezone = 'UTC';
 
 -- Reports default to opportunity (1, 2, 4 positive; scores 50, 50, 20 of
 -- 50, 50, 50, 20, 10, 0). At threshold 50: 3 flagged, 2 positive.
@@ -111,9 +124,19 @@ SELECT * FROM _outcomes('oc_leads', 'id');
 \echo sqlstate :LAST_ERROR_SQLSTATE
 SELECT * FROM _outcomes('oc_leads', '"isWon"', 'id');
 \echo sqlstate :LAST_ERROR_SQLSTATE
+-- outcome_time is checked by the same rules (a volatile call: 0A000).
+SELECT * FROM _outcomes('oc_leads', '"isWon"', 'clock_timestamp()');
+\echo sqlstate :LAST_ERROR_SQLSTATE
 SELECT * FROM _outcomes('oc_leads', 'opportunity', 'won_at');
 \echo sqlstate :LAST_ERROR_SQLSTATE
 SELECT * FROM _outcomes('oc_leads', 'recycled');
+\echo sqlstate :LAST_ERROR_SQLSTATE
+-- Columns are named plainly, as in a row filter (42P10).
+SELECT * FROM _outcomes('oc_leads', 'l."isWon"');
+\echo sqlstate :LAST_ERROR_SQLSTATE
+-- A user-defined function, even a harmless immutable one (0A000).
+CREATE FUNCTION oc_same(boolean) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT $1';
+SELECT * FROM _outcomes('oc_leads', 'public.oc_same("isWon")');
 \echo sqlstate :LAST_ERROR_SQLSTATE
 SELECT * FROM threshold_report('oc_leads', '"isWon" AND (SELECT true)');
 \echo sqlstate :LAST_ERROR_SQLSTATE

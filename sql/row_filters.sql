@@ -186,6 +186,14 @@ SET ROLE lq_filter_bi;
 SELECT threshold, flagged, round(precision::numeric, 4) AS precision, round(recall::numeric, 4) AS recall
   FROM lead_qual.threshold_report('odoo.crm_lead', 'sql', ARRAY[0, 40, 60]);
 SELECT lead_qual.score_auc('odoo.crm_lead', 'sql') AS auc;
+-- An expression outcome is evaluated like a filter: it reads its own
+-- columns only, with the caller's privileges (region: not granted, 42501).
+SELECT lead_qual.score_auc('odoo.crm_lead', 'region = ''europe''') AS auc;
+\echo sqlstate :LAST_ERROR_SQLSTATE
+RESET ROLE;
+GRANT SELECT (region) ON odoo.crm_lead TO lq_filter_bi;
+SET ROLE lq_filter_bi;
+SELECT lead_key, positive FROM lead_qual._outcomes('odoo.crm_lead', 'region = ''europe''') ORDER BY lead_key;
 RESET ROLE;
 -- Lead 4's stored state missed the webinar, but it is not checked.
 SELECT * FROM verify('odoo.crm_lead');

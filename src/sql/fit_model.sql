@@ -26,6 +26,9 @@ COMMENT ON FUNCTION lead_qual._fit_propose(text, jsonb, double precision[], bool
 --              from the activities strictly before the cut-off;
 --   train:     lead time before split_at (default: the 80th percentile of
 --              lead times); the others are the holdout.
+-- Like every report, it honours the table's row filters (README, "Row
+-- filters"): leads outside lead_filter are left out, activities outside
+-- activity_filter are not counted (not for features, nor for lead time).
 CREATE OR REPLACE FUNCTION lead_qual.fit_model(leads regclass, outcome text, options jsonb DEFAULT '{}')
 RETURNS jsonb
 LANGUAGE plpgsql STABLE STRICT PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp AS $$
@@ -90,8 +93,9 @@ BEGIN
     END IF;
     lead_time_sql := format('l.%I', options->>'lead_time');
   ELSE
-    lead_time_sql := format('(SELECT pg_catalog.min(%s) FROM %s AS a WHERE a.%I OPERATOR(pg_catalog.=) l.%I)',
-                            lead_qual._occurred_at_sql(o, 'a'), t.activities, o->>'activity_lead_id', o->>'key');
+    lead_time_sql := format('(SELECT pg_catalog.min(%s) FROM %s AS a WHERE a.%I OPERATOR(pg_catalog.=) l.%I%s)',
+                            lead_qual._occurred_at_sql(o, 'a'), t.activities, o->>'activity_lead_id', o->>'key',
+                            lead_qual._filter_sql(o, 'activity_filter', t.activities, 'a', ' AND '));
   END IF;
   SELECT * INTO m FROM lead_qual.scoring_model WHERE name = t.model;
   n_eng := coalesce(jsonb_array_length(m.definition->'engagement'->'rules'), 0);
@@ -109,7 +113,7 @@ BEGIN
     base AS (
       SELECT k.key, l.%4$I AS key_value, %1$s AS lead_time, %2$s AS attrs, COALESCE(o.positive, false) AS positive, o.reached_at
         FROM %3$s AS l CROSS JOIN LATERAL (SELECT l.%4$I::pg_catalog.text AS key) AS k
-        LEFT JOIN o ON o.lead_key OPERATOR(pg_catalog.=) k.key),
+        LEFT JOIN o ON o.lead_key OPERATOR(pg_catalog.=) k.key%10$s),
     split AS (
       SELECT COALESCE($6, pg_catalog.percentile_disc(0.8) WITHIN GROUP (ORDER BY b.lead_time)) AS at
         FROM base AS b WHERE b.lead_time IS NOT NULL),
@@ -120,7 +124,7 @@ BEGIN
         FROM base AS b CROSS JOIN split AS s WHERE b.lead_time IS NOT NULL),
     scored AS (
       SELECT c.*, (SELECT lead_qual.engagement_state($1, a.%5$I::pg_catalog.text, %6$s, %7$s, c.cutoff)
-                     FROM %8$s AS a WHERE a.%9$I OPERATOR(pg_catalog.=) c.key_value AND %6$s OPERATOR(pg_catalog.<) c.cutoff) AS state
+                     FROM %8$s AS a WHERE a.%9$I OPERATOR(pg_catalog.=) c.key_value AND %6$s OPERATOR(pg_catalog.<) c.cutoff%11$s) AS state
         FROM cut AS c)
     SELECT pg_catalog.array_agg(lead_qual._fit_rule_matches($1, s.attrs)
                OPERATOR(pg_catalog.||) ARRAY(SELECT COALESCE(e.points, 0) FROM pg_catalog.generate_series(1, $7) AS g(i)
@@ -133,10 +137,12 @@ BEGIN
       FROM scored AS s$q$,
     lead_time_sql, attrs, leads, o->>'key', o->>'activity', lead_qual._occurred_at_sql(o, 'a'),
     CASE WHEN o->>'properties' IS NULL THEN 'NULL::pg_catalog.jsonb' ELSE format('a.%I', o->>'properties') END,
-    t.activities, o->>'activity_lead_id');
+    t.activities, o->>'activity_lead_id', lead_qual._filter_sql(o, 'lead_filter', t.leads, 'l', ' WHERE '),
+    lead_qual._filter_sql(o, 'activity_filter', t.activities, 'a', ' AND '));
   EXECUTE data_sql INTO features, positive, train, split_at
     USING t.model, leads, outcome, window_days, as_of, split_at, n_eng, options->>'outcome_time';
-  EXECUTE format('SELECT pg_catalog.count(*) FROM %s AS l WHERE %s IS NULL', leads, lead_time_sql) INTO n_without_time;
+  EXECUTE format('SELECT pg_catalog.count(*) FROM %s AS l WHERE %s IS NULL%s', leads, lead_time_sql,
+                 lead_qual._filter_sql(o, 'lead_filter', t.leads, 'l', ' AND ')) INTO n_without_time;
 
   report := lead_qual._fit_propose(t.model, m.definition, coalesce(features, '{}'), coalesce(positive, '{}'),
                                    coalesce(train, '{}'), c, max_points);

@@ -50,10 +50,24 @@ GROUP BY l.lead_table, l.lead_key, s.stage;
 COMMENT ON VIEW lead_qual._life_stage_reached IS
     'internal: per current lead life and funnel stage, when its history first reached that stage or a later one (tables whose key the querying role may read)';
 
-CREATE OR REPLACE FUNCTION lead_qual._row_expression_type(leads regclass, expression text, what text) RETURNS regtype
-    AS 'MODULE_PATHNAME', 'lq_row_expression_type' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
-COMMENT ON FUNCTION lead_qual._row_expression_type(regclass, text, text) IS
-    'internal: parses (never runs) one SQL expression over a row of leads and returns its type; 22023 unless it is one expression without subquery, aggregate, window or set-returning function, other table or volatile call';
+-- Expression outcomes are expressions over a leads row like row filters
+-- (src/pg/row_filter.hpp), checked by the same rules and evaluated the same
+-- way: never pasted into SQL, but passed as a literal with the columns they
+-- read. Unlike filters they may call stable built-in functions (now(),
+-- enum to text): a report reads an outcome once per lead. Stable (and some
+-- stable built-ins are not parallel safe: PARALLEL RESTRICTED).
+CREATE OR REPLACE FUNCTION lead_qual._row_outcome(leads regclass, expression text, columns record) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'lq_row_outcome' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
+COMMENT ON FUNCTION lead_qual._row_outcome(regclass, text, record) IS
+    'internal: whether a lead reached an expression outcome (NULL counts as false), given the columns the expression reads (in column order)';
+CREATE OR REPLACE FUNCTION lead_qual._row_outcome_time(leads regclass, expression text, columns record) RETURNS timestamptz
+    AS 'MODULE_PATHNAME', 'lq_row_outcome_time' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
+COMMENT ON FUNCTION lead_qual._row_outcome_time(regclass, text, record) IS
+    'internal: an outcome_time expression''s value for a lead as timestamptz (a timestamp or date in the session time zone), given the columns it reads';
+CREATE OR REPLACE FUNCTION lead_qual._row_expression_sql(tbl regclass, expression text, alias text, kind text) RETURNS text
+    AS 'MODULE_PATHNAME', 'lq_row_filter_sql' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION lead_qual._row_expression_sql(regclass, text, text, text) IS
+    'internal: SQL text of the _row_filter(), _row_outcome() or _row_outcome_time() call (kind filter, outcome, outcome_time) evaluating an expression for a table alias; raises an error unless the expression is acceptable';
 
 -- _outcomes(leads, outcome, outcome_time): the one definition of an outcome,
 -- which every report, preview() and fit_model() read. Per lead of a tracked
@@ -68,8 +82,9 @@ COMMENT ON FUNCTION lead_qual._row_expression_type(regclass, text, text) IS
 --     positive when true (NULL counts as false); its time is the expression
 --     outcome_time (a timestamptz, timestamp or date column or expression) for
 --     positive leads, NULL without one.
--- Expressions are parsed, never run, before they are spliced into the query
--- (_row_expression_type); the query runs as the caller.
+-- Expressions are checked and evaluated like row filters (_row_outcome(),
+-- _row_outcome_time()): never pasted into the query, which reads only the
+-- columns they use and runs as the caller.
 -- Leads outside the table's lead filter are left out (README, "Row filters").
 CREATE OR REPLACE FUNCTION lead_qual._outcomes(leads regclass, outcome text, outcome_time text DEFAULT NULL)
 RETURNS TABLE (lead_key text, score double precision, fit double precision, grade text, stage lead_qual.lead_stage,
@@ -78,7 +93,7 @@ LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SET search_path = pg_catalog, pg_tem
 DECLARE
   t lead_qual.tracked;
   stage_outcome lead_qual.lead_stage;
-  kind regtype;
+  positive_sql text;
   common text;
 BEGIN
   IF leads IS NULL OR outcome IS NULL THEN
@@ -111,26 +126,16 @@ BEGIN
     USING stage_outcome, leads;
     RETURN;
   END IF;
-  kind := lead_qual._row_expression_type(leads, outcome, 'outcome');
-  IF kind <> 'boolean'::regtype THEN
-    RAISE EXCEPTION 'outcome expression must be boolean, not %', kind USING ERRCODE = 'datatype_mismatch',
-      HINT = 'Give a funnel stage (''opportunity'', ''customer'') or a boolean expression over the leads row.';
-  END IF;
-  IF _outcomes.outcome_time IS NOT NULL THEN
-    kind := lead_qual._row_expression_type(leads, _outcomes.outcome_time, 'outcome_time');
-    IF kind NOT IN ('timestamp with time zone'::regtype, 'timestamp without time zone'::regtype, 'date'::regtype) THEN
-      RAISE EXCEPTION 'outcome_time expression must be a timestamptz, timestamp or date, not %', kind
-        USING ERRCODE = 'datatype_mismatch';
-    END IF;
-  END IF;
-  -- The expressions are spliced exactly as _row_expression_type() parsed
-  -- them ("(", newline, text, newline, ")"), in a LATERAL subquery that sees
-  -- the leads row only.
+  -- _row_expression_sql() checks each expression (an error names what is
+  -- wrong) and writes its evaluation: the text is passed as a literal.
+  positive_sql := lead_qual._row_expression_sql(leads, outcome, 'l', 'outcome');
   RETURN QUERY EXECUTE common || format(
-    '       COALESCE(x.positive, false), CASE WHEN x.positive THEN x.at END'
-    '  FROM %1$s AS l CROSS JOIN LATERAL (SELECT (%2$s) AS positive, (%3$s)::pg_catalog.timestamptz AS at) AS x'
+    '       x.positive, CASE WHEN x.positive THEN x.at END'
+    '  FROM %1$s AS l CROSS JOIN LATERAL (SELECT %2$s AS positive, %3$s AS at) AS x'
     '  CROSS JOIN LATERAL (SELECT l.%4$I::pg_catalog.text AS key) AS k%5$s',
-    leads, E'\n' || outcome || E'\n', E'\n' || coalesce(_outcomes.outcome_time, 'NULL') || E'\n', t.options->>'key', lead_qual._filter_sql(t.options, 'lead_filter', t.leads, 'l', ' WHERE '));
+    leads, positive_sql,
+    coalesce(lead_qual._row_expression_sql(leads, _outcomes.outcome_time, 'l', 'outcome_time'), 'NULL::pg_catalog.timestamptz'),
+    t.options->>'key', lead_qual._filter_sql(t.options, 'lead_filter', t.leads, 'l', ' WHERE '));
 END $$;
 COMMENT ON FUNCTION lead_qual._outcomes(regclass, text, text) IS
     'internal: per lead its score, fit, grade, stage, whether it reached the outcome (a funnel stage, or a boolean expression over the leads row) and when (NULL: unknown)';

@@ -54,14 +54,14 @@ SELECT is((SELECT count(*) FROM pg_proc
           0::bigint, 'every tuning function locks its search_path');
 SELECT is((SELECT count(*) FROM pg_proc p
             WHERE p.pronamespace = 'lead_qual'::regnamespace
-              AND p.proname IN ('_outcomes', '_row_expression_type', 'threshold_report', 'score_auc', 'rollback_model', 'preview',
+              AND p.proname IN ('_outcomes', '_row_outcome', '_row_outcome_time', '_row_expression_sql', 'threshold_report', 'score_auc', 'rollback_model', 'preview',
                                 'preview_summary', 'handoff_curve', 'capacity_thresholds', 'evaluate')
               AND obj_description(p.oid, 'pg_proc') IS NULL),
           0::bigint, 'every tuning function has a comment');
 SELECT ok(obj_description('lead_qual.scoring_model_version'::regclass, 'pg_class') IS NOT NULL, 'scoring_model_version has a comment');
 SELECT ok(obj_description('lead_qual._life_stage_reached'::regclass, 'pg_class') IS NOT NULL, '_life_stage_reached has a comment');
-SELECT throws_ok($$SELECT lead_qual._row_expression_type('lead_qual.scoring_model', 'name = (SELECT ''x'')', 'outcome')$$,
-                 '22023', 'outcome expression must not contain a subquery', 'subqueries are refused by the parser check');
+SELECT throws_ok($$SELECT lead_qual._row_expression_sql('lead_qual.scoring_model', 'name = (SELECT ''x'')', 'l', 'outcome')$$,
+                 '0A000', 'subqueries are not allowed in an outcome expression', 'subqueries are refused by the parser check');
 
 SELECT * FROM finish();
 ROLLBACK;
