@@ -301,3 +301,20 @@ SELECT lead_qual._row_filter('v.leads', 'pg_catalog.pg_sleep(0) IS NULL', ROW())
 RESET search_path;
 DROP OWNED BY lq_filter_bi;
 DROP ROLE lq_filter_bi;
+-- A filter is compiled once per backend: its date and time literals are read
+-- in UTC and month-day order whatever the compiling session's TimeZone and
+-- DateStyle, so every session passes the same rows. Compiled first here
+-- under New York time and day-month order: 03:00 UTC on January 1 is on or
+-- after '2026-01-01' (UTC midnight; New York's would be 05:00 UTC), and
+-- '01/02/2026' is January 2 (day-month order would make it February 1).
+CREATE SCHEMA tzf;
+CREATE TABLE tzf.rows (id int, at timestamptz);
+INSERT INTO tzf.rows VALUES (1, '2026-01-01 03:00+00'), (2, '2025-12-31 23:00+00'), (3, '2026-01-15 12:00+00');
+SET timezone = 'America/New_York';
+SET datestyle = 'SQL, DMY';
+SELECT id, lead_qual._row_filter('tzf.rows', 'at >= ''2026-01-01''', ROW(r.at)) AS since_new_year,
+       lead_qual._row_filter('tzf.rows', 'at < ''01/02/2026''', ROW(r.at)) AS before_jan_2
+  FROM tzf.rows r ORDER BY id;
+RESET datestyle;
+SET timezone = 'UTC';
+DROP SCHEMA tzf CASCADE;

@@ -253,6 +253,17 @@ Node *analyse(Relation rel, const char *expression, RowExpression kind) {
   const int nest = NewGUCNestLevel();
   (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
                           true, 0, false);
+  // A filter is compiled once per backend and must pass the same rows in
+  // every session: a date or time literal in it ('2026-01-01' against a
+  // timestamptz column) is read when it is parsed, so it is read in UTC and
+  // month-day order whatever the first session's TimeZone and DateStyle
+  // were. (An outcome expression is compiled for its query: it reads
+  // literals as the caller's session does, like the rest of the query.)
+  if (kind == RowExpression::filter) {
+    (void)set_config_option("TimeZone", "UTC", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+    (void)set_config_option("DateStyle", "ISO, MDY", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
+                            false);
+  }
   // Parsed as a SELECT of one expression and nothing else: text that ends
   // the expression and goes on (`true; DROP TABLE t`, `true FROM t`) is
   // refused here, and nothing is ever executed.
