@@ -129,20 +129,25 @@ struct KeyLookup {
   FmgrInfo output;
 };
 
+// The write's table of deltas by the key's bits (w->deltas_by_value), sized
+// for `leads`.
+void create_by_value_table(LeadWrite *w, long leads) {
+  HASHCTL ctl;
+  memset(&ctl, 0, sizeof ctl);
+  ctl.keysize = sizeof(Datum);
+  ctl.entrysize = sizeof(lq::pg::ByValueDelta);
+  ctl.hcxt = w->context;
+  w->deltas_by_value = hash_create("lead_qual keys", Max(16L, Min(leads, 65536L)), &ctl,
+                                   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
 void prepare_key_lookup(LeadWrite *w, TupleDesc desc, AttrNumber column, KeyLookup *lookup) {
   lookup->column = column;
   Oid output;
   bool varlena;
   getTypeOutputInfo(TupleDescAttr(desc, column - 1)->atttypid, &output, &varlena);
   fmgr_info(output, &lookup->output);
-  if (!TupleDescAttr(desc, column - 1)->attbyval) return;
-  HASHCTL ctl;
-  memset(&ctl, 0, sizeof ctl);
-  ctl.keysize = sizeof(Datum);
-  ctl.entrysize = sizeof(lq::pg::ByValueDelta);
-  ctl.hcxt = w->context;
-  w->deltas_by_value = hash_create("lead_qual keys", Max(16L, Min(w->deltas_hint, 65536L)), &ctl,
-                                   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+  if (TupleDescAttr(desc, column - 1)->attbyval) create_by_value_table(w, w->deltas_hint);
 }
 
 // NULL for a row without a lead key.
@@ -259,6 +264,67 @@ void write_as_owner(LeadWrite *w, Oid trigger, const TrackArgs &args, bool rebui
   lq::pg::spi_finish_as(saved);
 }
 
+// The columns of the activity table an insert is scored from.
+struct ActivityColumns {
+  AttrNumber key;
+  AttrNumber activity;
+  AttrNumber occurred_at;
+  AttrNumber properties;  // InvalidAttrNumber when the model reads no property
+};
+
+ActivityColumns activity_columns(Relation rel, const TrackArgs &args, const ModelRef &model) {
+  TupleDesc desc = RelationGetDescr(rel);
+  const char *table = RelationGetRelationName(rel);
+  ActivityColumns c;
+  c.key = lq::pg::tracked_column(desc, args.lead_id_column, table);
+  c.activity = lq::pg::tracked_column(desc, args.activity_type_column, table);
+  c.occurred_at = lq::pg::tracked_column(desc, args.occurred_at_column, table);
+  // Properties are detoasted (a copy per row) only when the model reads them.
+  c.properties = args.properties_column != nullptr && model.property_count > 0
+                     ? lq::pg::tracked_column(desc, args.properties_column, table)
+                     : AttrNumber{InvalidAttrNumber};
+  return c;
+}
+
+// Adds the statement's new activities (a transition table, or the one row
+// of a row trigger) to their leads' deltas in write `w`.
+void fold_new_rows(TriggerData *td, const ActivityColumns &columns, ModelRef *model, const TrackArgs &args,
+                   LeadWrite *w, KeyLookup *keys) {
+  TupleDesc desc = RelationGetDescr(td->tg_relation);
+  const lq::Model &m = *model->model;
+  const AttrNumber activity_col = columns.activity;
+  const AttrNumber occurred_col = columns.occurred_at;
+  const AttrNumber properties_col = columns.properties;
+  // Rows outside the activity filter are not counted (row_filter.hpp).
+  lq::pg::RowFilter *filter =
+      args.activity_filter != nullptr ? lq::pg::row_filter(td->tg_relation, args.activity_filter) : nullptr;
+  for_each_trigger_row(td, true, desc, [&](TupleTableSlot *slot) {
+    if (filter != nullptr && !lq::pg::row_passes(filter, slot)) return;
+    bool isnull = false;
+    const Datum activity_datum = slot_getattr(slot, activity_col, &isnull);
+    if (isnull) return;  // no activity type: nothing to score
+    const Datum occurred = slot_getattr(slot, occurred_col, &isnull);
+    TimestampTz occurred_at;
+    if (!lq::pg::activity_time(isnull, occurred, args.occurred_at_zone, &occurred_at))
+      return;  // undated: not scored
+    LeadDelta *d = delta_of_row(w, keys, slot);
+    if (d == nullptr) return;  // no lead
+    text *activity_text = DatumGetTextPP(activity_datum);
+    const std::string_view activity(VARDATA_ANY(activity_text), VARSIZE_ANY_EXHDR(activity_text));
+    Jsonb *properties = nullptr;
+    if (properties_col != 0) {
+      const Datum p = slot_getattr(slot, properties_col, &isnull);
+      if (!isnull) properties = DatumGetJsonbP(p);
+    }
+    lq::pg::attrs_from_jsonb(properties, model->property_names, model->property_count,
+                             model->property_values);
+    const int rule = m.match(activity, model->property_values);
+    if (d->state == nullptr) d->state = lq::pg::empty_state(m, lq::pg::states_context(w));
+    // At the write's scoring time: an activity dated later is held apart.
+    d->state = lq::pg::add_to_state(d->state, m, rule, occurred_at, m.or_bits(activity), w->as_of);
+  });
+}
+
 }  // namespace
 
 void lq::pg::write_lead_from_history(LeadWrite *w, Oid trigger, const TrackArgs &args, Datum key,
@@ -268,12 +334,7 @@ void lq::pg::write_lead_from_history(LeadWrite *w, Oid trigger, const TrackArgs 
   TrackingPlans *plans = lq::pg::tracking_plans(trigger, args);
   if (plans->native_keys) {
     // delta_keys() takes by-value keys from deltas_by_value.
-    HASHCTL ctl;
-    memset(&ctl, 0, sizeof ctl);
-    ctl.keysize = sizeof(Datum);
-    ctl.entrysize = sizeof(lq::pg::ByValueDelta);
-    ctl.hcxt = w->context;
-    w->deltas_by_value = hash_create("lead_qual keys", 16, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+    create_by_value_table(w, 1);
     auto *e = static_cast<lq::pg::ByValueDelta *>(hash_search(w->deltas_by_value, &key, HASH_ENTER, nullptr));
     e->delta = d;
   }
@@ -291,62 +352,24 @@ LQ_FUNCTION(lq_activity_inserted) {
       },
       "by INSERT, per row or with a NEW TABLE", &args);
   ModelRef *model = lq::pg::model_for_call(fcinfo, cstring_to_text(args.model_name));
-  const lq::Model &m = *model->model;
 
   TupleDesc desc = RelationGetDescr(td->tg_relation);
-  const char *table = RelationGetRelationName(td->tg_relation);
-  const AttrNumber key_col = lq::pg::tracked_column(desc, args.lead_id_column, table);
-  const AttrNumber activity_col = lq::pg::tracked_column(desc, args.activity_type_column, table);
-  const AttrNumber occurred_col = lq::pg::tracked_column(desc, args.occurred_at_column, table);
-  // Properties are detoasted (a copy per row) only when the model reads them.
-  const AttrNumber properties_col = args.properties_column != nullptr && model->property_count > 0
-                                        ? lq::pg::tracked_column(desc, args.properties_column, table)
-                                        : AttrNumber{InvalidAttrNumber};
+  const ActivityColumns columns = activity_columns(td->tg_relation, args, *model);
 
   LeadWrite *w =
       lq::pg::begin_write(model, args.leads_oid, lq::reason::kScore, args.channel, lq::pg::scoring_time());
   w->deltas_hint = fired_for_row(td) ? 1L : static_cast<long>(tuplestore_tuple_count(td->tg_newtable));
   KeyLookup keys;
-  prepare_key_lookup(w, desc, key_col, &keys);
+  prepare_key_lookup(w, desc, columns.key, &keys);
   // In a query of several steps only a rebuild from the final history is
   // exact (query_events.hpp): collect the leads, add nothing.
   lq::pg::note_transition_rows(args.leads_oid, static_cast<uint64>(w->deltas_hint));
   const bool rebuild = lq::pg::query_has_several_steps(RelationGetRelid(td->tg_relation));
-  if (rebuild) {
+  if (rebuild)
     for_each_trigger_row(td, true, desc, [&](TupleTableSlot *slot) { delta_of_row(w, &keys, slot); });
-    write_as_owner(w, td->tg_trigger->tgoid, args, true);
-    lq::pg::end_write(w);
-    return PointerGetDatum(nullptr);
-  }
-  // Rows outside the activity filter are not counted (row_filter.hpp).
-  lq::pg::RowFilter *filter =
-      args.activity_filter != nullptr ? lq::pg::row_filter(td->tg_relation, args.activity_filter) : nullptr;
-  for_each_trigger_row(td, true, desc, [&](TupleTableSlot *slot) {
-    if (filter != nullptr && !lq::pg::row_passes(filter, slot)) return;
-    bool isnull = false;
-    const Datum activity_datum = slot_getattr(slot, activity_col, &isnull);
-    if (isnull) return;  // no activity type: nothing to score
-    const Datum occurred = slot_getattr(slot, occurred_col, &isnull);
-    TimestampTz occurred_at;
-    if (!lq::pg::activity_time(isnull, occurred, args.occurred_at_zone, &occurred_at))
-      return;  // undated: not scored
-    LeadDelta *d = delta_of_row(w, &keys, slot);
-    if (d == nullptr) return;  // no lead
-    text *activity_text = DatumGetTextPP(activity_datum);
-    const std::string_view activity(VARDATA_ANY(activity_text), VARSIZE_ANY_EXHDR(activity_text));
-    Jsonb *properties = nullptr;
-    if (properties_col != 0) {
-      const Datum p = slot_getattr(slot, properties_col, &isnull);
-      if (!isnull) properties = DatumGetJsonbP(p);
-    }
-    lq::pg::attrs_from_jsonb(properties, model->property_names, model->property_count,
-                             model->property_values);
-    const int rule = m.match(activity, model->property_values);
-    if (d->state == nullptr) d->state = lq::pg::empty_state(m, lq::pg::states_context(w));
-    // At the write's scoring time: an activity dated later is held apart.
-    d->state = lq::pg::add_to_state(d->state, m, rule, occurred_at, m.or_bits(activity), w->as_of);
-  });
-  write_as_owner(w, td->tg_trigger->tgoid, args, false);
+  else
+    fold_new_rows(td, columns, model, args, w, &keys);
+  write_as_owner(w, td->tg_trigger->tgoid, args, rebuild);
   lq::pg::end_write(w);
   return PointerGetDatum(nullptr);
 }

@@ -51,6 +51,17 @@ using lq::pg::LeadColumns;
 using lq::pg::ModelRef;
 using lq::pg::TrackArgs;
 
+// Runs `rebuild(plans)` inside SPI as the leads table's owner, with the
+// trigger's cached plans; what it returns must live in a context of the
+// caller's. (The lambdas passed own nothing with a destructor.)
+template <typename Rebuild>
+void *with_plans_as_owner(const TrackArgs &args, Oid trigger, Rebuild rebuild) {
+  const lq::pg::SavedUser saved = lq::pg::spi_connect_as_owner(args.leads_oid);
+  void *result = rebuild(lq::pg::tracking_plans(trigger, args));
+  lq::pg::spi_finish_as(saved);
+  return result;
+}
+
 // The lead's state: the stored one when it belongs to this model version
 // (and `stored_ok`), otherwise rebuilt from the activity history (as the
 // leads table's owner), otherwise empty. Returns a varlena in
@@ -69,10 +80,9 @@ void *current_state(HeapTuple row, TupleDesc desc, LeadColumns &columns, const T
   if (!isnull) {
     const char *key = lq::pg::lead_key_text(row, desc, columns);
     MemoryContext caller = CurrentMemoryContext;
-    const lq::pg::SavedUser saved = lq::pg::spi_connect_as_owner(args.leads_oid);
-    lq::pg::TrackingPlans *plans = lq::pg::tracking_plans(trigger, args);
-    result = lq::pg::state_from_history(plans->rebuild_one, key, args.model_name, now, caller);
-    lq::pg::spi_finish_as(saved);
+    result = with_plans_as_owner(args, trigger, [&](lq::pg::TrackingPlans *plans) {
+      return lq::pg::state_from_history(plans->rebuild_one, key, args.model_name, now, caller);
+    });
   }
   return result != nullptr ? result : lq::pg::empty_state(m, CurrentMemoryContext);
 }
@@ -86,12 +96,10 @@ void *state_since(HeapTuple row, TupleDesc desc, LeadColumns &columns, const Tra
   if (isnull) return nullptr;
   const char *key = lq::pg::lead_key_text(row, desc, columns);
   MemoryContext caller = CurrentMemoryContext;
-  const lq::pg::SavedUser saved = lq::pg::spi_connect_as_owner(args.leads_oid);
-  lq::pg::TrackingPlans *plans = lq::pg::tracking_plans(trigger, args);
-  void *result =
-      lq::pg::state_since(plans->rebuild_since, key, args.model_name, lq::pg::scoring_time(), since, caller);
-  lq::pg::spi_finish_as(saved);
-  return result;
+  return with_plans_as_owner(args, trigger, [&](lq::pg::TrackingPlans *plans) {
+    return lq::pg::state_since(plans->rebuild_since, key, args.model_name, lq::pg::scoring_time(), since,
+                               caller);
+  });
 }
 
 // A row of lead_qual's own UPDATE from the activity triggers: the lead's new
