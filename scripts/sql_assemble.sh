@@ -19,7 +19,7 @@ out=$1
 src=${2:-$(cd "$(dirname "$0")/.." && pwd)/src/sql}
 
 SCHEMA_FILES=(schema/lead_stage.sql schema/score_state.sql schema/models.sql schema/tracking.sql)
-AREA_FILES=(lead_stage.sql transitions.sql models.sql scoring.sql tracking.sql history.sql reports.sql tuning.sql fit_model.sql citus.sql)
+AREA_FILES=(lead_stage.sql transitions.sql models.sql scoring.sql tracking.sql history.sql handoffs.sql reports.sql tuning.sql fit_model.sql citus.sql)
 DATA_FILES=(data/default_model.sql)
 
 name=$(basename "$out" .sql)

@@ -116,13 +116,14 @@ ShardEntry *entry_of(Oid relid, const char *name) {
   return e;
 }
 
-// The shard of `other` co-located with shard `e` (the same hash range),
-// cached in `e`.
-void find_colocated(ShardEntry *e, Oid other) {
-  if (e->other_name != nullptr && e->other_logical == other) return;
+// The name (schema-qualified, quoted; in TopMemoryContext) of the shard of
+// `other` co-located with shard `shard_id` (the same hash range), which
+// must be on this node. `relid` and `logical` (the shard and its table)
+// name the problem in errors.
+char *colocated_shard_name(int64 shard_id, Oid relid, Oid logical, Oid other) {
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "lead_qual: SPI_connect failed");
   Oid types[2] = {INT8OID, OIDOID};
-  Datum values[2] = {Int64GetDatum(e->shard_id), ObjectIdGetDatum(other)};
+  Datum values[2] = {Int64GetDatum(shard_id), ObjectIdGetDatum(other)};
   const int rc = SPI_execute_with_args(
       "SELECT pg_catalog.shard_name(o.logicalrelid, o.shardid, false)"
       "  FROM pg_catalog.pg_dist_shard AS s JOIN pg_catalog.pg_dist_shard AS o"
@@ -135,12 +136,19 @@ void find_colocated(ShardEntry *e, Oid other) {
     elog(ERROR, "lead_qual: reading Citus's shards failed: %s", SPI_result_code_string(rc));
   if (SPI_processed != 1)
     ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                    errmsg("shard %s of %s has no co-located shard of %s", get_rel_name(e->relid),
-                           get_rel_name(e->logical), get_rel_name(other)),
+                    errmsg("shard %s of %s has no co-located shard of %s", get_rel_name(relid),
+                           get_rel_name(logical), get_rel_name(other)),
                     errhint("Distribute the leads and activity tables by the lead key, co-located.")));
   char *name =
       MemoryContextStrdup(TopMemoryContext, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
   SPI_finish();
+  return name;
+}
+
+// The shard of `other` co-located with shard `e`, cached in `e`.
+void find_colocated(ShardEntry *e, Oid other) {
+  if (e->other_name != nullptr && e->other_logical == other) return;
+  char *name = colocated_shard_name(e->shard_id, e->relid, e->logical, other);
   const Oid shard = relation_by_name(name);
   if (!OidIsValid(shard))
     ereport(ERROR,
@@ -150,6 +158,28 @@ void find_colocated(ShardEntry *e, Oid other) {
   e->other_logical = other;
   e->other_shard = shard;
   e->other_name = name;
+}
+
+// citus_colocated_shard(): (shard, other table) -> the co-located shard's
+// name, forgotten with the shard entries.
+struct PairKey {
+  Oid shard;
+  Oid other;
+};
+struct PairEntry {
+  PairKey key;
+  char *name;  // in TopMemoryContext
+};
+HTAB *pairs = nullptr;
+
+void forget_pairs(Datum /*arg*/, Oid relid) {
+  if (pairs == nullptr) return;
+  HASH_SEQ_STATUS seq;
+  hash_seq_init(&seq, pairs);
+  while (auto *p = static_cast<PairEntry *>(hash_seq_search(&seq))) {
+    if (relid == InvalidOid || p->key.shard == relid || p->key.other == relid)
+      hash_search(pairs, &p->key, HASH_REMOVE, nullptr);
+  }
 }
 
 }  // namespace
@@ -191,6 +221,31 @@ Oid citus_logical_relation(Oid relid) {
   if (name == nullptr) return InvalidOid;
   const ShardEntry *e = entry_of(relid, name);
   return e != nullptr ? e->logical : InvalidOid;
+}
+
+const char *citus_colocated_shard(Oid shard, Oid other) {
+  const char *name = get_rel_name(shard);
+  if (name == nullptr) return nullptr;
+  ShardEntry *e = entry_of(shard, name);
+  if (e == nullptr || !OidIsValid(e->logical)) return nullptr;
+  if (pairs == nullptr) {
+    HASHCTL ctl;
+    memset(&ctl, 0, sizeof ctl);
+    ctl.keysize = sizeof(PairKey);
+    ctl.entrysize = sizeof(PairEntry);
+    ctl.hcxt = TopMemoryContext;
+    pairs = hash_create("lead_qual Citus co-located shards", 16, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+    CacheRegisterRelcacheCallback(forget_pairs, 0);
+  }
+  PairKey key{shard, other};
+  bool found = false;
+  auto *p = static_cast<PairEntry *>(hash_search(pairs, &key, HASH_FIND, &found));
+  if (p != nullptr) return p->name;
+  // Looked up before the entry exists: an ERROR leaves no half-made entry.
+  char *colocated = colocated_shard_name(e->shard_id, shard, e->logical, other);
+  p = static_cast<PairEntry *>(hash_search(pairs, &key, HASH_ENTER, &found));
+  p->name = colocated;
+  return colocated;
 }
 
 void map_to_citus_shards(Relation fired_on, TrackedTable table, TrackArgs *args) {

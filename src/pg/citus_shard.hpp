@@ -35,6 +35,12 @@ Oid citus_logical_relation(Oid relid);
 // tracked table. Otherwise leaves them as they are.
 void map_to_citus_shards(Relation fired_on, TrackedTable table, TrackArgs *args);
 
+// The name (schema-qualified, quoted) of the shard of distributed table
+// `other` co-located with Citus shard `shard` (a shard of a leads table: the
+// shard of its history or hand-off feed, src/pg/companion.hpp); NULL when
+// `shard` is no shard. Cached per backend until either changes.
+const char *citus_colocated_shard(Oid shard, Oid other);
+
 // The relation that holds the rows of `table` on this node: its local
 // placement when `table` is a Citus reference table (lead_qual.scoring_model
 // on a Citus cluster: track() makes it one), otherwise `table` itself. Code

@@ -21,6 +21,7 @@ extern "C" {
 #include "core/timestamp.hpp"
 #include "pg/catalog.hpp"
 #include "pg/citus_shard.hpp"
+#include "pg/companion.hpp"
 #include "pg/lead_write.hpp"
 #include "pg/owner_spi.hpp"
 #include "pg/schema_version.hpp"
@@ -63,6 +64,37 @@ void append_number(StringInfo buf, const char *name, double v) {
     appendStringInfoString(buf, "null");
 }
 
+// Appends the changes to the hand-off feed `target` (the feed `feed` or its
+// co-located shard), each under its history id. `values` are those of the
+// history insert: $2 time, $3 reason, $5 keys, $6 from, $7 to, $8 fit,
+// $9 engagement, $10 score.
+void write_feed(Oid feed, const char *target, const int64 *ids, const Datum *values, int count) {
+  auto *id_datums = static_cast<Datum *>(palloc(sizeof(Datum) * count));
+  for (int i = 0; i < count; ++i) id_datums[i] = Int64GetDatum(ids[i]);
+  const Oid stage_array = get_array_type(extension_type("lead_stage"));
+  Oid types[9] = {INT8ARRAYOID,   TIMESTAMPTZOID, TEXTOID,        TEXTARRAYOID,  stage_array,
+                  stage_array,    FLOAT8ARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID};
+  Datum args[9] = {PointerGetDatum(construct_array(id_datums, count, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE)),
+                   values[1],
+                   values[2],
+                   values[4],
+                   values[5],
+                   values[6],
+                   values[7],
+                   values[8],
+                   values[9]};
+  const char *sql = psprintf(
+      "INSERT INTO %s (id, lead_key, from_stage, to_stage, changed_at, fit, engagement, score, reason)"
+      " SELECT u.id, CAST(u.k AS %s), u.f, u.t, $2, u.fi, u.e, u.s, $3"
+      "   FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($4), pg_catalog.unnest($5),"
+      "                   pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8),"
+      "                   pg_catalog.unnest($9)) AS u(id, k, f, t, fi, e, s)",
+      target, companion_key_type(feed));
+  const int rc = SPI_execute_with_args(sql, 9, types, args, nullptr, false, 0);
+  if (rc != SPI_OK_INSERT || SPI_processed != static_cast<uint64>(count))
+    elog(ERROR, "lead_qual: writing the hand-off feed failed: %s", SPI_result_code_string(rc));
+}
+
 }  // namespace
 
 void record_stage_changes(Oid leads, const StageChange *changes, int count, const char *reason,
@@ -75,10 +107,18 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
   // feed.
   const Oid logical = citus_logical_relation(leads);
   const bool on_shard = OidIsValid(logical);
+  const Oid fired_on = leads;
   // There the model's version is the one the shard's write scored with
   // (lead_qual.tracked is the coordinator's; NULL for a manual change).
   const LeadWrite *shard_write = on_shard ? active_write_on(leads) : nullptr;
   if (on_shard) leads = logical;
+  // On a shard, the history goes to the leads table's history companion
+  // (distributed and co-located: src/pg/companion.hpp), so the coordinator
+  // reads one logical table; without one (tracked before it existed) to
+  // this node's lead_qual.stage_history. The hand-off feed, when the table
+  // has one, gets a row per change on one server and on Citus alike.
+  const Oid history_companion = on_shard ? companion_table(leads, Companion::History) : InvalidOid;
+  const Oid feed = companion_table(leads, Companion::Handoffs);
   const Oid stage_type = extension_type("lead_stage");
   auto *keys = static_cast<Datum *>(palloc(sizeof(Datum) * count));
   auto *from = static_cast<Datum *>(palloc(sizeof(Datum) * count));
@@ -213,7 +253,46 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
       elog(ERROR, "lead_qual: recording lead lives failed: %s", SPI_result_code_string(life_rc));
   }
   int rc;
-  if (lives && on_shard) {
+  if (lives && on_shard && OidIsValid(history_companion)) {
+    // Ids and life ids are taken from this node's sequences and offset by
+    // its Citus group (Citus's own rule for sequences on workers: group <<
+    // 48), so that they are unique across the cluster.
+    Datum shard_values[11];
+    char shard_nulls[11];
+    for (int i = 0; i < 10; ++i) {
+      shard_values[i] = values[i];
+      shard_nulls[i] = ' ';
+    }
+    shard_values[10] = Int64GetDatum(shard_write != nullptr ? shard_write->model->version : 0);
+    shard_nulls[10] = shard_write != nullptr ? ' ' : 'n';
+    Oid types[11] = {REGCLASSOID,
+                     TIMESTAMPTZOID,
+                     TEXTOID,
+                     NAMEOID,
+                     TEXTARRAYOID,
+                     get_array_type(stage_type),
+                     get_array_type(stage_type),
+                     FLOAT8ARRAYOID,
+                     FLOAT8ARRAYOID,
+                     FLOAT8ARRAYOID,
+                     INT8OID};
+    const char *sql = psprintf(
+        "INSERT INTO %s AS h (id, lead_key, from_stage, to_stage, changed_at, fit, engagement, score, reason,"
+        " changed_by, life_id, model_version)"
+        " SELECT pg_catalog.nextval('lead_qual.stage_history_id_seq') OPERATOR(pg_catalog.+) g.base,"
+        "        CAST(u.k AS %s), u.f, u.t, $2, u.fi, u.e, u.s, $3, $4,"
+        "        (SELECT l.life_id FROM lead_qual.lead_life AS l"
+        "          WHERE l.lead_table OPERATOR(pg_catalog.=) $1 AND l.lead_key OPERATOR(pg_catalog.=) u.k)"
+        "        OPERATOR(pg_catalog.+) g.base, $11"
+        "   FROM ROWS FROM (pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7),"
+        "                   pg_catalog.unnest($8), pg_catalog.unnest($9), pg_catalog.unnest($10))"
+        "        AS u(k, f, t, fi, e, s)"
+        "  CROSS JOIN (SELECT p.groupid::pg_catalog.int8 OPERATOR(pg_catalog.<<) 48 AS base"
+        "                FROM pg_catalog.pg_dist_local_group AS p) AS g"
+        " RETURNING h.id, h.lead_key::pg_catalog.text",
+        companion_target(fired_on, leads, history_companion), companion_key_type(history_companion));
+    rc = SPI_execute_with_args(sql, 11, types, shard_values, shard_nulls, false, 0);
+  } else if (lives && on_shard) {
     Datum shard_values[11];
     char shard_nulls[11];
     for (int i = 0; i < 10; ++i) {
@@ -238,6 +317,7 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
     if (isnull || key == nullptr || strcmp(key, changes[i].lead_key) != 0)
       elog(ERROR, "lead_qual: stage history ids came back out of order");
   }
+  if (OidIsValid(feed)) write_feed(feed, companion_target(fired_on, on_shard ? leads : InvalidOid, feed), ids, values, count);
   spi_finish_as(saved);
   if (on_shard) return;
 
@@ -280,12 +360,10 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
 
 namespace lq::pg {
 
-bool is_stale_stage_write(Oid leads, const char *key, Stage current, Stage written) {
-  // Recorded under the distributed table when written on a Citus shard.
-  if (const Oid logical = citus_logical_relation(leads); OidIsValid(logical)) leads = logical;
-  // Read as the history's owner, as it is written.
-  const Oid history = get_relname_relid("stage_history", extension_namespace());
-  const SavedUser saved = spi_connect_as_owner(history);
+namespace {
+
+// The newest row of lead `key` in lead_qual.stage_history (SPI connected).
+int last_change(Oid leads, const char *key) {
   if (last_change_plan == nullptr) {
     Oid types[2] = {REGCLASSOID, TEXTOID};
     SPIPlanPtr plan = SPI_prepare(
@@ -299,7 +377,33 @@ bool is_stale_stage_write(Oid leads, const char *key, Stage current, Stage writt
     last_change_plan = plan;
   }
   Datum values[2] = {ObjectIdGetDatum(leads), CStringGetTextDatum(key)};
-  const int rc = SPI_execute_plan(last_change_plan, values, nullptr, true, 1);
+  return SPI_execute_plan(last_change_plan, values, nullptr, true, 1);
+}
+
+}  // namespace
+
+bool is_stale_stage_write(Oid leads, const char *key, Stage current, Stage written) {
+  // Recorded under the distributed table when written on a Citus shard, in
+  // its history companion's co-located shard when it has one.
+  const Oid fired_on = leads;
+  const Oid logical = citus_logical_relation(leads);
+  if (OidIsValid(logical)) leads = logical;
+  const Oid companion = OidIsValid(logical) ? companion_table(leads, Companion::History) : InvalidOid;
+  // Read as the history's owner, as it is written.
+  const Oid history = get_relname_relid("stage_history", extension_namespace());
+  const SavedUser saved = spi_connect_as_owner(history);
+  int rc;
+  if (OidIsValid(companion)) {
+    Oid types[1] = {TEXTOID};
+    Datum values[1] = {CStringGetTextDatum(key)};
+    rc = SPI_execute_with_args(
+        psprintf("SELECT h.from_stage, h.to_stage, h.reason OPERATOR(pg_catalog.<>) 'manual' FROM %s AS h"
+                 " WHERE h.lead_key OPERATOR(pg_catalog.=) CAST($1 AS %s) ORDER BY h.id DESC LIMIT 1",
+                 companion_target(fired_on, leads, companion), companion_key_type(companion)),
+        1, types, values, nullptr, true, 1);
+  } else {
+    rc = last_change(leads, key);
+  }
   if (rc != SPI_OK_SELECT) elog(ERROR, "lead_qual: reading the stage history failed");
   bool stale = false;
   if (SPI_processed == 1) {

@@ -23,7 +23,8 @@ COMMENT ON FUNCTION lead_qual._citus_distributed(regclass) IS
 
 -- track() of a distributed leads table: the models become a Citus reference
 -- table, so every node scores with the same models and versions, and a model
--- change reaches every node in the transaction that makes it.
+-- change reaches every node in the transaction that makes it; the table's
+-- history gets its own distributed table, co-located with the leads.
 CREATE OR REPLACE FUNCTION lead_qual._citus_prepare(leads regclass) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -38,9 +39,13 @@ BEGIN
   IF NOT is_reference THEN
     EXECUTE 'SELECT pg_catalog.create_reference_table(''lead_qual.scoring_model'')';
   END IF;
+  -- The history of the table's leads: one logical table, distributed and
+  -- co-located with the leads, which the triggers on each shard write
+  -- locally (src/sql/handoffs.sql, src/pg/companion.hpp).
+  PERFORM lead_qual._create_companion(leads, 'history');
 END $$;
 COMMENT ON FUNCTION lead_qual._citus_prepare(regclass) IS
-    'internal: on Citus, makes lead_qual.scoring_model a reference table when a distributed leads table is tracked';
+    'internal: on Citus, makes lead_qual.scoring_model a reference table and creates the stage history table co-located with the leads when a distributed leads table is tracked';
 
 -- _rewrite() of a distributed leads table. Citus refuses lead_qual's own
 -- UPDATE through the VOLATILE _apply(); instead the rewrite is announced in

@@ -307,3 +307,66 @@ BEGIN
              AND NOT EXISTS (SELECT FROM lead_qual.stage_history e WHERE e.life_id = h.life_id AND e.id < h.id));
 END $$;
 COMMENT ON FUNCTION lead_qual._backfill_pending(regclass) IS 'internal: how many leads of a table backfill() would date (progress total)';
+
+------------------------------------------------------------------------------
+-- One logical history, wherever it is kept: lead_qual.stage_history, and for
+-- a Citus distributed leads table its history companion "<leads>_lq_history"
+-- (distributed and co-located with the leads, src/sql/handoffs.sql), which
+-- the coordinator reads like any distributed table.
+------------------------------------------------------------------------------
+
+-- The history companion of a leads table, NULL when it has none.
+CREATE OR REPLACE FUNCTION lead_qual._history_companion(leads regclass) RETURNS regclass
+LANGUAGE plpgsql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  -- Only a distributed table has one (no name is computed for the others:
+  -- a leads table whose name is too long for a companion is fine here).
+  IF NOT lead_qual._citus_distributed(leads) THEN
+    RETURN NULL;
+  END IF;
+  RETURN to_regclass(lead_qual._companion_name(leads, 'history'));
+END $$;
+COMMENT ON FUNCTION lead_qual._history_companion(regclass) IS
+    'internal: a Citus distributed leads table''s history companion table, NULL when it has none';
+
+CREATE OR REPLACE FUNCTION lead_qual.history(leads regclass)
+RETURNS TABLE (id bigint, lead_table regclass, lead_key text, from_stage lead_qual.lead_stage, to_stage lead_qual.lead_stage,
+               changed_at timestamptz, fit double precision, engagement double precision, score double precision,
+               reason text, changed_by name, life_id bigint, model_version bigint)
+LANGUAGE plpgsql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  companion regclass := lead_qual._history_companion(leads);
+BEGIN
+  RETURN QUERY SELECT h.id, h.lead_table, h.lead_key, h.from_stage, h.to_stage, h.changed_at, h.fit, h.engagement,
+                      h.score, h.reason, h.changed_by, h.life_id, h.model_version
+                 FROM lead_qual.stage_history h WHERE h.lead_table = history.leads;
+  IF companion IS NOT NULL THEN
+    RETURN QUERY EXECUTE format('SELECT h.id, $1, h.lead_key::pg_catalog.text, h.from_stage, h.to_stage, h.changed_at,'
+                                '       h.fit, h.engagement, h.score, h.reason, h.changed_by, h.life_id, h.model_version'
+                                '  FROM %s AS h', companion)
+      USING leads;
+  END IF;
+END $$;
+COMMENT ON FUNCTION lead_qual.history(regclass) IS
+    'the stage history of one leads table, wherever it is kept (lead_qual.stage_history; on Citus its distributed history table), labelled with the table';
+
+-- The rows of every history companion, as the reports read them: lead_key
+-- is the lead''s key while the lead exists (NULL once deleted: on Citus the
+-- key never changes, it is the distribution column).
+CREATE OR REPLACE FUNCTION lead_qual._distributed_history()
+RETURNS TABLE (lead_table regclass, lead_key text, to_stage lead_qual.lead_stage, changed_at timestamptz, life_id bigint)
+LANGUAGE plpgsql STABLE ROWS 10 SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  t record;
+BEGIN
+  FOR t IN SELECT tr.leads, tr.options->>'key' AS key, lead_qual._history_companion(tr.leads) AS companion
+             FROM lead_qual.tracked tr LOOP
+    CONTINUE WHEN t.companion IS NULL;
+    RETURN QUERY EXECUTE format('SELECT $1, l.%I::pg_catalog.text, h.to_stage, h.changed_at, h.life_id'
+                                '  FROM %s AS h LEFT JOIN %s AS l ON l.%I OPERATOR(pg_catalog.=) h.lead_key',
+                                t.key, t.companion, t.leads, t.key)
+      USING t.leads;
+  END LOOP;
+END $$;
+COMMENT ON FUNCTION lead_qual._distributed_history() IS
+    'internal: the history rows of every Citus distributed leads table (its history companion), for the reports';
