@@ -47,10 +47,13 @@ void forget_rows(Datum /*arg*/, Oid relid) {
   if (relid == InvalidOid || relid == rows_table || relid == rows_placement) rows_table = InvalidOid;
 }
 
+void forget_pairs(Oid relid);
+
 // A relation that changes (a shard dropped or moved) is looked up again.
 // The names of forgotten entries stay allocated: triggers running now may
 // hold them, and shards change rarely.
 void forget(Datum /*arg*/, Oid relid) {
+  forget_pairs(relid);
   if (entries == nullptr) return;
   HASH_SEQ_STATUS seq;
   hash_seq_init(&seq, entries);
@@ -172,7 +175,9 @@ struct PairEntry {
 };
 HTAB *pairs = nullptr;
 
-void forget_pairs(Datum /*arg*/, Oid relid) {
+// Called by forget() (PostgreSQL has 10 relcache callback slots for every
+// library together: lead_qual uses few).
+void forget_pairs(Oid relid) {
   if (pairs == nullptr) return;
   HASH_SEQ_STATUS seq;
   hash_seq_init(&seq, pairs);
@@ -235,7 +240,6 @@ const char *citus_colocated_shard(Oid shard, Oid other) {
     ctl.entrysize = sizeof(PairEntry);
     ctl.hcxt = TopMemoryContext;
     pairs = hash_create("lead_qual Citus co-located shards", 16, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-    CacheRegisterRelcacheCallback(forget_pairs, 0);
   }
   PairKey key{shard, other};
   bool found = false;

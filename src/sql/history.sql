@@ -341,9 +341,14 @@ BEGIN
                       h.score, h.reason, h.changed_by, h.life_id, h.model_version
                  FROM lead_qual.stage_history h WHERE h.lead_table = history.leads;
   IF companion IS NOT NULL THEN
-    RETURN QUERY EXECUTE format('SELECT h.id, $1, h.lead_key::pg_catalog.text, h.from_stage, h.to_stage, h.changed_at,'
-                                '       h.fit, h.engagement, h.score, h.reason, h.changed_by, h.life_id, h.model_version'
-                                '  FROM %s AS h', companion)
+    -- The label is added on the coordinator, after the rows came back (a
+    -- materialized CTE): OIDs differ between nodes.
+    RETURN QUERY EXECUTE format('WITH h AS MATERIALIZED ('
+                                '  SELECT h.id, h.lead_key::pg_catalog.text AS lead_key, h.from_stage, h.to_stage, h.changed_at,'
+                                '         h.fit, h.engagement, h.score, h.reason, h.changed_by, h.life_id, h.model_version'
+                                '    FROM %s AS h)'
+                                ' SELECT h.id, $1, h.lead_key, h.from_stage, h.to_stage, h.changed_at, h.fit, h.engagement,'
+                                '        h.score, h.reason, h.changed_by, h.life_id, h.model_version FROM h', companion)
       USING leads;
   END IF;
 END $$;
@@ -362,8 +367,11 @@ BEGIN
   FOR t IN SELECT tr.leads, tr.options->>'key' AS key, lead_qual._history_companion(tr.leads) AS companion
              FROM lead_qual.tracked tr LOOP
     CONTINUE WHEN t.companion IS NULL;
-    RETURN QUERY EXECUTE format('SELECT $1, l.%I::pg_catalog.text, h.to_stage, h.changed_at, h.life_id'
-                                '  FROM %s AS h LEFT JOIN %s AS l ON l.%I OPERATOR(pg_catalog.=) h.lead_key',
+    -- Labelled on the coordinator (history()).
+    RETURN QUERY EXECUTE format('WITH h AS MATERIALIZED ('
+                                '  SELECT l.%I::pg_catalog.text AS lead_key, h.to_stage, h.changed_at, h.life_id'
+                                '    FROM %s AS h LEFT JOIN %s AS l ON l.%I OPERATOR(pg_catalog.=) h.lead_key)'
+                                ' SELECT $1, h.lead_key, h.to_stage, h.changed_at, h.life_id FROM h',
                                 t.key, t.companion, t.leads, t.key)
       USING t.leads;
   END LOOP;

@@ -10,8 +10,9 @@
 # (leads and activities distributed by the lead id, co-located), then
 # track.sql, then the scenario, on both. Checked per scenario: it runs on
 # Citus; its output, its leads (scores, stages, states), its stage history
-# (as read on the coordinator) and the hand-off NOTIFYs the coordinator's
-# session receives equal the one server's. Some scenarios check more (their
+# (lead_qual.history(), read on the coordinator) and the hand-offs taken
+# from the durable feed on the coordinator (lead_qual.take_handoffs()) equal
+# the one server's. Some scenarios check more (their
 # own lines below).
 #
 # Prints TAP lines and ends with "N passed, N failed" (exit 1 when any
@@ -58,16 +59,10 @@ sql() { psql -X -q -At -v ON_ERROR_STOP=1 -p "$@"; }
   cat "$LQ_CITUS_BASE/setup.log"; echo "1..0 # could not set up the cluster"; echo "0 passed, 1 failed"; exit 1; }
 
 n=0 passed=0 failed=0 todo=0
-# Checks of what issue #15 has not built yet: the stage history written on
-# the workers is not readable from the coordinator (so neither are the
-# reports over it), and shards send no hand-off notifications (no durable
-# hand-off feed yet). They run and print as TAP "# TODO": counted apart,
-# neither passed nor failed, until the feature makes them pass.
+# Checks of what is not built yet print as TAP "# TODO": counted apart,
+# neither passed nor failed, until the feature makes them pass. None now.
 todo_reason() {  # description -> the reason, or nothing
-  case $1 in
-    *": history" | *": hand-off notifications on the coordinator" | 17_stage_reports:\ output)
-      echo "issue #15: history and hand-offs are not yet readable on the coordinator";;
-  esac
+  :
 }
 ok() {
   n=$((n + 1))
@@ -144,8 +139,9 @@ for file in "$suite"/scenarios/*.sql; do
     same "$name: $part" "$(sql "$ps" -v s="$schema" -f "$suite/snapshot_$part.sql" 2>&1)" \
       "$(sql "$pc" -v s="$schema" -f "$suite/snapshot_$part.sql" 2>&1)" ""
   done
-  same "$name: hand-off notifications on the coordinator" "$(cat "$d/single_setup.notify" "$d/single.notify")" \
-    "$(cat "$d/citus_setup.notify" "$d/citus.notify")" ""
+  feed_single=$(sql "$ps" -v s="$schema" -f "$suite/snapshot_feed.sql" 2>&1)
+  feed_citus=$(sql "$pc" -v s="$schema" -f "$suite/snapshot_feed.sql" 2>&1)
+  same "$name: hand-off feed taken on the coordinator" "$feed_single" "$feed_citus" ""
   case $name in
     *stage_two_shards)
       # The statement really spans both workers.
@@ -154,7 +150,15 @@ SELECT count(DISTINCT p.nodeport) FROM pg_dist_shard_placement p
  WHERE p.shardid IN (SELECT get_shard_id_for_distribution_column(:'s' || '.leads', i) FROM generate_series(1, 6) i);
 SQL
 )
-      same "$name: the updated leads live on both workers" "2" "$nodes" "";;
+      same "$name: the updated leads live on both workers" "2" "$nodes" ""
+      # The hand-offs the coordinator took from the feed came from both.
+      keys=$(cut -d'|' -f2 <<<"$feed_citus" | sort -u | paste -sd,)
+      nodes=$(sql "$pc" -v s="$schema" -v keys="{$keys}" -f - 2>&1 <<'SQL'
+SELECT count(DISTINCT p.nodeport) FROM pg_dist_shard_placement p
+ WHERE p.shardid IN (SELECT get_shard_id_for_distribution_column(:'s' || '.leads', k) FROM unnest(:'keys'::bigint[]) k);
+SQL
+)
+      same "$name: hand-offs from both workers taken on the coordinator" "2" "$nodes" "";;
     *untrack_truncate)
       same "$name: no lead_qual trigger left on any node" "$(triggers_left "$ps")" "$(triggers_left "$pc" "$p1" "$p2")" "";;
   esac
