@@ -17,7 +17,8 @@ lq_free_port() {
 
 # lq_start NAME PORT PRELOAD: a new cluster listening on 127.0.0.1:PORT and a
 # socket in $LQ_CITUS_BASE. Every node scores as of the same fixed time
-# (lead_qual.as_of), so results do not depend on when statements run.
+# (lead_qual.as_of), so results do not depend on when statements run;
+# LQ_CITUS_AS_OF overrides it (empty: the statement's start, for the bench).
 lq_start() {
   local port=$2 preload=$3 dir=$LQ_CITUS_BASE/$1
   "$lq_bindir/initdb" -D "$dir" -A trust -U postgres -E UTF8 --no-locale >"$dir.initdb.log" 2>&1 || {
@@ -31,7 +32,7 @@ max_prepared_transactions = 50
 max_connections = 100
 fsync = off
 timezone = 'UTC'
-lead_qual.as_of = '2026-03-01 00:00:00+00'
+lead_qual.as_of = '${LQ_CITUS_AS_OF-2026-03-01 00:00:00+00}'
 CONF
   if [[ $preload == *citus* ]]; then
     # The nodes connect to each other over loopback without TLS; triggers
