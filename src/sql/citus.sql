@@ -21,6 +21,22 @@ END $$;
 COMMENT ON FUNCTION lead_qual._citus_distributed(regclass) IS
     'internal: true when tbl is a Citus distributed table (hash or range; not a reference table)';
 
+-- What lead_qual does not do on a distributed leads table yet refuses it
+-- clearly: forget_lead() and backfill() rewrite history rows in place, and
+-- a distributed table's history is keyed by the lead key (its distribution
+-- column, which Citus does not update).
+CREATE OR REPLACE FUNCTION lead_qual._citus_unsupported(leads regclass, what text) RETURNS void
+LANGUAGE plpgsql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF lead_qual._citus_distributed(leads) THEN
+    RAISE EXCEPTION '% of a Citus distributed table (%) is not supported', what, leads
+      USING ERRCODE = 'feature_not_supported',
+            HINT = format('Its stage history is the table %s; change its rows there.', lead_qual._companion_name(leads, 'history'));
+  END IF;
+END $$;
+COMMENT ON FUNCTION lead_qual._citus_unsupported(regclass, text) IS
+    'internal: refuses (SQLSTATE 0A000) what lead_qual does not do on a Citus distributed leads table (forget_lead(), backfill())';
+
 -- track() of a distributed leads table: the models become a Citus reference
 -- table, so every node scores with the same models and versions, and a model
 -- change reaches every node in the transaction that makes it; the table's

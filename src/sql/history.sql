@@ -124,6 +124,7 @@ BEGIN
   IF NOT pg_has_role(session_user, (SELECT relowner FROM pg_class WHERE oid = leads), 'USAGE') THEN
     RAISE EXCEPTION 'must be owner of table % to erase its leads'' history', leads USING ERRCODE = 'insufficient_privilege';
   END IF;
+  PERFORM lead_qual._citus_unsupported(leads, 'forget_lead()');
   WITH life AS (
     DELETE FROM lead_qual.lead_life l WHERE l.lead_table = forget_lead.leads AND l.lead_key = forget_lead.lead_key
     RETURNING l.life_id
@@ -170,6 +171,7 @@ BEGIN
     RAISE EXCEPTION 'must be owner of tables % and % to backfill their history', t.activities, t.leads
       USING ERRCODE = 'insufficient_privilege';
   END IF;
+  PERFORM lead_qual._citus_unsupported(leads, 'backfill()');
   o := t.options;
   SELECT format_type(a.atttypid, a.atttypmod) INTO key_type FROM pg_attribute a
    WHERE a.attrelid = t.leads AND a.attname = o->>'key' AND a.attnum > 0 AND NOT a.attisdropped;
