@@ -178,16 +178,18 @@ COMMENT ON VIEW lead_qual.funnel IS 'current leads per tracked table and stage, 
 -- jumped from lead straight to sql has passed mql too, at the same moment.
 -- A lead is one life (lead_life): its rows under earlier keys count, those
 -- of an earlier lead that had its key do not. A Citus distributed table's
--- history is read from its history companion (_distributed_history()).
+-- history is read from its history companion (_distributed_history(), with
+-- the current key: its life ids, offset by the writing node's group, match
+-- no row of this node's lead_life).
 CREATE OR REPLACE VIEW lead_qual.stage_reached AS
 SELECT lead_qual._table_name(h.lead_table) AS lead_table, coalesce(l.lead_key, h.lead_key) AS lead_key, s.stage,
        min(h.changed_at) AS reached_at, h.life_id, h.lead_table AS lead_table_oid, s.stage::text AS stage_name
-FROM (SELECT sh.lead_table, NULL::text AS lead_key, sh.to_stage, sh.changed_at, sh.life_id FROM lead_qual.stage_history sh
+FROM (SELECT h.lead_table, NULL::text AS lead_key, h.to_stage, h.changed_at, h.life_id FROM lead_qual.stage_history h
       UNION ALL
       SELECT d.lead_table, d.lead_key, d.to_stage, d.changed_at, d.life_id FROM lead_qual._distributed_history() d) h
 JOIN unnest(lead_qual.stages()) AS s(stage)
   ON h.to_stage >= s.stage AND h.to_stage <= 'customer'
-LEFT JOIN lead_qual.lead_life l ON l.life_id = h.life_id AND h.lead_key IS NULL
+LEFT JOIN lead_qual.lead_life l ON l.life_id = h.life_id
 GROUP BY h.lead_table, h.life_id, l.lead_key, h.lead_key, s.stage;
 COMMENT ON VIEW lead_qual.stage_reached IS
     'when each tracked lead (each life: lead_key is its current key, NULL once deleted or erased) first reached each funnel stage or a later one';
