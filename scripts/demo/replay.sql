@@ -65,6 +65,8 @@ END $$;
 SET search_path = public, lead_qual;
 SET lead_qual.as_of = '2026-01-01 00:00:00+00';
 SELECT lead_qual.track('crm.activities', 'crm.leads', 'default', '{"add_columns": true}') AS leads_scored \gset
+-- The durable hand-off feed the worker (worker.py) takes from.
+SELECT lead_qual.create_handoff_feed('crm.leads') IS NOT NULL AS feed \gset
 RESET lead_qual.as_of;
 \echo '[demo] tracking crm.activities -> crm.leads with the default model (' :leads_scored 'leads scored); replaying 180 days'
 CALL demo.replay(180);

@@ -12,14 +12,14 @@ psql_q -f schema.sql
 start=$(date +%s)
 psql_q -f generate.sql
 
-# The sales hand-off worker (worker.py): LISTENs, and handles every hand-off
-# from the history exactly once. It is stopped a few seconds into the replay
-# and started again after it: the second run catches up from the history
-# what was handed off while it was down.
+# The sales hand-off worker (worker.py): LISTENs, and takes every hand-off
+# from lead_qual's durable feed exactly once. It is stopped a few seconds
+# into the replay and started again after it: the second run takes what was
+# handed off while it was down.
 work=$(mktemp -d)
-worker_state="$work/snapshot" handoffs="$out/handoffs.log" stop_file="$work/stop"
+handoffs="$out/handoffs.log" stop_file="$work/stop"
 : >"$handoffs"
-start_worker() { rm -f "$stop_file"; /usr/bin/python3 worker.py "$worker_state" "$handoffs" "$stop_file" & worker=$!; }
+start_worker() { rm -f "$stop_file"; /usr/bin/python3 worker.py "$handoffs" "$stop_file" & worker=$!; }
 stop_worker() { touch "$stop_file"; wait "$worker" 2>/dev/null || true; }
 start_worker
 trap 'touch "$stop_file"; kill "$worker" 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -42,10 +42,11 @@ psql_q -f report.sql
 echo
 echo "== Hand-offs handled by the worker (scripts/demo/worker.py), exactly once across its restart"
 in_history=$(psql -X -At -c "SELECT count(*) FROM lead_qual.stage_history WHERE to_stage::text = 'sql' AND reason <> 'backfill'")
-handled=$(wc -l <"$handoffs")
-distinct=$(cut -d' ' -f1 "$handoffs" | sort -u | wc -l)
-caught_up=$(grep -c ' caught_up$' "$handoffs" || true)
-echo "$in_history hand-offs to sales in the history; the worker handled $handled ($distinct distinct history ids), $caught_up of them caught up from the history after its restart; the first three:"
+read -r handled distinct caught_up same < <(psql -X -At -F ' ' -c "
+  SELECT count(*), count(DISTINCT d.history_id), count(*) FILTER (WHERE d.how = 'caught_up'),
+         count(*) FILTER (WHERE h.to_stage::text = 'sql' AND h.lead_key = d.lead_key)
+    FROM demo.handoffs d LEFT JOIN lead_qual.stage_history h ON h.id = d.history_id")
+echo "$in_history hand-offs to sales in the history; the worker handled $handled ($distinct distinct history ids, $same of them the history's sql row of that lead), $caught_up of them taken from the feed after its restart; the first three:"
 head -n 3 "$handoffs"
 
 # The picture: funnel and score distribution from the views.

@@ -4,6 +4,10 @@
 CREATE EXTENSION IF NOT EXISTS lead_qual;
 CREATE SCHEMA crm;
 CREATE SCHEMA demo;
+-- The hand-offs to sales the worker (worker.py) handled, each recorded in
+-- the transaction that took it from lead_qual's hand-off feed.
+CREATE TABLE demo.handoffs (history_id bigint PRIMARY KEY, lead_table text NOT NULL, lead_key text NOT NULL,
+                            how text NOT NULL);
 
 CREATE TABLE crm.leads (
   id int PRIMARY KEY,

@@ -1,70 +1,60 @@
 #!/usr/bin/python3
 """The demo's sales hand-off worker: exactly once, across restarts.
 
-The notification is the doorbell, lead_qual.stage_history is the queue. The
-worker LISTENs first, then handles every history row its last snapshot did
-not see (the rows written by transactions that committed since), in history
-id order, and remembers the snapshot it read them in. A notification only
-wakes it up to do the same again. So a worker that was down, or lost its
-connection, catches up exactly: no hand-off lost (a transaction that was
-still open when it last looked is not visible in that snapshot, whatever its
-ids), none handled twice (every row it handled is visible in the snapshot it
-keeps). A real worker keeps the snapshot in its own database, in the
-transaction that records what it did (the same as README "Hand-off
-notifications").
+It consumes lead_qual's durable hand-off feed (README "The durable hand-off
+feed"), the same code on one server and on Citus: in one transaction it
+takes the hand-offs waiting in the feed (lead_qual.take_handoffs(), which
+deletes what it returns) and records the hand-offs to sales in its own table
+(demo.handoffs); the commit does both or neither. So a worker that was down,
+or crashed halfway, loses nothing and handles nothing twice: what it did not
+commit is still in the feed. The notification on the track() channel only
+wakes it up (on Citus, where there is none, it would just poll).
 
-Usage: worker.py STATE_FILE OUT_FILE STOP_FILE   (libpq environment: PGHOST...)
-STATE_FILE holds the snapshot; OUT_FILE gets one line per hand-off to sales:
-"<history id> <table> <lead> <caught_up|notified>". The worker stops when
-STOP_FILE exists.
+Usage: worker.py OUT_FILE STOP_FILE   (libpq environment: PGHOST...)
+OUT_FILE gets a copy of each hand-off to sales after its commit:
+"<history id> <table> <lead> <caught_up|notified>" (demo.handoffs is the
+record). The worker stops when STOP_FILE exists.
 """
 import os
 import select
 import sys
 
 import psycopg2
+import psycopg2.errors
 
-state_file, out_file, stop_file = sys.argv[1:4]
+out_file, stop_file = sys.argv[1:3]
 conn = psycopg2.connect("")
 conn.autocommit = True
 cur = conn.cursor()
 cur.execute("LISTEN lead_qual")
 
 
-def handle_new(how):
-    """Handles the rows the saved snapshot did not see; saves the new one."""
-    snapshot = open(state_file).read().strip() if os.path.exists(state_file) else None
-    cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
-    cur.execute("SELECT pg_current_snapshot()::text")
-    now = cur.fetchone()[0]
-    rows = []
-    if snapshot is not None:
-        # reason 'backfill': rows dated by lead_qual.backfill(), not news.
-        cur.execute(
-            """SELECT h.id, lead_qual._table_name(h.lead_table), h.lead_key
-                 FROM lead_qual.stage_history h
-                WHERE h.xact >= pg_snapshot_xmin(%(s)s::pg_snapshot)
-                  AND NOT pg_visible_in_snapshot(h.xact, %(s)s::pg_snapshot)
-                  AND h.to_stage::text = 'sql' AND h.reason <> 'backfill'
-                ORDER BY h.id""",
-            {"s": snapshot},
-        )
+def take(how):
+    """Takes every waiting hand-off, a batch per transaction."""
+    while True:
+        cur.execute("BEGIN")
+        try:
+            cur.execute("SELECT id, lead_table, lead_key, to_stage::text FROM lead_qual.take_handoffs('crm.leads', 1000)")
+        except psycopg2.errors.UndefinedTable:  # not tracked yet: no feed
+            cur.execute("ROLLBACK")
+            return
         rows = cur.fetchall()
-    cur.execute("COMMIT")
-    with open(out_file, "a") as out:
-        for history_id, table, lead in rows:
-            out.write(f"{history_id} {table} {lead} {how}\n")
-    tmp = state_file + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(now + "\n")
-    os.replace(tmp, state_file)
+        to_sales = [(i, table, lead) for i, table, lead, stage in rows if stage == "sql"]
+        cur.executemany("INSERT INTO demo.handoffs (history_id, lead_table, lead_key, how) VALUES (%s, %s, %s, %s)",
+                        [row + (how,) for row in to_sales])
+        cur.execute("COMMIT")
+        with open(out_file, "a") as out:
+            for history_id, table, lead in to_sales:
+                out.write(f"{history_id} {table} {lead} {how}\n")
+        if len(rows) < 1000:
+            return
 
 
-handle_new("caught_up")
+take("caught_up")
 while not os.path.exists(stop_file):
     if select.select([conn], [], [], 0.5) == ([], [], []):
         continue
     conn.poll()
     if conn.notifies:
         conn.notifies.clear()
-        handle_new("notified")
+        take("notified")

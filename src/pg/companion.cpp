@@ -58,7 +58,8 @@ const char *companion_target(Oid fired_on, Oid logical, Oid companion) {
     const char *shard = citus_colocated_shard(fired_on, companion);
     if (shard != nullptr) return shard;
   }
-  return quote_qualified_identifier(get_namespace_name(get_rel_namespace(companion)), get_rel_name(companion));
+  return quote_qualified_identifier(get_namespace_name(get_rel_namespace(companion)),
+                                    get_rel_name(companion));
 }
 
 const char *companion_key_type(Oid companion) {
@@ -79,8 +80,9 @@ LQ_FUNCTION(lq_companion_name) {
   char *word = text_to_cstring(PG_GETARG_TEXT_PP(1));
   const std::optional<lq::Companion> kind = lq::companion_kind(word);
   if (!kind)
-    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                    errmsg("unknown companion table kind \"%s\"", word), errhint("Use history or handoffs.")));
+    ereport(ERROR,
+            (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("unknown companion table kind \"%s\"", word),
+             errhint("Use history or handoffs.")));
   const Oid nsp = get_rel_namespace(leads);
   if (!OidIsValid(nsp))
     ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("relation with OID %u does not exist", leads)));

@@ -72,17 +72,18 @@ void write_feed(Oid feed, const char *target, const int64 *ids, const Datum *val
   auto *id_datums = static_cast<Datum *>(palloc(sizeof(Datum) * count));
   for (int i = 0; i < count; ++i) id_datums[i] = Int64GetDatum(ids[i]);
   const Oid stage_array = get_array_type(extension_type("lead_stage"));
-  Oid types[9] = {INT8ARRAYOID,   TIMESTAMPTZOID, TEXTOID,        TEXTARRAYOID,  stage_array,
-                  stage_array,    FLOAT8ARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID};
-  Datum args[9] = {PointerGetDatum(construct_array(id_datums, count, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE)),
-                   values[1],
-                   values[2],
-                   values[4],
-                   values[5],
-                   values[6],
-                   values[7],
-                   values[8],
-                   values[9]};
+  Oid types[9] = {INT8ARRAYOID, TIMESTAMPTZOID, TEXTOID,        TEXTARRAYOID,  stage_array,
+                  stage_array,  FLOAT8ARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID};
+  Datum args[9] = {
+      PointerGetDatum(construct_array(id_datums, count, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE)),
+      values[1],
+      values[2],
+      values[4],
+      values[5],
+      values[6],
+      values[7],
+      values[8],
+      values[9]};
   const char *sql = psprintf(
       "INSERT INTO %s (id, lead_key, from_stage, to_stage, changed_at, fit, engagement, score, reason)"
       " SELECT u.id, CAST(u.k AS %s), u.f, u.t, $2, u.fi, u.e, u.s, $3"
@@ -317,7 +318,8 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
     if (isnull || key == nullptr || strcmp(key, changes[i].lead_key) != 0)
       elog(ERROR, "lead_qual: stage history ids came back out of order");
   }
-  if (OidIsValid(feed)) write_feed(feed, companion_target(fired_on, on_shard ? leads : InvalidOid, feed), ids, values, count);
+  if (OidIsValid(feed))
+    write_feed(feed, companion_target(fired_on, on_shard ? leads : InvalidOid, feed), ids, values, count);
   spi_finish_as(saved);
   if (on_shard) return;
 
