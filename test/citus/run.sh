@@ -28,7 +28,7 @@ fi
 if [[ $(id -u) -eq 0 ]]; then
   exec runuser -u postgres -- env PG_CONFIG="$PG_CONFIG" bash "$PWD/test/citus/run.sh" "$@"
 fi
-echo "# Citus $(sed -n "s/^default_version *= *'\(.*\)'/\1/p" "$("$PG_CONFIG" --sharedir)/extension/citus.control") on PostgreSQL $("$PG_CONFIG" --version)"
+echo "# Citus $(sed -n "s/^default_version *= *'\(.*\)'/\1/p" "$("$PG_CONFIG" --sharedir)/extension/citus.control") on $("$PG_CONFIG" --version)"
 
 LQ_CITUS_BASE=$(mktemp -d -t lq_citus.XXXXXX)
 export LQ_CITUS_BASE
