@@ -16,7 +16,7 @@ SET search_path = bench, public, lead_qual;
 CREATE TABLE bench.lead_src AS
 SELECT id, (ARRAY['software', 'fintech', 'retail', 'manufacturing'])[1 + id % 4] AS industry,
        1 + (id * 7919) % 2000 AS employees,
-       ((id * 104729) % 50000)::bigint * 1000 AS annual_revenue,
+       (id::bigint * 104729 % 50000) * 1000 AS annual_revenue,
        'lead' || id || (ARRAY['@example.com', '@gmail.com', '@acme.io', '@yahoo.com', '@corp.example'])[1 + id % 5] AS email,
        (ARRAY['VP Marketing', 'Software Engineer', 'Director of Sales', 'Analyst', 'Head of Growth', 'CTO'])[1 + (id * 31) % 6] AS title,
        (ARRAY['US', 'GB', 'DE', 'BR', 'IN', 'FR', 'JP'])[1 + (id * 17) % 7] AS country
