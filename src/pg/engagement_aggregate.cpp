@@ -50,6 +50,7 @@ struct Accumulator {
   uint32 capacity;        // bytes allocated for the body
   uint32 reserved;
   void *body() { return this + 1; }
+  const void *body() const { return this + 1; }
 };
 static_assert(sizeof(Accumulator) % MAXIMUM_ALIGNOF == 0, "the body after an Accumulator must be aligned");
 
@@ -149,10 +150,9 @@ Datum transition(FunctionCallInfo fcinfo, bool candidate) {
 // A whole state (a varlena score_state) of an accumulator, in
 // CurrentMemoryContext.
 Datum whole_state(const Accumulator *acc) {
-  Accumulator *a = const_cast<Accumulator *>(acc);
-  const std::size_t size = lq::state_join_size(a->body(), acc->prototype);
+  const std::size_t size = lq::state_join_size(acc->body(), acc->prototype);
   void *out = lq::pg::pg_call([&] { return palloc(size); });
-  lq::state_join(out, a->body(), acc->prototype);
+  lq::state_join(out, acc->body(), acc->prototype);
   SET_VARSIZE(out, size);
   return PointerGetDatum(out);
 }
