@@ -86,12 +86,16 @@ COMMENT ON FUNCTION lead_qual._row_expression_sql(regclass, text, text, text) IS
 -- _row_outcome_time()): never pasted into the query, which reads only the
 -- columns they use and runs as the caller.
 -- Leads outside the table's lead filter are left out (README, "Row filters").
-CREATE OR REPLACE FUNCTION lead_qual._outcomes(leads regclass, outcome text, outcome_time text DEFAULT NULL)
+-- model: whose score, fit and grade (a model of add_score(); NULL: the one
+-- driving the stage). The stage and the outcome are the lead's own.
+CREATE OR REPLACE FUNCTION lead_qual._outcomes(leads regclass, outcome text, outcome_time text DEFAULT NULL,
+                                               model text DEFAULT NULL)
 RETURNS TABLE (lead_key text, score double precision, fit double precision, grade text, stage lead_qual.lead_stage,
                positive boolean, outcome_at timestamptz)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   t lead_qual.tracked;
+  m lead_qual.tracked;
   stage_outcome lead_qual.lead_stage;
   positive_sql text;
   common text;
@@ -99,12 +103,11 @@ BEGIN
   IF leads IS NULL OR outcome IS NULL THEN
     RETURN;
   END IF;
-  SELECT * INTO t FROM lead_qual.tracked WHERE tracked.leads = _outcomes.leads;
-  IF NOT FOUND THEN
-    PERFORM lead_qual._not_tracked(leads);
-  END IF;
+  t := lead_qual._tracked_model(leads, NULL);
+  -- The scores of model m (the driving one by default), the lead's stage.
+  m := lead_qual._tracked_model(leads, model);
   common := format('SELECT k.key, l.%1$I, l.%2$I, lead_qual.grade(%3$L, l.%2$I), l.%4$I, ',
-                   t.options->>'score', t.options->>'fit_score', t.model, t.options->>'stage');
+                   m.options->>'score', m.options->>'fit_score', m.model, t.options->>'stage');
   SELECT s INTO stage_outcome FROM unnest(lead_qual.stages()) s WHERE s::text = lower(btrim(outcome));
   IF FOUND THEN
     IF stage_outcome OPERATOR(lead_qual.>) 'customer' THEN
@@ -137,8 +140,8 @@ BEGIN
     coalesce(lead_qual._row_expression_sql(leads, _outcomes.outcome_time, 'l', 'outcome_time'), 'NULL::pg_catalog.timestamptz'),
     t.options->>'key', lead_qual._filter_sql(t.options, 'lead_filter', t.leads, 'l', ' WHERE '));
 END $$;
-COMMENT ON FUNCTION lead_qual._outcomes(regclass, text, text) IS
-    'internal: per lead its score, fit, grade, stage, whether it reached the outcome (a funnel stage, or a boolean expression over the leads row) and when (NULL: unknown)';
+COMMENT ON FUNCTION lead_qual._outcomes(regclass, text, text, text) IS
+    'internal: per lead its score (of a model of the table; NULL: the one driving the stage), fit, grade, stage, whether it reached the outcome (a funnel stage, or a boolean expression over the leads row) and when (NULL: unknown)';
 
 CREATE OR REPLACE FUNCTION lead_qual._outcomes(leads regclass, outcome lead_qual.lead_stage)
 RETURNS TABLE (lead_key text, score double precision, fit double precision, grade text, stage lead_qual.lead_stage,
@@ -223,11 +226,11 @@ COMMENT ON VIEW lead_qual.stage_velocity IS
     'time from first reaching from_stage (or later) to first reaching to_stage (or later): median and 90th percentile, as intervals and in hours';
 
 CREATE OR REPLACE FUNCTION lead_qual.threshold_report(leads regclass, outcome text DEFAULT 'opportunity',
-                                                     thresholds double precision[] DEFAULT NULL)
+                                                     thresholds double precision[] DEFAULT NULL, model text DEFAULT NULL)
 RETURNS TABLE (threshold double precision, flagged bigint, flagged_share double precision,
                "precision" double precision, recall double precision, lift double precision)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-  WITH o AS (SELECT * FROM lead_qual._outcomes(leads, outcome)),
+  WITH o AS (SELECT * FROM lead_qual._outcomes(leads, outcome, NULL, model)),
   totals AS (SELECT count(*) AS n, count(*) FILTER (WHERE positive) AS p, min(score) AS lo, max(score) AS hi FROM o),
   cut AS (
     SELECT unnest(thresholds) AS threshold WHERE thresholds IS NOT NULL
@@ -243,8 +246,8 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                              count(*) FILTER (WHERE o.score >= c.threshold AND o.positive) AS tp FROM o) s
   ORDER BY c.threshold
 $$;
-COMMENT ON FUNCTION lead_qual.threshold_report(regclass, text, double precision[]) IS
-    'for each score threshold: leads flagged (score >= threshold), their share, precision, recall and lift for the outcome (a funnel stage set by sales, default opportunity, or a boolean expression over the leads row)';
+COMMENT ON FUNCTION lead_qual.threshold_report(regclass, text, double precision[], text) IS
+    'for each threshold of a model''s score (NULL: the model driving the stage): leads flagged (score >= threshold), their share, precision, recall and lift for the outcome (a funnel stage set by sales, default opportunity, or a boolean expression over the leads row)';
 
 -- The typed overloads of 1.0/1.1 stay for their callers; they lost their
 -- default outcome (sql: the model's own threshold), so a call without an
@@ -259,16 +262,17 @@ $$;
 COMMENT ON FUNCTION lead_qual.threshold_report(regclass, lead_qual.lead_stage, double precision[]) IS
     'threshold_report(leads, text, thresholds) for a typed outcome stage';
 
-CREATE OR REPLACE FUNCTION lead_qual.score_auc(leads regclass, outcome text DEFAULT 'opportunity') RETURNS double precision
+CREATE OR REPLACE FUNCTION lead_qual.score_auc(leads regclass, outcome text DEFAULT 'opportunity', model text DEFAULT NULL)
+RETURNS double precision
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-  WITH o AS (SELECT score, positive FROM lead_qual._outcomes(leads, outcome)),
+  WITH o AS (SELECT score, positive FROM lead_qual._outcomes(leads, outcome, NULL, model)),
   ranked AS (SELECT positive, rank() OVER (ORDER BY score) + (count(*) OVER (PARTITION BY score) - 1) / 2.0 AS r FROM o),
   t AS (SELECT count(*) FILTER (WHERE positive) AS p, count(*) FILTER (WHERE NOT positive) AS n,
                sum(r) FILTER (WHERE positive) AS rank_sum FROM ranked)
   SELECT ((rank_sum - p * (p + 1) / 2.0) / (p * n))::float8 FROM t WHERE p > 0 AND n > 0
 $$;
-COMMENT ON FUNCTION lead_qual.score_auc(regclass, text) IS
-    'ROC AUC of the lead score for the outcome (a funnel stage set by sales, default opportunity, or a boolean expression over the leads row; ties count half); NULL without both classes';
+COMMENT ON FUNCTION lead_qual.score_auc(regclass, text, text) IS
+    'ROC AUC of a model''s lead score (NULL: the model driving the stage) for the outcome (a funnel stage set by sales, default opportunity, or a boolean expression over the leads row; ties count half); NULL without both classes';
 
 CREATE OR REPLACE FUNCTION lead_qual.score_auc(leads regclass, outcome lead_qual.lead_stage) RETURNS double precision
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
