@@ -402,10 +402,10 @@ LQ_FUNCTION(lq_activity_changed) {
   // A row updated counts once (it is in both tables).
   if (!args.shadow)
     lq::pg::note_transition_rows(
-      args.leads_oid,
-      fired_for_row(td)
-          ? 1
-          : static_cast<uint64>(td->tg_oldtable != nullptr ? tuplestore_tuple_count(td->tg_oldtable) : 0));
+        args.leads_oid,
+        fired_for_row(td)
+            ? 1
+            : static_cast<uint64>(td->tg_oldtable != nullptr ? tuplestore_tuple_count(td->tg_oldtable) : 0));
   KeyLookup keys;
   prepare_key_lookup(w, desc, key_col, &keys);
   auto collect = [&](TupleTableSlot *slot) { delta_of_row(w, &keys, slot); };

@@ -171,7 +171,8 @@ LQ_FUNCTION(lq_settle) {
   // The models of add_score(), in trigger (name) order.
   const TriggerDesc *triggers = rel->trigdesc;
   for (int i = 0; triggers != nullptr && i < triggers->numtriggers; ++i)
-    if (is_score_lead_trigger(triggers->triggers[i])) settle_one(fcinfo, rel, &triggers->triggers[i], key_text);
+    if (is_score_lead_trigger(triggers->triggers[i]))
+      settle_one(fcinfo, rel, &triggers->triggers[i], key_text);
   table_close(rel, AccessShareLock);
   PG_RETURN_VOID();
 }

@@ -159,9 +159,10 @@ HeapTuple apply_in_trigger(lq::pg::LeadWrite *w, TriggerData *td) {
 // stage column) the stage too.
 HeapTuple keep_owned_columns(HeapTuple old, HeapTuple row, TupleDesc desc, const LeadColumns &c,
                              bool stage_owned) {
-  const AttrNumber owned[6] = {c.state_attnum, c.fit_attnum, c.engagement_attnum, c.score_attnum,
-                               c.changed_at_attnum,
-                               static_cast<AttrNumber>(stage_owned ? c.stage_attnum : InvalidAttrNumber)};
+  const AttrNumber owned[6] = {
+      c.state_attnum,      c.fit_attnum,
+      c.engagement_attnum, c.score_attnum,
+      c.changed_at_attnum, static_cast<AttrNumber>(stage_owned ? c.stage_attnum : InvalidAttrNumber)};
   int columns[6];
   Datum values[6];
   bool nulls[6];

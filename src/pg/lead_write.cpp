@@ -247,9 +247,10 @@ LQ_FUNCTION(lq_begin_write) {
   lq::pg::spi_connect();
   Oid types[2] = {REGCLASSOID, TEXTOID};
   Datum values[2] = {ObjectIdGetDatum(leads), PointerGetDatum(PG_GETARG_TEXT_PP(0))};
-  if (SPI_execute_with_args("SELECT options OPERATOR(pg_catalog.->>) 'channel', model OPERATOR(pg_catalog.<>) $2"
-                            "  FROM lead_qual.tracked WHERE leads OPERATOR(pg_catalog.=) $1",
-                            2, types, values, nullptr, true, 1) == SPI_OK_SELECT &&
+  if (SPI_execute_with_args(
+          "SELECT options OPERATOR(pg_catalog.->>) 'channel', model OPERATOR(pg_catalog.<>) $2"
+          "  FROM lead_qual.tracked WHERE leads OPERATOR(pg_catalog.=) $1",
+          2, types, values, nullptr, true, 1) == SPI_OK_SELECT &&
       SPI_processed == 1) {
     char *value = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
     if (value != nullptr) channel = MemoryContextStrdup(TopTransactionContext, value);

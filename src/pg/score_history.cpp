@@ -67,20 +67,31 @@ void record_score_changes(Oid leads, const char *model, int64 version, const Sta
   const Oid history = get_relname_relid("score_history", extension_namespace());
   const SavedUser saved = spi_connect_as_owner(history);
   if (score_plan == nullptr) {
-    Oid types[12] = {REGCLASSOID,    TIMESTAMPTZOID, TEXTOID,        NAMEOID, TEXTARRAYOID,
-                     get_array_type(stage_type),     get_array_type(stage_type),
-                     FLOAT8ARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID, TEXTOID, INT8OID};
+    Oid types[12] = {REGCLASSOID,
+                     TIMESTAMPTZOID,
+                     TEXTOID,
+                     NAMEOID,
+                     TEXTARRAYOID,
+                     get_array_type(stage_type),
+                     get_array_type(stage_type),
+                     FLOAT8ARRAYOID,
+                     FLOAT8ARRAYOID,
+                     FLOAT8ARRAYOID,
+                     TEXTOID,
+                     INT8OID};
     SPIPlanPtr plan = SPI_prepare_cursor(
         "WITH lives AS (INSERT INTO lead_qual.lead_life (lead_table, lead_key)"
         "               SELECT DISTINCT $1, k FROM pg_catalog.unnest($5) AS k"
         "               ON CONFLICT (lead_table, lead_key) DO NOTHING RETURNING lead_key, life_id)"
         " INSERT INTO lead_qual.score_history"
-        " (lead_table, lead_key, model, model_version, from_stage, to_stage, changed_at, fit, engagement, score,"
+        " (lead_table, lead_key, model, model_version, from_stage, to_stage, changed_at, fit, engagement, "
+        "score,"
         "  reason, changed_by, life_id)"
         " SELECT $1, u.k, $11, $12, u.f, u.t, $2, u.fi, u.e, u.s, $3, $4,"
         "        COALESCE((SELECT n.life_id FROM lives AS n WHERE n.lead_key OPERATOR(pg_catalog.=) u.k),"
         "                 (SELECT l.life_id FROM lead_qual.lead_life AS l"
-        "                   WHERE l.lead_table OPERATOR(pg_catalog.=) $1 AND l.lead_key OPERATOR(pg_catalog.=) u.k))"
+        "                   WHERE l.lead_table OPERATOR(pg_catalog.=) $1 AND l.lead_key "
+        "OPERATOR(pg_catalog.=) u.k))"
         "   FROM ROWS FROM (pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7),"
         "                   pg_catalog.unnest($8), pg_catalog.unnest($9), pg_catalog.unnest($10))"
         "        AS u(k, f, t, fi, e, s)",
