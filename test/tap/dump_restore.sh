@@ -25,7 +25,7 @@ q() {  # database, psql arguments...
   psql -X -q -v ON_ERROR_STOP=1 -At -d "$db" "$@"
 }
 
-echo "1..19"
+echo "1..24"
 n=0
 ok() {  # condition (0/1 exit status of a test), description
   n=$((n + 1))
