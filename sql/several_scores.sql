@@ -124,6 +124,13 @@ SELECT (SELECT array_agg(r) FROM threshold_report('ss_a_leads', 'won', '{10, 30,
        = (SELECT array_agg(r) FROM threshold_report('ss_b_leads', 'won', '{10, 30, 50}') r) AS same_thresholds;
 SELECT * FROM threshold_report('ss_a_leads', 'won', '{10, 30, 50}', model => 'ss_challenger');
 
+-- Every model side by side: the leads each flagged at mql and sql, and how
+-- many of them sales won (the driving model's flags include lead 4, which a
+-- person moved to opportunity). With a stage outcome, the lead time from
+-- flagging to the outcome: lead 4 reached opportunity at the manual change.
+SELECT * FROM score_comparison('ss_a_leads', 'won');
+SELECT model, stage, flagged, positive, median_lead_time FROM score_comparison('ss_a_leads', 'opportunity');
+
 -- rescore() and refresh() rewrite every model by default (the driving one
 -- first), one model when named; verify() checks one model (default: the
 -- driving one).

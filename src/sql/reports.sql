@@ -334,3 +334,59 @@ COMMENT ON VIEW lead_qual.fit_grades IS 'per tracked table and fit grade: leads,
 REVOKE ALL ON lead_qual.stage_reached, lead_qual.stage_conversion, lead_qual.stage_velocity FROM PUBLIC;
 GRANT SELECT ON lead_qual.funnel, lead_qual.conversion_pairs, lead_qual.score_bands, lead_qual.fit_grades,
                 lead_qual._life_reached, lead_qual._life_stage_reached TO PUBLIC;
+
+-- Several scores per lead (README, "Several scores per lead"): per current
+-- life of a tracked lead, model of add_score() and funnel stage, when that
+-- model's stage column first reached the stage or a later one
+-- (score_history). Read with the view owner's rights and filtered like
+-- _life_stage_reached.
+CREATE OR REPLACE VIEW lead_qual._life_score_reached WITH (security_barrier) AS
+SELECT l.lead_table, l.lead_key, h.model, s.stage, min(h.changed_at) AS reached_at
+FROM lead_qual.lead_life l
+JOIN lead_qual.tracked t ON t.leads = l.lead_table
+JOIN lead_qual.score_history h ON h.life_id = l.life_id AND h.to_stage <= 'customer'
+JOIN unnest(lead_qual.stages()) AS s(stage) ON h.to_stage >= s.stage
+WHERE has_column_privilege(l.lead_table, t.options->>'key', 'SELECT')
+GROUP BY l.lead_table, l.lead_key, h.model, s.stage;
+COMMENT ON VIEW lead_qual._life_score_reached IS
+    'internal: per current lead life, model of add_score() and funnel stage, when that model''s stage first reached it or a later one (tables whose key the querying role may read)';
+GRANT SELECT ON lead_qual._life_score_reached TO PUBLIC;
+
+-- score_comparison(leads, outcome, outcome_time): every model of a tracked
+-- table side by side on one outcome. Per model (the driving one first) and
+-- automatic stage (mql, sql): the leads it flagged (its history reached the
+-- stage or a later one; for the driving model also its current stage, as in
+-- _outcomes()), how many of them reached the outcome, precision and recall,
+-- and the median lead time from the model flagging a lead to the outcome
+-- (positive leads with both times; negative: flagged after the outcome).
+CREATE OR REPLACE FUNCTION lead_qual.score_comparison(leads regclass, outcome text DEFAULT 'opportunity',
+                                                     outcome_time text DEFAULT NULL)
+RETURNS TABLE (model text, drives_stage boolean, stage lead_qual.lead_stage, flagged bigint, positive bigint,
+               "precision" double precision, recall double precision, median_lead_time interval)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  WITH o AS (SELECT * FROM lead_qual._outcomes(leads, outcome, outcome_time)),
+  m AS (SELECT x.model, x.n, x.n = 1 AS drives FROM lead_qual._models_of(leads, NULL) WITH ORDINALITY AS x(model, n)),
+  s AS (SELECT unnest(ARRAY['mql', 'sql']::lead_qual.lead_stage[]) AS stage),
+  f AS (
+    SELECT m.model, m.n, m.drives, s.stage, o.lead_key, o.positive, o.outcome_at,
+           CASE WHEN m.drives THEN r.reached_at ELSE c.reached_at END AS reached_at,
+           CASE WHEN m.drives THEN r.reached_at IS NOT NULL
+                                   OR (o.stage OPERATOR(lead_qual.>=) s.stage AND o.stage OPERATOR(lead_qual.<=) 'customer')
+                ELSE c.reached_at IS NOT NULL END AS reached
+      FROM m CROSS JOIN s CROSS JOIN o
+      LEFT JOIN lead_qual._life_stage_reached r
+        ON m.drives AND r.lead_table = leads AND r.lead_key = o.lead_key AND r.stage OPERATOR(lead_qual.=) s.stage
+      LEFT JOIN lead_qual._life_score_reached c
+        ON NOT m.drives AND c.lead_table = leads AND c.lead_key = o.lead_key AND c.model = m.model
+       AND c.stage OPERATOR(lead_qual.=) s.stage
+  )
+  SELECT f.model, f.drives, f.stage, count(*) FILTER (WHERE f.reached),
+         count(*) FILTER (WHERE f.reached AND f.positive),
+         (count(*) FILTER (WHERE f.reached AND f.positive))::float8 / NULLIF(count(*) FILTER (WHERE f.reached), 0),
+         (count(*) FILTER (WHERE f.reached AND f.positive))::float8 / NULLIF(count(*) FILTER (WHERE f.positive), 0),
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY f.outcome_at - f.reached_at)
+           FILTER (WHERE f.reached AND f.positive AND f.outcome_at IS NOT NULL AND f.reached_at IS NOT NULL)
+    FROM f GROUP BY f.model, f.n, f.drives, f.stage ORDER BY f.n, f.stage
+$$;
+COMMENT ON FUNCTION lead_qual.score_comparison(regclass, text, text) IS
+    'every model of a tracked table (the driving one first) per automatic stage: leads it flagged, how many reached the outcome, precision, recall and the median lead time from flagging to the outcome';
