@@ -204,6 +204,19 @@ SELECT * FROM ss_all_equal;
 SELECT model FROM tracked_score ORDER BY model;
 SELECT count(*) AS third_triggers FROM pg_trigger WHERE tgname LIKE '%/ss_third';
 
+-- A key change (ON UPDATE CASCADE rewrites the activities) and a TRUNCATE
+-- of the activities (rescore() of every model): still the same on both pairs.
+UPDATE ss_a_leads SET id = 13 WHERE id = 3;
+UPDATE ss_b_leads SET id = 13 WHERE id = 3;
+SELECT id, ss_challenger_score, ss_challenger_stage FROM ss_a_leads WHERE id = 13;
+SELECT * FROM ss_all_equal;
+TRUNCATE ss_a_activities;
+TRUNCATE ss_b_activities;
+SELECT count(*) FILTER (WHERE ss_challenger_engagement_score = 0 AND engagement_score = 0) AS emptied, count(*) AS leads
+  FROM ss_a_leads;
+SELECT * FROM ss_all_equal;
+SELECT * FROM ss_history_equal;
+
 -- forget_lead() erases the key from the challenger's history too.
 SELECT count(*) AS keyed_rows FROM score_history WHERE lead_table = 'ss_a_leads'::regclass AND lead_key = '2';
 SELECT forget_lead('ss_a_leads', '2') > 0 AS forgotten;
