@@ -719,7 +719,7 @@ BEGIN
   END IF;
   IF EXISTS (SELECT 1 FROM lead_qual.tracked tr WHERE tr.activities = _track.activities OR tr.leads = _track.leads) THEN
     RAISE EXCEPTION 'table % or % is already tracked', activities, leads USING ERRCODE = 'duplicate_object',
-      HINT = 'lead_qual.untrack(activities) detaches it first.';
+      HINT = 'lead_qual.untrack(activities) detaches it first; lead_qual.add_score(leads, model) scores it with another model too.';
   END IF;
   FOR k IN SELECT jsonb_object_keys(options) LOOP
     IF k NOT IN ('activity_lead_id', 'activity', 'occurred_at', 'properties', 'key', 'fit_score', 'engagement_score',
