@@ -245,6 +245,59 @@ void state_init(void *buf, const Model &model) {
   }
 }
 
+std::size_t state_body_size(const void *buf) {
+  const StateHeader &h = StateView(buf).header();
+  return sizeof(StateHeader) + h.rule_count * sizeof(RuleSlot) + h.future_count * sizeof(FutureEntry);
+}
+
+void state_copy_body(void *body, const void *state) {
+  std::memcpy(body, state, state_body_size(state));
+  header_of(body)->name_len = 0;
+  header_of(body)->labels_len = 0;
+}
+
+std::size_t state_join_size(const void *body, const void *prototype) {
+  return state_body_size(body) + tail_len(&StateView(prototype).header());
+}
+
+void state_join(void *out, const void *body, const void *prototype) {
+  const std::size_t body_size = state_body_size(body);
+  const StateHeader &p = StateView(prototype).header();
+  std::memcpy(out, body, body_size);
+  header_of(out)->name_len = p.name_len;
+  header_of(out)->labels_len = p.labels_len;
+  std::memcpy(static_cast<char *>(out) + body_size, StateView(prototype).model_name().data(), tail_len(&p));
+}
+
+std::vector<unsigned char> state_prototype_of(const void *state) {
+  const StateView v(state);
+  const StateHeader &h = v.header();
+  std::vector<unsigned char> out(sizeof(StateHeader) + h.rule_count * sizeof(RuleSlot) + tail_len(&h));
+  StateHeader *o = header_of(out.data());
+  *o = h;
+  o->varlena_header = 0;
+  o->ref_time = 0;
+  o->horizon = 0;
+  o->activities = 0;
+  o->flags = 0;
+  o->or_seen = 0;
+  o->future_count = 0;
+  RuleSlot *rules = rules_of(out.data());
+  for (std::uint16_t i = 0; i < h.rule_count; ++i) rules[i] = RuleSlot{0.0, 0, v.rules()[i].cap};
+  std::memcpy(rules + h.rule_count, v.model_name().data(), tail_len(&h));
+  return out;
+}
+
+bool state_same_model(const void *a, const void *b) {
+  const StateView va(a);
+  const StateView vb(b);
+  const StateHeader &ha = va.header();
+  const StateHeader &hb = vb.header();
+  return ha.model_version == hb.model_version && ha.rule_count == hb.rule_count &&
+         ha.name_len == hb.name_len && ha.labels_len == hb.labels_len &&
+         std::memcmp(va.model_name().data(), vb.model_name().data(), tail_len(&ha)) == 0;
+}
+
 std::size_t state_add_room(const void *buf, int rule, Timestamp t, Timestamp horizon) {
   const std::size_t size = StateView(buf).size();
   return rule >= 0 && horizon != kTimestampInfinity && t > horizon ? size + sizeof(FutureEntry) : size;

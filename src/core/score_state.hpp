@@ -158,6 +158,30 @@ std::size_t state_set_horizon(void *buf, Timestamp horizon);
 std::size_t state_combine(void *into, const void *other);
 std::size_t state_combine_room(const void *into, const void *other);
 
+// Bodies: the engagement_state aggregates' compact transition values.
+// Every lead of a model has the same name and labels, so the aggregate keeps
+// them once, in a prototype (the model's empty state), and each group only
+// its body: header, rule slots and held entries, with name_len and
+// labels_len 0. Every function above that changes a state works on a body
+// (state_add, state_add_room, state_set_horizon, state_combine and
+// state_combine_room on two bodies of the same prototype); validation and
+// the text and wire forms need the whole state (state_join).
+std::size_t state_body_size(const void *buf);
+// Copies the body of `state` (a whole state or a body) into `body`, which
+// has state_body_size(state) bytes.
+void state_copy_body(void *body, const void *state);
+// Writes the whole state of `body` into `out` (state_join_size bytes): the
+// body, then the name and labels of `prototype`, a whole state of the same
+// model and version.
+std::size_t state_join_size(const void *body, const void *prototype);
+void state_join(void *out, const void *body, const void *prototype);
+// The prototype of a whole state's model: the same model, version, half-life,
+// caps and labels, and no activity.
+std::vector<unsigned char> state_prototype_of(const void *state);
+// Whether two whole states were built under the same model and version
+// (same name, version, rules and labels): their bodies can be combined.
+bool state_same_model(const void *a, const void *b);
+
 // True for bytes of the lead_qual 1.0/1.1 format (magic "LQS1").
 bool state_is_v1(const void *buf, std::size_t size);
 // Converts a 1.0/1.1 state (validated as such) to the current format: the

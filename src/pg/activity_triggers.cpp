@@ -358,12 +358,15 @@ LQ_FUNCTION(lq_activity_inserted) {
 
   LeadWrite *w =
       lq::pg::begin_write(model, args.leads_oid, lq::reason::kScore, args.channel, lq::pg::scoring_time());
+  w->shadow = args.shadow;
   w->deltas_hint = fired_for_row(td) ? 1L : static_cast<long>(tuplestore_tuple_count(td->tg_newtable));
   KeyLookup keys;
   prepare_key_lookup(w, desc, columns.key, &keys);
   // In a query of several steps only a rebuild from the final history is
   // exact (query_events.hpp): collect the leads, add nothing.
-  lq::pg::note_transition_rows(args.leads_oid, static_cast<uint64>(w->deltas_hint));
+  // Counted once per statement: by the driving model's trigger (the other
+  // models' see the same rows).
+  if (!args.shadow) lq::pg::note_transition_rows(args.leads_oid, static_cast<uint64>(w->deltas_hint));
   const bool rebuild = lq::pg::query_has_several_steps(RelationGetRelid(td->tg_relation));
   if (rebuild)
     for_each_trigger_row(td, true, desc, [&](TupleTableSlot *slot) { delta_of_row(w, &keys, slot); });
@@ -390,17 +393,19 @@ LQ_FUNCTION(lq_activity_changed) {
 
   LeadWrite *w =
       lq::pg::begin_write(model, args.leads_oid, lq::reason::kRescore, args.channel, lq::pg::scoring_time());
+  w->shadow = args.shadow;
   w->deltas_hint =
       fired_for_row(td)
           ? 2L
           : static_cast<long>((td->tg_oldtable != nullptr ? tuplestore_tuple_count(td->tg_oldtable) : 0) +
                               (td->tg_newtable != nullptr ? tuplestore_tuple_count(td->tg_newtable) : 0));
   // A row updated counts once (it is in both tables).
-  lq::pg::note_transition_rows(
-      args.leads_oid,
-      fired_for_row(td)
-          ? 1
-          : static_cast<uint64>(td->tg_oldtable != nullptr ? tuplestore_tuple_count(td->tg_oldtable) : 0));
+  if (!args.shadow)
+    lq::pg::note_transition_rows(
+        args.leads_oid,
+        fired_for_row(td)
+            ? 1
+            : static_cast<uint64>(td->tg_oldtable != nullptr ? tuplestore_tuple_count(td->tg_oldtable) : 0));
   KeyLookup keys;
   prepare_key_lookup(w, desc, key_col, &keys);
   auto collect = [&](TupleTableSlot *slot) { delta_of_row(w, &keys, slot); };

@@ -50,20 +50,22 @@ extern "C" {
 
 namespace {
 
-// The leads table's lead_qual_lead trigger: its arguments are this
-// trigger's configuration (one copy, written by track()).
-const Trigger *lead_changed_trigger(Relation rel) {
+// The leads table's lead_changed() trigger `name` (lead_qual_lead, or
+// lead_qual_lead/<model> for a model of add_score()): its arguments are this
+// trigger's configuration (one copy, written by track() or add_score()).
+const Trigger *lead_changed_trigger(Relation rel, const char *name) {
   const TriggerDesc *triggers = rel->trigdesc;
   for (int i = 0; triggers != nullptr && i < triggers->numtriggers; ++i)
     // On a Citus shard the trigger is a copy named after the shard.
-    if (lq::is_name_or_shard_copy(triggers->triggers[i].tgname, "lead_qual_lead"))
-      return &triggers->triggers[i];
-  ereport(ERROR,
-          (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-           errmsg("table \"%s\" has lead_qual's trigger lead_qual_lead_inserted but not lead_qual_lead",
-                  RelationGetRelationName(rel)),
-           errhint("Untrack the table and track it again.")));
+    if (lq::is_name_or_shard_copy(triggers->triggers[i].tgname, name)) return &triggers->triggers[i];
+  ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                  errmsg("table \"%s\" has lead_qual's trigger lead_inserted() but not %s",
+                         RelationGetRelationName(rel), name),
+                  errhint("Untrack the table and track it again.")));
 }
+
+// Whether a trigger is the lead_changed() trigger of a model of add_score().
+bool is_score_lead_trigger(const Trigger &t) { return strncmp(t.tgname, "lead_qual_lead/", 15) == 0; }
 
 // Whether the automatic stage rules move the lead as stored in `row`.
 bool stage_moves(const lq::pg::ModelRef &model, HeapTuple row, TupleDesc desc, const lq::pg::LeadColumns &c,
@@ -94,9 +96,11 @@ LQ_FUNCTION(lq_lead_inserted) {
   Relation rel = td->tg_relation;
   if (lq::pg::active_write_on(RelationGetRelid(rel)) != nullptr) return PointerGetDatum(nullptr);
 
-  // Read with lead_qual_lead's arguments, as lead_changed() does.
+  // Read with lead_qual_lead's arguments (a model of add_score(): those of
+  // the trigger its one argument names), as lead_changed() does.
   TriggerData config = *td;
-  config.tg_trigger = const_cast<Trigger *>(lead_changed_trigger(rel));
+  config.tg_trigger = const_cast<Trigger *>(
+      lead_changed_trigger(rel, td->tg_trigger->tgnargs == 1 ? td->tg_trigger->tgargs[0] : "lead_qual_lead"));
   lq::pg::TrackArgs args;
   lq::pg::parse_track_args(&config, lq::pg::TrackedTable::Leads, false, &args);
   lq::pg::ModelRef *model = lq::pg::model_for_call(fcinfo, cstring_to_text(args.model_name));
@@ -119,13 +123,43 @@ LQ_FUNCTION(lq_lead_inserted) {
       !lq::pg::lead_was_not_found(args.leads_oid, key_text) && !stage_moves(*model, row, desc, cols, now))
     return PointerGetDatum(nullptr);
   lq::pg::LeadWrite *w = lq::pg::begin_write(model, args.leads_oid, lq::reason::kScore, args.channel, now);
+  w->shadow = args.shadow;
   lq::pg::write_lead_from_history(w, config.tg_trigger->tgoid, args, key, key_text);
   lq::pg::end_write(w);
   return PointerGetDatum(nullptr);
 }
 
+namespace {
+
+// Rebuilds one lead of `rel` from its history under the model of
+// lead_changed() trigger `trigger`, applying its automatic stage.
+void settle_one(FunctionCallInfo fcinfo, Relation rel, const Trigger *trigger, const char *key_text) {
+  TriggerData config;
+  memset(&config, 0, sizeof config);
+  config.type = T_TriggerData;
+  config.tg_relation = rel;
+  config.tg_trigger = const_cast<Trigger *>(trigger);
+  lq::pg::TrackArgs args;
+  lq::pg::parse_track_args(&config, lq::pg::TrackedTable::Leads, false, &args);
+  lq::pg::ModelRef *model = lq::pg::model_for_call(fcinfo, cstring_to_text(args.model_name));
+  const AttrNumber key_col =
+      lq::pg::tracked_column(RelationGetDescr(rel), args.key_column, RelationGetRelationName(rel));
+  Oid input = InvalidOid;
+  Oid io_param = InvalidOid;
+  getTypeInputInfo(TupleDescAttr(RelationGetDescr(rel), key_col - 1)->atttypid, &input, &io_param);
+  const Datum key = OidInputFunctionCall(input, const_cast<char *>(key_text), io_param, -1);
+  lq::pg::LeadWrite *w = lq::pg::begin_write(model, RelationGetRelid(rel), lq::reason::kRescore, args.channel,
+                                             lq::pg::scoring_time());
+  w->shadow = args.shadow;
+  lq::pg::write_lead_from_history(w, trigger->tgoid, args, key, key_text);
+  lq::pg::end_write(w);
+}
+
+}  // namespace
+
 // lead_qual._settle(leads regclass, key text): rebuilds one lead from its
-// history and applies its automatic stage, recording a change.
+// history under every model of the table (the driving one first) and applies
+// their automatic stages, recording the changes.
 LQ_FUNCTION(lq_settle) {
   const Oid leads = PG_GETARG_OID(0);
   const char *key_text = text_to_cstring(PG_GETARG_TEXT_PP(1));
@@ -133,24 +167,12 @@ LQ_FUNCTION(lq_settle) {
     ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
                     errmsg("permission denied to update table %s", get_rel_name(leads))));
   Relation rel = table_open(leads, AccessShareLock);
-  TriggerData config;
-  memset(&config, 0, sizeof config);
-  config.type = T_TriggerData;
-  config.tg_relation = rel;
-  config.tg_trigger = const_cast<Trigger *>(lead_changed_trigger(rel));
-  lq::pg::TrackArgs args;
-  lq::pg::parse_track_args(&config, lq::pg::TrackedTable::Leads, false, &args);
-  lq::pg::ModelRef *model = lq::pg::model_for_call(fcinfo, cstring_to_text(args.model_name));
-  const AttrNumber key_col =
-      lq::pg::tracked_column(RelationGetDescr(rel), args.key_column, get_rel_name(leads));
-  Oid input = InvalidOid;
-  Oid io_param = InvalidOid;
-  getTypeInputInfo(TupleDescAttr(RelationGetDescr(rel), key_col - 1)->atttypid, &input, &io_param);
-  const Datum key = OidInputFunctionCall(input, const_cast<char *>(key_text), io_param, -1);
-  lq::pg::LeadWrite *w =
-      lq::pg::begin_write(model, leads, lq::reason::kRescore, args.channel, lq::pg::scoring_time());
-  lq::pg::write_lead_from_history(w, config.tg_trigger->tgoid, args, key, key_text);
-  lq::pg::end_write(w);
+  settle_one(fcinfo, rel, lead_changed_trigger(rel, "lead_qual_lead"), key_text);
+  // The models of add_score(), in trigger (name) order.
+  const TriggerDesc *triggers = rel->trigdesc;
+  for (int i = 0; triggers != nullptr && i < triggers->numtriggers; ++i)
+    if (is_score_lead_trigger(triggers->triggers[i]))
+      settle_one(fcinfo, rel, &triggers->triggers[i], key_text);
   table_close(rel, AccessShareLock);
   PG_RETURN_VOID();
 }

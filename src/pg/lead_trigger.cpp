@@ -14,6 +14,11 @@
 //    rules (23514) and recorded; a change of an attribute the model reads
 //    rescores the lead from its stored state (a rep sets budget_confirmed,
 //    the lead becomes an SQL).
+//  * The trigger of a model of lead_qual.tracked_score (add_score(), a
+//    "shadow" model): the same for its own columns, except that its stage
+//    column is owned too (the stage it would have set: no manual change) and
+//    its stage changes go to lead_qual.score_history. Each model's trigger
+//    computes only its model's writes and lets the others' pass.
 #include "pg/entry.hpp"  // first: postgres.h precedes every other header
 
 extern "C" {
@@ -38,6 +43,7 @@ extern "C" {
 #include "pg/owner_spi.hpp"
 #include "pg/query_events.hpp"
 #include "pg/row_filter.hpp"
+#include "pg/score_history.hpp"
 #include "pg/score_state_type.hpp"
 #include "pg/scoring_time.hpp"
 #include "pg/track_args.hpp"
@@ -149,15 +155,20 @@ HeapTuple apply_in_trigger(lq::pg::LeadWrite *w, TriggerData *td) {
 }
 
 // `row` with the columns lead_qual owns set back to their values in `old`
-// (`row` itself when none differs).
-HeapTuple keep_owned_columns(HeapTuple old, HeapTuple row, TupleDesc desc, const LeadColumns &c) {
-  const AttrNumber owned[5] = {c.state_attnum, c.fit_attnum, c.engagement_attnum, c.score_attnum,
-                               c.changed_at_attnum};
-  int columns[5];
-  Datum values[5];
-  bool nulls[5];
+// (`row` itself when none differs); with `stage_owned` (a shadow model's
+// stage column) the stage too.
+HeapTuple keep_owned_columns(HeapTuple old, HeapTuple row, TupleDesc desc, const LeadColumns &c,
+                             bool stage_owned) {
+  const AttrNumber owned[6] = {
+      c.state_attnum,      c.fit_attnum,
+      c.engagement_attnum, c.score_attnum,
+      c.changed_at_attnum, static_cast<AttrNumber>(stage_owned ? c.stage_attnum : InvalidAttrNumber)};
+  int columns[6];
+  Datum values[6];
+  bool nulls[6];
   int n = 0;
   for (const AttrNumber attnum : owned) {
+    if (attnum == InvalidAttrNumber) continue;
     if (!lq::pg::column_changed(old, row, desc, attnum)) continue;
     columns[n] = attnum;
     values[n] = heap_getattr(old, attnum, desc, &nulls[n]);
@@ -179,8 +190,11 @@ LQ_FUNCTION(lq_lead_changed) {
   Relation rel = td->tg_relation;
   // lead_qual's own write of this table: the activity triggers' rows are
   // computed here, rescore()'s and refresh()'s already by _apply().
+  // Another model's write (several scores per lead) passes: it touches
+  // only that model's columns.
   if (lq::pg::LeadWrite *w = lq::pg::active_write_on(RelationGetRelid(rel))) {
-    if (inserting || !w->apply_in_trigger) return PointerGetDatum(row);
+    if (inserting || !w->apply_in_trigger || !lq::pg::write_of_model(w, lq::pg::trigger_model_name(td)))
+      return PointerGetDatum(row);
     return PointerGetDatum(apply_in_trigger(w, td));
   }
   // rescore() or refresh() of a Citus distributed table: this shard's rows
@@ -222,7 +236,7 @@ LQ_FUNCTION(lq_lead_changed) {
   bool rescore = inserting || returning;
   if (!inserting) {
     HeapTuple old = td->tg_trigtuple;
-    row = keep_owned_columns(old, row, desc, cols);
+    row = keep_owned_columns(old, row, desc, cols, args.shadow);
     bool old_null = false;
     const Datum old_stage = heap_getattr(old, cols.stage_attnum, desc, &old_null);
     if (lq::pg::column_changed(old, row, desc, cols.stage_attnum)) {
@@ -313,7 +327,10 @@ LQ_FUNCTION(lq_lead_changed) {
       lq::pg::with_lead_outputs(row, desc, cols,
                                 {state, e.fit, e.engagement, e.score, next,
                                  changed || changed_at_null ? TimestampTzGetDatum(now) : changed_at});
-  if (changed)
+  if (changed && args.shadow)
+    lq::pg::record_score_changes(RelationGetRelid(rel), args.model_name, m.version, &change, 1, reason, now,
+                                 GetUserId());
+  else if (changed)
     lq::pg::record_stage_changes(RelationGetRelid(rel), &change, 1, reason, args.channel, now, GetUserId());
   return PointerGetDatum(result);
 }

@@ -19,6 +19,7 @@ extern "C" {
 #include "core/change_reason.hpp"
 #include "pg/entry.hpp"
 #include "pg/owner_spi.hpp"
+#include "pg/score_history.hpp"
 #include "pg/scoring_time.hpp"
 
 namespace lq::pg {
@@ -129,6 +130,8 @@ LeadWrite *active_write_on(Oid leads) {
   return nullptr;
 }
 
+bool write_of_model(const LeadWrite *w, const char *model_name) { return w->model->name == model_name; }
+
 LeadDelta *delta_for(LeadWrite *w, const char *key, bool create) {
   if (w->deltas == nullptr) {
     if (!create) return nullptr;
@@ -211,7 +214,11 @@ int64 end_write(LeadWrite *w) {
       if (d->stage_changed) changes[count++] = d->change;
     }
   }
-  record_stage_changes(w->leads_relid, changes, count, w->reason, w->channel, w->as_of, w->changed_by);
+  if (w->shadow)
+    record_score_changes(w->leads_relid, w->model->name.c_str(), w->model->version, changes, count, w->reason,
+                         w->as_of, w->changed_by);
+  else
+    record_stage_changes(w->leads_relid, changes, count, w->reason, w->channel, w->as_of, w->changed_by);
   pop(w);
   return changed;
 }
@@ -233,21 +240,28 @@ LQ_FUNCTION(lq_begin_write) {
   const TimestampTz as_of = PG_ARGISNULL(3) ? lq::pg::scoring_time() : PG_GETARG_TIMESTAMPTZ(3);
   if (TIMESTAMP_NOT_FINITE(as_of))
     ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("as_of must be a finite timestamp")));
-  // The NOTIFY channel comes from the table's track() options.
+  // The NOTIFY channel comes from the table's track() options; a model other
+  // than the table's driving one is one of its tracked_score models.
   char *channel = pstrdup("lead_qual");
+  bool shadow = false;
   lq::pg::spi_connect();
-  Oid types[1] = {REGCLASSOID};
-  Datum values[1] = {ObjectIdGetDatum(leads)};
-  if (SPI_execute_with_args("SELECT options OPERATOR(pg_catalog.->>) 'channel' FROM lead_qual.tracked"
-                            " WHERE leads OPERATOR(pg_catalog.=) $1",
-                            1, types, values, nullptr, true, 1) == SPI_OK_SELECT &&
+  Oid types[2] = {REGCLASSOID, TEXTOID};
+  Datum values[2] = {ObjectIdGetDatum(leads), PointerGetDatum(PG_GETARG_TEXT_PP(0))};
+  if (SPI_execute_with_args(
+          "SELECT options OPERATOR(pg_catalog.->>) 'channel', model OPERATOR(pg_catalog.<>) $2"
+          "  FROM lead_qual.tracked WHERE leads OPERATOR(pg_catalog.=) $1",
+          2, types, values, nullptr, true, 1) == SPI_OK_SELECT &&
       SPI_processed == 1) {
     char *value = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
     if (value != nullptr) channel = MemoryContextStrdup(TopTransactionContext, value);
+    bool isnull = false;
+    const Datum other = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+    shadow = !isnull && DatumGetBool(other);
   }
   SPI_finish();
   LeadWrite *w = lq::pg::begin_write(ref, leads, reason, channel, as_of);
   w->recycle = strcmp(reason, lq::reason::kRefresh) == 0;
+  w->shadow = shadow;
   PG_RETURN_VOID();
 }
 

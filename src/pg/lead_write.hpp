@@ -75,6 +75,9 @@ struct LeadWrite {
   bool apply_in_trigger;
   uint64 applied_count;  // leads whose outcome is recorded
   LeadColumns *columns;  // of `columns->relid`, cached by lead_changed()
+  // A model of tracked_score (TrackArgs::shadow): its stage changes go to
+  // lead_qual.score_history, without NOTIFY (score_history.hpp).
+  bool shadow;
   MemoryContext states;  // the leads' states: states_context()
 };
 
@@ -94,6 +97,10 @@ LeadWrite *current_write();
 
 // The innermost active write on `leads`, if any.
 LeadWrite *active_write_on(Oid leads);
+
+// Whether write `w` scores with model `model_name` (several models may
+// score one leads table: each one's trigger computes only its own writes).
+bool write_of_model(const LeadWrite *w, const char *model_name);
 
 // Adds (or finds) the delta entry of a lead key in the write's delta table.
 LeadDelta *delta_for(LeadWrite *w, const char *key, bool create);

@@ -139,6 +139,7 @@ ModelRef *fill_ref(FmgrInfo *flinfo, ModelRef *ref, const std::string &name,
     flinfo->fn_extra = ref;
   }
   ref->name = pg_call([&] { return MemoryContextStrdup(cxt, name.c_str()); });
+  ref->name_len = static_cast<int>(name.size());
   ref->lead_names = copy_names(cxt, cached->lead_attributes);
   ref->lead_count = static_cast<int>(cached->lead_attributes.size());
   ref->property_names = copy_names(cxt, cached->property_attributes);
@@ -159,7 +160,7 @@ ModelRef *model_for_call(FunctionCallInfo fcinfo, text *name_text) {
   const char *name_data = VARDATA_ANY(name_text);
   const int name_len = VARSIZE_ANY_EXHDR(name_text);
   auto *ref = static_cast<ModelRef *>(flinfo->fn_extra);
-  if (ref != nullptr && ref->model != nullptr && static_cast<int>(std::strlen(ref->name)) == name_len &&
+  if (ref != nullptr && ref->model != nullptr && ref->name_len == name_len &&
       std::memcmp(ref->name, name_data, name_len) == 0)
     return ref;
 
@@ -222,6 +223,14 @@ ModelRef *candidate_for_call(FunctionCallInfo fcinfo, Datum definition) {
   ref->candidate_len = len;
   ref->candidate_arg = definition;
   return ref;
+}
+
+ModelRef *model_of_arg(FunctionCallInfo fcinfo, int n, bool candidate) {
+  if (PG_ARGISNULL(n))
+    throw Error(ErrorKind::NullValue,
+                candidate ? "model definition must not be NULL" : "model name must not be NULL");
+  if (candidate) return candidate_for_call(fcinfo, PG_GETARG_DATUM(n));
+  return model_for_call(fcinfo, PG_GETARG_TEXT_PP(n));
 }
 
 void attrs_from_jsonb(Jsonb *jb, const AttrName *names, int count, AttrValue *values) {

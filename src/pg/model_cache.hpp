@@ -31,6 +31,7 @@ struct AttrName {
 // the call site's memory context goes away.
 struct ModelRef {
   char *name;
+  int name_len;  // strlen(name), compared on every call
   const Model *model;
   void *handle;  // heap std::shared_ptr<const Model>, released by a memory context callback
   AttrName *lead_names;
@@ -44,6 +45,9 @@ struct ModelRef {
   char *candidate;
   int candidate_len;
   Datum candidate_arg;
+  // The engagement_state() aggregates' prototypes at this call site
+  // (engagement_aggregate.cpp), in fn_mcxt; kept when the model changes.
+  void *aggregate_prototypes;
 };
 
 // The model named `name` for this call site; ERROR 42704 if there is none.
@@ -55,6 +59,11 @@ ModelRef *model_for_call(FunctionCallInfo fcinfo, text *name);
 // number derived from the definition (real versions are positive), so its
 // score states are never mistaken for those of a stored model.
 ModelRef *candidate_for_call(FunctionCallInfo fcinfo, Datum definition);
+
+// The model of argument n of a SQL function: a name (lead_qual.scoring_model;
+// model_for_call) or, for the jsonb overloads (`candidate`), a definition not
+// stored anywhere (candidate_for_call). ERROR 22004 when NULL.
+ModelRef *model_of_arg(FunctionCallInfo fcinfo, int n, bool candidate);
 
 // Fills values[i] with the top-level key names[i] of a jsonb object (a
 // non-object or NULL jsonb yields all Missing). Strings point into `jb`.

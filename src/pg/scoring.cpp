@@ -19,6 +19,7 @@ extern "C" {
 #include "core/lead_evaluation.hpp"
 #include "core/model.hpp"
 #include "core/score_state.hpp"
+#include "pg/activity_args.hpp"
 #include "pg/lead_stage.hpp"
 #include "pg/model_cache.hpp"
 #include "pg/score_state_type.hpp"
@@ -34,18 +35,10 @@ std::string_view text_view(text *t) {
   return {VARDATA_ANY(t), static_cast<std::size_t>(VARSIZE_ANY_EXHDR(t))};
 }
 
-// The model argument: NULL is not a model.
-text *model_arg(FunctionCallInfo fcinfo, int n) {
-  if (PG_ARGISNULL(n)) throw lq::Error(lq::ErrorKind::NullValue, "model name must not be NULL");
-  return PG_GETARG_TEXT_PP(n);
-}
-
-// The model of argument n: a name (lead_qual.scoring_model) or, for the
-// jsonb overloads (`candidate`), a definition not stored anywhere.
+// The model of argument n: a name or, for the jsonb overloads (`candidate`),
+// a definition.
 lq::pg::ModelRef *model_at(FunctionCallInfo fcinfo, int n, bool candidate) {
-  if (!candidate) return lq::pg::model_for_call(fcinfo, model_arg(fcinfo, n));
-  if (PG_ARGISNULL(n)) throw lq::Error(lq::ErrorKind::NullValue, "model definition must not be NULL");
-  return lq::pg::candidate_for_call(fcinfo, PG_GETARG_DATUM(n));
+  return lq::pg::model_of_arg(fcinfo, n, candidate);
 }
 
 // Both overloads of a scoring function share one body: name##_impl.
@@ -74,36 +67,23 @@ LQ_MODEL_FUNCTION(lq_activity_points) {
   PG_RETURN_FLOAT8(rule < 0 ? 0.0 : m->model->engagement_rules[static_cast<std::size_t>(rule)].points);
 }
 
-// add_activity(state, model, activity, occurred_at, properties [, as_of])
-// and the transition function of both engagement_state() aggregates. A NULL
-// state starts empty; a row with NULL activity is ignored (as a strict
-// aggregate would), and so is a row with a NULL occurred_at (not scored:
-// lq::pg::activity_time()); NULL properties mean none. With as_of (the
-// scoring time, finite) the state's horizon becomes it and a later activity
-// is held apart; without it every activity is folded into the sums (exact
-// from the newest activity on). Inside an aggregate the state is updated in
-// place.
+// add_activity(state, model, activity, occurred_at, properties [, as_of]):
+// a NULL state starts empty; a row with NULL activity is ignored (as a
+// strict aggregate would), and so is a row with a NULL occurred_at (not
+// scored: lq::pg::activity_time()); NULL properties mean none. With as_of
+// (the scoring time, finite) the state's horizon becomes it and a later
+// activity is held apart; without it every activity is folded into the sums
+// (exact from the newest activity on). The engagement_state() aggregates
+// have their own transition (engagement_aggregate.cpp); a user-defined
+// aggregate over add_activity() has its state updated in place.
 LQ_MODEL_FUNCTION(lq_add_activity) {
   const bool in_aggregate = AggCheckCallContext(fcinfo, nullptr) != 0;
-  if (PG_ARGISNULL(1))
-    throw lq::Error(lq::ErrorKind::NullValue,
-                    candidate ? "model definition must not be NULL" : "model name must not be NULL");
-  TimestampTz horizon = DT_NOEND;  // no scoring time: fold everything
-  if (PG_NARGS() > 5) {
-    if (PG_ARGISNULL(5)) throw lq::Error(lq::ErrorKind::NullValue, "as_of must not be NULL");
-    horizon = PG_GETARG_TIMESTAMPTZ(5);
-    if (TIMESTAMP_NOT_FINITE(horizon))
-      throw lq::Error(lq::ErrorKind::InvalidParameter, "as_of must be a finite timestamp");
-  }
-  TimestampTz occurred_at = 0;
-  if (PG_ARGISNULL(2) ||
-      !lq::pg::activity_time(PG_ARGISNULL(3), PG_ARGISNULL(3) ? Datum{0} : PG_GETARG_DATUM(3), nullptr,
-                             &occurred_at)) {
+  const lq::pg::ActivityArgs a = lq::pg::read_activity(fcinfo, candidate);
+  if (!a.scored) {
     if (PG_ARGISNULL(0)) PG_RETURN_NULL();
     PG_RETURN_DATUM(PG_GETARG_DATUM(0));
   }
-  lq::pg::ModelRef *m = model_at(fcinfo, 1, candidate);
-  const lq::Model &model = *m->model;
+  const lq::Model &model = *a.model->model;
 
   void *state;
   if (PG_ARGISNULL(0)) {
@@ -119,19 +99,12 @@ LQ_MODEL_FUNCTION(lq_add_activity) {
     state = lq::pg::copy_state(lq::pg::state_arg(fcinfo, 0), CurrentMemoryContext);
   }
   lq::StateView(state).check_model(model);
-
-  // Detoasting properties costs a copy per row: only when the model reads them.
-  if (m->property_count > 0)
-    lq::pg::attrs_from_jsonb(jsonb_arg_or_null(fcinfo, 4), m->property_names, m->property_count,
-                             m->property_values);
-  const std::string_view activity = text_view(PG_GETARG_TEXT_PP(2));
-  const int rule = model.match(activity, m->property_values);
   // The aggregate's own transition value is never reallocated: one that must
   // grow is copied (the executor copies a new value into its context and
   // frees the old one).
-  if (in_aggregate && lq::state_add_room(state, rule, occurred_at, horizon) > VARSIZE(state))
+  if (in_aggregate && lq::state_add_room(state, a.rule, a.occurred_at, a.horizon) > VARSIZE(state))
     state = lq::pg::copy_state(state, CurrentMemoryContext);
-  state = lq::pg::add_to_state(state, model, rule, occurred_at, model.or_bits(activity), horizon);
+  state = lq::pg::add_to_state(state, model, a.rule, a.occurred_at, a.or_bits, a.horizon);
   PG_RETURN_POINTER(state);
 }
 

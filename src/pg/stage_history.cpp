@@ -180,8 +180,9 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
         2, types);
   }
   SPIPlanPtr &plan = lives ? history_plan : legacy_history_plan;
-  // Rows of the current schema also say which version of the table's model
-  // was current for this statement (model_version, issue #16).
+  // Rows of the current schema also say which model drove the stage and
+  // which version of it was current for this statement (model,
+  // model_version, issue #16).
   if (plan == nullptr) {
     Oid types[10] = {REGCLASSOID,
                      TIMESTAMPTZOID,
@@ -196,14 +197,15 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
     plan = keep_plan(
         lives ? "INSERT INTO lead_qual.stage_history"
                 " (lead_table, lead_key, from_stage, to_stage, changed_at, fit, engagement, score, reason, "
-                "changed_by, life_id, model_version)"
+                "changed_by, life_id, model_version, model)"
                 " SELECT $1, u.k, u.f, u.t, $2, u.fi, u.e, u.s, $3, $4,"
                 "        (SELECT l.life_id FROM lead_qual.lead_life AS l"
                 "          WHERE l.lead_table OPERATOR(pg_catalog.=) $1 AND l.lead_key "
                 "OPERATOR(pg_catalog.=) u.k),"
                 "        (SELECT m.version FROM lead_qual.scoring_model AS m"
                 "           JOIN lead_qual.tracked AS t ON t.model OPERATOR(pg_catalog.=) m.name"
-                "          WHERE t.leads OPERATOR(pg_catalog.=) $1)"
+                "          WHERE t.leads OPERATOR(pg_catalog.=) $1),"
+                "        (SELECT t.model FROM lead_qual.tracked AS t WHERE t.leads OPERATOR(pg_catalog.=) $1)"
                 "   FROM ROWS FROM (pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7),"
                 "                   pg_catalog.unnest($8), pg_catalog.unnest($9), pg_catalog.unnest($10)) AS "
                 "u(k, f, "

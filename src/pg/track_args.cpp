@@ -19,9 +19,15 @@ Oid relation_by_name(const char *name) {
 }
 }  // namespace
 
+const char *trigger_model_name(const TriggerData *td) {
+  const Trigger *trigger = td->tg_trigger;
+  return trigger->tgnargs > 3 ? trigger->tgargs[3] : "";
+}
+
 void parse_track_args(const TriggerData *td, TrackedTable fired_on, bool resolve_other, TrackArgs *out) {
   const Trigger *trigger = td->tg_trigger;
-  if ((trigger->tgnargs != 16 && trigger->tgnargs != 19 && trigger->tgnargs != 21) ||
+  if ((trigger->tgnargs != 16 && trigger->tgnargs != 19 && trigger->tgnargs != 21 &&
+       trigger->tgnargs != 22) ||
       strcmp(trigger->tgargs[0], "1") != 0)
     ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
                     errmsg("lead_qual trigger \"%s\" has unexpected arguments", trigger->tgname),
@@ -47,9 +53,10 @@ void parse_track_args(const TriggerData *td, TrackedTable fired_on, bool resolve
   out->occurred_at_zone = v12 && a[16][0] != '\0' ? a[16] : nullptr;
   out->keep_stage_on_stale_save = v12 && strcmp(a[17], "keep") == 0;
   out->policy = v12 ? TransitionPolicy::from_bits(a[18]) : TransitionPolicy();
-  const bool filtered = trigger->tgnargs == 21;
+  const bool filtered = trigger->tgnargs >= 21;
   out->lead_filter = filtered && a[19][0] != '\0' ? a[19] : nullptr;
   out->activity_filter = filtered && a[20][0] != '\0' ? a[20] : nullptr;
+  out->shadow = trigger->tgnargs == 22 && strcmp(a[21], "shadow") == 0;
   const Oid self = RelationGetRelid(td->tg_relation);
   if (fired_on == TrackedTable::Activities) {
     out->activities_oid = self;

@@ -14,6 +14,11 @@
 //  18 the transition policy's bits (TransitionPolicy::to_bits)
 // and, when a row filter is set (row_filter.hpp; triggers without one have 19):
 //  19 lead_filter ("" = none)  20 activity_filter ("" = none)
+// and the triggers of a model of lead_qual.tracked_score (add_score(), README
+// "Several scores per lead"), which always have 22:
+//  21 "shadow": the model writes its own columns and never the lead's stage
+//     (its stage column holds the stage it would have set; its changes go to
+//     lead_qual.score_history, with no NOTIFY)
 #pragma once
 
 extern "C" {
@@ -52,6 +57,8 @@ struct TrackArgs {
   // Row filters (SQL boolean expressions over a row); NULL when not set.
   const char *lead_filter;
   const char *activity_filter;
+  // A model of tracked_score: never the lead's stage (argument 21).
+  bool shadow;
   Oid leads_oid;
   Oid activities_oid;
 };
@@ -64,5 +71,9 @@ enum class TrackedTable { Activities, Leads };
 // one's name is resolved to its OID (a catalog look-up, so only when
 // `resolve_other`; otherwise its OID is InvalidOid).
 void parse_track_args(const TriggerData *td, TrackedTable fired_on, bool resolve_other, TrackArgs *out);
+
+// The model a lead_qual trigger scores with (argument 3), without parsing
+// the rest; "" when the trigger has no such argument.
+const char *trigger_model_name(const TriggerData *td);
 
 }  // namespace lq::pg

@@ -33,6 +33,7 @@ BEGIN
     RETURNING l.life_id INTO new_life;
   IF new_life IS NOT NULL THEN
     UPDATE lead_qual.stage_history h SET life_id = old_life WHERE h.life_id = new_life;
+    UPDATE lead_qual.score_history h SET life_id = old_life WHERE h.life_id = new_life;
   END IF;
   UPDATE lead_qual.lead_life l SET lead_key = new_key
    WHERE l.lead_table = TG_ARGV[1]::regclass AND l.lead_key = old_key;
@@ -125,6 +126,13 @@ BEGIN
     RAISE EXCEPTION 'must be owner of table % to erase its leads'' history', leads USING ERRCODE = 'insufficient_privilege';
   END IF;
   PERFORM lead_qual._citus_unsupported(leads, 'forget_lead()');
+  -- The history of the table's other models (add_score()) loses the key too.
+  UPDATE lead_qual.score_history h SET lead_key = NULL
+   WHERE h.lead_table = forget_lead.leads
+     AND (h.lead_key = forget_lead.lead_key
+          OR h.life_id = (SELECT l.life_id FROM lead_qual.lead_life l
+                           WHERE l.lead_table = forget_lead.leads AND l.lead_key = forget_lead.lead_key))
+     AND h.lead_key IS NOT NULL;
   WITH life AS (
     DELETE FROM lead_qual.lead_life l WHERE l.lead_table = forget_lead.leads AND l.lead_key = forget_lead.lead_key
     RETURNING l.life_id
@@ -137,7 +145,7 @@ BEGIN
   RETURN forgotten;
 END $$;
 COMMENT ON FUNCTION lead_qual.forget_lead(regclass, text) IS
-    'erasure: removes a lead''s key from its stage history (every life of the key) and ends its life; aggregates are unchanged; returns the rows erased';
+    'erasure: removes a lead''s key from its stage history and score_history (every life of the key) and ends its life; aggregates are unchanged; returns the stage_history rows erased';
 
 ------------------------------------------------------------------------------
 -- Backfill on adoption.
@@ -241,19 +249,19 @@ BEGIN
     SELECT g.lead_table, g.lead_key, COALESCE(s.from_stage, g.from_stage) AS from_stage, s.to_stage, s.at AS changed_at,
            s.fit, s.engagement, s.fit + s.engagement AS score, 'backfill' AS reason, g.changed_by, g.life_id, s.n AS ord, g.id AS hid,
            (SELECT mv.version FROM lead_qual.scoring_model mv JOIN lead_qual.tracked tv ON tv.model = mv.name
-             WHERE tv.leads = g.lead_table) AS model_version
+             WHERE tv.leads = g.lead_table) AS model_version, t.model
       FROM gone g JOIN lead_qual_backfill_step s ON s.hid = g.id
     UNION ALL
     SELECT g.lead_table, g.lead_key, last.to_stage, g.to_stage, g.changed_at, g.fit, g.engagement, g.score, g.reason,
-           g.changed_by, g.life_id, 2147483647, g.id, g.model_version
+           g.changed_by, g.life_id, 2147483647, g.id, g.model_version, g.model
       FROM gone g CROSS JOIN LATERAL (SELECT s.to_stage FROM lead_qual_backfill_step s WHERE s.hid = g.id
                                        ORDER BY s.n DESC LIMIT 1) AS last
      WHERE last.to_stage OPERATOR(lead_qual.<) g.to_stage
   )
   INSERT INTO lead_qual.stage_history (lead_table, lead_key, from_stage, to_stage, changed_at, fit, engagement, score,
-                                       reason, changed_by, life_id, model_version)
+                                       reason, changed_by, life_id, model_version, model)
   SELECT r.lead_table, r.lead_key, r.from_stage, r.to_stage, r.changed_at, r.fit, r.engagement, r.score, r.reason,
-         r.changed_by, r.life_id, r.model_version
+         r.changed_by, r.life_id, r.model_version, r.model
     FROM replayed r ORDER BY r.hid, r.ord;
   GET DIAGNOSTICS written = ROW_COUNT;
 END $$;

@@ -86,12 +86,16 @@ COMMENT ON FUNCTION lead_qual._row_expression_sql(regclass, text, text, text) IS
 -- _row_outcome_time()): never pasted into the query, which reads only the
 -- columns they use and runs as the caller.
 -- Leads outside the table's lead filter are left out (README, "Row filters").
-CREATE OR REPLACE FUNCTION lead_qual._outcomes(leads regclass, outcome text, outcome_time text DEFAULT NULL)
+-- model: whose score, fit and grade (a model of add_score(); NULL: the one
+-- driving the stage). The stage and the outcome are the lead's own.
+CREATE OR REPLACE FUNCTION lead_qual._outcomes(leads regclass, outcome text, outcome_time text DEFAULT NULL,
+                                               model text DEFAULT NULL)
 RETURNS TABLE (lead_key text, score double precision, fit double precision, grade text, stage lead_qual.lead_stage,
                positive boolean, outcome_at timestamptz)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   t lead_qual.tracked;
+  m lead_qual.tracked;
   stage_outcome lead_qual.lead_stage;
   positive_sql text;
   common text;
@@ -99,12 +103,11 @@ BEGIN
   IF leads IS NULL OR outcome IS NULL THEN
     RETURN;
   END IF;
-  SELECT * INTO t FROM lead_qual.tracked WHERE tracked.leads = _outcomes.leads;
-  IF NOT FOUND THEN
-    PERFORM lead_qual._not_tracked(leads);
-  END IF;
+  t := lead_qual._tracked_model(leads, NULL);
+  -- The scores of model m (the driving one by default), the lead's stage.
+  m := lead_qual._tracked_model(leads, model);
   common := format('SELECT k.key, l.%1$I, l.%2$I, lead_qual.grade(%3$L, l.%2$I), l.%4$I, ',
-                   t.options->>'score', t.options->>'fit_score', t.model, t.options->>'stage');
+                   m.options->>'score', m.options->>'fit_score', m.model, t.options->>'stage');
   SELECT s INTO stage_outcome FROM unnest(lead_qual.stages()) s WHERE s::text = lower(btrim(outcome));
   IF FOUND THEN
     IF stage_outcome OPERATOR(lead_qual.>) 'customer' THEN
@@ -137,8 +140,8 @@ BEGIN
     coalesce(lead_qual._row_expression_sql(leads, _outcomes.outcome_time, 'l', 'outcome_time'), 'NULL::pg_catalog.timestamptz'),
     t.options->>'key', lead_qual._filter_sql(t.options, 'lead_filter', t.leads, 'l', ' WHERE '));
 END $$;
-COMMENT ON FUNCTION lead_qual._outcomes(regclass, text, text) IS
-    'internal: per lead its score, fit, grade, stage, whether it reached the outcome (a funnel stage, or a boolean expression over the leads row) and when (NULL: unknown)';
+COMMENT ON FUNCTION lead_qual._outcomes(regclass, text, text, text) IS
+    'internal: per lead its score (of a model of the table; NULL: the one driving the stage), fit, grade, stage, whether it reached the outcome (a funnel stage, or a boolean expression over the leads row) and when (NULL: unknown)';
 
 CREATE OR REPLACE FUNCTION lead_qual._outcomes(leads regclass, outcome lead_qual.lead_stage)
 RETURNS TABLE (lead_key text, score double precision, fit double precision, grade text, stage lead_qual.lead_stage,
@@ -228,11 +231,11 @@ COMMENT ON VIEW lead_qual.stage_velocity IS
     'time from first reaching from_stage (or later) to first reaching to_stage (or later): median and 90th percentile, as intervals and in hours';
 
 CREATE OR REPLACE FUNCTION lead_qual.threshold_report(leads regclass, outcome text DEFAULT 'opportunity',
-                                                     thresholds double precision[] DEFAULT NULL)
+                                                     thresholds double precision[] DEFAULT NULL, model text DEFAULT NULL)
 RETURNS TABLE (threshold double precision, flagged bigint, flagged_share double precision,
                "precision" double precision, recall double precision, lift double precision)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-  WITH o AS (SELECT * FROM lead_qual._outcomes(leads, outcome)),
+  WITH o AS (SELECT * FROM lead_qual._outcomes(leads, outcome, NULL, model)),
   totals AS (SELECT count(*) AS n, count(*) FILTER (WHERE positive) AS p, min(score) AS lo, max(score) AS hi FROM o),
   cut AS (
     SELECT unnest(thresholds) AS threshold WHERE thresholds IS NOT NULL
@@ -248,8 +251,8 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                              count(*) FILTER (WHERE o.score >= c.threshold AND o.positive) AS tp FROM o) s
   ORDER BY c.threshold
 $$;
-COMMENT ON FUNCTION lead_qual.threshold_report(regclass, text, double precision[]) IS
-    'for each score threshold: leads flagged (score >= threshold), their share, precision, recall and lift for the outcome (a funnel stage set by sales, default opportunity, or a boolean expression over the leads row)';
+COMMENT ON FUNCTION lead_qual.threshold_report(regclass, text, double precision[], text) IS
+    'for each threshold of a model''s score (NULL: the model driving the stage): leads flagged (score >= threshold), their share, precision, recall and lift for the outcome (a funnel stage set by sales, default opportunity, or a boolean expression over the leads row)';
 
 -- The typed overloads of 1.0/1.1 stay for their callers; they lost their
 -- default outcome (sql: the model's own threshold), so a call without an
@@ -264,16 +267,17 @@ $$;
 COMMENT ON FUNCTION lead_qual.threshold_report(regclass, lead_qual.lead_stage, double precision[]) IS
     'threshold_report(leads, text, thresholds) for a typed outcome stage';
 
-CREATE OR REPLACE FUNCTION lead_qual.score_auc(leads regclass, outcome text DEFAULT 'opportunity') RETURNS double precision
+CREATE OR REPLACE FUNCTION lead_qual.score_auc(leads regclass, outcome text DEFAULT 'opportunity', model text DEFAULT NULL)
+RETURNS double precision
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-  WITH o AS (SELECT score, positive FROM lead_qual._outcomes(leads, outcome)),
+  WITH o AS (SELECT score, positive FROM lead_qual._outcomes(leads, outcome, NULL, model)),
   ranked AS (SELECT positive, rank() OVER (ORDER BY score) + (count(*) OVER (PARTITION BY score) - 1) / 2.0 AS r FROM o),
   t AS (SELECT count(*) FILTER (WHERE positive) AS p, count(*) FILTER (WHERE NOT positive) AS n,
                sum(r) FILTER (WHERE positive) AS rank_sum FROM ranked)
   SELECT ((rank_sum - p * (p + 1) / 2.0) / (p * n))::float8 FROM t WHERE p > 0 AND n > 0
 $$;
-COMMENT ON FUNCTION lead_qual.score_auc(regclass, text) IS
-    'ROC AUC of the lead score for the outcome (a funnel stage set by sales, default opportunity, or a boolean expression over the leads row; ties count half); NULL without both classes';
+COMMENT ON FUNCTION lead_qual.score_auc(regclass, text, text) IS
+    'ROC AUC of a model''s lead score (NULL: the model driving the stage) for the outcome (a funnel stage set by sales, default opportunity, or a boolean expression over the leads row; ties count half); NULL without both classes';
 
 CREATE OR REPLACE FUNCTION lead_qual.score_auc(leads regclass, outcome lead_qual.lead_stage) RETURNS double precision
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
@@ -335,3 +339,59 @@ COMMENT ON VIEW lead_qual.fit_grades IS 'per tracked table and fit grade: leads,
 REVOKE ALL ON lead_qual.stage_reached, lead_qual.stage_conversion, lead_qual.stage_velocity FROM PUBLIC;
 GRANT SELECT ON lead_qual.funnel, lead_qual.conversion_pairs, lead_qual.score_bands, lead_qual.fit_grades,
                 lead_qual._life_reached, lead_qual._life_stage_reached TO PUBLIC;
+
+-- Several scores per lead (README, "Several scores per lead"): per current
+-- life of a tracked lead, model of add_score() and funnel stage, when that
+-- model's stage column first reached the stage or a later one
+-- (score_history). Read with the view owner's rights and filtered like
+-- _life_stage_reached.
+CREATE OR REPLACE VIEW lead_qual._life_score_reached WITH (security_barrier) AS
+SELECT l.lead_table, l.lead_key, h.model, s.stage, min(h.changed_at) AS reached_at
+FROM lead_qual.lead_life l
+JOIN lead_qual.tracked t ON t.leads = l.lead_table
+JOIN lead_qual.score_history h ON h.life_id = l.life_id AND h.to_stage <= 'customer'
+JOIN unnest(lead_qual.stages()) AS s(stage) ON h.to_stage >= s.stage
+WHERE has_column_privilege(l.lead_table, t.options->>'key', 'SELECT')
+GROUP BY l.lead_table, l.lead_key, h.model, s.stage;
+COMMENT ON VIEW lead_qual._life_score_reached IS
+    'internal: per current lead life, model of add_score() and funnel stage, when that model''s stage first reached it or a later one (tables whose key the querying role may read)';
+GRANT SELECT ON lead_qual._life_score_reached TO PUBLIC;
+
+-- score_comparison(leads, outcome, outcome_time): every model of a tracked
+-- table side by side on one outcome. Per model (the driving one first) and
+-- automatic stage (mql, sql): the leads it flagged (its history reached the
+-- stage or a later one; for the driving model also its current stage, as in
+-- _outcomes()), how many of them reached the outcome, precision and recall,
+-- and the median lead time from the model flagging a lead to the outcome
+-- (positive leads with both times; negative: flagged after the outcome).
+CREATE OR REPLACE FUNCTION lead_qual.score_comparison(leads regclass, outcome text DEFAULT 'opportunity',
+                                                     outcome_time text DEFAULT NULL)
+RETURNS TABLE (model text, drives_stage boolean, stage lead_qual.lead_stage, flagged bigint, positive bigint,
+               "precision" double precision, recall double precision, median_lead_time interval)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  WITH o AS (SELECT * FROM lead_qual._outcomes(leads, outcome, outcome_time)),
+  m AS (SELECT x.model, x.n, x.n = 1 AS drives FROM lead_qual._models_of(leads, NULL) WITH ORDINALITY AS x(model, n)),
+  s AS (SELECT unnest(ARRAY['mql', 'sql']::lead_qual.lead_stage[]) AS stage),
+  f AS (
+    SELECT m.model, m.n, m.drives, s.stage, o.lead_key, o.positive, o.outcome_at,
+           CASE WHEN m.drives THEN r.reached_at ELSE c.reached_at END AS reached_at,
+           CASE WHEN m.drives THEN r.reached_at IS NOT NULL
+                                   OR (o.stage OPERATOR(lead_qual.>=) s.stage AND o.stage OPERATOR(lead_qual.<=) 'customer')
+                ELSE c.reached_at IS NOT NULL END AS reached
+      FROM m CROSS JOIN s CROSS JOIN o
+      LEFT JOIN lead_qual._life_stage_reached r
+        ON m.drives AND r.lead_table = leads AND r.lead_key = o.lead_key AND r.stage OPERATOR(lead_qual.=) s.stage
+      LEFT JOIN lead_qual._life_score_reached c
+        ON NOT m.drives AND c.lead_table = leads AND c.lead_key = o.lead_key AND c.model = m.model
+       AND c.stage OPERATOR(lead_qual.=) s.stage
+  )
+  SELECT f.model, f.drives, f.stage, count(*) FILTER (WHERE f.reached),
+         count(*) FILTER (WHERE f.reached AND f.positive),
+         (count(*) FILTER (WHERE f.reached AND f.positive))::float8 / NULLIF(count(*) FILTER (WHERE f.reached), 0),
+         (count(*) FILTER (WHERE f.reached AND f.positive))::float8 / NULLIF(count(*) FILTER (WHERE f.positive), 0),
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY f.outcome_at - f.reached_at)
+           FILTER (WHERE f.reached AND f.positive AND f.outcome_at IS NOT NULL AND f.reached_at IS NOT NULL)
+    FROM f GROUP BY f.model, f.n, f.drives, f.stage ORDER BY f.n, f.stage
+$$;
+COMMENT ON FUNCTION lead_qual.score_comparison(regclass, text, text) IS
+    'every model of a tracked table (the driving one first) per automatic stage: leads it flagged, how many reached the outcome, precision, recall and the median lead time from flagging to the outcome';

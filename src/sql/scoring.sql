@@ -30,10 +30,57 @@ CREATE OR REPLACE FUNCTION lead_qual.score_state_combine(lead_qual.score_state, 
 COMMENT ON FUNCTION lead_qual.score_state_combine(lead_qual.score_state, lead_qual.score_state) IS
     'merges two score_states of the same model version (engagement_state combine function)';
 
+-- The engagement_state() aggregates' support functions (issue #17): the
+-- transition value is internal, a compact accumulator (a state's body behind
+-- one shared copy of the model's name and labels: src/pg/engagement_aggregate.cpp);
+-- the result and the partial results parallel workers or Citus shards send
+-- are whole score_states. Callable only by the aggregates (internal arguments).
+-- SSPACE: the bytes per group the planner assumes when it sizes a hash
+-- aggregate (an accumulator of a model with 5 engagement rules takes 216 in a
+-- 256-byte chunk); without it an internal state counts as 8 kB and the
+-- planner sorts where hashing is cheaper.
+CREATE OR REPLACE FUNCTION lead_qual._engagement_accum(state internal, model text, activity text,
+                                                 occurred_at timestamptz, properties jsonb) RETURNS internal
+    AS 'MODULE_PATHNAME', 'lq_engagement_accum' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION lead_qual._engagement_accum(internal, text, text, timestamptz, jsonb) IS
+    'internal: engagement_state()''s transition (add_activity() on the aggregate''s compact accumulator)';
+CREATE OR REPLACE FUNCTION lead_qual._engagement_accum(state internal, model text, activity text,
+                                                 occurred_at timestamptz, properties jsonb, as_of timestamptz)
+    RETURNS internal
+    AS 'MODULE_PATHNAME', 'lq_engagement_accum' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION lead_qual._engagement_accum(internal, text, text, timestamptz, jsonb, timestamptz) IS
+    'internal: engagement_state(..., as_of)''s transition (add_activity(..., as_of) on the aggregate''s compact accumulator)';
+CREATE OR REPLACE FUNCTION lead_qual._engagement_accum(state internal, model jsonb, activity text,
+                                                 occurred_at timestamptz, properties jsonb, as_of timestamptz)
+    RETURNS internal
+    AS 'MODULE_PATHNAME', 'lq_engagement_accum_candidate' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION lead_qual._engagement_accum(internal, jsonb, text, timestamptz, jsonb, timestamptz) IS
+    'internal: the transition of engagement_state() with a model definition (a candidate)';
+CREATE OR REPLACE FUNCTION lead_qual._engagement_combine(internal, internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'lq_engagement_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION lead_qual._engagement_combine(internal, internal) IS
+    'internal: engagement_state()''s combine function (score_state_combine() on accumulators)';
+CREATE OR REPLACE FUNCTION lead_qual._engagement_serialize(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'lq_engagement_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION lead_qual._engagement_serialize(internal) IS
+    'internal: engagement_state()''s partial result as sent by a parallel worker (the whole score_state)';
+CREATE OR REPLACE FUNCTION lead_qual._engagement_deserialize(bytea, internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'lq_engagement_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION lead_qual._engagement_deserialize(bytea, internal) IS
+    'internal: a partial result of engagement_state() back into an accumulator (validated; XX001 when corrupt)';
+CREATE OR REPLACE FUNCTION lead_qual._engagement_final(internal) RETURNS lead_qual.score_state
+    AS 'MODULE_PATHNAME', 'lq_engagement_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION lead_qual._engagement_final(internal) IS
+    'internal: engagement_state()''s result (the whole score_state; NULL without a scored activity)';
+
 CREATE OR REPLACE AGGREGATE lead_qual.engagement_state(model text, activity text, occurred_at timestamptz, properties jsonb) (
-    SFUNC = lead_qual.add_activity,
-    STYPE = lead_qual.score_state,
-    COMBINEFUNC = lead_qual.score_state_combine,
+    SFUNC = lead_qual._engagement_accum,
+    STYPE = internal,
+    SSPACE = 256,
+    FINALFUNC = lead_qual._engagement_final,
+    COMBINEFUNC = lead_qual._engagement_combine,
+    SERIALFUNC = lead_qual._engagement_serialize,
+    DESERIALFUNC = lead_qual._engagement_deserialize,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE lead_qual.engagement_state(text, text, timestamptz, jsonb) IS
@@ -41,9 +88,13 @@ COMMENT ON AGGREGATE lead_qual.engagement_state(text, text, timestamptz, jsonb) 
 
 CREATE OR REPLACE AGGREGATE lead_qual.engagement_state(model text, activity text, occurred_at timestamptz, properties jsonb,
                                                        as_of timestamptz) (
-    SFUNC = lead_qual.add_activity,
-    STYPE = lead_qual.score_state,
-    COMBINEFUNC = lead_qual.score_state_combine,
+    SFUNC = lead_qual._engagement_accum,
+    STYPE = internal,
+    SSPACE = 256,
+    FINALFUNC = lead_qual._engagement_final,
+    COMBINEFUNC = lead_qual._engagement_combine,
+    SERIALFUNC = lead_qual._engagement_serialize,
+    DESERIALFUNC = lead_qual._engagement_deserialize,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE lead_qual.engagement_state(text, text, timestamptz, jsonb, timestamptz) IS
@@ -109,9 +160,13 @@ COMMENT ON FUNCTION lead_qual.add_activity(lead_qual.score_state, jsonb, text, t
 
 CREATE OR REPLACE AGGREGATE lead_qual.engagement_state(model jsonb, activity text, occurred_at timestamptz, properties jsonb,
                                                        as_of timestamptz) (
-    SFUNC = lead_qual.add_activity,
-    STYPE = lead_qual.score_state,
-    COMBINEFUNC = lead_qual.score_state_combine,
+    SFUNC = lead_qual._engagement_accum,
+    STYPE = internal,
+    SSPACE = 256,
+    FINALFUNC = lead_qual._engagement_final,
+    COMBINEFUNC = lead_qual._engagement_combine,
+    SERIALFUNC = lead_qual._engagement_serialize,
+    DESERIALFUNC = lead_qual._engagement_deserialize,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE lead_qual.engagement_state(jsonb, text, timestamptz, jsonb, timestamptz) IS

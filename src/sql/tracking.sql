@@ -82,11 +82,66 @@ END $$;
 COMMENT ON FUNCTION lead_qual.activity_truncated() IS
     'statement trigger (AFTER TRUNCATE) installed by track(): rescoring every lead from the (now empty) history';
 
--- _rewrite(leads, reason, as_of, only_stale): lead_qual's set-based rewrite
+-- Several scores per lead (README, "Several scores per lead"): the models
+-- of a tracked leads table are its driving model (lead_qual.tracked.model,
+-- the one that moves the stage) and those add_score() attached
+-- (lead_qual.tracked_score). _tracked_model(leads, model) is the
+-- configuration of one of them as a tracked row: the driving model's own
+-- row (model NULL or its name), or for another model the same row with that
+-- model, its own columns in the options and "drives_stage": false; every
+-- function that works on one model reads it from here.
+CREATE OR REPLACE FUNCTION lead_qual._tracked_model(leads regclass, model text) RETURNS lead_qual.tracked
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  t lead_qual.tracked;
+  s lead_qual.tracked_score;
+BEGIN
+  SELECT * INTO t FROM lead_qual.tracked tr WHERE tr.leads = _tracked_model.leads;
+  IF NOT FOUND THEN
+    PERFORM lead_qual._not_tracked(leads);
+  END IF;
+  IF model IS NULL OR model = t.model THEN
+    RETURN t;
+  END IF;
+  SELECT * INTO s FROM lead_qual.tracked_score ts WHERE ts.leads = _tracked_model.leads AND ts.model = _tracked_model.model;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'model "%" does not score table %', model, leads USING ERRCODE = 'undefined_object',
+      HINT = format('Its models: %s. lead_qual.add_score(leads, model) adds one.',
+                    (SELECT string_agg(quote_literal(m), ', ')
+                       FROM (SELECT t.model AS m UNION ALL
+                             (SELECT ts.model FROM lead_qual.tracked_score ts WHERE ts.leads = _tracked_model.leads ORDER BY 1)) x));
+  END IF;
+  t.model := s.model;
+  t.options := t.options || s.options || '{"drives_stage": false}'::jsonb;
+  t.partitions := NULL;
+  RETURN t;
+END $$;
+COMMENT ON FUNCTION lead_qual._tracked_model(regclass, text) IS
+    'internal: one model''s configuration of a tracked leads table as a tracked row (model NULL: the model that drives the stage); 42704 when the model does not score it';
+
+-- The models a function given (leads, model) works on: that model, or with
+-- model NULL every model of the table, the driving one first (then by name).
+CREATE OR REPLACE FUNCTION lead_qual._models_of(leads regclass, model text) RETURNS SETOF text
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF leads IS NULL THEN
+    RETURN;
+  END IF;
+  RETURN NEXT (lead_qual._tracked_model(leads, model)).model;
+  IF model IS NULL THEN
+    RETURN QUERY SELECT ts.model FROM lead_qual.tracked_score ts WHERE ts.leads = _models_of.leads ORDER BY ts.model COLLATE "C";
+  END IF;
+END $$;
+COMMENT ON FUNCTION lead_qual._models_of(regclass, text) IS
+    'internal: the model named, or (NULL) every model of a tracked leads table, the one driving the stage first';
+
+-- _rewrite(leads, reason, as_of, only_stale, model): lead_qual's set-based rewrite
 -- of a tracked leads table, shared by rescore() and refresh(). Leads are
 -- rebuilt from their activity history; with only_stale, only those whose
 -- state is missing or of another model version (refresh() decays the rest).
-CREATE OR REPLACE FUNCTION lead_qual._rewrite(leads regclass, reason text, as_of timestamptz, only_stale boolean) RETURNS bigint
+-- model: one model of the table (_tracked_model(); NULL: the driving one).
+CREATE OR REPLACE FUNCTION lead_qual._rewrite(leads regclass, reason text, as_of timestamptz, only_stale boolean,
+                                             model text) RETURNS bigint
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   t lead_qual.tracked;
@@ -103,10 +158,10 @@ DECLARE
   empty_sql text;
   caller_path text;
 BEGIN
-  SELECT * INTO t FROM lead_qual.tracked WHERE tracked.leads = _rewrite.leads;
-  IF NOT FOUND THEN
-    PERFORM lead_qual._not_tracked(leads);
-  END IF;
+  -- One model's configuration (_tracked_model(): NULL is the model that
+  -- drives the stage; 42704 when the table is not tracked or the model does
+  -- not score it).
+  t := lead_qual._tracked_model(leads, model);
   -- rescore(): the scoring time; states are rebuilt exact as of the time
   -- they are written at (engagement_state(..., as_of)).
   as_of := coalesce(as_of, lead_qual._scoring_time());
@@ -186,32 +241,37 @@ BEGIN
   END;
   RETURN changed;
 END $$;
-COMMENT ON FUNCTION lead_qual._rewrite(regclass, text, timestamptz, boolean) IS
-    'internal: set-based rewrite of a tracked leads table (rescore, refresh)';
+COMMENT ON FUNCTION lead_qual._rewrite(regclass, text, timestamptz, boolean, text) IS
+    'internal: set-based rewrite of one model''s columns of a tracked leads table (rescore, refresh)';
 
 -- rescore() and refresh() have no SET search_path: they hand the caller's
 -- to _rewrite() for the user triggers of the leads table (their own text
--- is fully qualified).
-CREATE OR REPLACE FUNCTION lead_qual.rescore(leads regclass) RETURNS bigint
-LANGUAGE sql STRICT
+-- is fully qualified). Without a model they rewrite every model of the table
+-- (_models_of(): the driving one first), so that a scheduled refresh keeps
+-- every score current; the count is the sum over the models.
+CREATE OR REPLACE FUNCTION lead_qual.rescore(leads regclass, model text DEFAULT NULL) RETURNS bigint
+LANGUAGE sql
 AS $$
   SELECT pg_catalog.set_config('lead_qual.caller_search_path', pg_catalog.current_setting('search_path'), true);
   -- A Citus distributed table is rewritten on its shards (src/sql/citus.sql).
   SELECT CASE WHEN lead_qual._citus_distributed(leads) THEN lead_qual._citus_rewrite(leads, 'rescore', NULL, false)
-              ELSE lead_qual._rewrite(leads, 'rescore', NULL, false) END;
+              ELSE (SELECT pg_catalog.sum(lead_qual._rewrite(leads, 'rescore', NULL, false, m.model))::bigint
+                      FROM lead_qual._models_of(leads, model) AS m(model)) END;
 $$;
-COMMENT ON FUNCTION lead_qual.rescore(regclass) IS
-    'rebuilds every lead of a tracked leads table from its activity history (set-based); returns how many leads changed';
+COMMENT ON FUNCTION lead_qual.rescore(regclass, text) IS
+    'rebuilds every lead of a tracked leads table from its activity history (set-based), under one model or (NULL) every model of the table; returns how many leads changed (summed over the models)';
 
-CREATE OR REPLACE FUNCTION lead_qual.refresh(leads regclass, as_of timestamptz DEFAULT now()) RETURNS bigint
-LANGUAGE sql STRICT
+CREATE OR REPLACE FUNCTION lead_qual.refresh(leads regclass, as_of timestamptz DEFAULT now(), model text DEFAULT NULL) RETURNS bigint
+LANGUAGE sql
 AS $$
   SELECT pg_catalog.set_config('lead_qual.caller_search_path', pg_catalog.current_setting('search_path'), true);
-  SELECT CASE WHEN lead_qual._citus_distributed(leads) THEN lead_qual._citus_rewrite(leads, 'refresh', as_of, true)
-              ELSE lead_qual._rewrite(leads, 'refresh', as_of, true) END;
+  SELECT CASE WHEN as_of IS NULL THEN NULL
+              WHEN lead_qual._citus_distributed(leads) THEN lead_qual._citus_rewrite(leads, 'refresh', as_of, true)
+              ELSE (SELECT pg_catalog.sum(lead_qual._rewrite(leads, 'refresh', as_of, true, m.model))::bigint
+                      FROM lead_qual._models_of(leads, model) AS m(model)) END;
 $$;
-COMMENT ON FUNCTION lead_qual.refresh(regclass, timestamptz) IS
-    'recomputes every lead''s decayed scores as of a time and applies the model''s recycle rule; returns how many leads changed';
+COMMENT ON FUNCTION lead_qual.refresh(regclass, timestamptz, text) IS
+    'recomputes every lead''s decayed scores as of a time and applies the recycle rule, under one model or (NULL) every model of the table; returns how many leads changed (summed over the models)';
 
 CREATE OR REPLACE FUNCTION lead_qual._begin_write(model text, leads regclass, reason text, as_of timestamptz) RETURNS void
     AS 'MODULE_PATHNAME', 'lq_begin_write' LANGUAGE C VOLATILE PARALLEL UNSAFE;
@@ -356,8 +416,11 @@ AS $$ SELECT format('%L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L,
                     coalesce(o->>'occurred_at_zone', ''),
                     CASE WHEN (o->>'keep_stage_on_stale_save')::boolean THEN 'keep' ELSE 'refuse' END,
                     lead_qual._policy_bits(coalesce(o->'transitions', '{}')))
-       -- Row filters: two more arguments, only when one is set.
-       || CASE WHEN o ?| ARRAY['lead_filter', 'activity_filter']
+       -- Row filters: two more arguments, only when one is set; a model of
+       -- add_score() (_tracked_model()) always has them and a 22nd, 'shadow'.
+       || CASE WHEN (o->>'drives_stage')::boolean IS FALSE
+               THEN format(', %L, %L, %L', coalesce(o->>'lead_filter', ''), coalesce(o->>'activity_filter', ''), 'shadow')
+               WHEN o ?| ARRAY['lead_filter', 'activity_filter']
                THEN format(', %L, %L', coalesce(o->>'lead_filter', ''), coalesce(o->>'activity_filter', ''))
                ELSE '' END
        FROM (SELECT t.options AS o) AS x $$;
@@ -462,6 +525,77 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION lead_qual._install_triggers(lead_qual.tracked) IS
     'internal: (re)creates the triggers of a tracked pair: statement triggers, row triggers for replication apply, the leads trigger';
+
+-- The triggers of a model of add_score() (a "score"): the activity and leads
+-- triggers of the driving model, named <name>/<model> and given the model's
+-- configuration (_tracked_model(): its columns, 'shadow'). PostgreSQL fires
+-- the triggers of one event in name order, and "<name>" sorts before
+-- "<name>/<model>": the driving model's fire first, then the scores' by
+-- model name. The driving model's statement-start, NULL-time and TRUNCATE
+-- triggers serve every model (TRUNCATE rescoring runs rescore(leads), which
+-- rewrites every model).
+CREATE OR REPLACE FUNCTION lead_qual._score_trigger_name(base text, model text) RETURNS name
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$ SELECT (CASE WHEN octet_length(base || '/' || model) <= 63 THEN base || '/' || model
+                   ELSE base || '/#' || md5(model) END)::name $$;
+COMMENT ON FUNCTION lead_qual._score_trigger_name(text, text) IS
+    'internal: the name of trigger `base` of a model of add_score(): base/model (base/#md5 of the model when longer than 63 bytes)';
+
+CREATE OR REPLACE FUNCTION lead_qual._drop_score_triggers(activities regclass, leads regclass, model text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  g record;
+BEGIN
+  FOR g IN SELECT t.tgname, t.tgrelid::regclass AS rel FROM pg_trigger t
+            WHERE (t.tgrelid = activities AND t.tgname IN (
+                     SELECT lead_qual._score_trigger_name(b, model)
+                       FROM unnest(ARRAY['lead_qual_activity_insert', 'lead_qual_activity_update', 'lead_qual_activity_delete',
+                                         'lead_qual_activity_row_insert', 'lead_qual_activity_row_update',
+                                         'lead_qual_activity_row_delete']) b))
+               OR (t.tgrelid = leads AND t.tgname IN (lead_qual._score_trigger_name('lead_qual_lead_inserted', model),
+                                                      lead_qual._score_trigger_name('lead_qual_lead', model))) LOOP
+    EXECUTE format('DROP TRIGGER %I ON %s', g.tgname, g.rel);
+  END LOOP;
+END $$;
+COMMENT ON FUNCTION lead_qual._drop_score_triggers(regclass, regclass, text) IS
+    'internal: drops the triggers of a model of add_score() (drop_score(), untrack())';
+
+CREATE OR REPLACE FUNCTION lead_qual._install_score_triggers(t lead_qual.tracked) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  args constant text := lead_qual._trigger_args(t);
+  kind text;
+  lead_trigger constant name := lead_qual._score_trigger_name('lead_qual_lead', t.model);
+BEGIN
+  PERFORM lead_qual._drop_score_triggers(t.activities, t.leads, t.model);
+  EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS lead_qual_new'
+                 ' FOR EACH STATEMENT EXECUTE FUNCTION lead_qual.activity_inserted(%s)',
+                 lead_qual._score_trigger_name('lead_qual_activity_insert', t.model), t.activities, args);
+  EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %s REFERENCING OLD TABLE AS lead_qual_old NEW TABLE AS lead_qual_new'
+                 ' FOR EACH STATEMENT EXECUTE FUNCTION lead_qual.activity_changed(%s)',
+                 lead_qual._score_trigger_name('lead_qual_activity_update', t.model), t.activities, args);
+  EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %s REFERENCING OLD TABLE AS lead_qual_old'
+                 ' FOR EACH STATEMENT EXECUTE FUNCTION lead_qual.activity_changed(%s)',
+                 lead_qual._score_trigger_name('lead_qual_activity_delete', t.model), t.activities, args);
+  -- Row-level variants for logical replication apply (_install_triggers()).
+  FOREACH kind IN ARRAY ARRAY['insert', 'update', 'delete'] LOOP
+    EXECUTE format('CREATE TRIGGER %I AFTER %s ON %s FOR EACH ROW EXECUTE FUNCTION lead_qual.%s(%s)',
+                   lead_qual._score_trigger_name('lead_qual_activity_row_' || kind, t.model), upper(kind), t.activities,
+                   CASE kind WHEN 'insert' THEN 'activity_inserted' ELSE 'activity_changed' END, args);
+    EXECUTE format('ALTER TABLE %s ENABLE REPLICA TRIGGER %I', t.activities,
+                   lead_qual._score_trigger_name('lead_qual_activity_row_' || kind, t.model));
+  END LOOP;
+  EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE ON %s'
+                 ' FOR EACH ROW EXECUTE FUNCTION lead_qual.lead_changed(%s)', lead_trigger, t.leads, args);
+  EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', t.leads, lead_trigger);
+  -- lead_inserted() reads the configuration of the leads trigger it names.
+  EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s FOR EACH ROW EXECUTE FUNCTION lead_qual.lead_inserted(%L)',
+                 lead_qual._score_trigger_name('lead_qual_lead_inserted', t.model), t.leads, lead_trigger);
+  EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', t.leads,
+                 lead_qual._score_trigger_name('lead_qual_lead_inserted', t.model));
+END $$;
+COMMENT ON FUNCTION lead_qual._install_score_triggers(lead_qual.tracked) IS
+    'internal: (re)creates the triggers of a model of add_score() (t from _tracked_model())';
 
 -- Keeps a partitioned activity table's partitions in step with track():
 -- partitions created or attached since the last call get the statement
@@ -585,7 +719,7 @@ BEGIN
   END IF;
   IF EXISTS (SELECT 1 FROM lead_qual.tracked tr WHERE tr.activities = _track.activities OR tr.leads = _track.leads) THEN
     RAISE EXCEPTION 'table % or % is already tracked', activities, leads USING ERRCODE = 'duplicate_object',
-      HINT = 'lead_qual.untrack(activities) detaches it first.';
+      HINT = 'lead_qual.untrack(activities) detaches it first; lead_qual.add_score(leads, model) scores it with another model too.';
   END IF;
   FOR k IN SELECT jsonb_object_keys(options) LOOP
     IF k NOT IN ('activity_lead_id', 'activity', 'occurred_at', 'properties', 'key', 'fit_score', 'engagement_score',
@@ -737,6 +871,176 @@ $$;
 COMMENT ON FUNCTION lead_qual.track(regclass, regclass, text, jsonb) IS
     'attaches lead_qual to an activity table and its leads table: checks every column up front, installs the triggers, scores every lead; returns how many leads changed';
 
+-- add_score(leads, model, options) (issue #16, README "Several scores per
+-- lead"): one more model on a tracked leads table, writing its own columns
+-- (its fit, engagement, score, state, and the stage it would have set with
+-- when), never the lead's stage, never a hand-off; its stage changes go to
+-- lead_qual.score_history. _add_score() does what needs the extension
+-- owner's rights; the first scoring runs as the caller (as track()).
+CREATE OR REPLACE FUNCTION lead_qual._add_score(leads regclass, model text, options jsonb)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  t lead_qual.tracked;
+  o jsonb;
+  k text;
+  problems text[] := '{}';
+  missing text[] := '{}';
+  col record;
+  written constant text[] := ARRAY['fit_score', 'engagement_score', 'score', 'stage', 'score_state', 'stage_changed_at'];
+  written_types constant regtype[] := ARRAY['float8', 'float8', 'float8', 'lead_qual.lead_stage', 'lead_qual.score_state',
+                                            'timestamptz']::regtype[];
+  i int;
+  taken record;
+BEGIN
+  IF leads IS NULL OR model IS NULL OR options IS NULL THEN
+    RAISE EXCEPTION 'add_score() arguments must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  SELECT * INTO t FROM lead_qual.tracked tr WHERE tr.leads = _add_score.leads;
+  IF NOT FOUND THEN
+    PERFORM lead_qual._not_tracked(leads);
+  END IF;
+  IF NOT pg_has_role(session_user, (SELECT relowner FROM pg_class WHERE oid = leads), 'USAGE') THEN
+    RAISE EXCEPTION 'must be owner of table % to add a score to it', leads USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF lead_qual._citus_distributed(leads) OR (SELECT relkind FROM pg_class WHERE oid = t.activities) = 'p' THEN
+    RAISE EXCEPTION 'cannot add a score to %: % is a %', leads,
+      CASE WHEN lead_qual._citus_distributed(leads) THEN leads ELSE t.activities END,
+      CASE WHEN lead_qual._citus_distributed(leads) THEN 'Citus distributed table' ELSE 'partitioned activity table' END
+      USING ERRCODE = 'feature_not_supported',
+            HINT = 'Several scores per lead need an ordinary leads table and activity table.';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM lead_qual.scoring_model m WHERE m.name = model) THEN
+    RAISE EXCEPTION 'scoring model "%" does not exist', model USING ERRCODE = 'undefined_object';
+  END IF;
+  IF model = t.model OR EXISTS (SELECT 1 FROM lead_qual.tracked_score s WHERE s.leads = _add_score.leads AND s.model = _add_score.model) THEN
+    RAISE EXCEPTION 'model "%" already scores table %', model, leads USING ERRCODE = 'duplicate_object',
+      HINT = CASE WHEN model = t.model THEN 'It drives the table''s stage.' ELSE 'lead_qual.drop_score(leads, model) detaches it first.' END;
+  END IF;
+  FOR k IN SELECT jsonb_object_keys(options) LOOP
+    IF k <> 'add_columns' AND k <> ALL (written) THEN
+      problems := problems || format('unknown option "%s"', k);
+    ELSIF k <> 'add_columns' AND jsonb_typeof(options->k) <> 'string' THEN
+      problems := problems || format('option "%s" must be a string', k);
+    ELSIF k = 'add_columns' AND jsonb_typeof(options->k) <> 'boolean' THEN
+      problems := problems || 'option "add_columns" must be true or false';
+    END IF;
+  END LOOP;
+  -- Defaults: the model's name, then the driving model's column name.
+  o := (SELECT jsonb_object_agg(w, model || '_' || (t.options->>w)) FROM unnest(written) w) || (options - 'add_columns');
+  FOREACH k IN ARRAY written LOOP
+    IF octet_length(o->>k) > 63 THEN
+      problems := problems || format('column name "%s" (option %s) is longer than 63 bytes', o->>k, k);
+    END IF;
+  END LOOP;
+  IF cardinality(problems) > 0 THEN
+    RAISE EXCEPTION 'invalid add_score() options: %', array_to_string(problems, '; ') USING ERRCODE = 'invalid_parameter_value',
+      HINT = 'Options name the columns the model writes: fit_score, engagement_score, score, score_state, stage, stage_changed_at; and add_columns.';
+  END IF;
+
+  -- Each column has one writer, and no model reads what another writes (its
+  -- trigger would not see the change: each model's trigger passes the
+  -- others' writes).
+  FOR taken IN
+    SELECT DISTINCT ON (c.name) c.name, c.what FROM (
+      SELECT t.options->>w AS name, format('written by model "%s"', t.model) AS what, 1 AS rank
+        FROM unnest(written || ARRAY['key']) w
+      UNION ALL
+      SELECT s.options->>w, format('written by model "%s"', s.model), 1
+        FROM lead_qual.tracked_score s CROSS JOIN unnest(written) w WHERE s.leads = _add_score.leads
+      UNION ALL
+      SELECT a, format('read by model "%s"', m), 2
+        FROM (SELECT t.model AS m UNION ALL SELECT s.model FROM lead_qual.tracked_score s WHERE s.leads = _add_score.leads
+              UNION ALL SELECT _add_score.model) x CROSS JOIN unnest(lead_qual.model_attributes(x.m)) a
+      UNION ALL
+      SELECT c, 'read by the lead filter', 2
+        FROM unnest(CASE WHEN t.options ? 'lead_filter' THEN lead_qual._row_filter_columns(leads, t.options->>'lead_filter') END) c
+    ) c WHERE c.name IN (SELECT o->>w FROM unnest(written) w)
+    ORDER BY c.name, c.rank
+  LOOP
+    RAISE EXCEPTION 'cannot add a score of model "%" to %: column "%" is already %', model, leads, taken.name, taken.what
+      USING ERRCODE = 'duplicate_column',
+            HINT = 'Name the columns this model writes with the options fit_score, engagement_score, score, score_state, stage, stage_changed_at.';
+  END LOOP;
+  FOR taken IN
+    SELECT a AS name, format('written by model "%s"', x.m) AS what
+      FROM unnest(lead_qual.model_attributes(model)) a
+      JOIN (SELECT t.model AS m, t.options AS o UNION ALL
+            SELECT s.model, s.options FROM lead_qual.tracked_score s WHERE s.leads = _add_score.leads) x
+        ON a IN (SELECT x.o->>w FROM unnest(written) w)
+     ORDER BY 1 LIMIT 1
+  LOOP
+    RAISE EXCEPTION 'cannot add a score of model "%" to %: it reads attribute "%", a column %', model, leads, taken.name, taken.what
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'A model''s attributes are the lead''s own columns, not what lead_qual writes.';
+  END LOOP;
+  IF (SELECT count(DISTINCT o->>w) FROM unnest(written) w) < cardinality(written) THEN
+    RAISE EXCEPTION 'cannot add a score of model "%" to %: two of its columns have the same name', model, leads
+      USING ERRCODE = 'duplicate_column';
+  END IF;
+
+  FOR i IN 1 .. cardinality(written) LOOP
+    SELECT atttypid::regtype AS typ INTO col FROM pg_attribute
+     WHERE attrelid = leads AND attname = o->>written[i] AND attnum > 0 AND NOT attisdropped;
+    IF NOT FOUND THEN
+      missing := missing || written[i];
+    ELSIF col.typ <> written_types[i] THEN
+      problems := problems || format('column %s.%s must be of type %s, not %s', leads, o->>written[i], written_types[i], col.typ);
+    END IF;
+  END LOOP;
+  IF cardinality(missing) > 0 AND NOT coalesce((options->>'add_columns')::boolean, false) THEN
+    problems := problems || (SELECT array_agg(format('leads table %s has no column "%s" (option %s; or pass "add_columns": true)',
+                                                      leads, o->>m, m)) FROM unnest(missing) m);
+  END IF;
+  problems := problems || coalesce((SELECT array_agg(format('model "%s" reads attribute "%s", but leads table %s has no such column', model, a, leads))
+                                      FROM unnest(lead_qual.model_attributes(model)) a
+                                     WHERE NOT EXISTS (SELECT 1 FROM pg_attribute
+                                                        WHERE attrelid = leads AND attname = a AND attnum > 0 AND NOT attisdropped)), '{}');
+  IF cardinality(problems) > 0 THEN
+    RAISE EXCEPTION 'cannot add a score of model "%" to %: %', model, leads, problems[1]
+      USING ERRCODE = CASE WHEN problems[1] LIKE '%has no%' THEN 'undefined_column' ELSE 'datatype_mismatch' END,
+            DETAIL = CASE WHEN cardinality(problems) > 1
+                          THEN 'All ' || cardinality(problems) || ' problems:' || E'\n  ' || array_to_string(problems, E'\n  ') END;
+  END IF;
+  IF cardinality(missing) > 0 THEN
+    EXECUTE format('ALTER TABLE %s %s', leads,
+                   (SELECT string_agg(format('ADD COLUMN %I %s', o->>written[g.n], written_types[g.n]), ', ')
+                      FROM generate_subscripts(written, 1) AS g(n) WHERE written[g.n] = ANY (missing)));
+  END IF;
+  INSERT INTO lead_qual.tracked_score (leads, model, options) VALUES (leads, model, o);
+  PERFORM lead_qual._install_score_triggers(lead_qual._tracked_model(leads, model));
+END $$;
+COMMENT ON FUNCTION lead_qual._add_score(regclass, text, jsonb) IS
+    'internal: add_score() as the extension owner: checks the columns, records the model, installs its triggers';
+
+CREATE OR REPLACE FUNCTION lead_qual.add_score(leads regclass, model text, options jsonb DEFAULT '{}')
+RETURNS bigint
+LANGUAGE sql AS $$
+  SELECT lead_qual._add_score(leads, model, options);
+  SELECT lead_qual.rescore(leads, model);
+$$;
+COMMENT ON FUNCTION lead_qual.add_score(regclass, text, jsonb) IS
+    'adds a model to a tracked leads table beside the one driving its stage: it writes its own columns (default <model>_fit_score, ...; the stage it would have set in <model>_stage), never the stage; scores every lead; returns how many leads changed';
+
+CREATE OR REPLACE FUNCTION lead_qual.drop_score(leads regclass, model text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  t lead_qual.tracked;
+BEGIN
+  t := lead_qual._tracked_model(leads, model);
+  IF (t.options->>'drives_stage')::boolean IS DISTINCT FROM false THEN
+    RAISE EXCEPTION 'model "%" drives the stage of %: it is not a score added with add_score()', t.model, leads
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'lead_qual.untrack(activities) detaches the table.';
+  END IF;
+  IF NOT pg_has_role(session_user, (SELECT relowner FROM pg_class WHERE oid = leads), 'USAGE') THEN
+    RAISE EXCEPTION 'must be owner of table % to drop a score of it', leads USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  PERFORM lead_qual._drop_score_triggers(t.activities, t.leads, t.model);
+  DELETE FROM lead_qual.tracked_score s WHERE s.leads = drop_score.leads AND s.model = drop_score.model;
+END $$;
+COMMENT ON FUNCTION lead_qual.drop_score(regclass, text) IS
+    'detaches a model added with add_score(): drops its triggers; its columns and score_history stay';
+
 CREATE OR REPLACE FUNCTION lead_qual.untrack(activities regclass) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -749,6 +1053,10 @@ BEGIN
   IF NOT pg_has_role(session_user, (SELECT relowner FROM pg_class WHERE oid = activities), 'USAGE') THEN
     RAISE EXCEPTION 'must be owner of table % to untrack it', activities USING ERRCODE = 'insufficient_privilege';
   END IF;
+  -- The models of add_score() go with the table.
+  PERFORM lead_qual._drop_score_triggers(t.activities, t.leads, s.model)
+     FROM lead_qual.tracked_score s WHERE s.leads = t.leads;
+  DELETE FROM lead_qual.tracked_score s WHERE s.leads = t.leads;
   PERFORM lead_qual._drop_activity_triggers(p, false) FROM unnest(coalesce(t.partitions, '{}')) AS p
    WHERE p IN (SELECT oid FROM pg_class);  -- a partition dropped meanwhile has none
   PERFORM lead_qual._drop_activity_triggers(t.activities, true);
@@ -758,7 +1066,7 @@ BEGIN
   DELETE FROM lead_qual.tracked tr WHERE tr.activities = untrack.activities;
 END $$;
 COMMENT ON FUNCTION lead_qual.untrack(regclass) IS
-    'detaches lead_qual from an activity table: drops its triggers; scores, stages and history stay';
+    'detaches lead_qual from an activity table: drops its triggers and those of the models add_score() attached; scores, stages and history stay';
 
 -- verify(leads, as_of) (since 1.1): a consistency check of stored lead states
 -- against their activity history (after a crash, a restore, manual edits of
@@ -769,20 +1077,21 @@ COMMENT ON FUNCTION lead_qual.untrack(regclass) IS
 -- (scored_at(state)). Meaningful for an as_of at or after the leads' last
 -- writes (the default now()): a state reads as of its newest folded activity.
 
-CREATE OR REPLACE FUNCTION lead_qual.verify(leads regclass, as_of timestamptz DEFAULT now())
+CREATE OR REPLACE FUNCTION lead_qual.verify(leads regclass, as_of timestamptz DEFAULT now(), model text DEFAULT NULL)
 RETURNS TABLE (lead_key text, problem text, stored_engagement double precision, history_engagement double precision,
                stored_activities bigint, history_activities bigint)
-LANGUAGE plpgsql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   t lead_qual.tracked;
   o jsonb;
   version bigint;
   attrs text;
 BEGIN
-  SELECT * INTO t FROM lead_qual.tracked WHERE tracked.leads = verify.leads;
-  IF NOT FOUND THEN
-    PERFORM lead_qual._not_tracked(leads);
+  IF leads IS NULL OR as_of IS NULL THEN
+    RETURN;
   END IF;
+  -- One model's columns (NULL: the model that drives the stage).
+  t := lead_qual._tracked_model(leads, model);
   o := t.options;
   SELECT m.version INTO version FROM lead_qual.scoring_model m WHERE m.name = t.model;
   -- The lead attributes as rescore() passes them (_rewrite()).
@@ -828,8 +1137,8 @@ BEGIN
     lead_qual._filter_sql(o, 'lead_filter', t.leads, 'l', ' WHERE '), lead_qual._filter_sql(o, 'activity_filter', t.activities, 'a', ' WHERE '))
   USING as_of;
 END $$;
-COMMENT ON FUNCTION lead_qual.verify(regclass, timestamptz) IS
-    'leads of a tracked table whose stored score_state disagrees with their activity history scored at as_of, whose engagement_score disagrees with their state at the time the row was scored, or whose fit_score or score column disagrees with the model and the state (none when consistent)';
+COMMENT ON FUNCTION lead_qual.verify(regclass, timestamptz, text) IS
+    'for one model of a tracked table (NULL: the one driving the stage), leads whose stored score_state disagrees with their activity history scored at as_of, whose engagement_score disagrees with their state at the time the row was scored, or whose fit_score or score column disagrees with the model and the state (none when consistent)';
 
 -- Tables tracked under an older version get this version's triggers (the
 -- row-level variants for replication apply, the leads trigger enabled in
@@ -839,6 +1148,10 @@ BEGIN
   PERFORM lead_qual._install_triggers(t) FROM lead_qual.tracked t
    WHERE EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.activities)
      AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.leads);
+  PERFORM lead_qual._install_score_triggers(lead_qual._tracked_model(s.leads, s.model)) FROM lead_qual.tracked_score s
+   WHERE EXISTS (SELECT 1 FROM lead_qual.tracked t WHERE t.leads = s.leads
+                    AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.activities)
+                    AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.leads));
   -- Re-read: the event trigger may have synced some already.
   PERFORM lead_qual._sync_partitions(t) FROM lead_qual.tracked t
    WHERE EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.activities)

@@ -5,9 +5,11 @@
 # execution time), and optionally perf (PROFILE_PERF=1, writes perf.*.data
 # to PROFILE_DIR). Uses the installed extension.
 #   BENCH_SCALE=0.1 bash test/bench/profile.sh
+# PROFILE_VARIANT=lead_qual_realistic profiles the realistic model.
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 export BENCH_DIR BENCH_SCALE=${BENCH_SCALE:-1} PROFILE_DIR=${PROFILE_DIR:-/tmp} PROFILE_PERF=${PROFILE_PERF:-}
+export PROFILE_VARIANT=${PROFILE_VARIANT:-lead_qual}
 OUT=$(mktemp -d /tmp/lead_qual_profile.XXXXXX)
 export OUT
 trap 'rm -rf "$OUT"' EXIT
@@ -43,10 +45,10 @@ perf_of() {
   echo "perf report -i $PROFILE_DIR/perf.$name.data --children --comm postgres"
 }
 
-setup lead_qual "$leads"
-echo "== bulk INSERT ... SELECT of $((leads * 10)) activities, lead_qual"
+setup "$PROFILE_VARIANT" "$leads"
+echo "== bulk INSERT ... SELECT of $((leads * 10)) activities, $PROFILE_VARIANT"
 top perf_of bulk timed "INSERT INTO bench.activities (lead_id, activity, occurred_at, properties)
                         SELECT lead_id, activity, occurred_at, properties FROM bench.activity_src"
-setup_loaded lead_qual "$leads"
-echo "== 10 s of single-row INSERTs from 4 clients, lead_qual"
+setup_loaded "$PROFILE_VARIANT" "$leads"
+echo "== 10 s of single-row INSERTs from 4 clients, $PROFILE_VARIANT"
 top perf_of stream "$PGBENCH" -n -M prepared -c 4 -j 2 -T 10 -D leads="$leads" -f "$BENCH_DIR/stream.pgbench"

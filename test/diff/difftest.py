@@ -27,6 +27,10 @@ Environment (all optional):
   LQ_DIFF_OUT          directory for repro scripts (default: a new temporary directory)
   LQ_DIFF_REGRESSIONS  1 (default): replay test/diff/regressions/*.sql first; 0: skip
   LQ_DIFF_ONLY_REGRESSIONS 1: replay the regressions only
+  LQ_DIFF_SCORES       1: on plain layouts, a second model (difftest_shadow, the same definition) is added
+                       with add_score() (issue #16, "Several scores per lead"): after every statement its
+                       own columns must equal the driving model's scores, its verify() must be empty,
+                       and its stage column must follow its score_history chain
   LQ_DIFF_CLOCK        1: add 'clock' steps (time passes; refresh() as of the new time); no NULL times
   LQ_DIFF_VERBOSE      1: print every statement
   LQ_DIFF_SHRINK_FILE  a repro script to shrink further, statement by statement (then exits)
@@ -50,6 +54,10 @@ MODEL = 'difftest'
 DAY = 86400.0
 KEY_POOL = 8      # lead keys 1..8; leads 1..5 exist at the start, 6..8 are inserted by statements
 INITIAL_LEADS = 5
+SCORES = os.environ.get('LQ_DIFF_SCORES') == '1'
+SHADOW = 'difftest_shadow'
+SHADOW_COLUMNS = {'fit_score': 'shadow_fit', 'engagement_score': 'shadow_engagement', 'score': 'shadow_score',
+                  'score_state': 'shadow_state', 'stage': 'shadow_stage', 'stage_changed_at': 'shadow_stage_at'}
 
 
 def env_list(name, default):
@@ -160,6 +168,8 @@ class Variant:
                  f" WHERE t.leads::text IN ({lit(v.leads)}, {lit(v.leads.replace(chr(34), ''))}); END $$;")
         s.append(f"DELETE FROM lead_qual.stage_history WHERE lead_table::text LIKE {lit(v.schema.strip(chr(34)) + '.%')}"
                  f" OR lead_table::text LIKE {lit(chr(34) + v.schema.strip(chr(34)) + chr(34) + '.%')};")
+        s.append(f"DELETE FROM lead_qual.score_history WHERE lead_table::text LIKE {lit(v.schema.strip(chr(34)) + '.%')}"
+                 f" OR lead_table::text LIKE {lit(chr(34) + v.schema.strip(chr(34)) + chr(34) + '.%')};")
         s.append(f'DROP SCHEMA IF EXISTS {v.schema} CASCADE;')
         s.append(f'CREATE SCHEMA {v.schema};')
         soft = v.filters == 'soft'
@@ -190,7 +200,47 @@ class Variant:
             opts.update({'lead_filter': f'{ident(v.c_archived)} IS NOT TRUE',
                          'activity_filter': f'{ident(v.c_hidden)} IS NOT TRUE'})
         s.append(f"SELECT lead_qual.track({lit(v.acts)}, {lit(v.leads)}, {lit(MODEL)}, {lit(json.dumps(opts))});")
+        if v.shadowed():
+            # A second model with the same definition: its scores must be the
+            # driving model's, written by its own triggers into its own columns.
+            s.append(f"INSERT INTO lead_qual.scoring_model (name, definition) SELECT {lit(SHADOW)}, m.definition"
+                     f" FROM lead_qual.scoring_model m WHERE m.name = {lit(MODEL)}"
+                     f" AND NOT EXISTS (SELECT FROM lead_qual.scoring_model x WHERE x.name = {lit(SHADOW)});")
+            s.append(f"SELECT lead_qual.add_score({lit(v.leads)}, {lit(SHADOW)},"
+                     f" {lit(json.dumps(dict(SHADOW_COLUMNS, add_columns=True)))});")
         return '\n'.join(s)
+
+    def shadowed(self):
+        # Several scores need an ordinary activity table (README).
+        return SCORES and self.layout == 'plain'
+
+    def shadow_check_sql(self):
+        """Rows naming what differs between the second model's columns and the driving model's."""
+        v, c = self, SHADOW_COLUMNS
+        near = 'lq_oracle.near'
+        return (
+            f"SELECT l.{ident(v.c_key)}::text, x.what, x.stored, x.expected FROM {v.leads} l CROSS JOIN LATERAL (VALUES"
+            f" ('shadow fit', l.{c['fit_score']}::text, l.fit_score::text, {near}(l.{c['fit_score']}, l.fit_score)),"
+            f" ('shadow engagement', l.{c['engagement_score']}::text, l.engagement_score::text,"
+            f"  {near}(l.{c['engagement_score']}, l.engagement_score)),"
+            f" ('shadow score', l.{c['score']}::text, l.{ident(v.c_score)}::text, {near}(l.{c['score']}, l.{ident(v.c_score)})),"
+            f" ('shadow state activities', l.{c['score_state']}::text::jsonb->>'activities', l.score_state::text::jsonb->>'activities',"
+            f"  (l.{c['score_state']}::text::jsonb->>'activities') IS NOT DISTINCT FROM (l.score_state::text::jsonb->>'activities'))"
+            f") AS x(what, stored, expected, ok) WHERE NOT x.ok IS TRUE"
+            f" UNION ALL SELECT v.lead_key, 'shadow verify(): ' || v.problem, NULL, NULL"
+            f" FROM lead_qual.verify({lit(v.leads)}, {lit(AS_OF)}, {lit(SHADOW)}) v"
+            # Its stage column is where its history's last change left it, and
+            # each change starts where the previous one ended.
+            f" UNION ALL SELECT h.lead_key, 'shadow stage history (latest to_stage)', l.{c['stage']}::text, h.to_stage::text"
+            f" FROM (SELECT DISTINCT ON (lead_key) lead_key, to_stage FROM lead_qual.score_history"
+            f"        WHERE lead_table = {lit(v.leads)}::regclass AND model = {lit(SHADOW)} ORDER BY lead_key, id DESC) h"
+            f" JOIN {v.leads} l ON l.{ident(v.c_key)}::text = h.lead_key WHERE l.{c['stage']} IS DISTINCT FROM h.to_stage"
+            f" UNION ALL SELECT hc.lead_key, 'shadow stage history chain', hc.from_stage::text, hc.prev_to::text"
+            f" FROM (SELECT h.lead_key, h.from_stage, lag(h.to_stage) OVER w AS prev_to, row_number() OVER w AS n"
+            f"        FROM lead_qual.score_history h WHERE h.lead_table = {lit(v.leads)}::regclass AND h.model = {lit(SHADOW)}"
+            f"      WINDOW w AS (PARTITION BY h.lead_key ORDER BY h.id)) hc"
+            f" WHERE hc.n > 1 AND hc.from_stage IS DISTINCT FROM hc.prev_to"
+            f" ORDER BY 1, 2")
 
     def oracle_views_sql(self):
         v = self
@@ -772,6 +822,7 @@ MODEL_JSON = open(os.path.join(HERE, 'model.json')).read()
 class Runner:
     def __init__(self, verbose=False):
         self.conn = psycopg2.connect('')
+        self.shadow_sql = None
         self.conn.autocommit = True
         self.verbose = verbose
         cur = self.conn.cursor()
@@ -785,6 +836,7 @@ class Runner:
             cur.execute('UPDATE lead_qual.scoring_model SET definition = %s WHERE name = %s', (MODEL_JSON, MODEL))
 
     def setup(self, variant, setup_sql):
+        self.shadow_sql = variant.shadow_check_sql() if variant.shadowed() else None
         cur = self.conn.cursor()
         cur.execute(setup_sql)
         cur.execute(ORACLE_SQL)
@@ -792,7 +844,11 @@ class Runner:
 
     def check(self, cur):
         cur.execute('SELECT * FROM lq_oracle.check()')
-        return cur.fetchall()
+        rows = cur.fetchall()
+        if self.shadow_sql is not None:
+            cur.execute(self.shadow_sql)
+            rows += cur.fetchall()
+        return rows
 
     def run(self, variant, setup_sql, steps, stop_at_failure=True):
         """Runs setup and steps, checking after each; returns (checked, failure or None)."""

@@ -28,9 +28,16 @@ PGDATABASE=$db LQ_DIFF_FILTERS=soft LQ_DIFF_REGRESSIONS=0 LQ_DIFF_ITERATIONS=${L
   /usr/bin/python3 test/diff/difftest.py 2>&1 | tee "$log.filters"
 rc_filters=${PIPESTATUS[0]}
 [[ $rc -eq 0 ]] && rc=$rc_filters
+# Then with a second model on the same leads (add_score(), LQ_DIFF_SCORES=1;
+# plain activity tables): its columns must equal the driving model's after
+# every statement. Same seed, LQ_DIFF_SCORE_ITERATIONS statements (default 300).
+PGDATABASE=$db LQ_DIFF_SCORES=1 LQ_DIFF_LAYOUTS=plain LQ_DIFF_REGRESSIONS=0 \
+  LQ_DIFF_ITERATIONS=${LQ_DIFF_SCORE_ITERATIONS:-300} /usr/bin/python3 test/diff/difftest.py 2>&1 | tee "$log.scores"
+rc_scores=${PIPESTATUS[0]}
+[[ $rc -eq 0 ]] && rc=$rc_scores
 if [[ -n $counts ]]; then
   passed=0 failed=0
-  for l in "$log" "$log.filters"; do
+  for l in "$log" "$log.filters" "$log.scores"; do
     if line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$l" | tail -n 1); then
       read -r p _ f _ <<<"$line"; passed=$((passed + p)); failed=$((failed + f))
     else

@@ -33,9 +33,15 @@ SELECT has_function('lead_qual', 'add_activity', ARRAY['score_state', 'text', 't
 SELECT function_returns('lead_qual', 'add_activity', ARRAY['score_state', 'text', 'text', 'timestamp with time zone', 'jsonb'], 'score_state');
 SELECT isnt_strict('lead_qual', 'add_activity', ARRAY['score_state', 'text', 'text', 'timestamp with time zone', 'jsonb']);
 SELECT is_aggregate('lead_qual', 'engagement_state', ARRAY['text', 'text', 'timestamp with time zone', 'jsonb']);
-SELECT ok((SELECT aggcombinefn <> 0 AND aggtranstype = 'lead_qual.score_state'::regtype
-             FROM pg_aggregate WHERE aggfnoid = 'lead_qual.engagement_state(text, text, timestamptz, jsonb)'::regprocedure),
-          'engagement_state has a combine function and a non-internal state type');
+-- A compact internal transition value (issue #17): parallel plans need the
+-- combine, serial and deserial functions; the planner's hash-aggregate memory
+-- estimate needs the declared size (an internal state counts as 8 kB without it).
+SELECT ok((SELECT bool_and(aggcombinefn <> 0 AND aggserialfn <> 0 AND aggdeserialfn <> 0
+                           AND aggtranstype = 'internal'::regtype AND aggtransspace BETWEEN 1 AND 1024
+                           AND aggfinalfn = 'lead_qual._engagement_final(internal)'::regprocedure)
+             FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
+            WHERE p.pronamespace = 'lead_qual'::regnamespace AND p.proname = 'engagement_state'),
+          'engagement_state (every overload): combine, serial and deserial functions, internal state of a declared size');
 SELECT is((SELECT proparallel FROM pg_proc WHERE oid = 'lead_qual.engagement_state(text, text, timestamptz, jsonb)'::regprocedure),
           's'::"char", 'engagement_state is parallel safe');
 SELECT has_function('lead_qual', 'engagement', ARRAY['score_state', 'timestamp with time zone']);

@@ -16,14 +16,15 @@ SELECT has_column('lead_qual', 'stage_history', 'model_version', 'history rows s
 SELECT volatility_is('lead_qual', 'rollback_model', ARRAY['text', 'bigint'], 'volatile');
 
 -- The text outcome is the default; the typed overloads have none.
-SELECT has_function('lead_qual', '_outcomes', ARRAY['regclass', 'text', 'text']);
-SELECT has_function('lead_qual', 'threshold_report', ARRAY['regclass', 'text', 'double precision[]']);
+SELECT has_function('lead_qual', '_outcomes', ARRAY['regclass', 'text', 'text', 'text']);
+SELECT has_function('lead_qual', 'threshold_report', ARRAY['regclass', 'text', 'double precision[]', 'text']);
 SELECT has_function('lead_qual', 'threshold_report', ARRAY['regclass', 'lead_stage', 'double precision[]']);
 SELECT is((SELECT pronargdefaults FROM pg_proc WHERE oid = 'lead_qual.score_auc(regclass, lead_qual.lead_stage)'::regprocedure),
           0::int2, 'the typed score_auc has no default outcome');
-SELECT is((SELECT pg_get_function_arguments(oid) FROM pg_proc WHERE oid = 'lead_qual.score_auc(regclass, text)'::regprocedure),
-          'leads regclass, outcome text DEFAULT ''opportunity''::text', 'score_auc grades on opportunity by default');
-SELECT volatility_is('lead_qual', '_outcomes', ARRAY['regclass', 'text', 'text'], 'stable');
+SELECT is((SELECT pg_get_function_arguments(oid) FROM pg_proc WHERE oid = 'lead_qual.score_auc(regclass, text, text)'::regprocedure),
+          'leads regclass, outcome text DEFAULT ''opportunity''::text, model text DEFAULT NULL::text',
+          'score_auc grades the driving model''s score on opportunity by default');
+SELECT volatility_is('lead_qual', '_outcomes', ARRAY['regclass', 'text', 'text', 'text'], 'stable');
 
 -- Candidate models: IMMUTABLE (no table read), parallel safe; the aggregate
 -- has its combine function.

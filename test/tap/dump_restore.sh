@@ -25,7 +25,7 @@ q() {  # database, psql arguments...
   psql -X -q -v ON_ERROR_STOP=1 -At -d "$db" "$@"
 }
 
-echo "1..19"
+echo "1..24"
 n=0
 ok() {  # condition (0/1 exit status of a test), description
   n=$((n + 1))
@@ -86,6 +86,11 @@ SELECT lead_qual.track('activities', 'leads', 'default', '{"add_columns": true}'
 SELECT lead_qual.track('"Partner Ops".touches', '"Partner Ops"."Partners"', 'partner',
   '{"activity_lead_id": "who", "activity": "what", "occurred_at": "when", "properties": "props",
     "key": "Partner ID", "add_columns": true, "channel": "partner alerts"}');
+-- A second model on the leads (add_score(), issue #16): its configuration,
+-- its trigger set, its columns and its score_history must survive too.
+INSERT INTO lead_qual.scoring_model (name, definition)
+SELECT 'challenger', jsonb_set(definition, '{stages,mql,min_engagement}', '1') FROM lead_qual.scoring_model WHERE name = 'default';
+SELECT lead_qual.add_score('leads', 'challenger', '{"add_columns": true}');
 
 -- Activities in several statements, so stages move more than once.
 INSERT INTO activities (lead_id, activity, occurred_at, properties) VALUES
@@ -142,11 +147,19 @@ is "$(q "$src" -c "SELECT count(*) FILTER (WHERE builtin) || ' ' || (count(*) FI
                     FROM lead_qual.scoring_model_version")" \
   "1 true" "the source kept the shipped default's version and those of the custom and modified models"
 history="SELECT id, lead_table::text, lead_key, from_stage, to_stage, changed_at, fit, engagement, score, reason, changed_by,
-                model_version
+                model_version, model
          FROM lead_qual.stage_history ORDER BY id"
 same "stage_history identical" "$history"
 same "leads identical: scores, stages, score_state text" \
   "SELECT id, fit_score, engagement_score, score, stage, stage_changed_at, score_state::text FROM leads ORDER BY id"
+same "leads identical: the second model's columns" \
+  "SELECT id, challenger_fit_score, challenger_engagement_score, challenger_score, challenger_stage,
+          challenger_stage_changed_at, challenger_score_state::text FROM leads ORDER BY id"
+same "lead_qual.tracked_score identical" "SELECT leads::text, model, options, added_at FROM lead_qual.tracked_score ORDER BY 1, 2"
+is "$(q "$src" -c "SELECT count(*) > 0 FROM lead_qual.score_history")" "t" "the source has score_history rows"
+same "score_history identical" \
+  "SELECT id, lead_table::text, lead_key, model, model_version, from_stage, to_stage, changed_at, fit, engagement, score,
+          reason, changed_by, life_id FROM lead_qual.score_history ORDER BY id"
 same "partners identical: scores, stages, score_state text" \
   "SELECT \"Partner ID\", fit_score, engagement_score, score, stage, stage_changed_at, score_state::text
      FROM \"Partner Ops\".\"Partners\" ORDER BY 1"
@@ -165,6 +178,8 @@ is "$(q "$dst" -c "SELECT count(*) - ${hist_before% *} FROM lead_qual.stage_hist
       SELECT string_agg(lead_key || '>' || to_stage || ':' || reason, ',' ORDER BY lead_key) FROM lead_qual.stage_history
        WHERE id > ${hist_before#* }")" \
   "2:3>sql:score,4>mql:score" "the stage history grows by the two changes, with ids after the restored ones"
+is "$(q "$dst" -c "SELECT count(*) FROM lead_qual.verify('leads', now(), 'challenger')")" "0" \
+  "the second model's columns follow the new activities after the restore (verify() of that model is empty)"
 q "$dst" -c "INSERT INTO leads (id, industry, employees) VALUES (5, 'software', 20)"
 is "$(q "$dst" -c "SELECT engagement_score > 0 FROM leads WHERE id = 5")" "t" \
   "a lead inserted after the restore picks up its restored activities"

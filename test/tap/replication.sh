@@ -29,7 +29,7 @@ q() {  # database, psql arguments...
   psql -X -q -v ON_ERROR_STOP=1 -At -d "$db" "$@"
 }
 
-echo "1..11"
+echo "1..15"
 n=0
 is() {  # got, want, description
   n=$((n + 1))
@@ -60,6 +60,11 @@ CREATE TABLE activities (id bigserial PRIMARY KEY, lead_id int REFERENCES leads,
                          occurred_at timestamptz, properties jsonb);
 CREATE INDEX ON activities (lead_id);
 SELECT lead_qual.track('activities', 'leads', 'default', '{"add_columns": true}');
+-- A second model on the same leads (add_score()), the default's definition
+-- under another name: its own row triggers score what is applied too.
+INSERT INTO lead_qual.scoring_model (name, definition)
+SELECT 'challenger', definition FROM lead_qual.scoring_model WHERE name = 'default';
+SELECT lead_qual.add_score('leads', 'challenger', '{"add_columns": true}');
 CREATE TABLE event_leads (id int PRIMARY KEY, industry text, employees int, annual_revenue numeric, region text);
 CREATE TABLE events (id bigint NOT NULL, lead_id int REFERENCES event_leads, activity text, occurred_at timestamptz) PARTITION BY LIST (activity);
 CREATE TABLE events_webinar PARTITION OF events FOR VALUES IN ('webinar');
@@ -87,6 +92,11 @@ sync() {
 scores() { q "$sub" -c "SELECT fit_score || ' ' || round(engagement_score::numeric, 2) || ' ' || stage || ' ' ||
                                (score_state::text::jsonb ->> 'activities') FROM leads WHERE id = 1"; }
 inconsistent() { q "$sub" -c "SELECT count(*) FROM lead_qual.verify('$1')"; }
+# The second model's columns against the driving model's (the same definition).
+challenger() { q "$sub" -c "SELECT round(challenger_engagement_score::numeric, 2) || ' ' || challenger_stage || ' ' ||
+                                   (challenger_score_state::text::jsonb ->> 'activities') || ' ' ||
+                                   (round(challenger_engagement_score::numeric, 2) = round(engagement_score::numeric, 2))
+                              FROM leads WHERE id = 1"; }
 
 q "$pub" -c "INSERT INTO leads VALUES (1, 'software', 250, 20000000, 'europe')"
 q "$pub" -c "INSERT INTO activities (lead_id, activity, occurred_at) VALUES (1, 'webinar', now()), (1, 'webinar', now()), (1, 'webinar', now())"
@@ -101,15 +111,20 @@ is "$(scores)" "35 21.00 mql 3" "a replicated UPDATE rebuilds the lead (10 + 10 
 q "$pub" -c "DELETE FROM activities WHERE activity = 'page_view'"
 sync
 is "$(scores)" "35 20.00 mql 2" "a replicated DELETE rebuilds the lead"
+is "$(challenger)" "20.00 mql 2 true" "the second model's row triggers scored the replicated INSERT, UPDATE and DELETE too"
 
 # A write made on the subscriber itself is scored once, by the statement triggers.
 q "$sub" -c "INSERT INTO activities (id, lead_id, activity, occurred_at) VALUES (1000, 1, 'email_click', now())"
 is "$(scores)" "35 25.00 mql 3" "a local write on the subscriber is scored once"
 is "$(inconsistent leads)" "0" "verify() finds nothing on the subscriber"
+is "$(challenger)" "25.00 mql 3 true" "the second model scores the local write once"
+is "$(q "$sub" -c "SELECT count(*) FROM lead_qual.verify('leads', now(), 'challenger')")" "0" \
+  "verify() of the second model finds nothing on the subscriber"
 
 q "$pub" -c "TRUNCATE activities"
 sync
 is "$(scores)" "35 0.00 mql 0" "a replicated TRUNCATE rescores the leads (the stage is never demoted)"
+is "$(challenger)" "0.00 mql 0 true" "a replicated TRUNCATE rescores the second model too"
 
 # Rows applied into a partitioned tracked table.
 q "$pub" -c "INSERT INTO events (lead_id, activity, occurred_at) VALUES (1, 'webinar', now()), (1, 'email_open', now())"

@@ -150,7 +150,7 @@ else
   cp -r "$repo/src/sql" "$scratch/sql"
   last_step=$(ls "$scratch/sql/updates/"*"--$current.sql")
   echo "ALTER TABLE lead_qual.stage_history ADD COLUMN note text;" >>"$last_step"
-  sed -i "s/lead_qual._rewrite(leads, 'rescore', NULL, false)/lead_qual._rewrite(leads, 'rescore', NULL, true)/" \
+  sed -i "s/lead_qual._rewrite(leads, 'rescore', NULL, false, m.model)/lead_qual._rewrite(leads, 'rescore', NULL, true, m.model)/" \
     "$scratch/sql/tracking.sql"
   bash "$repo/scripts/sql_assemble.sh" "$scratch/lead_qual--$oldest--$current.sql" "$scratch/sql"
   throwaway=broken_update_test_$$
@@ -162,7 +162,7 @@ else
   rm -f "$broken_script"; broken_script=""
   differences=$(diff <(echo "$fresh_state") <(state "$db") || true)
   if grep -qF "> column | lead_qual.stage_history.note" <<<"$differences" &&
-     grep -qF "> function | function lead_qual.rescore(regclass) |" <<<"$differences"; then
+     grep -qF "> function | function lead_qual.rescore(regclass,text) |" <<<"$differences"; then
     ok "a broken update from $oldest (stage_history.note added, rescore() body changed) is reported"
     echo "#   the report (fresh install <, broken update >):"
     sed 's/^/#   /' <<<"$differences"
@@ -193,9 +193,9 @@ broken() {  # kind, SQL that breaks a copy, the report line that must appear
 }
 broken column "ALTER TABLE lead_qual.stage_history ADD COLUMN note text" \
   "> column | lead_qual.stage_history.note"
-broken function "CREATE OR REPLACE FUNCTION lead_qual.rescore(leads regclass) RETURNS bigint LANGUAGE sql STRICT
-                 SET search_path = pg_catalog, pg_temp AS \$\$ SELECT lead_qual._rewrite(leads, 'rescore', NULL, true) \$\$" \
-  "> function | function lead_qual.rescore(regclass)"
+broken function "CREATE OR REPLACE FUNCTION lead_qual.rescore(leads regclass, model text DEFAULT NULL) RETURNS bigint
+                 LANGUAGE sql SET search_path = pg_catalog, pg_temp AS \$\$ SELECT lead_qual._rewrite(leads, 'rescore', NULL, true, model) \$\$" \
+  "> function | function lead_qual.rescore(regclass,text)"
 broken view "CREATE OR REPLACE VIEW lead_qual.conversion_pairs (from_stage, to_stage) AS
              VALUES ('mql'::lead_qual.lead_stage, 'sql'::lead_qual.lead_stage)" \
   "> view | lead_qual.conversion_pairs"
@@ -203,5 +203,5 @@ broken trigger "DROP TRIGGER scoring_model_changed ON lead_qual.scoring_model" \
   "< trigger | scoring_model_changed on lead_qual.scoring_model"
 broken grant "GRANT SELECT ON lead_qual.stage_history TO PUBLIC" \
   "> relation | lead_qual.stage_history"
-broken comment "COMMENT ON FUNCTION lead_qual.verify(regclass, timestamptz) IS 'checks leads'" \
-  "> comment | function lead_qual.verify(regclass,timestamp with time zone) | checks leads"
+broken comment "COMMENT ON FUNCTION lead_qual.verify(regclass, timestamptz, text) IS 'checks leads'" \
+  "> comment | function lead_qual.verify(regclass,timestamp with time zone,text) | checks leads"

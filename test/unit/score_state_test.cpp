@@ -1019,3 +1019,67 @@ TEST(ScoreState, ModerateModelsFit) {
   EXPECT_EQ(engagement(s, kT0), 1.0);
   EXPECT_EQ(lq::state_from_text(lq::state_to_text(s.data())), s);
 }
+
+// ---- bodies (the engagement_state aggregates' accumulators) -----------------------
+
+// A history folded into a body (with held entries: as_of in the middle) and
+// joined with the model's prototype is byte for byte the whole state folded
+// the same way; two bodies combined and joined equal the combined states;
+// the prototype of any state of the model is the model's empty state.
+TEST(ScoreStateBody, BodyJoinedWithPrototypeIsTheWholeState) {
+  auto model = model_of(kRandomModel, "a_model_name", 7);
+  std::mt19937_64 rng(20261130);
+  const Timestamp start = 800000000000000;
+  const Buffer prototype = new_state(*model);
+  for (int round = 0; round < 200; ++round) {
+    const auto history = random_history(rng, 1 + rng() % 60, start, 90 * 86400000000LL);
+    const Timestamp horizon = start + 45 * 86400000000LL;
+    Buffer whole = new_state(*model);
+    // Room for every held entry (a body never grows here: the test sizes it).
+    Buffer body(lq::state_body_size(prototype.data()) + lq::kMaxFuture * sizeof(lq::FutureEntry) + 64);
+    lq::state_copy_body(body.data(), prototype.data());
+    Buffer other(body.size());
+    lq::state_copy_body(other.data(), prototype.data());
+    Buffer other_whole = new_state(*model);
+    for (std::size_t i = 0; i < history.size(); ++i) {
+      const Activity &a = history[i];
+      std::vector<AttrValue> props(model->property_attributes.size(), AttrValue::missing());
+      if (!a.url.empty()) props[0] = AttrValue::of_string(a.url);
+      const int rule = model->match(a.type, props.data());
+      const bool second = i % 3 == 2;
+      Buffer &w = second ? other_whole : whole;
+      Buffer &b = second ? other : body;
+      w.resize(lq::state_add_room(w.data(), rule, a.at, horizon));
+      w.resize(lq::state_add(w.data(), *model, rule, a.at, model->or_bits(a.type), horizon));
+      ASSERT_LE(lq::state_add_room(b.data(), rule, a.at, horizon), b.size());
+      lq::state_add(b.data(), *model, rule, a.at, model->or_bits(a.type), horizon);
+    }
+    Buffer joined(lq::state_join_size(body.data(), prototype.data()));
+    lq::state_join(joined.data(), body.data(), prototype.data());
+    ASSERT_EQ(joined.size(), whole.size());
+    EXPECT_EQ(0, std::memcmp(joined.data() + 4, whole.data() + 4, whole.size() - 4)) << "round " << round;
+    validate(joined);
+
+    whole.resize(lq::state_combine_room(whole.data(), other_whole.data()));
+    whole.resize(lq::state_combine(whole.data(), other_whole.data()));
+    ASSERT_LE(lq::state_combine_room(body.data(), other.data()), body.size());
+    lq::state_combine(body.data(), other.data());
+    joined.assign(lq::state_join_size(body.data(), prototype.data()), 0);
+    lq::state_join(joined.data(), body.data(), prototype.data());
+    ASSERT_EQ(joined.size(), whole.size());
+    EXPECT_EQ(0, std::memcmp(joined.data() + 4, whole.data() + 4, whole.size() - 4)) << "round " << round;
+
+    const Buffer from_state = lq::state_prototype_of(whole.data());
+    ASSERT_EQ(from_state.size(), prototype.size());
+    EXPECT_EQ(0, std::memcmp(from_state.data() + 4, prototype.data() + 4, prototype.size() - 4));
+    EXPECT_TRUE(lq::state_same_model(whole.data(), prototype.data()));
+  }
+}
+
+TEST(ScoreStateBody, SameModelComparesNameVersionAndLabels) {
+  auto m = model_of(kRandomModel, "m", 1);
+  EXPECT_TRUE(lq::state_same_model(new_state(*m).data(), new_state(*model_of(kRandomModel, "m", 1)).data()));
+  EXPECT_FALSE(lq::state_same_model(new_state(*m).data(), new_state(*model_of(kRandomModel, "m", 2)).data()));
+  EXPECT_FALSE(lq::state_same_model(new_state(*m).data(), new_state(*model_of(kRandomModel, "n", 1)).data()));
+  EXPECT_FALSE(lq::state_same_model(new_state(*m).data(), new_state(*model_of(kSpecModel, "m", 1)).data()));
+}

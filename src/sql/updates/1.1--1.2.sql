@@ -148,3 +148,85 @@ SELECT m.name, m.version, m.definition, m.updated_at, NULL, m.builtin FROM lead_
 ALTER TABLE lead_qual.stage_history ADD COLUMN model_version bigint;
 COMMENT ON COLUMN lead_qual.stage_history.model_version IS
     'the version of the lead''s model when the row was written (scoring_model_version; NULL: written before 1.2)';
+
+-- Issue #16, several scores per lead: history rows say which model drove
+-- the stage; the tables of add_score() (src/sql/schema/tracking.sql has the
+-- same objects for a fresh install). rescore(), refresh(), verify(),
+-- _rewrite(), _outcomes(), threshold_report() and score_auc() take a model
+-- argument (default: the driving model): their old signatures go, the area
+-- files create the new ones.
+ALTER TABLE lead_qual.stage_history ADD COLUMN model text;
+COMMENT ON COLUMN lead_qual.stage_history.model IS
+    'the model that drove the lead''s stage when the row was written (lead_qual.tracked.model; NULL: written before 1.2)';
+-- Several scores per lead (issue #16): more models on a tracked pair, each
+-- writing its own columns; the model of lead_qual.tracked alone drives the
+-- stage (README, "Several scores per lead").
+CREATE TABLE lead_qual.tracked_score (
+    leads regclass NOT NULL,
+    model text NOT NULL,
+    options jsonb NOT NULL,
+    added_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (leads, model)
+);
+COMMENT ON TABLE lead_qual.tracked_score IS
+    'models scoring a tracked leads table beside the one that drives its stage (add_score()): each writes its own columns, never the stage';
+COMMENT ON COLUMN lead_qual.tracked_score.leads IS 'the tracked leads table (lead_qual.tracked.leads)';
+COMMENT ON COLUMN lead_qual.tracked_score.model IS 'the scoring model (not the table''s driving model)';
+COMMENT ON COLUMN lead_qual.tracked_score.options IS
+    'the columns this model writes (fit_score, engagement_score, score, score_state, stage, stage_changed_at), defaults resolved';
+COMMENT ON COLUMN lead_qual.tracked_score.added_at IS 'when add_score() attached the model';
+COMMENT ON INDEX lead_qual.tracked_score_pkey IS 'one row per leads table and model';
+SELECT pg_catalog.pg_extension_config_dump('lead_qual.tracked_score', '');
+REVOKE ALL ON lead_qual.tracked_score FROM PUBLIC;
+GRANT SELECT ON lead_qual.tracked_score TO PUBLIC;
+
+-- The stages a model of tracked_score would have set (its own stage
+-- column): the history of its values, kept apart from stage_history, which
+-- records what happened to the lead (reports, hand-offs).
+CREATE TABLE lead_qual.score_history (
+    id bigserial PRIMARY KEY,
+    lead_table regclass NOT NULL,
+    lead_key text,
+    model text NOT NULL,
+    model_version bigint,
+    from_stage lead_qual.lead_stage,
+    to_stage lead_qual.lead_stage NOT NULL,
+    changed_at timestamptz NOT NULL,
+    fit double precision,
+    engagement double precision,
+    score double precision,
+    reason text NOT NULL,
+    changed_by name NOT NULL,
+    life_id bigint
+);
+CREATE INDEX score_history_lead_idx ON lead_qual.score_history (lead_table, model, lead_key, changed_at);
+CREATE INDEX score_history_life_idx ON lead_qual.score_history (life_id);
+COMMENT ON TABLE lead_qual.score_history IS
+    'every change of the stage a model of tracked_score would have set (its own stage column); the lead''s stage is not touched';
+COMMENT ON COLUMN lead_qual.score_history.lead_table IS 'the tracked leads table';
+COMMENT ON COLUMN lead_qual.score_history.lead_key IS 'the lead''s key at the change, as text (NULL: erased with forget_lead())';
+COMMENT ON COLUMN lead_qual.score_history.model IS 'the model whose stage column changed';
+COMMENT ON COLUMN lead_qual.score_history.model_version IS 'the model''s version when the row was written';
+COMMENT ON COLUMN lead_qual.score_history.from_stage IS 'the model''s stage before the change (NULL: none)';
+COMMENT ON COLUMN lead_qual.score_history.to_stage IS 'the model''s stage after the change';
+COMMENT ON COLUMN lead_qual.score_history.changed_at IS 'when the change happened (the statement''s time)';
+COMMENT ON COLUMN lead_qual.score_history.fit IS 'the model''s fit score at the change';
+COMMENT ON COLUMN lead_qual.score_history.engagement IS 'the model''s engagement score at the change';
+COMMENT ON COLUMN lead_qual.score_history.score IS 'fit + engagement at the change';
+COMMENT ON COLUMN lead_qual.score_history.reason IS 'score: new activity; rescore: recomputed; refresh: decay refresh or recycling';
+COMMENT ON COLUMN lead_qual.score_history.changed_by IS 'the role whose statement caused the change';
+COMMENT ON COLUMN lead_qual.score_history.life_id IS 'the lead''s life (lead_life.life_id), shared with its stage_history rows';
+COMMENT ON SEQUENCE lead_qual.score_history_id_seq IS 'ids of score_history rows';
+COMMENT ON INDEX lead_qual.score_history_lead_idx IS 'per-model, per-lead history';
+COMMENT ON INDEX lead_qual.score_history_life_idx IS 'history by life (key changes, erasure)';
+SELECT pg_catalog.pg_extension_config_dump('lead_qual.score_history', '');
+SELECT pg_catalog.pg_extension_config_dump('lead_qual.score_history_id_seq', '');
+REVOKE ALL ON lead_qual.score_history FROM PUBLIC;
+
+DROP FUNCTION IF EXISTS lead_qual.rescore(regclass);
+DROP FUNCTION IF EXISTS lead_qual.refresh(regclass, timestamptz);
+DROP FUNCTION IF EXISTS lead_qual.verify(regclass, timestamptz);
+DROP FUNCTION IF EXISTS lead_qual._rewrite(regclass, text, timestamptz, boolean);
+DROP FUNCTION IF EXISTS lead_qual._outcomes(regclass, text, text);
+DROP FUNCTION IF EXISTS lead_qual.threshold_report(regclass, text, double precision[]);
+DROP FUNCTION IF EXISTS lead_qual.score_auc(regclass, text);

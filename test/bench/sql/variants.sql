@@ -3,7 +3,8 @@
 --   B1, B2     row-level PL/pgSQL triggers (baselines.sql)
 --   B3         statement-level PL/pgSQL trigger with a transition table
 --   F1, F2     the floors: a statement / row trigger that only updates each touched lead (baselines.sql)
---   lead_qual  lead_qual.track()
+--   lead_qual  lead_qual.track() with bench_model (the model every baseline implements)
+--   lead_qual_realistic  lead_qual.track() with bench_realistic (model_realistic.sql)
 --   lead_qual_nullable  the same on a table whose occurred_at is nullable
 
 -- Installs `variant`'s trigger on the existing tables (after detach()).
@@ -37,6 +38,8 @@ BEGIN
       CREATE TRIGGER f2 AFTER INSERT ON bench.activities FOR EACH ROW EXECUTE FUNCTION bench.f2_touch_lead();
     WHEN 'lead_qual' THEN
       PERFORM lead_qual.track('bench.activities', 'bench.leads', 'bench_model', '{"add_columns": true}');
+    WHEN 'lead_qual_realistic' THEN
+      PERFORM lead_qual.track('bench.activities', 'bench.leads', 'bench_realistic', '{"add_columns": true}');
   END CASE;
 END $$;
 
@@ -67,6 +70,10 @@ BEGIN
     id int PRIMARY KEY,
     industry text,
     employees int,
+    annual_revenue bigint,
+    email text,
+    title text,
+    country text,
     fit_score float8,
     engagement_score float8,
     score float8,
@@ -92,8 +99,10 @@ BEGIN
     variant := 'lead_qual';
   END IF;
   CREATE INDEX activities_lead_id_idx ON bench.activities (lead_id);
-  INSERT INTO bench.leads (id, industry, employees, fit_score, engagement_score, score, stage, stage_changed_at)
-  SELECT s.id, s.industry, s.employees, bench.fit(s.industry, s.employees), 0, bench.fit(s.industry, s.employees),
+  INSERT INTO bench.leads (id, industry, employees, annual_revenue, email, title, country, fit_score,
+                           engagement_score, score, stage, stage_changed_at)
+  SELECT s.id, s.industry, s.employees, s.annual_revenue, s.email, s.title, s.country,
+         bench.fit(s.industry, s.employees), 0, bench.fit(s.industry, s.employees),
          'lead', now()
     FROM bench.lead_src s WHERE s.id <= leads;
   PERFORM bench.attach(variant);
