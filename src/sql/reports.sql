@@ -46,7 +46,16 @@ JOIN lead_qual.tracked t ON t.leads = l.lead_table
 JOIN lead_qual.stage_history h ON h.life_id = l.life_id AND h.to_stage <= 'customer'
 JOIN unnest(lead_qual.stages()) AS s(stage) ON h.to_stage >= s.stage
 WHERE has_column_privilege(l.lead_table, t.options->>'key', 'SELECT')
-GROUP BY l.lead_table, l.lead_key, s.stage;
+GROUP BY l.lead_table, l.lead_key, s.stage
+UNION ALL
+-- A Citus distributed table's history, by the leads that exist (its history
+-- companion: _distributed_history()).
+SELECT d.lead_table, d.lead_key, s.stage, min(d.changed_at) AS reached_at
+FROM lead_qual._distributed_history() d
+JOIN lead_qual.tracked t ON t.leads = d.lead_table
+JOIN unnest(lead_qual.stages()) AS s(stage) ON d.to_stage >= s.stage AND d.to_stage <= 'customer'
+WHERE d.lead_key IS NOT NULL AND has_column_privilege(d.lead_table, t.options->>'key', 'SELECT')
+GROUP BY d.lead_table, d.lead_key, s.stage;
 COMMENT ON VIEW lead_qual._life_stage_reached IS
     'internal: per current lead life and funnel stage, when its history first reached that stage or a later one (tables whose key the querying role may read)';
 
@@ -99,6 +108,8 @@ DECLARE
   stage_outcome lead_qual.lead_stage;
   positive_sql text;
   common text;
+  reached_keys text[];
+  reached_times timestamptz[];
 BEGIN
   IF leads IS NULL OR outcome IS NULL THEN
     RETURN;
@@ -117,6 +128,23 @@ BEGIN
     IF _outcomes.outcome_time IS NOT NULL THEN
       RAISE EXCEPTION 'outcome_time is for expression outcomes' USING ERRCODE = 'invalid_parameter_value',
         HINT = 'A stage outcome''s time is when the stage history first reached it.';
+    END IF;
+    IF lead_qual._citus_distributed(leads) THEN
+      -- Citus would run the view's function on the workers (a function
+      -- joined with a distributed table is run next to each shard), where
+      -- no table is tracked: the times are read here and passed in.
+      SELECT coalesce(array_agg(r.lead_key), '{}'), coalesce(array_agg(r.reached_at), '{}')
+        INTO reached_keys, reached_times
+        FROM lead_qual._life_stage_reached r WHERE r.lead_table = leads AND r.stage OPERATOR(lead_qual.=) stage_outcome;
+      RETURN QUERY EXECUTE common || format(
+        '       (l.%1$I OPERATOR(lead_qual.>=) $1 AND l.%1$I OPERATOR(lead_qual.<=) ''customer'')'
+        '       OR r.reached_at IS NOT NULL, r.reached_at'
+        '  FROM %2$s AS l CROSS JOIN LATERAL (SELECT l.%3$I::pg_catalog.text AS key) AS k'
+        '  LEFT JOIN ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4)) AS r(lead_key, reached_at)'
+        '    ON r.lead_key OPERATOR(pg_catalog.=) k.key%4$s',
+        t.options->>'stage', leads, t.options->>'key', lead_qual._filter_sql(t.options, 'lead_filter', t.leads, 'l', ' WHERE '))
+      USING stage_outcome, leads, reached_keys, reached_times;
+      RETURN;
     END IF;
     RETURN QUERY EXECUTE common || format(
       '       (l.%1$I OPERATOR(lead_qual.>=) $1 AND l.%1$I OPERATOR(lead_qual.<=) ''customer'')'

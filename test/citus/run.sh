@@ -75,7 +75,7 @@ not_ok() {  # description, details (printed as TAP comments)
   local reason; reason=$(todo_reason "$1")
   if [[ -n $reason ]]; then todo=$((todo + 1)); echo "not ok $n - $1 # TODO $reason"
   else failed=$((failed + 1)); echo "not ok $n - $1"; fi
-  [[ -n ${2:-} ]] && head -n 12 <<<"$2" | sed 's/^/#   /'
+  [[ -n ${2:-} ]] && head -n 40 <<<"$2" | sed 's/^/#   /'
   return 0
 }
 # Compares the one server's text with Citus's; on Citus errors the error.
