@@ -260,15 +260,19 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
     // Ids and life ids are taken from this node's sequences and offset by
     // its Citus group (Citus's own rule for sequences on workers: group <<
     // 48), so that they are unique across the cluster.
-    Datum shard_values[11];
-    char shard_nulls[11];
+    Datum shard_values[12];
+    char shard_nulls[12];
     for (int i = 0; i < 10; ++i) {
       shard_values[i] = values[i];
       shard_nulls[i] = ' ';
     }
     shard_values[10] = Int64GetDatum(shard_write != nullptr ? shard_write->model->version : 0);
     shard_nulls[10] = shard_write != nullptr ? ' ' : 'n';
-    Oid types[11] = {REGCLASSOID,
+    // The model that drove the stage: the write's (NULL for a manual change,
+    // which knows no model on a worker).
+    shard_values[11] = shard_write != nullptr ? CStringGetTextDatum(shard_write->model->name.c_str()) : 0;
+    shard_nulls[11] = shard_write != nullptr ? ' ' : 'n';
+    Oid types[12] = {REGCLASSOID,
                      TIMESTAMPTZOID,
                      TEXTOID,
                      NAMEOID,
@@ -278,15 +282,16 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
                      FLOAT8ARRAYOID,
                      FLOAT8ARRAYOID,
                      FLOAT8ARRAYOID,
-                     INT8OID};
+                     INT8OID,
+                     TEXTOID};
     const char *sql = psprintf(
         "INSERT INTO %s AS h (id, lead_key, from_stage, to_stage, changed_at, fit, engagement, score, reason,"
-        " changed_by, life_id, model_version)"
+        " changed_by, life_id, model_version, model)"
         " SELECT pg_catalog.nextval('lead_qual.stage_history_id_seq') OPERATOR(pg_catalog.+) g.base,"
         "        CAST(u.k AS %s), u.f, u.t, $2, u.fi, u.e, u.s, $3, $4,"
         "        (SELECT l.life_id FROM lead_qual.lead_life AS l"
         "          WHERE l.lead_table OPERATOR(pg_catalog.=) $1 AND l.lead_key OPERATOR(pg_catalog.=) u.k)"
-        "        OPERATOR(pg_catalog.+) g.base, $11"
+        "        OPERATOR(pg_catalog.+) g.base, $11, $12"
         "   FROM ROWS FROM (pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7),"
         "                   pg_catalog.unnest($8), pg_catalog.unnest($9), pg_catalog.unnest($10))"
         "        AS u(k, f, t, fi, e, s)"
@@ -294,7 +299,7 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
         "                FROM pg_catalog.pg_dist_local_group AS p) AS g"
         " RETURNING h.id, h.lead_key::pg_catalog.text",
         companion_target(fired_on, leads, history_companion), companion_key_type(history_companion));
-    rc = SPI_execute_with_args(sql, 11, types, shard_values, shard_nulls, false, 0);
+    rc = SPI_execute_with_args(sql, 12, types, shard_values, shard_nulls, false, 0);
   } else if (lives && on_shard) {
     Datum shard_values[11];
     char shard_nulls[11];

@@ -56,7 +56,7 @@ BEGIN
     EXECUTE format('CREATE TABLE %s (id bigint NOT NULL, lead_key %s NOT NULL, from_stage lead_qual.lead_stage,'
                    ' to_stage lead_qual.lead_stage NOT NULL, changed_at timestamptz NOT NULL, fit double precision,'
                    ' engagement double precision, score double precision, reason text NOT NULL, changed_by name NOT NULL,'
-                   ' life_id bigint NOT NULL, model_version bigint, PRIMARY KEY (lead_key, id))', name, key_type);
+                   ' life_id bigint NOT NULL, model_version bigint, model text, PRIMARY KEY (lead_key, id))', name, key_type);
     EXECUTE format('COMMENT ON TABLE %s IS %L', name,
                    format('lead_qual: the stage history of %s (lead_qual.stage_history''s columns; lead_key has the key''s type)', leads));
   ELSE

@@ -342,23 +342,23 @@ COMMENT ON FUNCTION lead_qual._history_companion(regclass) IS
 CREATE OR REPLACE FUNCTION lead_qual.history(leads regclass)
 RETURNS TABLE (id bigint, lead_table regclass, lead_key text, from_stage lead_qual.lead_stage, to_stage lead_qual.lead_stage,
                changed_at timestamptz, fit double precision, engagement double precision, score double precision,
-               reason text, changed_by name, life_id bigint, model_version bigint)
+               reason text, changed_by name, life_id bigint, model_version bigint, model text)
 LANGUAGE plpgsql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   companion regclass := lead_qual._history_companion(leads);
 BEGIN
   RETURN QUERY SELECT h.id, h.lead_table, h.lead_key, h.from_stage, h.to_stage, h.changed_at, h.fit, h.engagement,
-                      h.score, h.reason, h.changed_by, h.life_id, h.model_version
+                      h.score, h.reason, h.changed_by, h.life_id, h.model_version, h.model
                  FROM lead_qual.stage_history h WHERE h.lead_table = history.leads;
   IF companion IS NOT NULL THEN
     -- The label is added on the coordinator, after the rows came back (a
     -- materialized CTE): OIDs differ between nodes.
     RETURN QUERY EXECUTE format('WITH h AS MATERIALIZED ('
                                 '  SELECT h.id, h.lead_key::pg_catalog.text AS lead_key, h.from_stage, h.to_stage, h.changed_at,'
-                                '         h.fit, h.engagement, h.score, h.reason, h.changed_by, h.life_id, h.model_version'
+                                '         h.fit, h.engagement, h.score, h.reason, h.changed_by, h.life_id, h.model_version, h.model'
                                 '    FROM %s AS h)'
                                 ' SELECT h.id, $1, h.lead_key, h.from_stage, h.to_stage, h.changed_at, h.fit, h.engagement,'
-                                '        h.score, h.reason, h.changed_by, h.life_id, h.model_version FROM h', companion)
+                                '        h.score, h.reason, h.changed_by, h.life_id, h.model_version, h.model FROM h', companion)
       USING leads;
   END IF;
 END $$;
