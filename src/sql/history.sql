@@ -110,13 +110,15 @@ END $$;
 
 -- forget_lead(leads, key): the right to erasure. Every history row of the
 -- key (all its lives) and of its current life (under earlier keys) loses
--- its lead_key, and the key's life ends. The rows stay, with their stages,
+-- its lead_key, their hand-offs still waiting in the feed are dropped, and
+-- the key's life ends. The rows stay, with their stages,
 -- times and scores and their life_id, which links them to each other and
 -- to nothing else: funnel, conversion and velocity figures do not change.
 CREATE OR REPLACE FUNCTION lead_qual.forget_lead(leads regclass, lead_key text) RETURNS bigint
 LANGUAGE plpgsql STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-  forgotten bigint;
+  erased_ids bigint[];
+  feed regclass;
 BEGIN
   IF NOT EXISTS (SELECT FROM lead_qual.tracked t WHERE t.leads = forget_lead.leads)
      AND NOT EXISTS (SELECT FROM lead_qual.stage_history h WHERE h.lead_table = forget_lead.leads) THEN
@@ -136,16 +138,28 @@ BEGIN
   WITH life AS (
     DELETE FROM lead_qual.lead_life l WHERE l.lead_table = forget_lead.leads AND l.lead_key = forget_lead.lead_key
     RETURNING l.life_id
+  ), erased AS (
+    UPDATE lead_qual.stage_history h SET lead_key = NULL
+     WHERE h.lead_table = forget_lead.leads
+       AND (h.lead_key = forget_lead.lead_key OR h.life_id IN (SELECT life.life_id FROM life))
+       AND h.lead_key IS NOT NULL
+    RETURNING h.id
   )
-  UPDATE lead_qual.stage_history h SET lead_key = NULL
-   WHERE h.lead_table = forget_lead.leads
-     AND (h.lead_key = forget_lead.lead_key OR h.life_id IN (SELECT life.life_id FROM life))
-     AND h.lead_key IS NOT NULL;
-  GET DIAGNOSTICS forgotten = ROW_COUNT;
-  RETURN forgotten;
+  SELECT coalesce(array_agg(erased.id), '{}') INTO erased_ids FROM erased;
+  -- Hand-offs of those changes not yet taken from the feed (src/sql/handoffs.sql)
+  -- are not delivered any more: they name the lead.
+  BEGIN
+    feed := to_regclass(lead_qual._companion_name(leads, 'handoffs'));
+  EXCEPTION WHEN name_too_long THEN
+    feed := NULL;    -- a name too long for a feed: it has none
+  END;
+  IF feed IS NOT NULL THEN
+    EXECUTE format('DELETE FROM %s AS f WHERE f.id OPERATOR(pg_catalog.=) ANY ($1)', feed) USING erased_ids;
+  END IF;
+  RETURN cardinality(erased_ids);
 END $$;
 COMMENT ON FUNCTION lead_qual.forget_lead(regclass, text) IS
-    'erasure: removes a lead''s key from its stage history and score_history (every life of the key) and ends its life; aggregates are unchanged; returns the stage_history rows erased';
+    'erasure: removes a lead''s key from its stage history and score_history (every life of the key), drops its hand-offs not yet taken from the feed, and ends its life; aggregates are unchanged; returns the stage_history rows erased';
 
 ------------------------------------------------------------------------------
 -- Backfill on adoption.

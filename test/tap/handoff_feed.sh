@@ -27,7 +27,7 @@ SELECT lead_qual.track('activities', 'leads', 'feed', '{"add_columns": true}');
 CREATE TABLE handled (history_id bigint PRIMARY KEY, lead text, to_stage text);
 SQL
 
-echo "1..12"
+echo "1..13"
 check() { if [[ "$2" == "$3" ]]; then echo "ok $1 - $4"; else echo "not ok $1 - $4 (got '$2', want '$3')"; fi; }
 take() {  # the consumer: takes up to $1 hand-offs and records them, in one transaction
   q -c "BEGIN" -c "INSERT INTO handled SELECT t.id, t.lead_key, t.to_stage::text FROM lead_qual.take_handoffs('leads', $1) t" \
@@ -111,3 +111,9 @@ err=$(q -c "CREATE TABLE other (id int PRIMARY KEY)" -c "SELECT lead_qual.take_h
 check 11 "$(grep -c 'ERROR:  table public.other has no hand-off feed' <<<"$err")" "1" "a table without a feed: a clear error"
 err=$(q -c "\\set VERBOSITY verbose" -c "SELECT lead_qual.take_handoffs('leads', 0)" 2>&1 || true)
 check 12 "$(grep -c 'ERROR:  22023: max_rows must be at least 1, not 0' <<<"$err")" "1" "max_rows below 1: invalid_parameter_value"
+
+# Erasure: forget_lead() drops the lead's hand-offs still waiting, no others.
+q -c "INSERT INTO activities VALUES (3, 'demo', now())" -c "UPDATE leads SET stage = 'disqualified' WHERE id = 5"
+q -c "SELECT lead_qual.forget_lead('leads', '5')" >/dev/null
+check 13 "$(q -c "SELECT string_agg(lead_key || ':' || to_stage, ',' ORDER BY id) FROM leads_lq_handoffs")" "3:sql" \
+  "forget_lead() drops the forgotten lead's waiting hand-offs and keeps the others'"
