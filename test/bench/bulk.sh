@@ -32,9 +32,15 @@ bulk() {
 }
 
 declare -A ins cp
-label() { if [ "$1" = lead_qual_realistic ]; then echo "lead_qual, realistic model"; else echo "$1"; fi; }
+label() {
+  case $1 in
+    lead_qual_realistic) echo "lead_qual, realistic model" ;;
+    *_ff70) echo "${1%_ff70}, leads fillfactor 70" ;;
+    *) echo "$1" ;;
+  esac
+}
 for ((r = 1; r <= ${BENCH_ROUNDS:-2}; r++)); do
-  for v in B0 lead_qual lead_qual_realistic B3 F1; do
+  for v in B0 lead_qual lead_qual_realistic B3 F1 lead_qual_ff70 F1_ff70; do
     read -r i c < <(bulk "$v" "$leads" "")
     ins[$v]=$(min "$i" "${ins[$v]:-$i}") cp[$v]=$(min "$c" "${cp[$v]:-$c}")
   done
@@ -52,7 +58,7 @@ read -r "ins[lead_qual_nullable]" "cp[lead_qual_nullable]" < <(bulk lead_qual_nu
   echo "(\`test/bench/sql/model_realistic.sql\`: 7 fit rules, 9 engagement rules of which 4 test properties, 14-day half-life)."
   echo "| variant | INSERT ... SELECT (s) | ratio to B0 | COPY (s) | ratio to B0 |"
   echo "|---|---:|---:|---:|---:|"
-  for v in B0 lead_qual lead_qual_realistic B3 F1; do
+  for v in B0 lead_qual lead_qual_realistic B3 F1 lead_qual_ff70 F1_ff70; do
     echo "| $(label "$v") | $(fmt "${ins[$v]}") | $(fmt "$(calc "${ins[$v]} / ${ins[B0]}")") | $(fmt "${cp[$v]}") | $(fmt "$(calc "${cp[$v]} / ${cp[B0]}")") |"
   done
   v=lead_qual_nullable
@@ -63,6 +69,9 @@ read -r "ins[lead_qual_nullable]" "cp[lead_qual_nullable]" < <(bulk lead_qual_nu
   echo
   echo "The activity table's occurred_at is NOT NULL DEFAULT now() in every variant but \"lead_qual, nullable"
   echo "occurred_at\", where track() adds the BEFORE ROW trigger that stamps NULL times (COPY then inserts row by row)."
+  echo
+  echo "\"leads fillfactor 70\": the same on a leads table with fillfactor 70, so that each page has room for the new row"
+  echo "versions of its leads (HOT updates: no new index entries); the activity table is the same."
   echo
   echo "F1 and F2 are the floors of issue #17: a statement trigger that reads the transition table and updates each"
   echo "touched lead once, and a row trigger that updates the lead once per row; neither computes anything."

@@ -9,9 +9,15 @@ source "$BENCH_DIR/lib.sh"
 leads=$(scaled 100000 100)
 seconds=$(scaled 20 5)
 rounds=${BENCH_ROUNDS:-3}
-variants=(B0 B2 F2 lead_qual lead_qual_realistic)
+variants=(B0 B2 F2 lead_qual lead_qual_realistic lead_qual_ff70)
 declare -A tps lat
-label() { if [ "$1" = lead_qual_realistic ]; then echo "lead_qual, realistic model"; else echo "$1"; fi; }
+label() {
+  case $1 in
+    lead_qual_realistic) echo "lead_qual, realistic model" ;;
+    *_ff70) echo "${1%_ff70}, leads fillfactor 70" ;;
+    *) echo "$1" ;;
+  esac
+}
 
 # round FSYNC: one pgbench run per variant, keeping each one's best.
 round() {
