@@ -70,7 +70,8 @@ BEGIN
     EXECUTE format('COMMENT ON TABLE %s IS %L', name,
                    format('lead_qual: hand-offs of %s not yet taken (lead_qual.take_handoffs())', leads));
   END IF;
-  EXECUTE format('ALTER TABLE %s OWNER TO %I', name, (SELECT c.relowner::regrole::text FROM pg_class c WHERE c.oid = leads));
+  -- regrole's text is the role's name quoted as an identifier where needed.
+  EXECUTE format('ALTER TABLE %s OWNER TO %s', name, (SELECT c.relowner::regrole::text FROM pg_class c WHERE c.oid = leads));
   IF distributed THEN
     EXECUTE 'SELECT pg_catalog.create_distributed_table($1, ''lead_key'', colocate_with => $2)'
       USING name, leads::text;

@@ -10,7 +10,8 @@
 set -euo pipefail
 db=lq_feed_$$
 createdb "$db"
-trap 'dropdb --if-exists "$db" >/dev/null 2>&1 || true' EXIT
+owner="Lead Owner $$"   # a role: cluster-wide, dropped after the database
+trap 'dropdb --if-exists "$db" >/dev/null 2>&1 || true; psql -X -q -d postgres -c "DROP ROLE IF EXISTS \"$owner\"" >/dev/null 2>&1 || true' EXIT
 export PGDATABASE=$db
 q() { psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
 
@@ -27,7 +28,7 @@ SELECT lead_qual.track('activities', 'leads', 'feed', '{"add_columns": true}');
 CREATE TABLE handled (history_id bigint PRIMARY KEY, lead text, to_stage text);
 SQL
 
-echo "1..13"
+echo "1..15"
 check() { if [[ "$2" == "$3" ]]; then echo "ok $1 - $4"; else echo "not ok $1 - $4 (got '$2', want '$3')"; fi; }
 take() {  # the consumer: takes up to $1 hand-offs and records them, in one transaction
   q -c "BEGIN" -c "INSERT INTO handled SELECT t.id, t.lead_key, t.to_stage::text FROM lead_qual.take_handoffs('leads', $1) t" \
@@ -117,3 +118,23 @@ q -c "INSERT INTO activities VALUES (3, 'demo', now())" -c "UPDATE leads SET sta
 q -c "SELECT lead_qual.forget_lead('leads', '5')" >/dev/null
 check 13 "$(q -c "SELECT string_agg(lead_key || ':' || to_stage, ',' ORDER BY id) FROM leads_lq_handoffs")" "3:sql" \
   "forget_lead() drops the forgotten lead's waiting hand-offs and keeps the others'"
+
+# A leads table owned by an ordinary role, names that need quoting: the
+# owner creates the feed, it is theirs, and they consume it.
+got=$(q -v owner="$owner" 2>&1 <<'SQL'
+CREATE ROLE :"owner";
+CREATE SCHEMA "Sales Ops" AUTHORIZATION :"owner";
+SET ROLE :"owner";
+CREATE TABLE "Sales Ops"."Lead List" (id int PRIMARY KEY);
+CREATE TABLE "Sales Ops".acts (lead_id int REFERENCES "Sales Ops"."Lead List", activity text, occurred_at timestamptz);
+CREATE INDEX ON "Sales Ops".acts (lead_id);
+INSERT INTO "Sales Ops"."Lead List" VALUES (1);
+SELECT lead_qual.track('"Sales Ops".acts', '"Sales Ops"."Lead List"', 'feed', '{"add_columns": true}') IS NOT NULL AS tracked \gset
+SELECT lead_qual.create_handoff_feed('"Sales Ops"."Lead List"') IS NOT NULL AS feed \gset
+INSERT INTO "Sales Ops".acts VALUES (1, 'demo', now());
+SELECT lead_table || ' ' || lead_key || ' ' || to_stage FROM lead_qual.take_handoffs('"Sales Ops"."Lead List"');
+SQL
+)
+check 14 "$got" '"Sales Ops"."Lead List" 1 sql' "the owner of a table with quoted names creates its feed and takes its hand-offs"
+check 15 "$(q -c "SELECT tableowner FROM pg_tables WHERE schemaname = 'Sales Ops' AND tablename = 'Lead List_lq_handoffs'")" \
+  "$owner" "the feed belongs to the leads table's owner"
