@@ -14,7 +14,10 @@ source "$BENCH_DIR/lib.sh"
 if [[ ${1:-} == measure ]]; then
   workers=$2 rounds=$3 leads_file=$4 acts_file=$5
   LQ_CITUS_BASE=$(mktemp -d -t lq_bench_citus.XXXXXX)
-  export LQ_CITUS_BASE LQ_CITUS_AS_OF=""
+  # timed() writes $OUT/last_error: here a directory of this user's (the
+  # bench's own $OUT belongs to the user that started it).
+  OUT=$LQ_CITUS_BASE
+  export LQ_CITUS_BASE LQ_CITUS_AS_OF="" OUT
   source "$BENCH_DIR/../citus/cluster.sh"
   trap 'lq_stop_all; rm -rf "$LQ_CITUS_BASE"' EXIT
   ports=()
@@ -70,10 +73,9 @@ acts=$((leads * 10))
 sql "COPY (SELECT id, industry, employees FROM bench.lead_src WHERE id <= $leads ORDER BY id) TO '$DATA_DIR/citus_leads.copy'"
 sql "COPY (SELECT lead_id, activity, occurred_at, properties FROM bench.activity_src WHERE lead_id <= $leads ORDER BY i)
       TO '$DATA_DIR/citus_acts.copy'"
-# The servers refuse to run as root; $OUT (the timing helper's error file)
-# must be writable by the user they run as.
+# The servers refuse to run as root.
 run_as=()
-if [[ $(id -u) -eq 0 ]]; then run_as=(runuser -u postgres --); chmod 1777 "$OUT"; fi
+if [[ $(id -u) -eq 0 ]]; then run_as=(runuser -u postgres --); fi
 declare -A best
 for workers in 1 2; do
   while read -r v t; do
@@ -82,8 +84,13 @@ for workers in 1 2; do
   done < <("${run_as[@]}" env BENCH_DIR="$BENCH_DIR" OUT="$OUT" BENCH_SCALE="$BENCH_SCALE" PG_CONFIG="$PG_CONFIG" \
              bash "$BENCH_DIR/citus.sh" measure "$workers" "${BENCH_ROUNDS:-2}" \
              "$DATA_DIR/citus_leads.copy" "$DATA_DIR/citus_acts.copy")
+  # The measurements run in a process substitution, whose failure set -e
+  # does not see: no figure means it failed (its error is above).
+  if [[ -z ${best[plain.$workers]:-} || -z ${best[lead_qual.$workers]:-} ]]; then
+    log "citus: the measurement with $workers worker(s) failed"
+    exit 1
+  fi
 done
-[[ $(id -u) -eq 0 ]] && chmod 755 "$OUT"
 {
   echo "## Citus: COPY of $acts activities for $leads leads into distributed tables"
   echo
