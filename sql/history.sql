@@ -65,6 +65,17 @@ SELECT count(*) AS lives_of_100 FROM lead_life WHERE lead_table = 'life_leads'::
 SELECT entered, reached, rate FROM stage_conversion
  WHERE lead_table = 'public.life_leads' AND cohort_month IS NULL AND from_stage = 'mql' AND to_stage = 'sql';
 SELECT leads, median_hours FROM stage_velocity WHERE lead_table = 'public.life_leads' AND from_stage = 'mql';
+-- README "Erasure" deletes the lead first (its life ends), then erases it:
+-- its rows under an earlier key go too (lead 7, renumbered 107).
+INSERT INTO life_leads VALUES (7);
+INSERT INTO life_activities SELECT 7, 'visit', '2026-03-01' FROM generate_series(1, 2);
+UPDATE life_leads SET id = 107 WHERE id = 7;
+INSERT INTO life_activities SELECT 107, 'visit', '2026-03-01' FROM generate_series(1, 2);
+SELECT count(*) FILTER (WHERE lead_key = '7') AS under_7, count(*) FILTER (WHERE lead_key = '107') AS under_107
+  FROM stage_history WHERE lead_table = 'life_leads'::regclass;
+DELETE FROM life_leads WHERE id = 107;
+SELECT forget_lead('life_leads', '107') AS erased;
+SELECT count(*) FILTER (WHERE lead_key IN ('7', '107')) AS keyed FROM stage_history WHERE lead_table = 'life_leads'::regclass;
 -- Only the owner of the table erases; unknown tables are refused.
 CREATE ROLE life_stranger;
 SET SESSION AUTHORIZATION life_stranger;

@@ -181,11 +181,20 @@ SELECT add_score('ss_a_leads', 'ss_reader', '{"add_columns": true}');
 -- Options.
 SELECT add_score('ss_a_leads', 'ss_third', '{"channel": "x"}');
 \echo sqlstate :LAST_ERROR_SQLSTATE
+SELECT add_score('ss_a_leads', 'ss_third', '{"add_columns": "yes"}');
+\echo sqlstate :LAST_ERROR_SQLSTATE
+SELECT add_score('ss_a_leads', 'ss_third', '[]');
+\echo sqlstate :LAST_ERROR_SQLSTATE
 SELECT add_score('ss_a_leads', 'ss_third');
 \echo sqlstate :LAST_ERROR_SQLSTATE
 SELECT rescore('ss_a_leads', 'ss_third');
 \echo sqlstate :LAST_ERROR_SQLSTATE
 SELECT drop_score('ss_a_leads', 'ss_current');
+\echo sqlstate :LAST_ERROR_SQLSTATE
+-- A model in use is neither deleted nor renamed (every write would fail).
+DELETE FROM scoring_model WHERE name = 'ss_challenger';
+\echo sqlstate :LAST_ERROR_SQLSTATE
+UPDATE scoring_model SET name = 'ss_renamed' WHERE name = 'ss_current';
 \echo sqlstate :LAST_ERROR_SQLSTATE
 \set VERBOSITY terse
 

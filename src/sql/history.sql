@@ -119,6 +119,7 @@ LANGUAGE plpgsql STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp A
 DECLARE
   erased_ids bigint[];
   feed regclass;
+  forgotten_life bigint;
 BEGIN
   IF NOT EXISTS (SELECT FROM lead_qual.tracked t WHERE t.leads = forget_lead.leads)
      AND NOT EXISTS (SELECT FROM lead_qual.stage_history h WHERE h.lead_table = forget_lead.leads) THEN
@@ -128,20 +129,26 @@ BEGIN
     RAISE EXCEPTION 'must be owner of table % to erase its leads'' history', leads USING ERRCODE = 'insufficient_privilege';
   END IF;
   PERFORM lead_qual._citus_unsupported(leads, 'forget_lead()');
+  -- The lead's life, whose rows under its earlier keys go too: the current
+  -- life of the key, or, when the lead was deleted first (its life ended,
+  -- as README "Erasure" shows), the latest life that had the key.
+  forgotten_life := coalesce(
+    (SELECT l.life_id FROM lead_qual.lead_life l WHERE l.lead_table = forget_lead.leads AND l.lead_key = forget_lead.lead_key),
+    (SELECT max(x.life_id) FROM (SELECT h.life_id FROM lead_qual.stage_history h
+                                  WHERE h.lead_table = forget_lead.leads AND h.lead_key = forget_lead.lead_key
+                                 UNION ALL
+                                 SELECT h.life_id FROM lead_qual.score_history h
+                                  WHERE h.lead_table = forget_lead.leads AND h.lead_key = forget_lead.lead_key) x));
   -- The history of the table's other models (add_score()) loses the key too.
   UPDATE lead_qual.score_history h SET lead_key = NULL
    WHERE h.lead_table = forget_lead.leads
-     AND (h.lead_key = forget_lead.lead_key
-          OR h.life_id = (SELECT l.life_id FROM lead_qual.lead_life l
-                           WHERE l.lead_table = forget_lead.leads AND l.lead_key = forget_lead.lead_key))
+     AND (h.lead_key = forget_lead.lead_key OR h.life_id = forgotten_life)
      AND h.lead_key IS NOT NULL;
-  WITH life AS (
-    DELETE FROM lead_qual.lead_life l WHERE l.lead_table = forget_lead.leads AND l.lead_key = forget_lead.lead_key
-    RETURNING l.life_id
-  ), erased AS (
+  DELETE FROM lead_qual.lead_life l WHERE l.lead_table = forget_lead.leads AND l.lead_key = forget_lead.lead_key;
+  WITH erased AS (
     UPDATE lead_qual.stage_history h SET lead_key = NULL
      WHERE h.lead_table = forget_lead.leads
-       AND (h.lead_key = forget_lead.lead_key OR h.life_id IN (SELECT life.life_id FROM life))
+       AND (h.lead_key = forget_lead.lead_key OR h.life_id = forgotten_life)
        AND h.lead_key IS NOT NULL
     RETURNING h.id
   )

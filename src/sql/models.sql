@@ -72,6 +72,35 @@ COMMENT ON FUNCTION lead_qual.scoring_model_maintain() IS
 CREATE OR REPLACE TRIGGER scoring_model_maintain BEFORE INSERT OR UPDATE ON lead_qual.scoring_model
     FOR EACH ROW EXECUTE FUNCTION lead_qual.scoring_model_maintain();
 
+-- A model a tracked table scores with is not deleted or renamed: every write
+-- of the table's activities would fail (42704) until it is tracked again.
+CREATE OR REPLACE FUNCTION lead_qual._scoring_model_in_use() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  driven regclass;
+  scored regclass;
+BEGIN
+  IF TG_OP = 'UPDATE' AND NEW.name = OLD.name THEN
+    RETURN NEW;
+  END IF;
+  SELECT t.leads INTO driven FROM lead_qual.tracked t WHERE t.model = OLD.name LIMIT 1;
+  SELECT s.leads INTO scored FROM lead_qual.tracked_score s WHERE s.model = OLD.name LIMIT 1;
+  IF driven IS NOT NULL OR scored IS NOT NULL THEN
+    RAISE EXCEPTION 'cannot % scoring model "%": table % is scored with it', CASE TG_OP WHEN 'DELETE' THEN 'delete' ELSE 'rename' END, OLD.name, coalesce(driven, scored)
+      USING ERRCODE = 'dependent_objects_still_exist',
+            HINT = CASE WHEN driven IS NOT NULL THEN 'lead_qual.untrack() its activity table first.'
+                        ELSE format('lead_qual.drop_score(%L, %L) detaches it first.', scored::text, OLD.name) END;
+  END IF;
+  IF TG_OP = 'DELETE' THEN
+    RETURN OLD;
+  END IF;
+  RETURN NEW;
+END $$;
+COMMENT ON FUNCTION lead_qual._scoring_model_in_use() IS
+    'trigger of scoring_model: refuses (2BP01) to delete or rename a model a tracked table scores with (track(), add_score())';
+CREATE OR REPLACE TRIGGER scoring_model_in_use BEFORE UPDATE OF name OR DELETE ON lead_qual.scoring_model
+    FOR EACH ROW EXECUTE FUNCTION lead_qual._scoring_model_in_use();
+
 -- Every backend caches compiled models; a change of the table tells them
 -- (a relcache invalidation, delivered at commit) to look at it again.
 CREATE OR REPLACE FUNCTION lead_qual._models_changed() RETURNS trigger

@@ -917,13 +917,17 @@ BEGIN
     RAISE EXCEPTION 'model "%" already scores table %', model, leads USING ERRCODE = 'duplicate_object',
       HINT = CASE WHEN model = t.model THEN 'It drives the table''s stage.' ELSE 'lead_qual.drop_score(leads, model) detaches it first.' END;
   END IF;
+  IF jsonb_typeof(options) <> 'object' THEN
+    RAISE EXCEPTION 'invalid add_score() options: a JSON object expected, not %', jsonb_typeof(options)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   FOR k IN SELECT jsonb_object_keys(options) LOOP
     IF k <> 'add_columns' AND k <> ALL (written) THEN
       problems := problems || format('unknown option "%s"', k);
     ELSIF k <> 'add_columns' AND jsonb_typeof(options->k) <> 'string' THEN
       problems := problems || format('option "%s" must be a string', k);
     ELSIF k = 'add_columns' AND jsonb_typeof(options->k) <> 'boolean' THEN
-      problems := problems || 'option "add_columns" must be true or false';
+      problems := problems || 'option "add_columns" must be true or false'::text;
     END IF;
   END LOOP;
   -- Defaults: the model's name, then the driving model's column name.
