@@ -124,10 +124,10 @@ SELECT (SELECT array_agg(r) FROM threshold_report('ss_a_leads', 'won', '{10, 30,
        = (SELECT array_agg(r) FROM threshold_report('ss_b_leads', 'won', '{10, 30, 50}') r) AS same_thresholds;
 SELECT * FROM threshold_report('ss_a_leads', 'won', '{10, 30, 50}', model => 'ss_challenger');
 
--- Every model side by side: the leads each flagged at mql and sql, and how
--- many of them sales won (the driving model's flags include lead 4, which a
--- person moved to opportunity). With a stage outcome, the lead time from
--- flagging to the outcome: lead 4 reached opportunity at the manual change.
+-- Every model side by side: the leads each flagged at mql and sql (moved
+-- there by its own rules: lead 4, which a person moved to opportunity, is
+-- flagged by none), and how many of them sales won. With a stage outcome,
+-- the lead time from flagging to the outcome.
 SELECT * FROM score_comparison('ss_a_leads', 'won');
 SELECT model, stage, flagged, positive, median_lead_time FROM score_comparison('ss_a_leads', 'opportunity');
 
@@ -237,4 +237,20 @@ SELECT count(*) AS scores_left FROM tracked_score WHERE leads = 'ss_a_leads'::re
 SELECT count(*) AS triggers_left FROM pg_trigger
  WHERE tgrelid IN ('ss_a_leads'::regclass, 'ss_a_activities'::regclass) AND tgname LIKE 'lead_qual%';
 SELECT untrack('ss_b_activities');
+
+-- Two models with the same definition flag the same leads, whatever people
+-- did to the stage (a person's moves flag a lead for no model).
+INSERT INTO scoring_model (name, definition) SELECT 'ss_twin', definition FROM scoring_model WHERE name = 'ss_current';
+CREATE TABLE ss_t_leads (LIKE ss_a_leads INCLUDING ALL);
+CREATE TABLE ss_t_activities (lead_id int REFERENCES ss_t_leads, activity text, occurred_at timestamptz);
+CREATE INDEX ON ss_t_activities (lead_id);
+INSERT INTO ss_t_leads (id, employees, industry, won) VALUES (1, 500, 'saas', true), (2, 20, 'saas', false),
+                                                             (3, 150, 'retail', true), (4, 5, 'retail', false);
+SELECT track('ss_t_activities', 'ss_t_leads', 'ss_current', '{"add_columns": true}') >= 0 AS tracked,
+       add_score('ss_t_leads', 'ss_twin', '{"add_columns": true}') >= 0 AS twin_added;
+INSERT INTO ss_t_activities VALUES (1, 'visit', '2026-02-27'), (1, 'visit', '2026-02-28'), (3, 'demo', '2026-02-25');
+UPDATE ss_t_leads SET stage = 'opportunity' WHERE id IN (2, 3);
+SELECT model, stage, flagged, positive, "precision", recall FROM score_comparison('ss_t_leads', 'opportunity');
+SELECT untrack('ss_t_activities');
+DROP TABLE ss_t_activities, ss_t_leads;
 RESET lead_qual.as_of;

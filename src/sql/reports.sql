@@ -385,29 +385,50 @@ COMMENT ON VIEW lead_qual._life_score_reached IS
     'internal: per current lead life, model of add_score() and funnel stage, when that model''s stage first reached it or a later one (tables whose key the querying role may read)';
 GRANT SELECT ON lead_qual._life_score_reached TO PUBLIC;
 
+-- Per current lead life of a one-server table and automatic stage: when
+-- lead_qual's own writes (not a person: reason manual) first moved it to
+-- that stage or a later one. What the driving model flagged, comparable with
+-- what another model flagged (score_history holds automatic moves only).
+CREATE OR REPLACE VIEW lead_qual._life_automatic_reached WITH (security_barrier) AS
+SELECT l.lead_table, l.lead_key, s.stage, min(h.changed_at) AS reached_at
+FROM lead_qual.lead_life l
+JOIN lead_qual.tracked t ON t.leads = l.lead_table
+JOIN lead_qual.stage_history h ON h.life_id = l.life_id AND h.to_stage <= 'customer' AND h.reason <> 'manual'
+JOIN unnest(lead_qual.stages()) AS s(stage) ON h.to_stage >= s.stage
+WHERE has_column_privilege(l.lead_table, t.options->>'key', 'SELECT')
+GROUP BY l.lead_table, l.lead_key, s.stage;
+COMMENT ON VIEW lead_qual._life_automatic_reached IS
+    'internal: per current lead life and funnel stage, when lead_qual''s automatic writes (not a person''s) first moved it there or later (tables whose key the querying role may read)';
+GRANT SELECT ON lead_qual._life_automatic_reached TO PUBLIC;
+
 -- score_comparison(leads, outcome, outcome_time): every model of a tracked
 -- table side by side on one outcome. Per model (the driving one first) and
--- automatic stage (mql, sql): the leads it flagged (its history reached the
--- stage or a later one; for the driving model also its current stage, as in
--- _outcomes()), how many of them reached the outcome, precision and recall,
--- and the median lead time from the model flagging a lead to the outcome
--- (positive leads with both times; negative: flagged after the outcome).
+-- automatic stage (mql, sql): the leads it flagged (its automatic moves
+-- reached the stage or a later one: for the driving model its stage_history
+-- rows not written by a person, for the others their score_history), how
+-- many of them reached the outcome, precision and recall, and the median
+-- lead time from the model flagging a lead to the outcome (positive leads
+-- with both times; negative: flagged after the outcome). A person moving a
+-- lead to opportunity flags it for no model.
 CREATE OR REPLACE FUNCTION lead_qual.score_comparison(leads regclass, outcome text DEFAULT 'opportunity',
                                                      outcome_time text DEFAULT NULL)
 RETURNS TABLE (model text, drives_stage boolean, stage lead_qual.lead_stage, flagged bigint, positive bigint,
                "precision" double precision, recall double precision, median_lead_time interval)
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  -- A Citus table's history is its companion table, whose rows carry no
+  -- reason: which moves were automatic is not known there.
+  PERFORM lead_qual._citus_unsupported(leads, 'score_comparison()');
+  RETURN QUERY
   WITH o AS (SELECT * FROM lead_qual._outcomes(leads, outcome, outcome_time)),
   m AS (SELECT x.model, x.n, x.n = 1 AS drives FROM lead_qual._models_of(leads, NULL) WITH ORDINALITY AS x(model, n)),
   s AS (SELECT unnest(ARRAY['mql', 'sql']::lead_qual.lead_stage[]) AS stage),
   f AS (
     SELECT m.model, m.n, m.drives, s.stage, o.lead_key, o.positive, o.outcome_at,
            CASE WHEN m.drives THEN r.reached_at ELSE c.reached_at END AS reached_at,
-           CASE WHEN m.drives THEN r.reached_at IS NOT NULL
-                                   OR (o.stage OPERATOR(lead_qual.>=) s.stage AND o.stage OPERATOR(lead_qual.<=) 'customer')
-                ELSE c.reached_at IS NOT NULL END AS reached
+           CASE WHEN m.drives THEN r.reached_at IS NOT NULL ELSE c.reached_at IS NOT NULL END AS reached
       FROM m CROSS JOIN s CROSS JOIN o
-      LEFT JOIN lead_qual._life_stage_reached r
+      LEFT JOIN lead_qual._life_automatic_reached r
         ON m.drives AND r.lead_table = leads AND r.lead_key = o.lead_key AND r.stage OPERATOR(lead_qual.=) s.stage
       LEFT JOIN lead_qual._life_score_reached c
         ON NOT m.drives AND c.lead_table = leads AND c.lead_key = o.lead_key AND c.model = m.model
@@ -419,7 +440,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
          (count(*) FILTER (WHERE f.reached AND f.positive))::float8 / NULLIF(count(*) FILTER (WHERE f.positive), 0),
          percentile_cont(0.5) WITHIN GROUP (ORDER BY f.outcome_at - f.reached_at)
            FILTER (WHERE f.reached AND f.positive AND f.outcome_at IS NOT NULL AND f.reached_at IS NOT NULL)
-    FROM f GROUP BY f.model, f.n, f.drives, f.stage ORDER BY f.n, f.stage
-$$;
+    FROM f GROUP BY f.model, f.n, f.drives, f.stage ORDER BY f.n, f.stage;
+END $$;
 COMMENT ON FUNCTION lead_qual.score_comparison(regclass, text, text) IS
     'every model of a tracked table (the driving one first) per automatic stage: leads it flagged, how many reached the outcome, precision, recall and the median lead time from flagging to the outcome';
