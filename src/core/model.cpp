@@ -362,24 +362,37 @@ bool fold_activity(std::string_view activity, char *buf, std::size_t size, std::
 }
 }  // namespace
 
-int Model::match(std::string_view activity, const AttrValue *properties) const {
-  char buf[kMaxActivityName];
-  std::string_view key;
-  if (!fold_activity(activity, buf, sizeof buf, key)) return -1;
-  auto it = rules_by_activity_.find(key);
+int Model::rule_for(std::string_view folded, const AttrValue *properties) const {
+  auto it = rules_by_activity_.find(folded);
   if (it == rules_by_activity_.end()) return -1;
   for (int i : it->second)
     if (engagement_rules[static_cast<std::size_t>(i)].when.holds(properties)) return i;
   return -1;
 }
 
+std::uint8_t Model::bits_for(std::string_view folded) const {
+  auto it = or_bits_by_activity_.find(folded);
+  return it == or_bits_by_activity_.end() ? 0 : it->second;
+}
+
+int Model::match(std::string_view activity, const AttrValue *properties) const {
+  char buf[kMaxActivityName];
+  std::string_view key;
+  return fold_activity(activity, buf, sizeof buf, key) ? rule_for(key, properties) : -1;
+}
+
 std::uint8_t Model::or_bits(std::string_view activity) const {
   if (or_bits_by_activity_.empty()) return 0;
   char buf[kMaxActivityName];
   std::string_view key;
-  if (!fold_activity(activity, buf, sizeof buf, key)) return 0;
-  auto it = or_bits_by_activity_.find(key);
-  return it == or_bits_by_activity_.end() ? 0 : it->second;
+  return fold_activity(activity, buf, sizeof buf, key) ? bits_for(key) : 0;
+}
+
+Model::ActivityClass Model::classify(std::string_view activity, const AttrValue *properties) const {
+  char buf[kMaxActivityName];
+  std::string_view key;
+  if (!fold_activity(activity, buf, sizeof buf, key)) return {-1, 0};
+  return {rule_for(key, properties), or_bits_by_activity_.empty() ? std::uint8_t{0} : bits_for(key)};
 }
 
 bool Model::meets(const StageCriteria &c, double fit, double engagement, std::uint8_t or_seen,

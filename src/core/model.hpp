@@ -115,6 +115,14 @@ class Model {
   // kSeenFor* bits for an activity type listed in or_activities.
   std::uint8_t or_bits(std::string_view activity) const;
 
+  // match() and or_bits() of one activity, its type folded once: what every
+  // per-row path (the triggers' fold, the aggregates) needs.
+  struct ActivityClass {
+    int rule;
+    std::uint8_t or_bits;
+  };
+  ActivityClass classify(std::string_view activity, const AttrValue *properties) const;
+
   // Whether the lead meets a stage's criteria given its scores.
   static bool meets(const StageCriteria &c, double fit, double engagement, std::uint8_t or_seen,
                     std::uint8_t seen_bit, const AttrValue *lead);
@@ -125,6 +133,9 @@ class Model {
 
  private:
   friend class ModelCompiler;
+  // match() and or_bits() of an activity type already folded.
+  int rule_for(std::string_view folded, const AttrValue *properties) const;
+  std::uint8_t bits_for(std::string_view folded) const;
   std::map<std::string, std::vector<int>, std::less<>> rules_by_activity_;
   std::map<std::string, std::uint8_t, std::less<>> or_bits_by_activity_;
 };

@@ -36,8 +36,9 @@ ActivityArgs read_activity(FunctionCallInfo fcinfo, bool candidate) {
                      m.property_values);
   text *activity_text = PG_GETARG_TEXT_PP(2);
   const std::string_view activity(VARDATA_ANY(activity_text), VARSIZE_ANY_EXHDR(activity_text));
-  a.rule = m.model->match(activity, m.property_values);
-  a.or_bits = m.model->or_bits(activity);
+  const Model::ActivityClass c = m.model->classify(activity, m.property_values);
+  a.rule = c.rule;
+  a.or_bits = c.or_bits;
   return a;
 }
 

@@ -318,10 +318,10 @@ void fold_new_rows(TriggerData *td, const ActivityColumns &columns, ModelRef *mo
     }
     lq::pg::attrs_from_jsonb(properties, model->property_names, model->property_count,
                              model->property_values);
-    const int rule = m.match(activity, model->property_values);
+    const lq::Model::ActivityClass c = m.classify(activity, model->property_values);
     if (d->state == nullptr) d->state = lq::pg::empty_state(m, lq::pg::states_context(w));
     // At the write's scoring time: an activity dated later is held apart.
-    d->state = lq::pg::add_to_state(d->state, m, rule, occurred_at, m.or_bits(activity), w->as_of);
+    d->state = lq::pg::add_to_state(d->state, m, c.rule, occurred_at, c.or_bits, w->as_of);
   });
 }
 

@@ -6,8 +6,6 @@ extern "C" {
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
-#include "miscadmin.h"
-#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 }
@@ -26,40 +24,13 @@ SPIPlanPtr score_plan = nullptr;
 void record_score_changes(Oid leads, const char *model, int64 version, const StageChange *changes, int count,
                           const char *reason, TimestampTz at, Oid changed_by) {
   if (count == 0) return;
-  const Oid stage_type = extension_type("lead_stage");
-  auto *keys = static_cast<Datum *>(palloc(sizeof(Datum) * count));
-  auto *from = static_cast<Datum *>(palloc(sizeof(Datum) * count));
-  bool *from_null = static_cast<bool *>(palloc(sizeof(bool) * count));
-  auto *to = static_cast<Datum *>(palloc(sizeof(Datum) * count));
-  auto *fit = static_cast<Datum *>(palloc(sizeof(Datum) * count));
-  auto *engagement = static_cast<Datum *>(palloc(sizeof(Datum) * count));
-  auto *score = static_cast<Datum *>(palloc(sizeof(Datum) * count));
-  for (int i = 0; i < count; ++i) {
-    keys[i] = CStringGetTextDatum(changes[i].lead_key);
-    from_null[i] = changes[i].from_rank < 0;
-    from[i] = CharGetDatum(static_cast<char>(changes[i].from_rank < 0 ? 0 : changes[i].from_rank));
-    to[i] = CharGetDatum(static_cast<char>(changes[i].to_rank));
-    fit[i] = Float8GetDatum(changes[i].fit);
-    engagement[i] = Float8GetDatum(changes[i].engagement);
-    score[i] = Float8GetDatum(changes[i].score);
-  }
-  int dims[1] = {count};
-  int lbs[1] = {1};
-  Datum values[12];
-  values[0] = ObjectIdGetDatum(leads);
-  values[1] = TimestampTzGetDatum(at);
-  values[2] = CStringGetTextDatum(reason);
-  values[3] = CStringGetDatum(GetUserNameFromId(changed_by, false));
-  values[4] = PointerGetDatum(construct_array(keys, count, TEXTOID, -1, false, TYPALIGN_INT));
-  values[5] =
-      PointerGetDatum(construct_md_array(from, from_null, 1, dims, lbs, stage_type, 1, true, TYPALIGN_CHAR));
-  values[6] = PointerGetDatum(construct_array(to, count, stage_type, 1, true, TYPALIGN_CHAR));
-  values[7] = PointerGetDatum(construct_array(fit, count, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-  values[8] =
-      PointerGetDatum(construct_array(engagement, count, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-  values[9] = PointerGetDatum(construct_array(score, count, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-  values[10] = CStringGetTextDatum(model);
-  values[11] = Int64GetDatum(version);
+  Datum values[kChangeParams + 2];
+  Oid types[kChangeParams + 2];
+  change_parameters(leads, changes, count, reason, at, changed_by, values, types);
+  values[kChangeParams] = CStringGetTextDatum(model);
+  values[kChangeParams + 1] = Int64GetDatum(version);
+  types[kChangeParams] = TEXTOID;
+  types[kChangeParams + 1] = INT8OID;
 
   // Written as its owner, like stage_history. The rows share the lead's life
   // with its stage_history rows (a model's first change may come before any
@@ -67,18 +38,6 @@ void record_score_changes(Oid leads, const char *model, int64 version, const Sta
   const Oid history = get_relname_relid("score_history", extension_namespace());
   const SavedUser saved = spi_connect_as_owner(history);
   if (score_plan == nullptr) {
-    Oid types[12] = {REGCLASSOID,
-                     TIMESTAMPTZOID,
-                     TEXTOID,
-                     NAMEOID,
-                     TEXTARRAYOID,
-                     get_array_type(stage_type),
-                     get_array_type(stage_type),
-                     FLOAT8ARRAYOID,
-                     FLOAT8ARRAYOID,
-                     FLOAT8ARRAYOID,
-                     TEXTOID,
-                     INT8OID};
     SPIPlanPtr plan = SPI_prepare_cursor(
         "WITH lives AS (INSERT INTO lead_qual.lead_life (lead_table, lead_key)"
         "               SELECT DISTINCT $1, k FROM pg_catalog.unnest($5) AS k"

@@ -14,6 +14,7 @@ extern "C" {
 #include "utils/lsyscache.h"
 }
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -98,6 +99,46 @@ void write_feed(Oid feed, const char *target, const int64 *ids, const Datum *val
 
 }  // namespace
 
+void change_parameters(Oid leads, const StageChange *changes, int count, const char *reason, TimestampTz at,
+                       Oid changed_by, Datum *values, Oid *types) {
+  const Oid stage_type = extension_type("lead_stage");
+  auto *keys = static_cast<Datum *>(palloc(sizeof(Datum) * count));
+  auto *from = static_cast<Datum *>(palloc(sizeof(Datum) * count));
+  bool *from_null = static_cast<bool *>(palloc(sizeof(bool) * count));
+  auto *to = static_cast<Datum *>(palloc(sizeof(Datum) * count));
+  auto *fit = static_cast<Datum *>(palloc(sizeof(Datum) * count));
+  auto *engagement = static_cast<Datum *>(palloc(sizeof(Datum) * count));
+  auto *score = static_cast<Datum *>(palloc(sizeof(Datum) * count));
+  for (int i = 0; i < count; ++i) {
+    keys[i] = CStringGetTextDatum(changes[i].lead_key);
+    from_null[i] = changes[i].from_rank < 0;
+    from[i] = CharGetDatum(static_cast<char>(changes[i].from_rank < 0 ? 0 : changes[i].from_rank));
+    to[i] = CharGetDatum(static_cast<char>(changes[i].to_rank));
+    fit[i] = Float8GetDatum(changes[i].fit);
+    engagement[i] = Float8GetDatum(changes[i].engagement);
+    score[i] = Float8GetDatum(changes[i].score);
+  }
+  int dims[1] = {count};
+  int lbs[1] = {1};
+  values[0] = ObjectIdGetDatum(leads);
+  values[1] = TimestampTzGetDatum(at);
+  values[2] = CStringGetTextDatum(reason);
+  values[3] = CStringGetDatum(GetUserNameFromId(changed_by, false));
+  values[4] = PointerGetDatum(construct_array(keys, count, TEXTOID, -1, false, TYPALIGN_INT));
+  values[5] =
+      PointerGetDatum(construct_md_array(from, from_null, 1, dims, lbs, stage_type, 1, true, TYPALIGN_CHAR));
+  values[6] = PointerGetDatum(construct_array(to, count, stage_type, 1, true, TYPALIGN_CHAR));
+  values[7] = PointerGetDatum(construct_array(fit, count, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+  values[8] =
+      PointerGetDatum(construct_array(engagement, count, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+  values[9] = PointerGetDatum(construct_array(score, count, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+  const Oid stage_array = get_array_type(stage_type);
+  const Oid param_types[kChangeParams] = {REGCLASSOID,    TIMESTAMPTZOID, TEXTOID,     NAMEOID,
+                                          TEXTARRAYOID,   stage_array,    stage_array, FLOAT8ARRAYOID,
+                                          FLOAT8ARRAYOID, FLOAT8ARRAYOID};
+  std::copy(param_types, param_types + kChangeParams, types);
+}
+
 void record_stage_changes(Oid leads, const StageChange *changes, int count, const char *reason,
                           const char *channel, TimestampTz at, Oid changed_by) {
   if (count == 0) return;
@@ -120,38 +161,9 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
   // has one, gets a row per change on one server and on Citus alike.
   const Oid history_companion = on_shard ? companion_table(leads, Companion::History) : InvalidOid;
   const Oid feed = companion_table(leads, Companion::Handoffs);
-  const Oid stage_type = extension_type("lead_stage");
-  auto *keys = static_cast<Datum *>(palloc(sizeof(Datum) * count));
-  auto *from = static_cast<Datum *>(palloc(sizeof(Datum) * count));
-  bool *from_null = static_cast<bool *>(palloc(sizeof(bool) * count));
-  auto *to = static_cast<Datum *>(palloc(sizeof(Datum) * count));
-  auto *fit = static_cast<Datum *>(palloc(sizeof(Datum) * count));
-  auto *engagement = static_cast<Datum *>(palloc(sizeof(Datum) * count));
-  auto *score = static_cast<Datum *>(palloc(sizeof(Datum) * count));
-  for (int i = 0; i < count; ++i) {
-    keys[i] = CStringGetTextDatum(changes[i].lead_key);
-    from_null[i] = changes[i].from_rank < 0;
-    from[i] = CharGetDatum(static_cast<char>(changes[i].from_rank < 0 ? 0 : changes[i].from_rank));
-    to[i] = CharGetDatum(static_cast<char>(changes[i].to_rank));
-    fit[i] = Float8GetDatum(changes[i].fit);
-    engagement[i] = Float8GetDatum(changes[i].engagement);
-    score[i] = Float8GetDatum(changes[i].score);
-  }
-  int dims[1] = {count};
-  int lbs[1] = {1};
-  Datum values[10];
-  values[0] = ObjectIdGetDatum(leads);
-  values[1] = TimestampTzGetDatum(at);
-  values[2] = CStringGetTextDatum(reason);
-  values[3] = CStringGetDatum(GetUserNameFromId(changed_by, false));
-  values[4] = PointerGetDatum(construct_array(keys, count, TEXTOID, -1, false, TYPALIGN_INT));
-  values[5] =
-      PointerGetDatum(construct_md_array(from, from_null, 1, dims, lbs, stage_type, 1, true, TYPALIGN_CHAR));
-  values[6] = PointerGetDatum(construct_array(to, count, stage_type, 1, true, TYPALIGN_CHAR));
-  values[7] = PointerGetDatum(construct_array(fit, count, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-  values[8] =
-      PointerGetDatum(construct_array(engagement, count, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-  values[9] = PointerGetDatum(construct_array(score, count, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+  Datum values[kChangeParams];
+  Oid types[kChangeParams];
+  change_parameters(leads, changes, count, reason, at, changed_by, values, types);
 
   // Written as its owner: PUBLIC cannot write the history, but any role whose
   // statement changes a tracked lead's stage causes a row. Every row carries
@@ -172,28 +184,18 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
   // draws a life_id from the sequence: ids have gaps, nothing reads them
   // as counts.
   if (lives && life_plan == nullptr) {
-    Oid types[2] = {REGCLASSOID, TEXTARRAYOID};
+    Oid life_types[2] = {REGCLASSOID, TEXTARRAYOID};
     life_plan = keep_plan(
         "INSERT INTO lead_qual.lead_life (lead_table, lead_key)"
         " SELECT DISTINCT $1, k FROM pg_catalog.unnest($2) AS k"
         " ON CONFLICT (lead_table, lead_key) DO NOTHING",
-        2, types);
+        2, life_types);
   }
   SPIPlanPtr &plan = lives ? history_plan : legacy_history_plan;
   // Rows of the current schema also say which model drove the stage and
   // which version of it was current for this statement (model,
   // model_version, issue #16).
   if (plan == nullptr) {
-    Oid types[10] = {REGCLASSOID,
-                     TIMESTAMPTZOID,
-                     TEXTOID,
-                     NAMEOID,
-                     TEXTARRAYOID,
-                     get_array_type(stage_type),
-                     get_array_type(stage_type),
-                     FLOAT8ARRAYOID,
-                     FLOAT8ARRAYOID,
-                     FLOAT8ARRAYOID};
     plan = keep_plan(
         lives ? "INSERT INTO lead_qual.stage_history"
                 " (lead_table, lead_key, from_stage, to_stage, changed_at, fit, engagement, score, reason, "
@@ -223,17 +225,9 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
         10, types);
   }
   if (lives && on_shard && shard_history_plan == nullptr) {
-    Oid types[11] = {REGCLASSOID,
-                     TIMESTAMPTZOID,
-                     TEXTOID,
-                     NAMEOID,
-                     TEXTARRAYOID,
-                     get_array_type(stage_type),
-                     get_array_type(stage_type),
-                     FLOAT8ARRAYOID,
-                     FLOAT8ARRAYOID,
-                     FLOAT8ARRAYOID,
-                     INT8OID};
+    Oid shard_types[kChangeParams + 1];
+    std::copy(types, types + kChangeParams, shard_types);
+    shard_types[kChangeParams] = INT8OID;
     shard_history_plan = keep_plan(
         "INSERT INTO lead_qual.stage_history"
         " (lead_table, lead_key, from_stage, to_stage, changed_at, fit, engagement, score, reason, "
@@ -247,7 +241,7 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
         "                   pg_catalog.unnest($8), pg_catalog.unnest($9), pg_catalog.unnest($10)) AS u(k, f, "
         "t, fi, e, s)"
         " RETURNING id, lead_key",
-        11, types);
+        11, shard_types);
   }
   if (lives) {
     Datum life_values[2] = {values[0], values[4]};
@@ -262,7 +256,7 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
     // 48), so that they are unique across the cluster.
     Datum shard_values[12];
     char shard_nulls[12];
-    for (int i = 0; i < 10; ++i) {
+    for (int i = 0; i < kChangeParams; ++i) {
       shard_values[i] = values[i];
       shard_nulls[i] = ' ';
     }
@@ -272,18 +266,10 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
     // which knows no model on a worker).
     shard_values[11] = shard_write != nullptr ? CStringGetTextDatum(shard_write->model->name.c_str()) : 0;
     shard_nulls[11] = shard_write != nullptr ? ' ' : 'n';
-    Oid types[12] = {REGCLASSOID,
-                     TIMESTAMPTZOID,
-                     TEXTOID,
-                     NAMEOID,
-                     TEXTARRAYOID,
-                     get_array_type(stage_type),
-                     get_array_type(stage_type),
-                     FLOAT8ARRAYOID,
-                     FLOAT8ARRAYOID,
-                     FLOAT8ARRAYOID,
-                     INT8OID,
-                     TEXTOID};
+    Oid companion_types[kChangeParams + 2];
+    std::copy(types, types + kChangeParams, companion_types);
+    companion_types[kChangeParams] = INT8OID;
+    companion_types[kChangeParams + 1] = TEXTOID;
     const char *sql = psprintf(
         "INSERT INTO %s AS h (id, lead_key, from_stage, to_stage, changed_at, fit, engagement, score, reason,"
         " changed_by, life_id, model_version, model)"
@@ -299,11 +285,11 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
         "                FROM pg_catalog.pg_dist_local_group AS p) AS g"
         " RETURNING h.id, h.lead_key::pg_catalog.text",
         companion_target(fired_on, leads, history_companion), companion_key_type(history_companion));
-    rc = SPI_execute_with_args(sql, 12, types, shard_values, shard_nulls, false, 0);
+    rc = SPI_execute_with_args(sql, 12, companion_types, shard_values, shard_nulls, false, 0);
   } else if (lives && on_shard) {
     Datum shard_values[11];
     char shard_nulls[11];
-    for (int i = 0; i < 10; ++i) {
+    for (int i = 0; i < kChangeParams; ++i) {
       shard_values[i] = values[i];
       shard_nulls[i] = ' ';
     }

@@ -19,6 +19,14 @@ struct StageChange {
   double fit, engagement, score;
 };
 
+// The parameters $1..$10 every history insert takes (stage_history, its Citus
+// companion, score_history): $1 the leads table, $2 the time, $3 the reason,
+// $4 who, $5..$10 arrays of keys, from, to, fit, engagement, score, one
+// element per change. Fills `values` and `types` (kChangeParams each).
+inline constexpr int kChangeParams = 10;
+void change_parameters(Oid leads, const StageChange *changes, int count, const char *reason, TimestampTz at,
+                       Oid changed_by, Datum *values, Oid *types);
+
 // Appends rows to stage_history (as the table's owner) and sends one NOTIFY
 // per change on `channel`. `reason`: one of lq::reason (core/change_reason.hpp).
 void record_stage_changes(Oid leads, const StageChange *changes, int count, const char *reason,

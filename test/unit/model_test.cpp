@@ -254,6 +254,24 @@ TEST(Model, OrBits) {
   EXPECT_EQ(both->or_bits("trial"), 0);
 }
 
+// classify() is match() and or_bits() with the type folded once: the same
+// answers for every type, case and property, and for names too long to match.
+TEST(Model, ClassifyIsMatchAndOrBits) {
+  auto m = model_of(kSpecModel);
+  const lq::AttributeSet &p = m->property_attributes;
+  for (const std::string &type :
+       {std::string("page_view"), std::string("PAGE_VIEW"), std::string("demo_request"),
+        std::string("Demo_Request"), std::string("webinar"), std::string("unknown"), std::string(""),
+        std::string(500, 'd')}) {
+    for (const char *url : {"/pricing", "/blog"}) {
+      const auto values = Values(p).str("url", url);
+      const lq::Model::ActivityClass c = m->classify(type, values.data());
+      EXPECT_EQ(c.rule, m->match(type, values.data())) << type << " " << url;
+      EXPECT_EQ(c.or_bits, m->or_bits(type)) << type;
+    }
+  }
+}
+
 // ---- stage criteria -----------------------------------------------------------
 
 TEST(Model, AutomaticStageOfTheSpecModel) {
