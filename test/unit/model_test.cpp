@@ -264,7 +264,8 @@ TEST(Model, ClassifyIsMatchAndOrBits) {
         std::string("Demo_Request"), std::string("webinar"), std::string("unknown"), std::string(""),
         std::string(500, 'd')}) {
     for (const char *url : {"/pricing", "/blog"}) {
-      const auto values = Values(p).str("url", url);
+      Values values(p);  // named: it owns the strings its values point into
+      values.str("url", url);
       const lq::Model::ActivityClass c = m->classify(type, values.data());
       EXPECT_EQ(c.rule, m->match(type, values.data())) << type << " " << url;
       EXPECT_EQ(c.or_bits, m->or_bits(type)) << type;
