@@ -13,7 +13,6 @@ extern "C" {
 #include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
-#include "commands/defrem.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
@@ -23,6 +22,7 @@ extern "C" {
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
+#include "utils/typcache.h"
 }
 
 #include "pg/compat.hpp"
@@ -51,9 +51,10 @@ bool plain_update_target(Relation rel) {
 // key type's default btree operator family and the column's collation. A
 // unique one when there is one. -1 when none.
 int key_index(const ResultRelInfo *rri, AttrNumber key_attnum, Oid key_type, Oid collation) {
-  const Oid opclass = GetDefaultOpClass(key_type, BTREE_AM_OID);
-  if (!OidIsValid(opclass)) return -1;
-  const Oid family = get_opclass_family(opclass);
+  // The type cache keeps the default btree operator family (a catalog scan
+  // otherwise, at every write).
+  const Oid family = lookup_type_cache(key_type, TYPECACHE_BTREE_OPFAMILY)->btree_opf;
+  if (!OidIsValid(family)) return -1;
   int best = -1;
   for (int i = 0; i < rri->ri_NumIndices; ++i) {
     const Relation index = rri->ri_IndexRelationDescs[i];
