@@ -12,7 +12,9 @@
 // tuplestore (not through SQL over the transition table: Citus cannot route
 // that), lock the affected leads in key order (FOR NO KEY UPDATE, which does
 // not conflict with foreign-key locks), and write each lead once per
-// statement with one UPDATE filtered by key. All frames here hold plain data
+// statement: through the executor's single-row update where the leads
+// table allows (direct_lead_update.hpp), else with one UPDATE filtered by
+// key. All frames here hold plain data
 // only; the core is called for the arithmetic.
 #include "pg/entry.hpp"  // first: postgres.h precedes every other header
 
@@ -36,6 +38,7 @@ extern "C" {
 
 #include "core/change_reason.hpp"
 #include "core/score_state.hpp"
+#include "pg/direct_lead_update.hpp"
 #include "pg/lead_write.hpp"
 #include "pg/model_cache.hpp"
 #include "pg/owner_spi.hpp"
@@ -170,9 +173,9 @@ Datum key_array(const TrackingPlans *plans, Datum *keys, int n) {
       construct_array(keys, n, plans->key_type, plans->key_len, plans->key_byval, plans->key_align));
 }
 
-// Every key in the write's delta table, as the plans take them: an array of
-// the key type (native_keys) or text[].
-Datum delta_keys(LeadWrite *w, const TrackingPlans *plans, int *count) {
+// Every key in the write's delta table, as the plans take them: values of
+// the key type (native_keys) or text.
+Datum *delta_keys(LeadWrite *w, const TrackingPlans *plans, int *count) {
   *count = 0;
   const long n = w->deltas != nullptr ? hash_get_num_entries(w->deltas) : 0;
   auto *keys = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
@@ -189,7 +192,19 @@ Datum delta_keys(LeadWrite *w, const TrackingPlans *plans, int *count) {
     while (auto *d = static_cast<LeadDelta *>(hash_seq_search(&seq))) keys[i++] = CStringGetTextDatum(d->key);
   }
   *count = i;
-  return key_array(plans, keys, i);
+  return keys;
+}
+
+// `keys` (delta_keys()) as values of the leads key type, in a new array.
+Datum *typed_keys(const TrackingPlans *plans, const Datum *keys, int n) {
+  auto *typed = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
+  for (int i = 0; i < n; ++i) {
+    if (plans->native_keys || plans->key_from_text == lq::pg::KeyFromText::kRelabel)
+      typed[i] = keys[i];
+    else
+      typed[i] = OidInputFunctionCall(plans->key_input, TextDatumGetCString(keys[i]), plans->key_ioparam, -1);
+  }
+  return typed;
 }
 
 // Replaces the deltas of `keys` (delta_keys()) with their leads' full history. Not
@@ -217,8 +232,9 @@ void rebuild_from_history(LeadWrite *w, TrackingPlans *plans, Datum keys, const 
 // another model version (or all of them), and writes every lead once.
 void write_leads(LeadWrite *w, TrackingPlans *plans, const TrackArgs &args, bool rebuild_all) {
   int count = 0;
-  const Datum keys = delta_keys(w, plans, &count);
+  Datum *key_values = delta_keys(w, plans, &count);
   if (count == 0) return;
+  const Datum keys = key_array(plans, key_values, count);
   int rc;
   // One lead needs no lock ordering, and a stale state of it is rebuilt by
   // lead_changed() itself: the common single-row INSERT runs one UPDATE.
@@ -244,12 +260,18 @@ void write_leads(LeadWrite *w, TrackingPlans *plans, const TrackArgs &args, bool
   w->rebuild_since = plans->rebuild_since;
   w->model_name = args.model_name;
   w->apply_in_trigger = true;
-  Datum update_values[1] = {keys};
-  rc = SPI_execute_plan(plans->update, update_values, nullptr, false, 0);
-  if (rc != SPI_OK_UPDATE) elog(ERROR, "lead_qual: updating leads failed: %s", SPI_result_code_string(rc));
+  // Without SQL where the table allows (direct_lead_update.hpp).
+  uint64 updated = 0;
+  if (!plans->direct ||
+      !lq::pg::update_leads_directly(args, typed_keys(plans, key_values, count), count, &updated)) {
+    Datum update_values[1] = {keys};
+    rc = SPI_execute_plan(plans->update, update_values, nullptr, false, 0);
+    if (rc != SPI_OK_UPDATE) elog(ERROR, "lead_qual: updating leads failed: %s", SPI_result_code_string(rc));
+    updated = SPI_processed;
+  }
   // Every updated lead must have been computed by lead_changed(): an UPDATE
   // that bypassed it would keep stale scores without a word.
-  if (SPI_processed > w->applied_count)
+  if (updated > w->applied_count)
     ereport(ERROR,
             (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
              errmsg("lead_qual's trigger on table %s did not run", args.leads_table),

@@ -221,6 +221,22 @@ Oid citus_local_rows(Oid table) {
   return placement;
 }
 
+bool citus_table(Oid relid) {
+  if (!OidIsValid(get_extension_oid("citus", true))) return false;
+  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "lead_qual: SPI_connect failed");
+  Oid types[1] = {OIDOID};
+  Datum values[1] = {ObjectIdGetDatum(relid)};
+  const int rc = SPI_execute_with_args(
+      "SELECT 1 FROM pg_catalog.pg_dist_partition AS p"
+      " WHERE p.logicalrelid::pg_catalog.oid OPERATOR(pg_catalog.=) $1",
+      1, types, values, nullptr, true, 1);
+  if (rc != SPI_OK_SELECT)
+    elog(ERROR, "lead_qual: reading Citus's tables failed: %s", SPI_result_code_string(rc));
+  const bool found = SPI_processed > 0;
+  SPI_finish();
+  return found;
+}
+
 Oid citus_logical_relation(Oid relid) {
   const char *name = get_rel_name(relid);
   if (name == nullptr) return InvalidOid;

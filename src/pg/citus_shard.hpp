@@ -35,6 +35,11 @@ Oid citus_logical_relation(Oid relid);
 // tracked table. Otherwise leaves them as they are.
 void map_to_citus_shards(Relation fired_on, TrackedTable table, TrackArgs *args);
 
+// Whether `relid` is a Citus table (distributed, reference or Citus local)
+// on this node, whose rows are in its shards, not in it; false without the
+// citus extension. A catalog query: not for every statement.
+bool citus_table(Oid relid);
+
 // The name (schema-qualified, quoted) of the shard of distributed table
 // `other` co-located with Citus shard `shard` (a shard of a leads table: the
 // shard of its history or hand-off feed, src/pg/companion.hpp); NULL when

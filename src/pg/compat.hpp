@@ -11,8 +11,11 @@
 extern "C" {
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "executor/executor.h"
 #include "nodes/nodeFuncs.h"
 #include "nodes/pg_list.h"
+#include "parser/parse_relation.h"
 #include "utils/regproc.h"
 #include "utils/relcache.h"
 // PostgreSQL 16 moved the varlena macros (VARSIZE, SET_VARSIZE, VARDATA, ...)
@@ -69,5 +72,51 @@ inline bool lq_compat_expression_tree_walker(Node *node, bool (*walker)(Node *, 
   // Through void (*)(), the generic function pointer type (no warning).
   return expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(walker)),
                                 context);
+#endif
+}
+
+// An index scan of `nkeys` keys without ORDER BY. PostgreSQL 18 added an
+// instrumentation argument (NULL: none).
+inline IndexScanDesc lq_compat_index_beginscan(Relation heap, Relation index, Snapshot snapshot, int nkeys) {
+#if PG_VERSION_NUM >= 180000
+  return index_beginscan(heap, index, snapshot, nullptr, nkeys, 0);
+#else
+  return index_beginscan(heap, index, snapshot, nkeys, 0);
+#endif
+}
+
+// Gives `estate` a range table of one relation, `rte`, updating the columns
+// `updated` (attribute numbers offset by FirstLowInvalidHeapAttributeNumber,
+// as the planner records them: what UPDATE ... OF column triggers test).
+// PostgreSQL 16 moved the permission fields, updatedCols among them, out of
+// the range table entry into RTEPermissionInfo; 18 added the unpruned
+// relations (every one here).
+inline void lq_compat_init_range_table(EState *estate, RangeTblEntry *rte, Bitmapset *updated) {
+#if PG_VERSION_NUM >= 160000
+  List *perminfos = NIL;
+  RTEPermissionInfo *perminfo = addRTEPermissionInfo(&perminfos, rte);
+  perminfo->requiredPerms = ACL_UPDATE;
+  perminfo->updatedCols = updated;
+#if PG_VERSION_NUM >= 180000
+  ExecInitRangeTable(estate, list_make1(rte), perminfos, bms_make_singleton(1));
+#else
+  ExecInitRangeTable(estate, list_make1(rte), perminfos);
+#endif
+#else
+  rte->requiredPerms = ACL_UPDATE;
+  rte->updatedCols = updated;
+  ExecInitRangeTable(estate, list_make1(rte));
+#endif
+}
+
+// An EPQState without a plan (as PostgreSQL's logical replication apply
+// worker sets one up for ExecSimpleRelationUpdate). PostgreSQL 16 added the
+// result relations argument to EvalPlanQualInit (15 has it as
+// EvalPlanQualInitExt).
+inline void lq_compat_epq_init(EPQState *epq, EState *estate) {
+#if PG_VERSION_NUM >= 160000
+  EvalPlanQualInit(epq, estate, nullptr, NIL, -1, NIL);
+#else
+  EvalPlanQualInit(epq, estate, nullptr, NIL, -1);
 #endif
 }

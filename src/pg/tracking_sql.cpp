@@ -18,6 +18,7 @@ extern "C" {
 }
 
 #include "pg/catalog.hpp"
+#include "pg/citus_shard.hpp"
 #include "pg/row_filter.hpp"
 #include "pg/score_state_type.hpp"
 #include "pg/tracked_columns.hpp"
@@ -131,6 +132,10 @@ TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args) {
   const Oid key_array_type = get_array_type(key_type);
   plans->native_keys = plans->key_byval && OidIsValid(key_array_type);
   const Oid keys_type = plans->native_keys ? key_array_type : TEXTARRAYOID;
+  plans->key_from_text = key_from_text(key_type);
+  getTypeInputInfo(key_type, &plans->key_input, &plans->key_ioparam);
+  plans->direct = (plans->native_keys || plans->key_from_text != KeyFromText::kUnsupported) &&
+                  !citus_table(args.leads_oid);
   const char *keys =
       plans->native_keys ? "ANY ($1)" : psprintf("ANY ($1::pg_catalog.text[]::%s[])", key_type_sql);
   const char *lkey = column("l", args.key_column);

@@ -13,6 +13,7 @@ extern "C" {
 #include "utils/timestamp.h"
 }
 
+#include "pg/direct_lead_update.hpp"
 #include "pg/model_cache.hpp"
 #include "pg/track_args.hpp"
 
@@ -28,6 +29,14 @@ struct TrackingPlans {
   int16 key_len;
   bool key_byval;
   char key_align;
+  // Whether the leads may be written without SQL (direct_lead_update.hpp)
+  // as far as is known when the plans are prepared: not a Citus table on
+  // the coordinator, keys convertible from text. The table itself is
+  // checked at every write.
+  bool direct;
+  KeyFromText key_from_text;
+  Oid key_input;  // kInput: the key type's input function
+  Oid key_ioparam;
   SPIPlanPtr lock;         // ($1 keys, $2 model, $3 version) -> keys whose state must be rebuilt
   SPIPlanPtr rebuild;      // ($1 keys, $2 model, $3 as_of) -> (key text, score_state) from the whole history
   SPIPlanPtr update;       // ($1 keys) -> UPDATE that lets lead_changed() compute each lead

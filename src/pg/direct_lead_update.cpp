@@ -1,0 +1,259 @@
+// update_leads_directly(): see direct_lead_update.hpp. Every frame here holds
+// plain data only (an ERROR unwinds through them; the (sub)transaction's
+// abort releases the relation, buffer pins, snapshot and after-trigger level).
+#include "pg/direct_lead_update.hpp"
+
+extern "C" {
+#include "access/genam.h"
+#include "access/nbtree.h"
+#include "access/sysattr.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "commands/defrem.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_coerce.h"
+#include "port.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+}
+
+#include "pg/compat.hpp"
+#include "pg/row_filter.hpp"
+#include "pg/tracked_columns.hpp"
+
+namespace lq::pg {
+
+namespace {
+
+// Whether an UPDATE of `rel` does no more than ExecSimpleRelationUpdate does.
+bool plain_update_target(Relation rel) {
+  if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rel->relispartition) return false;
+  // Row security applies to the owner (lead_qual writes as the owner) only
+  // when forced: then the UPDATE's policies must be applied.
+  if (rel->rd_rel->relrowsecurity && rel->rd_rel->relforcerowsecurity) return false;
+  const TupleDesc desc = RelationGetDescr(rel);
+  if (desc->constr != nullptr && desc->constr->has_generated_stored) return false;
+  const TriggerDesc *t = rel->trigdesc;
+  return t == nullptr || !(t->trig_update_before_statement || t->trig_update_after_statement ||
+                           t->trig_update_old_table || t->trig_update_new_table);
+}
+
+// The index of `rri` (opened) that finds a lead by key as the UPDATE's
+// "key = ANY" does: btree, valid, no predicate, the key column first, the
+// key type's default btree operator family and the column's collation. A
+// unique one when there is one. -1 when none.
+int key_index(const ResultRelInfo *rri, AttrNumber key_attnum, Oid key_type, Oid collation) {
+  const Oid opclass = GetDefaultOpClass(key_type, BTREE_AM_OID);
+  if (!OidIsValid(opclass)) return -1;
+  const Oid family = get_opclass_family(opclass);
+  int best = -1;
+  for (int i = 0; i < rri->ri_NumIndices; ++i) {
+    const Relation index = rri->ri_IndexRelationDescs[i];
+    const IndexInfo *info = rri->ri_IndexRelationInfo[i];
+    if (index->rd_rel->relam != BTREE_AM_OID || !index->rd_index->indisvalid ||
+        !index->rd_index->indisready || info->ii_Predicate != NIL ||
+        info->ii_IndexAttrNumbers[0] != key_attnum || index->rd_opfamily[0] != family ||
+        index->rd_indcollation[0] != collation)
+      continue;
+    if (best < 0 || (info->ii_Unique && !rri->ri_IndexRelationInfo[best]->ii_Unique)) best = i;
+  }
+  return best;
+}
+
+// What lock_found() did with a row the index scan found.
+enum class Locked { kRow, kGone };
+
+// Locks the row `found` (visible to the statement's snapshot) FOR NO KEY
+// UPDATE into `locked`: the row itself or, under READ COMMITTED, its newest
+// version, whose key must still be `key` (as EvalPlanQual rechecks the
+// UPDATE's condition). kGone: deleted, or given another key, meanwhile.
+Locked lock_found(Relation rel, TupleTableSlot *found, TupleTableSlot *locked, EState *estate,
+                  AttrNumber key_attnum, Datum key, FmgrInfo *equal, Oid collation) {
+  const bool transaction_snapshot = IsolationUsesXactSnapshot();
+  ItemPointerData tid = found->tts_tid;
+  TM_FailureData tmfd;
+  const TM_Result result =
+      table_tuple_lock(rel, &tid, estate->es_snapshot, locked, estate->es_output_cid, LockTupleNoKeyExclusive,
+                       LockWaitBlock, transaction_snapshot ? 0 : TUPLE_LOCK_FLAG_FIND_LAST_VERSION, &tmfd);
+  switch (result) {
+    case TM_Ok:
+      if (tmfd.traversed) {
+        bool isnull = false;
+        const Datum now = slot_getattr(locked, key_attnum, &isnull);
+        if (isnull || !DatumGetBool(FunctionCall2Coll(equal, collation, now, key))) return Locked::kGone;
+      }
+      return Locked::kRow;
+    case TM_SelfModified:
+      // Updated by this transaction since the statement's snapshot: by a
+      // trigger of this very write (as the UPDATE says), or earlier in it.
+      if (tmfd.cmax != estate->es_output_cid)
+        ereport(ERROR, (errcode(ERRCODE_TRIGGERED_DATA_CHANGE_VIOLATION),
+                        errmsg("lead row to be updated was already modified by an operation triggered by the "
+                               "current command"),
+                        errhint("A trigger on table \"%s\" updates the leads lead_qual is writing.",
+                                RelationGetRelationName(rel))));
+      return Locked::kGone;
+    case TM_Updated:
+    case TM_Deleted:
+      if (transaction_snapshot)
+        ereport(ERROR, (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+                        errmsg("could not serialize access due to concurrent %s",
+                               result == TM_Updated ? "update" : "delete")));
+      return Locked::kGone;
+    default:
+      elog(ERROR, "lead_qual: unexpected result %d locking a lead of \"%s\"", static_cast<int>(result),
+           RelationGetRelationName(rel));
+  }
+  return Locked::kGone;
+}
+
+// Sorts `keys` by the index's order and drops repeated ones (two texts can
+// be one key: upper- and lower-case uuids): the UPDATE's "= ANY" wrote each
+// row once, and a row this write updated would otherwise be found again.
+int sorted_unique(Datum *keys, int count, Relation index, Oid index_type, Oid collation) {
+  const RegProcedure compare_proc =
+      get_opfamily_proc(index->rd_opfamily[0], index_type, index_type, BTORDER_PROC);
+  if (!RegProcedureIsValid(compare_proc))
+    elog(ERROR, "lead_qual: no comparison in the operator family of index \"%s\"",
+         RelationGetRelationName(index));
+  FmgrInfo compare;
+  fmgr_info(compare_proc, &compare);
+  struct Order {
+    FmgrInfo *compare;
+    Oid collation;
+  } order{&compare, collation};
+  qsort_arg(
+      keys, static_cast<size_t>(count), sizeof(Datum),
+      [](const void *a, const void *b, void *arg) -> int {
+        const auto *o = static_cast<const Order *>(arg);
+        return DatumGetInt32(FunctionCall2Coll(o->compare, o->collation, *static_cast<const Datum *>(a),
+                                               *static_cast<const Datum *>(b)));
+      },
+      &order);
+  int n = 0;
+  for (int i = 0; i < count; ++i) {
+    if (n > 0 && DatumGetInt32(FunctionCall2Coll(&compare, collation, keys[n - 1], keys[i])) == 0) continue;
+    keys[n++] = keys[i];
+  }
+  return n;
+}
+
+}  // namespace
+
+KeyFromText key_from_text(Oid key_type) {
+  if (key_type == TEXTOID) return KeyFromText::kRelabel;
+  if (get_typtype(key_type) != TYPTYPE_BASE) return KeyFromText::kUnsupported;
+  Oid function = InvalidOid;
+  switch (find_coercion_pathway(key_type, TEXTOID, COERCION_EXPLICIT, &function)) {
+    case COERCION_PATH_RELABELTYPE:
+      return KeyFromText::kRelabel;
+    case COERCION_PATH_COERCEVIAIO:
+      return KeyFromText::kInput;
+    default:
+      return KeyFromText::kUnsupported;
+  }
+}
+
+bool update_leads_directly(const TrackArgs &args, Datum *keys, int count, uint64 *updated) {
+  *updated = 0;
+  Relation rel = table_open(args.leads_oid, RowExclusiveLock);
+  if (!plain_update_target(rel)) {
+    table_close(rel, NoLock);
+    return false;
+  }
+  const TupleDesc desc = RelationGetDescr(rel);
+  const AttrNumber key_attnum = tracked_column(desc, args.key_column, RelationGetRelationName(rel));
+  const AttrNumber state_attnum = tracked_column(desc, args.score_state_column, RelationGetRelationName(rel));
+  const Form_pg_attribute key_attr = TupleDescAttr(desc, key_attnum - 1);
+
+  EState *estate = CreateExecutorState();
+  RangeTblEntry *rte = makeNode(RangeTblEntry);
+  rte->rtekind = RTE_RELATION;
+  rte->relid = RelationGetRelid(rel);
+  rte->relkind = rel->rd_rel->relkind;
+  rte->rellockmode = RowExclusiveLock;
+  // The UPDATE set the state column (to itself): UPDATE OF triggers see it.
+  lq_compat_init_range_table(estate, rte,
+                             bms_make_singleton(state_attnum - FirstLowInvalidHeapAttributeNumber));
+  ResultRelInfo *rri = makeNode(ResultRelInfo);
+  InitResultRelInfo(rri, rel, 1, nullptr, 0);
+  // Where the after-trigger machinery looks for it (ExecGetTriggerResultRel);
+  // closed here, not by ExecCloseResultRelations(): it holds no reference of
+  // its own (as in the logical replication apply worker).
+  estate->es_opened_result_relations = lappend(estate->es_opened_result_relations, rri);
+  ExecOpenIndices(rri, false);
+  const int index_no = key_index(rri, key_attnum, key_attr->atttypid, key_attr->attcollation);
+  if (index_no < 0) {
+    ExecCloseIndices(rri);
+    table_close(rel, NoLock);
+    FreeExecutorState(estate);
+    return false;
+  }
+  const Relation index = rri->ri_IndexRelationDescs[index_no];
+  const Oid index_type = index->rd_opcintype[0];
+  const Oid equal_op =
+      get_opfamily_member(index->rd_opfamily[0], index_type, index_type, BTEqualStrategyNumber);
+  if (!OidIsValid(equal_op))
+    elog(ERROR, "lead_qual: no equality in the operator family of index \"%s\"",
+         RelationGetRelationName(index));
+  const RegProcedure equal_proc = get_opcode(equal_op);
+  FmgrInfo equal;
+  fmgr_info(equal_proc, &equal);
+  const Oid collation = index->rd_indcollation[0];
+  count = sorted_unique(keys, count, index, index_type, collation);
+
+  // As a non-read-only SPI statement: a snapshot that sees what this
+  // transaction did so far, and a command of its own.
+  PushActiveSnapshot(GetTransactionSnapshot());
+  CommandCounterIncrement();
+  UpdateActiveSnapshotCommandId();
+  estate->es_snapshot = GetActiveSnapshot();
+  estate->es_output_cid = GetCurrentCommandId(true);
+
+  RowFilter *filter = args.lead_filter != nullptr ? row_filter(rel, args.lead_filter) : nullptr;
+  TupleTableSlot *found = table_slot_create(rel, &estate->es_tupleTable);
+  TupleTableSlot *locked = table_slot_create(rel, &estate->es_tupleTable);
+  TupleTableSlot *next = ExecInitExtraTupleSlot(estate, desc, &TTSOpsHeapTuple);
+  EPQState epq;
+  lq_compat_epq_init(&epq, estate);
+  IndexScanDesc scan = lq_compat_index_beginscan(rel, index, estate->es_snapshot, 1);
+  AfterTriggerBeginQuery();
+  for (int i = 0; i < count; ++i) {
+    CHECK_FOR_INTERRUPTS();
+    ScanKeyData key;
+    ScanKeyInit(&key, 1, BTEqualStrategyNumber, equal_proc, keys[i]);
+    key.sk_collation = collation;
+    index_rescan(scan, &key, 1, nullptr, 0);
+    while (index_getnext_slot(scan, ForwardScanDirection, found)) {
+      ResetPerTupleExprContext(estate);
+      if (lock_found(rel, found, locked, estate, key_attnum, keys[i], &equal, collation) != Locked::kRow)
+        continue;
+      // A lead outside the lead filter is left as it is (README, "Row filters").
+      if (filter != nullptr && !row_passes(filter, locked)) continue;
+      // The new row starts as the old one: lead_changed() computes it.
+      ExecCopySlot(next, locked);
+      ExecSimpleRelationUpdate(rri, estate, &epq, locked, next);
+      ++*updated;
+    }
+  }
+  index_endscan(scan);
+  // Fires the AFTER row triggers the updates queued (foreign keys, users').
+  AfterTriggerEndQuery(estate);
+  EvalPlanQualEnd(&epq);
+  ExecResetTupleTable(estate->es_tupleTable, false);
+  ExecCloseIndices(rri);
+  table_close(rel, NoLock);
+  FreeExecutorState(estate);
+  PopActiveSnapshot();
+  return true;
+}
+
+}  // namespace lq::pg

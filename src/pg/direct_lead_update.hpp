@@ -1,0 +1,58 @@
+// Writing the leads of an activity statement without SQL (issue #17).
+//
+// The activity triggers touch every affected lead so that the leads table's
+// lead_changed() trigger computes it (lead_write.hpp). Through SQL that is one
+// prepared UPDATE ... WHERE key = ANY ($1) (TrackingPlans::update), and for
+// the common one-row INSERT starting that statement (executor start-up, the
+// portal, an index scan over an array) cost as much as updating the row: a
+// quarter of the server's time in a profile of single-row inserts
+// (test/bench/profile.sh). Here each lead is found through a btree index on
+// its key, locked, and updated the way PostgreSQL's logical replication
+// apply worker updates a row (ExecSimpleRelationUpdate: BEFORE and AFTER row
+// triggers, constraints, HOT, index entries), inside one after-trigger query
+// level, so every row trigger on the leads table fires as it did.
+//
+// It does what the UPDATE did, and nothing less: where the UPDATE would do
+// more, the table is written through SQL instead (update_leads_directly()
+// returns false): a table that is not a plain table (partitioned, a leaf
+// partition, a Citus table on the coordinator: only its shards are plain
+// tables), statement-level UPDATE triggers or UPDATE transition tables on it
+// (the apply path fires neither), stored generated columns, row security
+// forced on its owner, or no btree index whose first column is the key with
+// the key type's default equality and the column's collation.
+//
+// Concurrency is the UPDATE's: a lead is locked FOR NO KEY UPDATE before it
+// is computed; under READ COMMITTED the newest version of a row updated
+// concurrently is locked and its key checked again (what EvalPlanQual does
+// for the UPDATE), a row deleted meanwhile is skipped; under REPEATABLE READ
+// and SERIALIZABLE either is a serialization failure (40001).
+#pragma once
+
+extern "C" {
+#include "postgres.h"
+}
+
+#include "pg/track_args.hpp"
+
+namespace lq::pg {
+
+// How a lead key written as text (a LeadDelta's key) becomes a value of the
+// leads table's key type: as the SQL cast $1::text::<key type> does.
+enum class KeyFromText {
+  kUnsupported,  // a cast function or a domain: only SQL converts it
+  kRelabel,      // the text's bits are the value (text, varchar)
+  kInput,        // the type's input function (uuid, numeric, ...)
+};
+
+// How keys of type `key_type` are converted from text.
+KeyFromText key_from_text(Oid key_type);
+
+// Updates every lead whose key is one of `keys` (`count` values of the leads
+// key type; sorted in place), as TrackingPlans::update would, in key order,
+// and sets
+// `*updated` to the number of rows handed to the row triggers. Returns false,
+// having done nothing, when the leads table must be written through SQL
+// (see above). Call as the leads table's owner, inside the lead write.
+bool update_leads_directly(const TrackArgs &args, Datum *keys, int count, uint64 *updated);
+
+}  // namespace lq::pg
