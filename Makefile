@@ -26,7 +26,7 @@ PG_CPPFLAGS = -I$(srcdir)/src -DLQ_EXTVERSION='"$(LQ_VERSION)"'
 PG_CXXFLAGS = -MMD -MP -std=c++17 -fno-strict-aliasing -Wno-register -Wno-missing-field-initializers
 SHLIB_LINK = -lre2 -llinear -lstdc++
 
-REGRESS = lead_stage transitions boundary scoring scoring_errors tracking activity_times reports history hostile encoding partitions track_checks multi_step_statements owned_columns sales_stages outcomes model_versions preview capacity fit_model row_filters aggregate_state several_scores
+REGRESS = lead_stage transitions boundary scoring scoring_errors tracking activity_times reports history hostile encoding partitions track_checks multi_step_statements owned_columns sales_stages outcomes model_versions preview capacity fit_model row_filters aggregate_state several_scores trigger_args
 # Test databases are UTF8 with the C locale whatever the cluster was created
 # with (a machine with no locale set gets an SQL_ASCII cluster): expected
 # output depends on neither the caller's locale nor the server's default.

@@ -38,8 +38,10 @@ INSERT INTO twenty."timelineActivity" ("personId", name, "happensAt", "deletedAt
 SELECT track('twenty."timelineActivity"', 'twenty.person', 'default',
              '{"add_columns": true, "activity_lead_id": "personId", "activity": "name", "occurred_at": "happensAt",
                "lead_filter": "\"deletedAt\" IS NULL", "activity_filter": "\"deletedAt\" IS NULL"}') AS scored;
--- The triggers carry the filters as their last two arguments.
-SELECT tgname, tgnargs FROM pg_trigger WHERE tgrelid = 'twenty.person'::regclass AND tgname = 'lead_qual_lead';
+-- The triggers carry the filters in their one argument (the 19th and 20th
+-- of its fields, each after its length in bytes: src/pg/track_args.hpp).
+SELECT tgname, tgnargs, (SELECT count(*) FROM regexp_matches(encode(tgargs, 'escape'), ' 19:"deletedAt" IS NULL', 'g')) AS filters
+  FROM pg_trigger WHERE tgrelid = 'twenty.person'::regclass AND tgname = 'lead_qual_lead';
 
 CREATE VIEW twenty.scores AS
 SELECT right(id::text, 1) AS person, "deletedAt" IS NOT NULL AS deleted, stage,

@@ -406,25 +406,28 @@ COMMENT ON FUNCTION lead_qual._check_filter_options(regclass, regclass, jsonb) I
     'internal: raises an error naming the option unless track()''s options lead_filter and activity_filter are acceptable row filters';
 REVOKE ALL ON FUNCTION lead_qual._check_filter_options(regclass, regclass, jsonb) FROM PUBLIC;
 
--- The arguments of every trigger track() installs (src/pg/track_args.hpp).
+-- The argument of every trigger track() installs (src/pg/track_args.hpp):
+-- one string, format 2, encoding the fields below (core/track_fields.hpp).
+CREATE OR REPLACE FUNCTION lead_qual._encode_trigger_args(fields text[]) RETURNS text
+    AS 'MODULE_PATHNAME', 'lq_encode_trigger_args' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION lead_qual._encode_trigger_args(text[]) IS
+    'internal: the one argument (format 2: "2", then each field as " <bytes>:<field>") of the triggers track() installs, from the 21 fields of their configuration';
+
+-- The argument list (one quoted literal) of every trigger track() installs.
 CREATE OR REPLACE FUNCTION lead_qual._trigger_args(t lead_qual.tracked) RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
-AS $$ SELECT format('%L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L',
-                    '1', t.leads::text, t.activities::text, t.model, o->>'key', o->>'activity_lead_id', o->>'activity',
-                    o->>'occurred_at', coalesce(o->>'properties', ''), o->>'score_state', o->>'fit_score',
-                    o->>'engagement_score', o->>'score', o->>'stage', o->>'stage_changed_at', o->>'channel',
-                    coalesce(o->>'occurred_at_zone', ''),
-                    CASE WHEN (o->>'keep_stage_on_stale_save')::boolean THEN 'keep' ELSE 'refuse' END,
-                    lead_qual._policy_bits(coalesce(o->'transitions', '{}')))
-       -- Row filters: two more arguments, only when one is set; a model of
-       -- add_score() (_tracked_model()) always has them and a 22nd, 'shadow'.
-       || CASE WHEN (o->>'drives_stage')::boolean IS FALSE
-               THEN format(', %L, %L, %L', coalesce(o->>'lead_filter', ''), coalesce(o->>'activity_filter', ''), 'shadow')
-               WHEN o ?| ARRAY['lead_filter', 'activity_filter']
-               THEN format(', %L, %L', coalesce(o->>'lead_filter', ''), coalesce(o->>'activity_filter', ''))
-               ELSE '' END
+AS $$ SELECT quote_literal(lead_qual._encode_trigger_args(ARRAY[
+                t.leads::text, t.activities::text, t.model, o->>'key', o->>'activity_lead_id', o->>'activity',
+                o->>'occurred_at', coalesce(o->>'properties', ''), o->>'score_state', o->>'fit_score',
+                o->>'engagement_score', o->>'score', o->>'stage', o->>'stage_changed_at', o->>'channel',
+                coalesce(o->>'occurred_at_zone', ''),
+                CASE WHEN (o->>'keep_stage_on_stale_save')::boolean THEN 'keep' ELSE 'refuse' END,
+                lead_qual._policy_bits(coalesce(o->'transitions', '{}')),
+                coalesce(o->>'lead_filter', ''), coalesce(o->>'activity_filter', ''),
+                -- A model of add_score() (_tracked_model()).
+                CASE WHEN (o->>'drives_stage')::boolean IS FALSE THEN 'shadow' ELSE '' END]))
        FROM (SELECT t.options AS o) AS x $$;
-COMMENT ON FUNCTION lead_qual._trigger_args(lead_qual.tracked) IS 'internal: the argument list of the triggers track() installs';
+COMMENT ON FUNCTION lead_qual._trigger_args(lead_qual.tracked) IS 'internal: the argument list of the triggers track() installs (one literal: _encode_trigger_args() of their configuration)';
 
 -- The statement triggers of one activity table or partition. Statement
 -- triggers fire only for the table a statement names, so every partition

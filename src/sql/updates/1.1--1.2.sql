@@ -8,7 +8,8 @@
 -- engagement_state(..., as_of) aggregate, scored_at() and the stamping
 -- trigger function activity_time_stamp() are new; tables tracked before get
 -- the triggers of this version from _install_triggers(), called at the end
--- of tracking.sql); the area files re-applied
+-- of tracking.sql, with their configuration in one argument of format 2,
+-- src/pg/track_args.hpp); the area files re-applied
 -- after this file bring them. The score_state type keeps its I/O functions:
 -- states written by 1.1 (format "LQS1") stay in users' tables and the 1.2
 -- library reads them (src/core/score_state.hpp), so nothing is rewritten here.
