@@ -262,7 +262,7 @@ void write_leads(LeadWrite *w, TrackingPlans *plans, const TrackArgs &args, bool
   w->apply_in_trigger = true;
   // Without SQL where the table allows (direct_lead_update.hpp).
   uint64 updated = 0;
-  if (!plans->direct ||
+  if (!plans->direct || !lq::pg::direct_writes_enabled() ||
       !lq::pg::update_leads_directly(args, typed_keys(plans, key_values, count), count, &updated)) {
     Datum update_values[1] = {keys};
     rc = SPI_execute_plan(plans->update, update_values, nullptr, false, 0);

@@ -19,6 +19,7 @@ extern "C" {
 #include "nodes/makefuncs.h"
 #include "parser/parse_coerce.h"
 #include "port.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
@@ -32,6 +33,8 @@ extern "C" {
 namespace lq::pg {
 
 namespace {
+
+bool direct_writes = true;
 
 // Whether an UPDATE of `rel` does no more than ExecSimpleRelationUpdate does.
 bool plain_update_target(Relation rel) {
@@ -148,6 +151,16 @@ int sorted_unique(Datum *keys, int count, Relation index, Oid index_type, Oid co
 }
 
 }  // namespace
+
+void define_direct_writes_setting() {
+  DefineCustomBoolVariable(
+      "lead_qual.direct_lead_writes",
+      "Whether the activity triggers write leads without SQL where the table allows.",
+      "Off: every lead is written through one UPDATE per statement (same results, slower).", &direct_writes,
+      true, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+}
+
+bool direct_writes_enabled() { return direct_writes; }
 
 KeyFromText key_from_text(Oid key_type) {
   if (key_type == TEXTOID) return KeyFromText::kRelabel;

@@ -36,6 +36,14 @@ extern "C" {
 
 namespace lq::pg {
 
+// Defines lead_qual.direct_lead_writes (on by default): off writes every
+// lead through the UPDATE, for comparing the two paths (the tests and the
+// bench do) or as a way around a problem found in the direct one.
+void define_direct_writes_setting();
+
+// Whether lead_qual.direct_lead_writes is on.
+bool direct_writes_enabled();
+
 // How a lead key written as text (a LeadDelta's key) becomes a value of the
 // leads table's key type: as the SQL cast $1::text::<key type> does.
 enum class KeyFromText {
