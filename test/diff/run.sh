@@ -35,9 +35,17 @@ PGDATABASE=$db LQ_DIFF_SCORES=1 LQ_DIFF_LAYOUTS=plain LQ_DIFF_REGRESSIONS=0 \
   LQ_DIFF_ITERATIONS=${LQ_DIFF_SCORE_ITERATIONS:-300} /usr/bin/python3 test/diff/difftest.py 2>&1 | tee "$log.scores"
 rc_scores=${PIPESTATUS[0]}
 [[ $rc -eq 0 ]] && rc=$rc_scores
+# Then with every lead written through SQL (lead_qual.direct_lead_writes
+# off; the runs above write leads without SQL wherever the table allows:
+# src/pg/direct_lead_update.hpp). Same seed, LQ_DIFF_SQL_ITERATIONS
+# statements (default 300).
+PGDATABASE=$db PGOPTIONS="${PGOPTIONS:-} -c lead_qual.direct_lead_writes=off" LQ_DIFF_REGRESSIONS=0 \
+  LQ_DIFF_ITERATIONS=${LQ_DIFF_SQL_ITERATIONS:-300} /usr/bin/python3 test/diff/difftest.py 2>&1 | tee "$log.sql"
+rc_sql=${PIPESTATUS[0]}
+[[ $rc -eq 0 ]] && rc=$rc_sql
 if [[ -n $counts ]]; then
   passed=0 failed=0
-  for l in "$log" "$log.filters" "$log.scores"; do
+  for l in "$log" "$log.filters" "$log.scores" "$log.sql"; do
     if line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$l" | tail -n 1); then
       read -r p _ f _ <<<"$line"; passed=$((passed + p)); failed=$((failed + f))
     else

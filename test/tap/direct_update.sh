@@ -145,4 +145,14 @@ check "one write per lead and statement (lead 1: two statements)" "SELECT writes
 check "lead 5: both demo rows of the last statement counted" \
   "SELECT activities FROM lead_qual.explain((SELECT score_state FROM leads_uuid WHERE id::text LIKE '%5')) WHERE activity = 'demo'" 2
 check "lead 5 written once by each of its two statements" "SELECT writes FROM leads_uuid WHERE id::text LIKE '%5'" 2
+# lead_qual.direct_lead_writes = off: the plain copy through SQL too (the
+# differential test runs once so: test/diff/run.sh).
+log=$(q 2>&1 >/dev/null <<'SQL'
+LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0; SET auto_explain.log_nested_statements = on;
+SET client_min_messages = log; SET lead_qual.direct_lead_writes = off;
+INSERT INTO acts_plain VALUES (6, 'visit', '2026-02-28');
+SQL
+)
+if grep -q "UPDATE public.leads_plain AS l SET" <<<"$log"; then ok "direct_lead_writes off: plain written sql"
+else not_ok "direct_lead_writes off: plain not written through SQL"; fi
 echo "1..$n"
