@@ -42,7 +42,7 @@ bool plain_update_target(Relation rel) {
   // Row security applies to the owner (lead_qual writes as the owner) only
   // when forced: then the UPDATE's policies must be applied.
   if (rel->rd_rel->relrowsecurity && rel->rd_rel->relforcerowsecurity) return false;
-  const TupleDesc desc = RelationGetDescr(rel);
+  TupleDesc desc = RelationGetDescr(rel);
   if (desc->constr != nullptr && desc->constr->has_generated_stored) return false;
   const TriggerDesc *t = rel->trigdesc;
   return t == nullptr || !(t->trig_update_before_statement || t->trig_update_after_statement ||
@@ -60,7 +60,7 @@ int key_index(const ResultRelInfo *rri, AttrNumber key_attnum, Oid key_type, Oid
   if (!OidIsValid(family)) return -1;
   int best = -1;
   for (int i = 0; i < rri->ri_NumIndices; ++i) {
-    const Relation index = rri->ri_IndexRelationDescs[i];
+    Relation index = rri->ri_IndexRelationDescs[i];
     const IndexInfo *info = rri->ri_IndexRelationInfo[i];
     if (index->rd_rel->relam != BTREE_AM_OID || !index->rd_index->indisvalid ||
         !index->rd_index->indisready || info->ii_Predicate != NIL ||
@@ -183,10 +183,10 @@ bool update_leads_directly(const TrackArgs &args, Datum *keys, int count, uint64
     table_close(rel, NoLock);
     return false;
   }
-  const TupleDesc desc = RelationGetDescr(rel);
+  TupleDesc desc = RelationGetDescr(rel);
   const AttrNumber key_attnum = tracked_column(desc, args.key_column, RelationGetRelationName(rel));
   const AttrNumber state_attnum = tracked_column(desc, args.score_state_column, RelationGetRelationName(rel));
-  const Form_pg_attribute key_attr = TupleDescAttr(desc, key_attnum - 1);
+  Form_pg_attribute key_attr = TupleDescAttr(desc, key_attnum - 1);
 
   EState *estate = CreateExecutorState();
   RangeTblEntry *rte = makeNode(RangeTblEntry);
@@ -211,7 +211,7 @@ bool update_leads_directly(const TrackArgs &args, Datum *keys, int count, uint64
     FreeExecutorState(estate);
     return false;
   }
-  const Relation index = rri->ri_IndexRelationDescs[index_no];
+  Relation index = rri->ri_IndexRelationDescs[index_no];
   const Oid index_type = index->rd_opcintype[0];
   const Oid equal_op =
       get_opfamily_member(index->rd_opfamily[0], index_type, index_type, BTEqualStrategyNumber);
