@@ -228,46 +228,58 @@ void rebuild_from_history(LeadWrite *w, TrackingPlans *plans, Datum keys, const 
   }
 }
 
-// Locks the leads in key order, rebuilds those whose state is missing or of
-// another model version (or all of them), and writes every lead once.
+// Writes every lead of the write once, locking them in key order. Without
+// SQL where the table allows (direct_lead_update.hpp): each lead is locked as
+// it is written, in key order, and a stale state (missing, or of another
+// model version) is rebuilt by lead_changed() itself. Otherwise, and when
+// every lead is to be rebuilt: all are locked first (SQL, in key order), the
+// stale ones (or all) rebuilt from their history in one query, then written.
 void write_leads(LeadWrite *w, TrackingPlans *plans, const TrackArgs &args, bool rebuild_all) {
   int count = 0;
   Datum *key_values = delta_keys(w, plans, &count);
   if (count == 0) return;
-  const Datum keys = key_array(plans, key_values, count);
-  int rc;
-  // One lead needs no lock ordering, and a stale state of it is rebuilt by
-  // lead_changed() itself: the common single-row INSERT runs one UPDATE.
-  if (count > 1 || rebuild_all) {
-    Datum lock_values[3] = {keys, CStringGetTextDatum(args.model_name), Int64GetDatum(w->model->version)};
-    rc = SPI_execute_plan(plans->lock, lock_values, nullptr, false, 0);
-    if (rc != SPI_OK_SELECT) elog(ERROR, "lead_qual: locking leads failed: %s", SPI_result_code_string(rc));
-  } else {
-    SPI_processed = 0;
-  }
-  if (rebuild_all) {
-    rebuild_from_history(w, plans, keys, args.model_name);
-  } else if (SPI_processed > 0) {
-    auto *stale = static_cast<Datum *>(palloc(sizeof(Datum) * SPI_processed));
-    const int n = static_cast<int>(SPI_processed);
-    for (int i = 0; i < n; ++i) {
-      bool isnull = false;
-      stale[i] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
-    }
-    rebuild_from_history(w, plans, key_array(plans, stale, n), args.model_name);
-  }
   w->rebuild_one = plans->rebuild_one;
   w->rebuild_since = plans->rebuild_since;
   w->model_name = args.model_name;
-  w->apply_in_trigger = true;
-  // Without SQL where the table allows (direct_lead_update.hpp).
+  const bool direct = plans->direct && lq::pg::direct_writes_enabled();
+  const Datum *typed = direct ? typed_keys(plans, key_values, count) : nullptr;
   uint64 updated = 0;
-  if (!plans->direct || !lq::pg::direct_writes_enabled() ||
-      !lq::pg::update_leads_directly(args, typed_keys(plans, key_values, count), count, &updated)) {
-    Datum update_values[1] = {keys};
-    rc = SPI_execute_plan(plans->update, update_values, nullptr, false, 0);
-    if (rc != SPI_OK_UPDATE) elog(ERROR, "lead_qual: updating leads failed: %s", SPI_result_code_string(rc));
-    updated = SPI_processed;
+  bool written = false;
+  if (direct && !rebuild_all) {
+    w->apply_in_trigger = true;
+    written = lq::pg::update_leads_directly(args, typed, count, &updated);
+  }
+  if (!written) {
+    const Datum keys = key_array(plans, key_values, count);
+    int rc;
+    // One lead needs no lock ordering, and a stale state of it is rebuilt by
+    // lead_changed() itself.
+    if (count > 1 || rebuild_all) {
+      Datum lock_values[3] = {keys, CStringGetTextDatum(args.model_name), Int64GetDatum(w->model->version)};
+      rc = SPI_execute_plan(plans->lock, lock_values, nullptr, false, 0);
+      if (rc != SPI_OK_SELECT) elog(ERROR, "lead_qual: locking leads failed: %s", SPI_result_code_string(rc));
+    } else {
+      SPI_processed = 0;
+    }
+    if (rebuild_all) {
+      rebuild_from_history(w, plans, keys, args.model_name);
+    } else if (SPI_processed > 0) {
+      auto *stale = static_cast<Datum *>(palloc(sizeof(Datum) * SPI_processed));
+      const int n = static_cast<int>(SPI_processed);
+      for (int i = 0; i < n; ++i) {
+        bool isnull = false;
+        stale[i] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+      }
+      rebuild_from_history(w, plans, key_array(plans, stale, n), args.model_name);
+    }
+    w->apply_in_trigger = true;
+    if (!direct || !lq::pg::update_leads_directly(args, typed, count, &updated)) {
+      Datum update_values[1] = {keys};
+      rc = SPI_execute_plan(plans->update, update_values, nullptr, false, 0);
+      if (rc != SPI_OK_UPDATE)
+        elog(ERROR, "lead_qual: updating leads failed: %s", SPI_result_code_string(rc));
+      updated = SPI_processed;
+    }
   }
   // Every updated lead must have been computed by lead_changed(): an UPDATE
   // that bypassed it would keep stale scores without a word.

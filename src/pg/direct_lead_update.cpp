@@ -176,7 +176,7 @@ KeyFromText key_from_text(Oid key_type) {
   }
 }
 
-bool update_leads_directly(const TrackArgs &args, Datum *keys, int count, uint64 *updated) {
+bool update_leads_directly(const TrackArgs &args, const Datum *given_keys, int count, uint64 *updated) {
   *updated = 0;
   Relation rel = table_open(args.leads_oid, RowExclusiveLock);
   if (!plain_update_target(rel)) {
@@ -222,6 +222,8 @@ bool update_leads_directly(const TrackArgs &args, Datum *keys, int count, uint64
   FmgrInfo equal;
   fmgr_info(equal_proc, &equal);
   const Oid collation = index->rd_indcollation[0];
+  auto *keys = static_cast<Datum *>(palloc(sizeof(Datum) * (count + 1)));
+  memcpy(keys, given_keys, sizeof(Datum) * count);
   count = sorted_unique(keys, count, index, index_type, collation);
 
   // As a non-read-only SPI statement: a snapshot that sees what this

@@ -56,11 +56,12 @@ enum class KeyFromText {
 KeyFromText key_from_text(Oid key_type);
 
 // Updates every lead whose key is one of `keys` (`count` values of the leads
-// key type; sorted in place), as TrackingPlans::update would, in key order,
-// and sets
+// key type), as TrackingPlans::update would, each locked as it is written,
+// in key order (the order of TrackingPlans::lock: the key's default btree
+// order), and sets
 // `*updated` to the number of rows handed to the row triggers. Returns false,
 // having done nothing, when the leads table must be written through SQL
 // (see above). Call as the leads table's owner, inside the lead write.
-bool update_leads_directly(const TrackArgs &args, Datum *keys, int count, uint64 *updated);
+bool update_leads_directly(const TrackArgs &args, const Datum *keys, int count, uint64 *updated);
 
 }  // namespace lq::pg
