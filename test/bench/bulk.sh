@@ -21,12 +21,12 @@ sql "COPY (SELECT $cols FROM bench.activity_src WHERE lead_id <= $sub_leads ORDE
 bulk() {
   local n=$(( $2 * 10 )) ins cp
   setup "$1" "$2"
-  ins=$(timed "INSERT INTO bench.activities ($cols) SELECT $cols FROM bench.activity_src WHERE lead_id <= $2")
+  ins=$(PGOPTIONS=$(variant_options "$1") timed "INSERT INTO bench.activities ($cols) SELECT $cols FROM bench.activity_src WHERE lead_id <= $2")
   # The realistic model's rules must match the data: its stages show it.
   [ "$1" != lead_qual_realistic ] ||
     log "bulk $1 stages: $(sql "SELECT string_agg(stage || ' ' || n, ', ' ORDER BY stage) FROM (SELECT stage, count(*) AS n FROM bench.leads GROUP BY stage) s")"
   setup "$1" "$2"
-  cp=$(timed "COPY bench.activities ($cols) FROM '$copy_file$3'")
+  cp=$(PGOPTIONS=$(variant_options "$1") timed "COPY bench.activities ($cols) FROM '$copy_file$3'")
   log "bulk $1 $n rows: insert ${ins}s copy ${cp}s"
   echo "$ins $cp"
 }
@@ -36,11 +36,12 @@ label() {
   case $1 in
     lead_qual_realistic) echo "lead_qual, realistic model" ;;
     *_ff70) echo "${1%_ff70}, leads fillfactor 70" ;;
+    lead_qual_update) echo "lead_qual, leads written by UPDATE" ;;
     *) echo "$1" ;;
   esac
 }
 for ((r = 1; r <= ${BENCH_ROUNDS:-2}; r++)); do
-  for v in B0 lead_qual lead_qual_realistic B3 F1 lead_qual_ff70 F1_ff70; do
+  for v in B0 lead_qual lead_qual_realistic B3 F1 lead_qual_ff70 F1_ff70 lead_qual_update; do
     read -r i c < <(bulk "$v" "$leads" "")
     ins[$v]=$(min "$i" "${ins[$v]:-$i}") cp[$v]=$(min "$c" "${cp[$v]:-$c}")
   done
@@ -58,7 +59,7 @@ read -r "ins[lead_qual_nullable]" "cp[lead_qual_nullable]" < <(bulk lead_qual_nu
   echo "(\`test/bench/sql/model_realistic.sql\`: 7 fit rules, 9 engagement rules of which 4 test properties, 14-day half-life)."
   echo "| variant | INSERT ... SELECT (s) | ratio to B0 | COPY (s) | ratio to B0 |"
   echo "|---|---:|---:|---:|---:|"
-  for v in B0 lead_qual lead_qual_realistic B3 F1 lead_qual_ff70 F1_ff70; do
+  for v in B0 lead_qual lead_qual_realistic B3 F1 lead_qual_ff70 F1_ff70 lead_qual_update; do
     echo "| $(label "$v") | $(fmt "${ins[$v]}") | $(fmt "$(calc "${ins[$v]} / ${ins[B0]}")") | $(fmt "${cp[$v]}") | $(fmt "$(calc "${cp[$v]} / ${cp[B0]}")") |"
   done
   v=lead_qual_nullable
@@ -72,6 +73,9 @@ read -r "ins[lead_qual_nullable]" "cp[lead_qual_nullable]" < <(bulk lead_qual_nu
   echo
   echo "\"leads fillfactor 70\": the same on a leads table with fillfactor 70, so that each page has room for the new row"
   echo "versions of its leads (HOT updates: no new index entries); the activity table is the same."
+  echo
+  echo "\"leads written by UPDATE\": lead_qual with lead_qual.direct_lead_writes off, each statement's leads written"
+  echo "by one UPDATE (how every lead_qual wrote them before the direct writes; README \"How the leads are written\")."
   echo
   echo "F1 and F2 are the floors of issue #17: a statement trigger that reads the transition table and updates each"
   echo "touched lead once, and a row trigger that updates the lead once per row; neither computes anything."

@@ -31,6 +31,14 @@ timed() {
   awk '/^Time: / { t = $2 } END { printf "%.3f", t / 1000 }' <<<"$out"
 }
 
+# variant_options VARIANT: the PGOPTIONS of VARIANT's measured sessions:
+# lead_qual_update writes the leads through one UPDATE per statement, as
+# every lead_qual did before the direct writes (README "How the leads are
+# written"), on the same tables and trigger as lead_qual.
+variant_options() {
+  if [ "$1" = lead_qual_update ]; then echo "${PGOPTIONS:-} -c lead_qual.direct_lead_writes=off"; else echo "${PGOPTIONS:-}"; fi
+}
+
 # setup VARIANT LEADS: fresh tables with VARIANT's trigger, compacted and
 # analyzed, dirty pages flushed, so the timed statement starts from the same
 # state in every variant.

@@ -9,12 +9,13 @@ source "$BENCH_DIR/lib.sh"
 leads=$(scaled 100000 100)
 seconds=$(scaled 20 5)
 rounds=${BENCH_ROUNDS:-3}
-variants=(B0 B2 F2 lead_qual lead_qual_realistic lead_qual_ff70)
+variants=(B0 B2 F2 lead_qual lead_qual_realistic lead_qual_ff70 lead_qual_update)
 declare -A tps lat
 label() {
   case $1 in
     lead_qual_realistic) echo "lead_qual, realistic model" ;;
     *_ff70) echo "${1%_ff70}, leads fillfactor 70" ;;
+    lead_qual_update) echo "lead_qual, leads written by UPDATE" ;;
     *) echo "$1" ;;
   esac
 }
@@ -24,7 +25,7 @@ round() {
   local v out t l
   for v in "${variants[@]}"; do
     setup_loaded "$v" "$leads"
-    out=$("$PGBENCH" -n -M prepared -c 4 -j 2 -T "$seconds" -D leads="$leads" -f "$BENCH_DIR/stream.pgbench" 2>&1)
+    out=$(PGOPTIONS=$(variant_options "$v") "$PGBENCH" -n -M prepared -c 4 -j 2 -T "$seconds" -D leads="$leads" -f "$BENCH_DIR/stream.pgbench" 2>&1)
     t=$(awk '/^tps = / { print $3 }' <<<"$out")
     l=$(awk '/^latency average = / { print $4 }' <<<"$out")
     log "stream fsync=$1 $v: $t tps, $l ms"

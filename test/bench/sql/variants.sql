@@ -7,6 +7,7 @@
 --   lead_qual_realistic  lead_qual.track() with bench_realistic (model_realistic.sql)
 --   lead_qual_nullable  the same on a table whose occurred_at is nullable
 --   <variant>_ff70  <variant> on a leads table with fillfactor 70 (room on each page for HOT updates)
+--   lead_qual_update lead_qual, its sessions writing the leads through SQL (lead_qual.direct_lead_writes off)
 
 -- Installs `variant`'s trigger on the existing tables (after detach()).
 -- B2/B3 start from running sums equal to the history already in the table;
@@ -14,6 +15,11 @@
 CREATE FUNCTION bench.attach(variant text) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   -- The setup's VACUUM FULL, after attach(), rewrites the pages with it.
+  -- The same trigger; its sessions set lead_qual.direct_lead_writes = off
+  -- (test/bench/lib.sh, variant_options).
+  IF variant = 'lead_qual_update' THEN
+    variant := 'lead_qual';
+  END IF;
   IF variant LIKE '%\_ff70' THEN
     ALTER TABLE bench.leads SET (fillfactor = 70);
     variant := left(variant, -5);
