@@ -5,11 +5,15 @@
 # execution time), and optionally perf (PROFILE_PERF=1, writes perf.*.data
 # to PROFILE_DIR). Uses the installed extension.
 #   BENCH_SCALE=0.1 bash test/bench/profile.sh
-# PROFILE_VARIANT=lead_qual_realistic profiles the realistic model.
+# PROFILE_VARIANT=lead_qual_realistic profiles the realistic model,
+# lead_qual_update lead_qual writing its leads by UPDATE (make bench's variant).
+# PROFILE_CALLGRAPH=dwarf unwinds with DWARF (199 Hz): PostgreSQL is built
+# without frame pointers, so the default (-g) misattributes its frames.
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 export BENCH_DIR BENCH_SCALE=${BENCH_SCALE:-1} PROFILE_DIR=${PROFILE_DIR:-/tmp} PROFILE_PERF=${PROFILE_PERF:-}
 export PROFILE_VARIANT=${PROFILE_VARIANT:-lead_qual}
+PROFILE_CALLGRAPH=${PROFILE_CALLGRAPH:-fp}
 OUT=$(mktemp -d /tmp/lead_qual_profile.XXXXXX)
 export OUT
 trap 'rm -rf "$OUT"' EXIT
@@ -19,6 +23,8 @@ source "$BENCH_DIR/../../scripts/pg_version.sh"
   -o pg_stat_statements.track_planning=on bash "$0"
 
 source "$BENCH_DIR/lib.sh"
+PGOPTIONS=$(variant_options "$PROFILE_VARIANT")
+export PGOPTIONS
 leads=$(scaled 100000 100)
 "${PSQL[@]}" -v leads="$leads" -v acts="$((leads * 10))" -f "$BENCH_DIR/sql/setup.sql" >/dev/null
 sql "CREATE EXTENSION pg_stat_statements"
@@ -36,7 +42,9 @@ perf_of() {
   if [ -z "$PROFILE_PERF" ]; then "$@"; return; fi
   # The command may be a shell function (timed): sample system-wide in the
   # background while it runs, then stop perf.
-  perf record -q -o "$PROFILE_DIR/perf.$name.data" -F 999 -e cpu-clock -a -g &
+  local how=(-F 999 -g)
+  if [ "$PROFILE_CALLGRAPH" = dwarf ]; then how=(-F 199 --call-graph dwarf,8192); fi
+  perf record -q -o "$PROFILE_DIR/perf.$name.data" "${how[@]}" -e cpu-clock -a &
   local perf_pid=$!
   sleep 1
   "$@"
