@@ -192,6 +192,25 @@ INSERT INTO "ta: crm".activities VALUES (6, 'visit', '2026-02-28');
 SELECT * FROM ta_leads;
 SELECT * FROM ta_consistent;
 
+-- The activity triggers' prepared statements follow a replaced argument
+-- too: this session prepared them for lead_qual_activity_update (the first
+-- UPDATE below); replaced with an activity filter that leaves visits out,
+-- the next UPDATE rebuilds lead 6 without its visit (engagement 0).
+UPDATE "ta: crm".activities SET occurred_at = occurred_at WHERE "lead 1:d" = 6;
+SELECT id, engagement_score > 0 AS engaged FROM "ta: crm"."lead s" WHERE id = 6;
+DO $$
+DECLARE
+  t lead_qual.tracked;
+BEGIN
+  SELECT * INTO t FROM lead_qual.tracked WHERE leads = '"ta: crm"."lead s"'::regclass;
+  t.options := t.options || jsonb_build_object('activity_filter', 'activity <> ''visit''');
+  EXECUTE format('CREATE OR REPLACE TRIGGER lead_qual_activity_update AFTER UPDATE ON "ta: crm".activities'
+                 ' REFERENCING OLD TABLE AS lead_qual_old NEW TABLE AS lead_qual_new'
+                 ' FOR EACH STATEMENT EXECUTE FUNCTION lead_qual.activity_changed(%s)', lead_qual._trigger_args(t));
+END $$;
+UPDATE "ta: crm".activities SET occurred_at = occurred_at WHERE "lead 1:d" = 6;
+SELECT id, engagement_score > 0 AS engaged FROM "ta: crm"."lead s" WHERE id = 6;
+
 SET client_min_messages = warning;
 SELECT untrack('"ta: crm".activities');
 DROP SCHEMA "ta: crm" CASCADE;

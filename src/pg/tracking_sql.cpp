@@ -66,6 +66,30 @@ SPIPlanPtr prepare(const char *sql, int nargs, Oid *types) {
   return plan;
 }
 
+constexpr int kPlanFields = 11;
+
+// The TrackArgs fields the statements name (NULL where not set).
+void plan_fields(const TrackArgs &args, const char *out[kPlanFields]) {
+  const char *fields[kPlanFields] = {
+      args.leads_table,          args.activities_table,   args.key_column,        args.lead_id_column,
+      args.activity_type_column, args.occurred_at_column, args.properties_column, args.occurred_at_zone,
+      args.score_state_column,   args.activity_filter,    args.lead_filter};
+  memcpy(out, fields, sizeof fields);
+}
+
+// Whether `plans` were built from the configuration `args` holds.
+bool built_from(const TrackingPlans *plans, const TrackArgs &args) {
+  if (plans->built_for_leads != args.leads_oid) return false;
+  const char *now[kPlanFields];
+  plan_fields(args, now);
+  for (int i = 0; i < kPlanFields; ++i) {
+    const char *then = plans->built_from[i];
+    if ((then == nullptr) != (now[i] == nullptr) || (then != nullptr && strcmp(then, now[i]) != 0))
+      return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 void check_tracking_privileges(const TrackArgs &args, Oid acting_table) {
@@ -114,13 +138,23 @@ TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args) {
   }
   bool found = false;
   auto *plans = static_cast<TrackingPlans *>(hash_search(plans_by_trigger, &trigger, HASH_ENTER, &found));
-  if (found && plans->update != nullptr) return plans;
+  if (found && plans->update != nullptr && built_from(plans, args)) return plans;
   if (found) {
     for (SPIPlanPtr p :
          {plans->lock, plans->rebuild, plans->update, plans->rebuild_one, plans->rebuild_since})
       if (p != nullptr) SPI_freeplan(p);
   }
   plans->lock = plans->rebuild = plans->update = plans->rebuild_one = plans->rebuild_since = nullptr;
+  // What the plans below are built from (a replaced entry's old copies stay
+  // allocated: a few strings per replaced trigger and backend).
+  plans->built_for_leads = args.leads_oid;
+  {
+    const char *fields[kPlanFields];
+    plan_fields(args, fields);
+    for (int i = 0; i < kPlanFields; ++i)
+      plans->built_from[i] =
+          fields[i] != nullptr ? MemoryContextStrdup(TopMemoryContext, fields[i]) : nullptr;
+  }
   // The statements below call functions of the current version.
   require_current_schema("lead_qual's triggers");
 

@@ -37,6 +37,12 @@ struct TrackingPlans {
   KeyFromText key_from_text;
   Oid key_input;  // kInput: the key type's input function
   Oid key_ioparam;
+  // The configuration the plans were built from (the leads table and copies
+  // of the TrackArgs fields the statements name): a trigger replaced under
+  // the same OID with other arguments (CREATE OR REPLACE TRIGGER) gets new
+  // plans.
+  Oid built_for_leads;
+  const char *built_from[11];
   SPIPlanPtr lock;         // ($1 keys, $2 model, $3 version) -> keys whose state must be rebuilt
   SPIPlanPtr rebuild;      // ($1 keys, $2 model, $3 as_of) -> (key text, score_state) from the whole history
   SPIPlanPtr update;       // ($1 keys) -> UPDATE that lets lead_changed() compute each lead
