@@ -247,7 +247,7 @@ void write_leads(LeadWrite *w, TrackingPlans *plans, const TrackArgs &args, bool
   bool written = false;
   if (direct && !rebuild_all) {
     w->apply_in_trigger = true;
-    written = lq::pg::update_leads_directly(args, typed, count, &updated);
+    written = lq::pg::update_leads_directly(args, typed, count, &w->applied_count, &updated);
   }
   if (!written) {
     const Datum keys = key_array(plans, key_values, count);
@@ -273,7 +273,7 @@ void write_leads(LeadWrite *w, TrackingPlans *plans, const TrackArgs &args, bool
       rebuild_from_history(w, plans, key_array(plans, stale, n), args.model_name);
     }
     w->apply_in_trigger = true;
-    if (!direct || !lq::pg::update_leads_directly(args, typed, count, &updated)) {
+    if (!direct || !lq::pg::update_leads_directly(args, typed, count, &w->applied_count, &updated)) {
       Datum update_values[1] = {keys};
       rc = SPI_execute_plan(plans->update, update_values, nullptr, false, 0);
       if (rc != SPI_OK_UPDATE)

@@ -10,8 +10,10 @@ extern "C" {
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
@@ -39,6 +41,9 @@ bool direct_writes = true;
 // Whether an UPDATE of `rel` does no more than ExecSimpleRelationUpdate does.
 bool plain_update_target(Relation rel) {
   if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rel->relispartition) return false;
+  // Rules rewrite the UPDATE; the UPDATE (without ONLY) reaches the rows of
+  // inheritance children too.
+  if (rel->rd_rel->relhasrules || rel->rd_rel->relhassubclass) return false;
   // Row security applies to the owner (lead_qual writes as the owner) only
   // when forced: then the UPDATE's policies must be applied.
   if (rel->rd_rel->relrowsecurity && rel->rd_rel->relforcerowsecurity) return false;
@@ -72,13 +77,39 @@ int key_index(const ResultRelInfo *rri, AttrNumber key_attnum, Oid key_type, Oid
   return best;
 }
 
+// Whether a BEFORE UPDATE row trigger of lead_qual.lead_changed() fires on
+// `rri`'s table in this session (session_replication_role decides which
+// enabled triggers fire): without one no row may be written.
+bool lead_trigger_fires(const ResultRelInfo *rri) {
+  const TriggerDesc *desc = rri->ri_TrigDesc;
+  if (desc == nullptr) return false;
+  const bool replica = SessionReplicationRole == SESSION_REPLICATION_ROLE_REPLICA;
+  for (int i = 0; i < desc->numtriggers; ++i) {
+    const Trigger &t = desc->triggers[i];
+    if (!TRIGGER_FOR_ROW(t.tgtype) || !TRIGGER_FOR_BEFORE(t.tgtype) || !TRIGGER_FOR_UPDATE(t.tgtype))
+      continue;
+    const bool fires =
+        t.tgenabled == TRIGGER_FIRES_ALWAYS ||
+        (replica ? t.tgenabled == TRIGGER_FIRES_ON_REPLICA : t.tgenabled == TRIGGER_FIRES_ON_ORIGIN);
+    if (!fires) continue;
+    const char *name = get_func_name(t.tgfoid);
+    const Oid schema = get_func_namespace(t.tgfoid);
+    const char *schema_name = OidIsValid(schema) ? get_namespace_name(schema) : nullptr;
+    if (name != nullptr && schema_name != nullptr && strcmp(name, "lead_changed") == 0 &&
+        strcmp(schema_name, "lead_qual") == 0)
+      return true;
+  }
+  return false;
+}
+
 // What lock_found() did with a row the index scan found.
-enum class Locked { kRow, kGone };
+enum class Locked { kRow, kGone, kChangedMeanwhile };
 
 // Locks the row `found` (visible to the statement's snapshot) FOR NO KEY
 // UPDATE into `locked`: the row itself or, under READ COMMITTED, its newest
 // version, whose key must still be `key` (as EvalPlanQual rechecks the
-// UPDATE's condition). kGone: deleted, or given another key, meanwhile.
+// UPDATE's condition). kChangedMeanwhile: deleted, or given another key, by
+// a transaction that committed meanwhile; kGone: updated by this one.
 Locked lock_found(Relation rel, TupleTableSlot *found, TupleTableSlot *locked, EState *estate,
                   AttrNumber key_attnum, Datum key, FmgrInfo *equal, Oid collation) {
   const bool transaction_snapshot = IsolationUsesXactSnapshot();
@@ -92,18 +123,20 @@ Locked lock_found(Relation rel, TupleTableSlot *found, TupleTableSlot *locked, E
       if (tmfd.traversed) {
         bool isnull = false;
         const Datum now = slot_getattr(locked, key_attnum, &isnull);
-        if (isnull || !DatumGetBool(FunctionCall2Coll(equal, collation, now, key))) return Locked::kGone;
+        if (isnull || !DatumGetBool(FunctionCall2Coll(equal, collation, now, key)))
+          return Locked::kChangedMeanwhile;
       }
       return Locked::kRow;
     case TM_SelfModified:
       // Updated by this transaction since the statement's snapshot: by a
       // trigger of this very write (as the UPDATE says), or earlier in it.
       if (tmfd.cmax != estate->es_output_cid)
-        ereport(ERROR, (errcode(ERRCODE_TRIGGERED_DATA_CHANGE_VIOLATION),
-                        errmsg("lead row to be updated was already modified by an operation triggered by the "
-                               "current command"),
-                        errhint("A trigger on table \"%s\" updates the leads lead_qual is writing.",
-                                RelationGetRelationName(rel))));
+        ereport(ERROR,
+                (errcode(ERRCODE_TRIGGERED_DATA_CHANGE_VIOLATION),
+                 errmsg("tuple to be updated was already modified by an operation triggered by the "
+                        "current command"),
+                 errhint("Consider using an AFTER trigger instead of a BEFORE trigger to propagate changes "
+                         "to other rows.")));
       return Locked::kGone;
     case TM_Updated:
     case TM_Deleted:
@@ -111,7 +144,7 @@ Locked lock_found(Relation rel, TupleTableSlot *found, TupleTableSlot *locked, E
         ereport(ERROR, (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
                         errmsg("could not serialize access due to concurrent %s",
                                result == TM_Updated ? "update" : "delete")));
-      return Locked::kGone;
+      return Locked::kChangedMeanwhile;
     default:
       elog(ERROR, "lead_qual: unexpected result %d locking a lead of \"%s\"", static_cast<int>(result),
            RelationGetRelationName(rel));
@@ -176,7 +209,8 @@ KeyFromText key_from_text(Oid key_type) {
   }
 }
 
-bool update_leads_directly(const TrackArgs &args, const Datum *given_keys, int count, uint64 *updated) {
+bool update_leads_directly(const TrackArgs &args, const Datum *given_keys, int count, const uint64 *applied,
+                           uint64 *updated) {
   *updated = 0;
   Relation rel = table_open(args.leads_oid, RowExclusiveLock);
   if (!plain_update_target(rel)) {
@@ -211,6 +245,9 @@ bool update_leads_directly(const TrackArgs &args, const Datum *given_keys, int c
     FreeExecutorState(estate);
     return false;
   }
+  // As the UPDATE's executor start does, even when no lead is found.
+  CheckCmdReplicaIdentity(rel, CMD_UPDATE);
+  const bool lead_trigger = lead_trigger_fires(rri);
   Relation index = rri->ri_IndexRelationDescs[index_no];
   const Oid index_type = index->rd_opcintype[0];
   const Oid equal_op =
@@ -242,22 +279,47 @@ bool update_leads_directly(const TrackArgs &args, const Datum *given_keys, int c
   lq_compat_epq_init(&epq, estate);
   IndexScanDesc scan = lq_compat_index_beginscan(rel, index, estate->es_snapshot, 1);
   AfterTriggerBeginQuery();
+  const bool read_committed = !IsolationUsesXactSnapshot();
   for (int i = 0; i < count; ++i) {
     CHECK_FOR_INTERRUPTS();
-    ScanKeyData key;
-    ScanKeyInit(&key, 1, BTEqualStrategyNumber, equal_proc, keys[i]);
-    key.sk_collation = collation;
-    index_rescan(scan, &key, 1, nullptr, 0);
-    while (index_getnext_slot(scan, ForwardScanDirection, found)) {
-      ResetPerTupleExprContext(estate);
-      if (lock_found(rel, found, locked, estate, key_attnum, keys[i], &equal, collation) != Locked::kRow)
-        continue;
-      // A lead outside the lead filter is left as it is (README, "Row filters").
-      if (filter != nullptr && !row_passes(filter, locked)) continue;
-      // The new row starts as the old one: lead_changed() computes it.
-      ExecCopySlot(next, locked);
-      ExecSimpleRelationUpdate(rri, estate, &epq, locked, next);
-      ++*updated;
+    // Under READ COMMITTED each lead is looked up in a snapshot taken after
+    // the locks of the leads before it were granted, and again after its
+    // row changed meanwhile: what another transaction committed while this
+    // one waited (a lead inserted, deleted and inserted again, keys
+    // swapped) is seen, as the UPDATE, run after its lock query, saw it.
+    // Rows this write changes stay invisible (the command id).
+    bool look_again = i > 0 && read_committed;
+    bool first = true;
+    while (first || look_again) {
+      if (look_again) {
+        PopActiveSnapshot();
+        PushActiveSnapshot(GetTransactionSnapshot());
+        GetActiveSnapshot()->curcid = estate->es_output_cid;
+        estate->es_snapshot = GetActiveSnapshot();
+        scan->xs_snapshot = estate->es_snapshot;
+      }
+      look_again = false;
+      ScanKeyData key;
+      ScanKeyInit(&key, 1, BTEqualStrategyNumber, equal_proc, keys[i]);
+      key.sk_collation = collation;
+      index_rescan(scan, &key, 1, nullptr, 0);
+      while (index_getnext_slot(scan, ForwardScanDirection, found)) {
+        ResetPerTupleExprContext(estate);
+        const Locked l = lock_found(rel, found, locked, estate, key_attnum, keys[i], &equal, collation);
+        if (l == Locked::kChangedMeanwhile && read_committed && first) look_again = true;
+        if (l != Locked::kRow) continue;
+        // A lead outside the lead filter is left as it is (README, "Row filters").
+        if (filter != nullptr && !row_passes(filter, locked)) continue;
+        // The new row starts as the old one: lead_changed() computes it. A
+        // BEFORE trigger may skip it (then lead_changed() has not counted it).
+        ExecCopySlot(next, locked);
+        const uint64 applied_before = *applied;
+        ExecSimpleRelationUpdate(rri, estate, &epq, locked, next);
+        // Without an enabled lead_changed() trigger every row written counts
+        // as not computed: the caller raises the error the UPDATE path does.
+        if (!lead_trigger || *applied > applied_before) ++*updated;
+      }
+      first = false;
     }
   }
   index_endscan(scan);

@@ -57,11 +57,15 @@ KeyFromText key_from_text(Oid key_type);
 
 // Updates every lead whose key is one of `keys` (`count` values of the leads
 // key type), as TrackingPlans::update would, each locked as it is written,
+// counting in `*updated` the rows lead_changed() computed (`*applied`, the
+// write's count of computed leads, grows), or, when no lead_changed()
+// trigger fires on the table, every row written;
 // in key order (the order of TrackingPlans::lock: the key's default btree
 // order), and sets
 // `*updated` to the number of rows handed to the row triggers. Returns false,
 // having done nothing, when the leads table must be written through SQL
 // (see above). Call as the leads table's owner, inside the lead write.
-bool update_leads_directly(const TrackArgs &args, const Datum *keys, int count, uint64 *updated);
+bool update_leads_directly(const TrackArgs &args, const Datum *keys, int count, const uint64 *applied,
+                           uint64 *updated);
 
 }  // namespace lq::pg

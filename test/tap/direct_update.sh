@@ -17,9 +17,9 @@ export PGOPTIONS="-c lead_qual.as_of=2026-03-01T12:00:00+00"
 q() { psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
 
 # Variants: name, what makes it one, the path it must take.
-variants=(plain uuid filtered stmt_trigger generated forced_rls pattern_index)
+variants=(plain uuid filtered stmt_trigger generated forced_rls pattern_index rule inherited)
 declare -A path=([plain]=direct [uuid]=direct [filtered]=direct [stmt_trigger]=sql [generated]=sql
-                 [forced_rls]=sql [pattern_index]=sql)
+                 [forced_rls]=sql [pattern_index]=sql [rule]=sql [inherited]=sql)
 
 q >/dev/null <<'SQL'
 SET client_min_messages = warning;
@@ -64,6 +64,10 @@ BEGIN
   EXECUTE format('CREATE TRIGGER log_write AFTER UPDATE OF score_state ON %s FOR EACH ROW EXECUTE FUNCTION log_write(%L)', leads, v);
   IF v = 'stmt_trigger' THEN
     EXECUTE format('CREATE TRIGGER nothing AFTER UPDATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION nothing()', leads);
+  ELSIF v = 'rule' THEN
+    EXECUTE format('CREATE RULE also_log AS ON UPDATE TO %s DO ALSO SELECT 1', leads);
+  ELSIF v = 'inherited' THEN
+    EXECUTE format('CREATE TABLE %I () INHERITS (%s)', 'leads_inherited_child', leads);
   ELSIF v = 'forced_rls' THEN
     EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY', leads);
     EXECUTE format('CREATE POLICY everything ON %s USING (true)', leads);
@@ -160,6 +164,22 @@ check "leads 1-6 under the new model version" \
   "SELECT count(*) FROM leads_plain WHERE id <= 6 AND (score_state::text::jsonb->>'version')::bigint = (SELECT version FROM lead_qual.scoring_model WHERE name = 'direct')" 6
 check "verify() finds nothing on either copy" \
   "SELECT (SELECT count(*) FROM lead_qual.verify('leads_plain', '2026-03-01 12:00+00') WHERE lead_key::int <= 6) + (SELECT count(*) FROM lead_qual.verify('leads_stmt_trigger', '2026-03-01 12:00+00') WHERE lead_key::int <= 6)" 0
+
+# A BEFORE UPDATE trigger of the user's that skips a lead (returns NULL)
+# before lead_qual's: the lead is left as it is, as by an UPDATE, no error.
+q >/dev/null <<'SQL'
+CREATE FUNCTION skip_seven() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN IF NEW.id = 7 THEN RETURN NULL; END IF; RETURN NEW; END $$;
+CREATE TRIGGER a_skip_seven BEFORE UPDATE ON leads_plain FOR EACH ROW EXECUTE FUNCTION skip_seven();
+SQL
+before=$(q -c "SELECT score_state::text FROM leads_plain WHERE id = 7")
+if q -c "INSERT INTO acts_plain VALUES (7, 'demo', '2026-02-28'), (8, 'demo', '2026-02-28')" >/dev/null 2>&1; then
+  ok "a lead skipped by a user's BEFORE trigger: no error"
+else not_ok "a lead skipped by a user's BEFORE trigger: error"; fi
+check "the skipped lead is left as it is" \
+  "SELECT score_state::text = $(printf "%s" "$before" | sed "s/'/''/g; s/^/'/; s/$/'/") FROM leads_plain WHERE id = 7" t
+check "the other lead of the statement is written" \
+  "SELECT activities FROM lead_qual.explain((SELECT score_state FROM leads_plain WHERE id = 8)) WHERE activity = 'demo'" 1
 
 # lead_qual.direct_lead_writes = off: the plain copy through SQL too (the
 # differential test runs once so: test/diff/run.sh).
