@@ -22,6 +22,7 @@ enum class ErrorKind {
   ProgramLimit,      // 54000 program_limit_exceeded
   NullValue,         // 22004 null_value_not_allowed
   DataCorrupted,     // XX001 data_corrupted
+  SerializationFailure,  // 40001 serialization_failure: retry the transaction
   Internal,          // XX000 internal_error
 };
 
