@@ -14,7 +14,9 @@ PartialHeader partial_header(const void *buf) {
   std::memcpy(&h, buf, sizeof h);
   return h;
 }
-const unsigned char *partial_rules(const void *buf) { return static_cast<const unsigned char *>(buf) + sizeof(PartialHeader); }
+const unsigned char *partial_rules(const void *buf) {
+  return static_cast<const unsigned char *>(buf) + sizeof(PartialHeader);
+}
 const unsigned char *partial_entries(const void *buf, const PartialHeader &h) {
   return partial_rules(buf) + std::size_t{h.rule_count} * sizeof(PartialRule);
 }
@@ -76,7 +78,8 @@ bool is_partial(const void *buf, std::size_t size) {
 }
 
 PartialModel partial_model(const void *buf, std::size_t size, ErrorKind kind) {
-  if (!is_partial(buf, size)) corrupt(kind, "bad magic number or too short (" + std::to_string(size) + " bytes)");
+  if (!is_partial(buf, size))
+    corrupt(kind, "bad magic number or too short (" + std::to_string(size) + " bytes)");
   const PartialHeader h = partial_header(buf);
   if (h.rule_count > kMaxRules) corrupt(kind, "too many rules");
   if (h.future_count > kMaxFuture) corrupt(kind, "too many held entries");
@@ -86,8 +89,8 @@ PartialModel partial_model(const void *buf, std::size_t size, ErrorKind kind) {
   if (expected != size)
     corrupt(kind, "size " + std::to_string(size) + " does not match its contents (" +
                       std::to_string(expected) + ")");
-  const char *name =
-      reinterpret_cast<const char *>(partial_entries(buf, h) + std::size_t{h.future_count} * sizeof(FutureEntry));
+  const char *name = reinterpret_cast<const char *>(partial_entries(buf, h) +
+                                                    std::size_t{h.future_count} * sizeof(FutureEntry));
   return PartialModel{std::string_view(name, h.name_len), h.model_version, h.fingerprint};
 }
 

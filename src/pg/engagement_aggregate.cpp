@@ -258,8 +258,7 @@ LQ_FUNCTION(lq_engagement_deserialize) {
   const lq::PartialModel m = lq::partial_model(bytes, VARSIZE(bytes), lq::ErrorKind::DataCorrupted);
   const Prototype *p = prototype_of_partial(fcinfo, m);
   const std::size_t size = lq::partial_body_size(bytes);
-  auto *acc = static_cast<Accumulator *>(
-      lq::pg::pg_call([&] { return palloc(sizeof(Accumulator) + size); }));
+  auto *acc = static_cast<Accumulator *>(lq::pg::pg_call([&] { return palloc(sizeof(Accumulator) + size); }));
   acc->prototype = const_cast<Prototype *>(p)->state();
   acc->capacity = static_cast<uint32>(size);
   acc->reserved = 0;

@@ -209,7 +209,10 @@ std::shared_ptr<const Model> model_at_version(std::string_view name, int64 versi
   const std::string name_string(name);
   const uint64 generation = model_generation;
   const int64 known_version = registry().cached_version(name);
-  const ModelRow row = pg_call([&] { return read_model_row(cstring_to_text_with_len(name.data(), static_cast<int>(name.size())), known_version); });
+  const ModelRow row = pg_call([&] {
+    return read_model_row(cstring_to_text_with_len(name.data(), static_cast<int>(name.size())),
+                          known_version);
+  });
   if (!row.found || row.version != version || row.definition == nullptr) return nullptr;
   return registry().compile_and_store(name_string, row.version, row.definition, generation);
 }

@@ -98,7 +98,8 @@ TEST(PartialState, RoundTripIsTheSameStateByteForByte) {
   std::mt19937_64 rng(17);
   for (int i = 0; i < 2000; ++i) {
     const int n = static_cast<int>(rng() % 60);
-    const Timestamp horizon = i % 3 == 0 ? lq::kTimestampInfinity : kT0 + static_cast<Timestamp>(rng() % 5) * kDay;
+    const Timestamp horizon =
+        i % 3 == 0 ? lq::kTimestampInfinity : kT0 + static_cast<Timestamp>(rng() % 5) * kDay;
     const Buffer state = random_state(rng, *m, n, horizon);
     const Buffer partial = partial_of(state, proto);
     const Buffer back = read_back(partial, proto);
@@ -136,8 +137,9 @@ TEST(PartialState, FingerprintsTellModelsApart) {
   other_label.replace(other_label.find("email_click"), 11, "email_klick");
   std::string other_half_life = kModel;
   other_half_life.replace(other_half_life.find("14"), 2, "15");
-  for (const auto &other : {model(kModel, "bench_modeL"), model(kModel, "bench_model", 4), model(other_cap.c_str()),
-                            model(other_label.c_str()), model(other_half_life.c_str())})
+  for (const auto &other :
+       {model(kModel, "bench_modeL"), model(kModel, "bench_model", 4), model(other_cap.c_str()),
+        model(other_label.c_str()), model(other_half_life.c_str())})
     EXPECT_NE(f, lq::state_fingerprint(prototype_of(*other).data()));
 }
 
@@ -149,8 +151,8 @@ TEST(PartialState, ForeignPrototypeIsRefused) {
   const Buffer partial = partial_of(state, prototype_of(*m));
   const Buffer other = prototype_of(*newer);
   Buffer body(lq::partial_body_size(partial.data()));
-  EXPECT_THROW(lq::partial_read(body.data(), partial.data(), other.data(), lq::state_fingerprint(other.data()),
-                                lq::ErrorKind::DataCorrupted),
+  EXPECT_THROW(lq::partial_read(body.data(), partial.data(), other.data(),
+                                lq::state_fingerprint(other.data()), lq::ErrorKind::DataCorrupted),
                lq::Error);
 }
 
