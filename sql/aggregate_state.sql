@@ -116,8 +116,8 @@ FROM acts WHERE lead_id = 11;
 -- the rows of a hash aggregate give each lead its own model's state.
 SELECT jsonb_set(:'default_definition'::jsonb, '{engagement,half_life_days}', '3') AS other_definition \gset
 SELECT count(*) AS leads, count(*) FILTER (WHERE x.s::text = y.s::text) AS same_state
-FROM (SELECT lead_id, engagement_state(CASE WHEN lead_id % 2 = 0 THEN :'default_definition'::jsonb
-                                            ELSE :'other_definition'::jsonb END || '{}'::jsonb,
+FROM (SELECT lead_id, engagement_state(jsonb_set(CASE WHEN lead_id % 2 = 0 THEN :'default_definition'::jsonb
+                                                      ELSE :'other_definition'::jsonb END, '{description}', '"per row"'),
                                        activity, occurred_at, properties, '2026-04-01') AS s
         FROM acts GROUP BY lead_id) x
 JOIN (SELECT lead_id, engagement_state(:'default_definition'::jsonb, activity, occurred_at, properties, '2026-04-01') AS s
