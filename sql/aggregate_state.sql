@@ -120,10 +120,12 @@ FROM (SELECT lead_id, engagement_state(jsonb_set(CASE WHEN lead_id % 2 = 0 THEN 
                                                       ELSE :'other_definition'::jsonb END, '{description}', '"per row"'),
                                        activity, occurred_at, properties, '2026-04-01') AS s
         FROM acts GROUP BY lead_id) x
-JOIN (SELECT lead_id, engagement_state(:'default_definition'::jsonb, activity, occurred_at, properties, '2026-04-01') AS s
+JOIN (SELECT lead_id, engagement_state(jsonb_set(:'default_definition'::jsonb, '{description}', '"per row"'),
+                                       activity, occurred_at, properties, '2026-04-01') AS s
         FROM acts WHERE lead_id % 2 = 0 GROUP BY lead_id
       UNION ALL
-      SELECT lead_id, engagement_state(:'other_definition'::jsonb, activity, occurred_at, properties, '2026-04-01') AS s
+      SELECT lead_id, engagement_state(jsonb_set(:'other_definition'::jsonb, '{description}', '"per row"'),
+                                       activity, occurred_at, properties, '2026-04-01') AS s
         FROM acts WHERE lead_id % 2 = 1 GROUP BY lead_id) y USING (lead_id);
 
 -- One group fed by two models is refused (22023), naming both, in every
