@@ -1,6 +1,8 @@
 // The engagement_state() aggregates' partial results: what a parallel worker
-// or a Citus shard sends for each group (the aggregate's serial form), and
-// what the combining process reads back (issue #17, batch scoring).
+// sends for each group (the aggregate's serial form), and what the leader
+// reads back to combine (issue #17, batch scoring). (Citus does not combine
+// partial results of an `internal` transition type: it pushes the whole
+// aggregate down to the shards, or aggregates the rows on the coordinator.)
 //
 // Why not the whole score_state: every group of a model repeats the same
 // half-life, engagement bounds, rule caps, model name and activity labels,

@@ -11,7 +11,7 @@
 // lq::state_body_size(), 200 bytes there) behind a pointer to the one
 // prototype that holds the name and labels, 216 bytes in a 256-byte chunk.
 // The result (final function) is a whole state again. The partial results
-// that parallel workers and Citus shards send (serial function) are
+// that parallel workers send (serial function) are
 // partial_state.hpp's compact form for stored models (147 bytes instead of
 // the whole state's 266 for the benchmark model: they are sorted, sent and
 // read back once per lead and worker) and whole states for candidate models
@@ -199,7 +199,7 @@ LQ_FUNCTION(lq_engagement_combine) {
   PG_RETURN_POINTER(a);
 }
 
-// The partial result a parallel worker (or a Citus shard) sends, as bytea:
+// The partial result a parallel worker sends, as bytea:
 // partial_state.hpp's form for a stored model, the whole state for a
 // candidate.
 LQ_FUNCTION(lq_engagement_serialize) {

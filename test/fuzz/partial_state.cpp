@@ -1,6 +1,6 @@
 // The engagement_state() aggregates' partial results (lq::partial_model,
 // lq::partial_read: what the deserialize function reads from a parallel
-// worker or a Citus shard) on arbitrary bytes, against a fixed prototype:
+// worker) on arbitrary bytes, against a fixed prototype:
 // only lq::Error(DataCorrupted) is thrown, never a read outside the bytes,
 // and an accepted partial result is a state that passes
 // fuzz::check_accepted_state and writes back to the same bytes.
