@@ -206,9 +206,9 @@ SQL
   if grep -q "$4" <<<"$err"; then ok "$1 refused by track()"; else not_ok "$1 not refused as expected: '$err'"; fi
 }
 refused "a key type without a hash operator class (bit)" "bit(16)" "bit(16)" \
-  "key column refused_leads.id of type bit(16) cannot be tracked"
+  "key column public.refused_leads.id of type bit cannot be tracked"
 if [[ " ${kinds[*]} " == *" icu_ci "* ]]; then
   refused "activity keys compared under another collation than a nondeterministic leads key" \
-    "text COLLATE ci" "text" 'column refused_acts.lead_id must have the collation of key column refused_leads.id'
+    "text COLLATE ci" "text" 'column public.refused_acts.lead_id must have the collation of key column public.refused_leads.id'
 fi
 echo "1..$n"
