@@ -68,12 +68,14 @@ const char *key_collation_problem(Oid leads, Oid activities) {
 }
 
 KeyIdentity *key_identity(Oid type, Oid collation, MemoryContext cxt) {
-  if (const char *problem = key_type_problem(type))
-    ereport(ERROR,
-            (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-             errmsg("lead keys of type %s cannot be matched by value: %s", format_type_be(type), problem),
-             errhint("Key the leads table by a column of another type (bigint, uuid, text, ...).")));
+  // Once per statement: the type cache only (the array type the plans need
+  // is checked when they are prepared).
   TypeCacheEntry *tc = lookup_type_cache(type, kTypeCacheFlags);
+  if (!OidIsValid(tc->hash_proc) || !OidIsValid(tc->eq_opr))
+    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                    errmsg("lead keys of type %s cannot be matched by value: %s", format_type_be(type),
+                           key_type_problem(type)),
+                    errhint("Key the leads table by a column of another type (bigint, uuid, text, ...).")));
   auto *id = static_cast<KeyIdentity *>(MemoryContextAllocZero(cxt, sizeof(KeyIdentity)));
   id->type = type;
   id->collation = collation;

@@ -52,7 +52,7 @@ const char *key_type_problem(Oid type);
 const char *key_collation_problem(Oid leads, Oid activities);
 
 // The identity of keys of `type` under `collation`, allocated in `cxt`.
-// ERROR 0A000 when key_type_problem().
+// ERROR 0A000 when the type has no default hash or equality.
 KeyIdentity *key_identity(Oid type, Oid collation, MemoryContext cxt);
 
 // The identity of the keys of a tracked leads table (args.leads_oid,
