@@ -4,7 +4,8 @@
 # 4, 4.0 and 4.000; float8 0 and -0; char(n) with and without trailing
 # blanks (and columns of other lengths); citext and text under a
 # case-insensitive ICU collation in any case; int, bigint and uuid in
-# spellings their input functions accept. For each kind of key, and with
+# spellings their input functions accept (text, varchar and a domain over
+# text have one spelling). For each kind of key, and with
 # lead_qual.direct_lead_writes on and off, a pseudo-random sequence of
 # statements (single- and multi-row INSERTs mixing spellings of one lead,
 # UPDATEs and DELETEs, queries of several steps, leads inserted after their
@@ -21,7 +22,7 @@ export PGDATABASE=$db
 # One fixed scoring time for every session (verify() is asked at it too).
 export PGOPTIONS="-c lead_qual.as_of=2026-03-01T12:00:00+00"
 q() { psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
-statements_per_run=${LQ_KEYS_STATEMENTS:-40}
+statements_per_run=${LQ_KEYS_STATEMENTS:-40}  # per kind and mode
 
 q >/dev/null <<'SQL'
 SET client_min_messages = warning;
@@ -29,11 +30,13 @@ CREATE EXTENSION lead_qual;
 -- Kinds of keys: the leads' and the activities' key column types, and the
 -- spellings (text, cast to the column's type) of lead g's key; spelling 0
 -- is the leads row's own unless the generator picks another.
+CREATE DOMAIN lead_code AS text CHECK (VALUE <> '');
 CREATE TABLE kind (name text PRIMARY KEY, leads_type text, acts_type text, spellings text[]);
 INSERT INTO kind VALUES
   ('bigint', 'bigint', 'bigint', ARRAY['g', '''+'' || g', ''' '' || g || '' ''']),
   ('int', 'int', 'int', ARRAY['g', '''+'' || g', '''0'' || g']),
   ('text', 'text', 'text', ARRAY['''lead-'' || g']),
+  ('domain', 'lead_code', 'lead_code', ARRAY['''lead-'' || g']),
   ('varchar', 'varchar(20)', 'varchar(30)', ARRAY['''lead-'' || g']),
   ('uuid', 'uuid', 'uuid', ARRAY['format(''0000000%s-aaaa-bbbb-cccc-ddddeeeeffff'', g)',
                                  'upper(format(''0000000%s-aaaa-bbbb-cccc-ddddeeeeffff'', g))',
@@ -151,7 +154,7 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 not_ok() { n=$((n + 1)); echo "not ok $n - $1"; }
 
 mapfile -t kinds < <(q -c "SELECT name FROM kind ORDER BY name")
-seed=0.4
+seed=${LQ_KEYS_SEED:-0.4}  # setseed() of the first run; the others follow
 for k in "${kinds[@]}"; do
   for mode in on off; do
     r="${k}_${mode}"
