@@ -16,7 +16,8 @@
 # lead_qual cannot tell apart by value are refused by track().
 set -euo pipefail
 db=lq_keys_$$
-createdb "$db"
+# UTF8 whatever the cluster's default (ICU collations need it), C locale.
+createdb --encoding=UTF8 --locale=C --template=template0 "$db"
 trap 'dropdb --if-exists "$db" >/dev/null 2>&1 || true' EXIT
 export PGDATABASE=$db
 # One fixed scoring time for every session (verify() is asked at it too).
