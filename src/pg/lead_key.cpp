@@ -71,7 +71,7 @@ KeyIdentity *key_identity(Oid type, Oid collation, MemoryContext cxt) {
   // Once per statement: the type cache only (the array type the plans need
   // is checked when they are prepared).
   TypeCacheEntry *tc = lookup_type_cache(type, kTypeCacheFlags);
-  if (!OidIsValid(tc->hash_proc) || !OidIsValid(tc->eq_opr))
+  if (!OidIsValid(tc->eq_opr))
     ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
                     errmsg("lead keys of type %s cannot be matched by value: %s", format_type_be(type),
                            key_type_problem(type)),
@@ -82,7 +82,10 @@ KeyIdentity *key_identity(Oid type, Oid collation, MemoryContext cxt) {
   id->typlen = tc->typlen;
   id->typbyval = tc->typbyval;
   id->typalign = tc->typalign;
-  fmgr_info_copy(&id->hash, &tc->hash_proc_finfo, cxt);
+  if (OidIsValid(tc->hash_proc))
+    fmgr_info_copy(&id->hash, &tc->hash_proc_finfo, cxt);
+  else
+    id->hash.fn_oid = InvalidOid;
   fmgr_info_copy(&id->equal, &tc->eq_opr_finfo, cxt);
   id->output.fn_oid = InvalidOid;
   return id;
@@ -125,6 +128,7 @@ const char *equality_operator_sql(Oid type) {
 }
 
 uint32 key_hash(const KeyIdentity *identity, Datum value) {
+  if (!OidIsValid(identity->hash.fn_oid)) return 0;
   auto *hash = const_cast<FmgrInfo *>(&identity->hash);
   return DatumGetUInt32(FunctionCall1Coll(hash, identity->collation, value));
 }
@@ -134,14 +138,14 @@ char *key_text(KeyIdentity *identity, Datum value) {
     Oid output = InvalidOid;
     bool varlena = false;
     getTypeOutputInfo(identity->type, &output, &varlena);
-    fmgr_info_cxt(output, &identity->output, identity->hash.fn_mcxt);
+    fmgr_info_cxt(output, &identity->output, identity->equal.fn_mcxt);
   }
   return OutputFunctionCall(&identity->output, value);
 }
 
 uint32 key_hash_of(Oid type, Oid collation, Datum value) {
   TypeCacheEntry *tc = lookup_type_cache(type, TYPECACHE_HASH_PROC_FINFO);
-  if (!OidIsValid(tc->hash_proc)) return 0;  // not a trackable key: every key alike
+  if (!OidIsValid(tc->hash_proc)) return 0;  // as key_hash()
   return DatumGetUInt32(FunctionCall1Coll(&tc->hash_proc_finfo, collation, value));
 }
 

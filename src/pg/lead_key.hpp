@@ -26,7 +26,10 @@ struct KeyIdentity {
   int16 typlen;
   bool typbyval;
   char typalign;
-  FmgrInfo hash;    // the type's default hash support function
+  // The type's default hash support function; fn_oid InvalidOid for a type
+  // without one (a table tracked before track() refused them): every key
+  // then hashes alike, and a write compares its leads one by one.
+  FmgrInfo hash;
   FmgrInfo equal;   // the function of its default equality operator
   FmgrInfo output;  // its output function; fn_oid InvalidOid until needed
 };
@@ -52,7 +55,7 @@ const char *key_type_problem(Oid type);
 const char *key_collation_problem(Oid leads, Oid activities);
 
 // The identity of keys of `type` under `collation`, allocated in `cxt`.
-// ERROR 0A000 when the type has no default hash or equality.
+// ERROR 0A000 when the type has no default equality.
 KeyIdentity *key_identity(Oid type, Oid collation, MemoryContext cxt);
 
 // The identity of the keys of a tracked leads table (args.leads_oid,

@@ -147,12 +147,13 @@ TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args) {
   const Oid key_type = column_type(args.leads_oid, args.key_column);
   const char *eq = equality_operator_sql(key_type);
   plans->key_type = key_type;
-  // track() refuses key types without one (lead_qual._key_problem()).
-  if (const char *problem = key_type_problem(key_type))
-    ereport(ERROR,
-            (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("key column %s.%s cannot be tracked: %s",
-                                                            args.leads_table, q(args.key_column), problem)));
+  // Keys travel as an array of the key type; track() refuses a type without
+  // one (lead_qual._key_problem()).
   const Oid keys_type = get_array_type(key_type);
+  if (!OidIsValid(keys_type))
+    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                    errmsg("key column %s.%s cannot be tracked: type %s has no array type", args.leads_table,
+                           q(args.key_column), format_type_be(key_type))));
   plans->direct = !citus_table(args.leads_oid);
   const char *keys = "ANY ($1)";
   const char *lkey = column("l", args.key_column);
