@@ -9,6 +9,7 @@ extern "C" {
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
+#include "parser/parse_coerce.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
@@ -87,7 +88,7 @@ KeyIdentity *key_identity(Oid type, Oid collation, MemoryContext cxt) {
   else
     id->hash.fn_oid = InvalidOid;
   fmgr_info_copy(&id->equal, &tc->eq_opr_finfo, cxt);
-  id->output.fn_oid = InvalidOid;
+  id->text.kind = KeyText::Kind::kUnset;
   return id;
 }
 
@@ -133,14 +134,43 @@ uint32 key_hash(const KeyIdentity *identity, Datum value) {
   return DatumGetUInt32(FunctionCall1Coll(hash, identity->collation, value));
 }
 
-char *key_text(KeyIdentity *identity, Datum value) {
-  if (!OidIsValid(identity->output.fn_oid)) {
-    Oid output = InvalidOid;
-    bool varlena = false;
-    getTypeOutputInfo(identity->type, &output, &varlena);
-    fmgr_info_cxt(output, &identity->output, identity->equal.fn_mcxt);
+void key_text_init(KeyText *t, Oid type, MemoryContext cxt) {
+  Oid function = InvalidOid;
+  switch (find_coercion_pathway(TEXTOID, type, COERCION_EXPLICIT, &function)) {
+    case COERCION_PATH_RELABELTYPE:
+      t->kind = KeyText::Kind::kRelabel;
+      return;
+    case COERCION_PATH_FUNC:
+      t->kind = KeyText::Kind::kCast;
+      break;
+    default:
+      t->kind = KeyText::Kind::kOutput;
+      bool varlena = false;
+      getTypeOutputInfo(type, &function, &varlena);
+      break;
   }
-  return OutputFunctionCall(&identity->output, value);
+  fmgr_info_cxt(function, &t->function, cxt);
+}
+
+char *key_text_of(KeyText *t, Datum value) {
+  switch (t->kind) {
+    case KeyText::Kind::kRelabel:
+      return TextDatumGetCString(value);
+    case KeyText::Kind::kCast:
+      return TextDatumGetCString(FunctionCall1(&t->function, value));
+    case KeyText::Kind::kOutput:
+      return OutputFunctionCall(&t->function, value);
+    case KeyText::Kind::kUnset:
+      break;
+  }
+  elog(ERROR, "lead_qual: a key text not set up");
+  return nullptr;
+}
+
+char *key_text(KeyIdentity *identity, Datum value) {
+  if (identity->text.kind == KeyText::Kind::kUnset)
+    key_text_init(&identity->text, identity->type, identity->equal.fn_mcxt);
+  return key_text_of(&identity->text, value);
 }
 
 uint32 key_hash_of(Oid type, Oid collation, Datum value) {

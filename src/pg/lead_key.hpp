@@ -19,6 +19,22 @@ extern "C" {
 
 namespace lq::pg {
 
+// How a key becomes the text that names its lead: as `key::text` gives it,
+// which is how lead_qual's SQL names leads (rescore()'s stage changes,
+// verify(), the lives of the stage history, reports): the type's cast to
+// text where it has one (char(n) drops its trailing blanks), else its
+// output function.
+struct KeyText {
+  enum class Kind { kUnset, kOutput, kRelabel, kCast } kind;
+  FmgrInfo function;  // the output function or the cast
+};
+
+// Sets `t` up for keys of `type` (the functions kept in `cxt`).
+void key_text_init(KeyText *t, Oid type, MemoryContext cxt);
+
+// The text of `value` (palloc'd).
+char *key_text_of(KeyText *t, Datum value);
+
 // How the keys of one leads key column are compared and hashed.
 struct KeyIdentity {
   Oid type;
@@ -30,8 +46,8 @@ struct KeyIdentity {
   // without one (a table tracked before track() refused them): every key
   // then hashes alike, and a write compares its leads one by one.
   FmgrInfo hash;
-  FmgrInfo equal;   // the function of its default equality operator
-  FmgrInfo output;  // its output function; fn_oid InvalidOid until needed
+  FmgrInfo equal;  // the function of its default equality operator
+  KeyText text;    // kUnset until needed
 };
 
 // A hash table key (dynahash, with lead_key_hash and lead_key_match): a key
@@ -71,7 +87,7 @@ KeyIdentity *tracked_key_identity(const TrackArgs &args, Relation activities, At
 // pg_catalog's, which would compare its values as text).
 const char *equality_operator_sql(Oid type);
 
-// `value`'s hash and text form under `identity`.
+// `value`'s hash and text (KeyText) under `identity`.
 uint32 key_hash(const KeyIdentity *identity, Datum value);
 char *key_text(KeyIdentity *identity, Datum value);
 

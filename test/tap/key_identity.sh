@@ -191,6 +191,14 @@ SQL
     after=$(q -c "SELECT id::text, round(engagement_score::numeric, 9), round(score::numeric, 9), stage FROM leads_$r ORDER BY 1")
     if [[ $before == "$after" ]]; then ok "$k keys, direct_lead_writes $mode: rescore() changes nothing"
     else not_ok "$k keys, direct_lead_writes $mode: rescore() changes scores"; { diff <(echo "$before") <(echo "$after") | sed 's/^/# /' | head -10; } || true; fi
+    # Every path names a lead in the stage history as key::text does (the
+    # text the life triggers, forget_lead() and the reports look for), not
+    # as an activity spelled its key.
+    stray=$(q -c "SELECT count(*) FROM lead_qual.stage_history h WHERE h.lead_table = 'leads_$r'::regclass
+                    AND NOT EXISTS (SELECT 1 FROM leads_$r l WHERE l.id::text = h.lead_key)")
+    moves=$(q -c "SELECT count(*) FROM lead_qual.stage_history h WHERE h.lead_table = 'leads_$r'::regclass")
+    if [[ $stray == 0 && $moves -gt 0 ]]; then ok "$k keys, direct_lead_writes $mode: $moves stage changes, each naming its lead by key::text"
+    else not_ok "$k keys, direct_lead_writes $mode: $stray of $moves stage changes name no lead by key::text"; fi
     seed=$(awk -v s="$seed" 'BEGIN { print (s * 7 + 0.13) % 1 }')
   done
 done
