@@ -60,8 +60,10 @@ SELECT engagement_state('default', NULL, now(), NULL) IS NULL AS no_activity,
        engagement_state('default', 'webinar', NULL, NULL) IS NULL AS no_time,
        (SELECT engagement_state('default', activity, occurred_at, properties) FROM acts WHERE false) IS NULL AS no_rows;
 
--- In parallel (partial states sent between processes as whole states, then
--- combined): the same engagement, without and with as_of.
+-- In parallel (partial results sent between processes, then combined: a
+-- stored model's in their compact form, read back by a leader that runs no
+-- transition itself; a candidate's as whole states): the same engagement,
+-- without and with as_of, also when the hash aggregate spills.
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
@@ -77,6 +79,11 @@ SET work_mem = '64kB';
 CREATE TEMP TABLE parallel_spilled AS
 SELECT lead_id, engagement_state('default', activity, occurred_at, properties, '2026-04-01') AS s FROM acts GROUP BY lead_id;
 RESET work_mem;
+SELECT definition AS default_definition FROM scoring_model WHERE name = 'default' \gset
+EXPLAIN (COSTS OFF)
+SELECT lead_id, engagement_state(:'default_definition'::jsonb, activity, occurred_at, properties, '2026-04-01') FROM acts GROUP BY lead_id;
+CREATE TEMP TABLE parallel_candidate AS
+SELECT lead_id, engagement_state(:'default_definition'::jsonb, activity, occurred_at, properties, '2026-04-01') AS s FROM acts GROUP BY lead_id;
 RESET parallel_leader_participation;
 SET max_parallel_workers_per_gather = 0;
 CREATE TEMP TABLE serial_states AS
@@ -91,8 +98,11 @@ SELECT count(*) AS leads,
        count(*) FILTER (WHERE close(engagement(q.s, '2026-05-01'), engagement(s.s, '2026-05-01'))) AS same_spilled,
        count(*) FILTER (WHERE (p.s::text::jsonb -> 'activities') = (s.s::text::jsonb -> 'activities')
                           AND (q.s::text::jsonb -> 'activities') = (s.s::text::jsonb -> 'activities')) AS same_counts,
-       count(*) FILTER (WHERE p.s IS NULL AND s.s IS NULL AND q.s IS NULL) AS null_states
-FROM parallel_states p JOIN serial_states s USING (lead_id) JOIN parallel_spilled q USING (lead_id);
+       count(*) FILTER (WHERE close(engagement(c.s, '2026-05-01'), engagement(s.s, '2026-05-01'))
+                          AND (c.s::text::jsonb -> 'activities') = (s.s::text::jsonb -> 'activities')) AS same_candidate,
+       count(*) FILTER (WHERE p.s IS NULL AND s.s IS NULL AND q.s IS NULL AND c.s IS NULL) AS null_states
+FROM parallel_states p JOIN serial_states s USING (lead_id) JOIN parallel_spilled q USING (lead_id)
+     JOIN parallel_candidate c USING (lead_id);
 
 -- A candidate model (the jsonb overload) gives what the stored model gives,
 -- under its own name and version.

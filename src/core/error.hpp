@@ -14,15 +14,16 @@
 namespace lq {
 
 enum class ErrorKind {
-  InvalidParameter,  // 22023 invalid_parameter_value
-  InvalidText,       // 22P02 invalid_text_representation
-  InvalidBinary,     // 22P03 invalid_binary_representation
-  CheckViolation,    // 23514 check_violation
-  UndefinedObject,   // 42704 undefined_object
-  ProgramLimit,      // 54000 program_limit_exceeded
-  NullValue,         // 22004 null_value_not_allowed
-  DataCorrupted,     // XX001 data_corrupted
-  Internal,          // XX000 internal_error
+  InvalidParameter,      // 22023 invalid_parameter_value
+  InvalidText,           // 22P02 invalid_text_representation
+  InvalidBinary,         // 22P03 invalid_binary_representation
+  CheckViolation,        // 23514 check_violation
+  UndefinedObject,       // 42704 undefined_object
+  ProgramLimit,          // 54000 program_limit_exceeded
+  NullValue,             // 22004 null_value_not_allowed
+  DataCorrupted,         // XX001 data_corrupted
+  SerializationFailure,  // 40001 serialization_failure: retry the transaction
+  Internal,              // XX000 internal_error
 };
 
 // The message, detail and hint pass through printable(): what() is a C string

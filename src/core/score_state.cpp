@@ -393,25 +393,10 @@ std::size_t state_combine(void *into, const void *other_buf) {
   return StateView(into).size();
 }
 
-void state_validate(const void *buf, std::size_t size, ErrorKind kind) {
-  if (size < sizeof(StateHeader)) corrupt(kind, "too short (" + std::to_string(size) + " bytes)");
+void state_validate_contents(const void *buf, ErrorKind kind) {
   const auto *h = static_cast<const StateHeader *>(buf);
-  if (h->magic != kStateMagic) corrupt(kind, "bad magic number");
-  if (h->rule_count > kMaxRules) corrupt(kind, "too many rules");
-  if (h->future_count > kMaxFuture) corrupt(kind, "too many held entries");
-  if (h->name_len == 0 || h->name_len > kMaxModelName) corrupt(kind, "bad model name length");
-  const std::size_t expected = sizeof(StateHeader) + std::size_t{h->rule_count} * sizeof(RuleSlot) +
-                               std::size_t{h->future_count} * sizeof(FutureEntry) + h->name_len +
-                               h->labels_len;
-  if (expected != size)
-    corrupt(kind, "size " + std::to_string(size) + " does not match its contents (" +
-                      std::to_string(expected) + ")");
   if (h->flags & ~(kHasRef | kHasHorizon)) corrupt(kind, "unknown flags");
-  if (h->reserved[0] != 0 || h->reserved[1] != 0 || h->reserved[2] != 0) corrupt(kind, "reserved bytes set");
   if (h->or_seen & ~(kSeenForMql | kSeenForSql)) corrupt(kind, "unknown or_seen bits");
-  if (!std::isfinite(h->half_life_days) || h->half_life_days < 0) corrupt(kind, "bad half-life");
-  if (std::isinf(h->engagement_min) || std::isinf(h->engagement_max))
-    corrupt(kind, "infinite engagement bounds");
   if (h->activities < 0) corrupt(kind, "negative activity count");
   if ((h->flags & kHasRef) && !is_finite(h->ref_time)) corrupt(kind, "infinite reference time");
   // Beyond PostgreSQL's range no activity can have happened, and the text
@@ -428,8 +413,6 @@ void state_validate(const void *buf, std::size_t size, ErrorKind kind) {
       corrupt(kind, "rule " + std::to_string(i + 1) + " has a non-finite sum");
     if (rules[i].count < 0 || rules[i].count > h->activities)
       corrupt(kind, "rule " + std::to_string(i + 1) + " has a bad activity count");
-    if (std::isinf(rules[i].cap) || rules[i].cap < 0)
-      corrupt(kind, "rule " + std::to_string(i + 1) + " has a bad cap");
     // matched <= activities throughout, so neither side can overflow.
     if (rules[i].count > h->activities - matched)
       corrupt(kind, "rules count more activities than the state holds");
@@ -450,6 +433,31 @@ void state_validate(const void *buf, std::size_t size, ErrorKind kind) {
       if (++held[e.rule] > rules[e.rule].count) corrupt(kind, which + " exceeds its rule's activity count");
     }
   }
+}
+
+void state_validate(const void *buf, std::size_t size, ErrorKind kind) {
+  if (size < sizeof(StateHeader)) corrupt(kind, "too short (" + std::to_string(size) + " bytes)");
+  const auto *h = static_cast<const StateHeader *>(buf);
+  if (h->magic != kStateMagic) corrupt(kind, "bad magic number");
+  if (h->rule_count > kMaxRules) corrupt(kind, "too many rules");
+  if (h->future_count > kMaxFuture) corrupt(kind, "too many held entries");
+  if (h->name_len == 0 || h->name_len > kMaxModelName) corrupt(kind, "bad model name length");
+  const std::size_t expected = sizeof(StateHeader) + std::size_t{h->rule_count} * sizeof(RuleSlot) +
+                               std::size_t{h->future_count} * sizeof(FutureEntry) + h->name_len +
+                               h->labels_len;
+  if (expected != size)
+    corrupt(kind, "size " + std::to_string(size) + " does not match its contents (" +
+                      std::to_string(expected) + ")");
+  if (h->reserved[0] != 0 || h->reserved[1] != 0 || h->reserved[2] != 0) corrupt(kind, "reserved bytes set");
+  if (!std::isfinite(h->half_life_days) || h->half_life_days < 0) corrupt(kind, "bad half-life");
+  if (std::isinf(h->engagement_min) || std::isinf(h->engagement_max))
+    corrupt(kind, "infinite engagement bounds");
+  const auto *rules = reinterpret_cast<const RuleSlot *>(h + 1);
+  for (std::uint16_t i = 0; i < h->rule_count; ++i)
+    if (std::isinf(rules[i].cap) || rules[i].cap < 0)
+      corrupt(kind, "rule " + std::to_string(i + 1) + " has a bad cap");
+  state_validate_contents(buf, kind);
+  const auto *entries = reinterpret_cast<const FutureEntry *>(rules + h->rule_count);
   const char *labels = reinterpret_cast<const char *>(entries + h->future_count) + h->name_len;
   std::size_t pos = 0;
   for (std::uint16_t i = 0; i < h->rule_count; ++i) {

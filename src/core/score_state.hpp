@@ -191,6 +191,10 @@ std::vector<unsigned char> state_from_v1(const void *buf, std::size_t size, Erro
 // Validates untrusted bytes (size including the 4-byte header). Throws
 // lq::Error describing the first inconsistency.
 void state_validate(const void *buf, std::size_t size, ErrorKind kind);
+// The part of state_validate() that checks what differs between states of
+// one model (flags, times, counts, sums, held entries), on a whole state or a
+// body whose size is already known to match its header.
+void state_validate_contents(const void *buf, ErrorKind kind);
 
 // Text form (JSON) and back. from_text returns a validated buffer; it also
 // reads the text of 1.1 states (no "scored_at", no "future").

@@ -50,6 +50,12 @@ Oid companion_table(Oid leads, Companion kind) {
     }
   }
   if (fits) found = get_relname_relid(buf, get_rel_namespace(leads));
+  // A table of the user's that happens to have the name is not a companion
+  // (lead_qual._create_companion() refuses to adopt it): stage changes go on
+  // without it instead of failing the user's statement on its columns.
+  if (OidIsValid(found) &&
+      (get_attnum(found, "lead_key") == InvalidAttrNumber || get_attnum(found, "to_stage") == InvalidAttrNumber))
+    return InvalidOid;
   return found;
 }
 
@@ -88,4 +94,22 @@ LQ_FUNCTION(lq_companion_name) {
     ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("relation with OID %u does not exist", leads)));
   char *name = lq::pg::companion_name_or_error(leads, *kind);
   PG_RETURN_TEXT_P(cstring_to_text(quote_qualified_identifier(get_namespace_name(nsp), name)));
+}
+
+// _companion(leads regclass, kind text) -> regclass: the companion, or NULL
+// when there is none (no table of that name, or a table of the user's that
+// is not one: companion_table()).
+LQ_FUNCTION(lq_companion) {
+  const Oid leads = PG_GETARG_OID(0);
+  char *word = text_to_cstring(PG_GETARG_TEXT_PP(1));
+  const std::optional<lq::Companion> kind = lq::companion_kind(word);
+  if (!kind)
+    ereport(ERROR,
+            (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("unknown companion table kind \"%s\"", word),
+             errhint("Use history or handoffs.")));
+  if (!OidIsValid(get_rel_namespace(leads)))
+    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("relation with OID %u does not exist", leads)));
+  const Oid companion = lq::pg::companion_table(leads, *kind);
+  if (!OidIsValid(companion)) PG_RETURN_NULL();
+  PG_RETURN_OID(companion);
 }

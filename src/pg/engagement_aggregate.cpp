@@ -10,9 +10,13 @@
 // accumulator holds the state's body (header, rule slots, held entries:
 // lq::state_body_size(), 200 bytes there) behind a pointer to the one
 // prototype that holds the name and labels, 216 bytes in a 256-byte chunk.
-// The result (final function) and the partial results that parallel workers
-// and Citus shards send (serial function) are whole states again, so
-// nothing outside the aggregate sees the difference.
+// The result (final function) is a whole state again. The partial results
+// that parallel workers and Citus shards send (serial function) are
+// partial_state.hpp's compact form for stored models (147 bytes instead of
+// the whole state's 266 for the benchmark model: they are sorted, sent and
+// read back once per lead and worker) and whole states for candidate models
+// (a jsonb definition, which the reading process could not look up). Nothing
+// outside the aggregate sees either.
 #include "pg/entry.hpp"  // first: postgres.h precedes every other header
 
 extern "C" {
@@ -25,6 +29,7 @@ extern "C" {
 
 #include "core/error.hpp"
 #include "core/message_text.hpp"
+#include "core/partial_state.hpp"
 #include "core/score_state.hpp"
 #include "pg/activity_args.hpp"
 #include "pg/model_cache.hpp"
@@ -39,7 +44,14 @@ namespace {
 struct Prototype {
   Prototype *next;
   Size size;
+  uint64 fingerprint;  // lq::state_fingerprint(state())
+  // A stored model's (version > 0): its groups are sent as partial results.
+  // A candidate's (negative version) are sent whole.
+  bool partial;
   void *state() { return this + 1; }
+  static Prototype *of(const void *state) {
+    return const_cast<Prototype *>(static_cast<const Prototype *>(state) - 1);
+  }
 };
 static_assert(sizeof(Prototype) % MAXIMUM_ALIGNOF == 0, "the state after a Prototype must be aligned");
 
@@ -64,6 +76,8 @@ Prototype *new_prototype(MemoryContext cxt, const void *state_bytes, std::size_t
   p->next = next;
   p->size = size;
   std::memcpy(p->state(), state_bytes, size);
+  p->fingerprint = lq::state_fingerprint(p->state());
+  p->partial = lq::StateView(p->state()).header().model_version > 0;
   return p;
 }
 
@@ -181,29 +195,75 @@ LQ_FUNCTION(lq_engagement_combine) {
   PG_RETURN_POINTER(a);
 }
 
-// The partial result a parallel worker (or a Citus shard) sends: the whole
-// state, as bytea.
+// The partial result a parallel worker (or a Citus shard) sends, as bytea:
+// partial_state.hpp's form for a stored model, the whole state for a
+// candidate.
 LQ_FUNCTION(lq_engagement_serialize) {
   aggregate_context(fcinfo);
-  return whole_state(reinterpret_cast<const Accumulator *>(PG_GETARG_POINTER(0)));
+  const auto *acc = reinterpret_cast<const Accumulator *>(PG_GETARG_POINTER(0));
+  const Prototype *p = Prototype::of(acc->prototype);
+  if (!p->partial) return whole_state(acc);
+  const std::size_t size = lq::partial_size(acc->body(), acc->prototype);
+  void *out = lq::pg::pg_call([&] { return palloc(size); });
+  lq::partial_write(out, acc->body(), acc->prototype, p->fingerprint);
+  SET_VARSIZE(out, size);
+  PG_RETURN_POINTER(out);
 }
 
-// A partial result back into an accumulator, validated like any stored
-// state (XX001 when corrupt). Prototypes are shared per call site.
+namespace {
+
+// The call site's prototype of the model a partial result names, rebuilt
+// from the stored model the first time. 40001 when this process cannot
+// have that version: the model was changed while the query ran.
+const Prototype *prototype_of_partial(FunctionCallInfo fcinfo, const lq::PartialModel &m) {
+  auto *head = static_cast<Prototype *>(fcinfo->flinfo->fn_extra);
+  for (Prototype *p = head; p != nullptr; p = p->next)
+    if (p->fingerprint == m.fingerprint && lq::StateView(p->state()).built_under(m.name, m.version)) return p;
+  const std::shared_ptr<const lq::Model> model = lq::pg::model_at_version(m.name, m.version);
+  if (!model)
+    throw lq::Error(lq::ErrorKind::SerializationFailure,
+                    "scoring model " + lq::quoted_name(m.name) + " version " + std::to_string(m.version) +
+                        " is not the stored version: it was changed while the query ran",
+                    {}, "Run the query again.");
+  std::vector<unsigned char> empty(lq::state_size(*model));
+  lq::state_init(empty.data(), *model);
+  Prototype *p = new_prototype(fcinfo->flinfo->fn_mcxt, empty.data(), empty.size(), head);
+  fcinfo->flinfo->fn_extra = p;
+  return p;
+}
+
+// A whole state's prototype at this call site (candidates' partial results).
+const void *prototype_of_state(FunctionCallInfo fcinfo, const void *state) {
+  auto *head = static_cast<Prototype *>(fcinfo->flinfo->fn_extra);
+  for (Prototype *p = head; p != nullptr; p = p->next)
+    if (lq::state_same_model(p->state(), state)) return p->state();
+  const std::vector<unsigned char> empty = lq::state_prototype_of(state);
+  Prototype *p = new_prototype(fcinfo->flinfo->fn_mcxt, empty.data(), empty.size(), head);
+  fcinfo->flinfo->fn_extra = p;
+  return p->state();
+}
+
+}  // namespace
+
+// A partial result back into an accumulator, validated like a stored state
+// (XX001 when corrupt, or not of the model it names as defined here).
+// Prototypes are shared per call site.
 LQ_FUNCTION(lq_engagement_deserialize) {
   aggregate_context(fcinfo);
-  const void *state = lq::pg::validated_state(PG_GETARG_DATUM(0));
-  auto *head = static_cast<Prototype *>(fcinfo->flinfo->fn_extra);
-  const void *prototype = nullptr;
-  for (Prototype *p = head; p != nullptr && prototype == nullptr; p = p->next)
-    if (lq::state_same_model(p->state(), state)) prototype = p->state();
-  if (prototype == nullptr) {
-    const std::vector<unsigned char> empty = lq::state_prototype_of(state);
-    Prototype *p = new_prototype(fcinfo->flinfo->fn_mcxt, empty.data(), empty.size(), head);
-    fcinfo->flinfo->fn_extra = p;
-    prototype = p->state();
+  auto *bytes = reinterpret_cast<struct varlena *>(PG_DETOAST_DATUM(PG_GETARG_DATUM(0)));
+  if (!lq::is_partial(bytes, VARSIZE(bytes))) {
+    const void *state = lq::pg::validated_state(PointerGetDatum(bytes));
+    PG_RETURN_POINTER(new_accumulator(CurrentMemoryContext, prototype_of_state(fcinfo, state), state, 0));
   }
-  PG_RETURN_POINTER(new_accumulator(CurrentMemoryContext, prototype, state, 0));
+  const lq::PartialModel m = lq::partial_model(bytes, VARSIZE(bytes), lq::ErrorKind::DataCorrupted);
+  const Prototype *p = prototype_of_partial(fcinfo, m);
+  const std::size_t size = lq::partial_body_size(bytes);
+  auto *acc = static_cast<Accumulator *>(lq::pg::pg_call([&] { return palloc(sizeof(Accumulator) + size); }));
+  acc->prototype = const_cast<Prototype *>(p)->state();
+  acc->capacity = static_cast<uint32>(size);
+  acc->reserved = 0;
+  lq::partial_read(acc->body(), bytes, acc->prototype, p->fingerprint, lq::ErrorKind::DataCorrupted);
+  PG_RETURN_POINTER(acc);
 }
 
 // The aggregate's result: the whole state.

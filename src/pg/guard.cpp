@@ -28,6 +28,8 @@ int sqlstate_for(ErrorKind kind) {
       return ERRCODE_NULL_VALUE_NOT_ALLOWED;
     case ErrorKind::DataCorrupted:
       return ERRCODE_DATA_CORRUPTED;
+    case ErrorKind::SerializationFailure:
+      return ERRCODE_T_R_SERIALIZATION_FAILURE;
     case ErrorKind::Internal:
       break;
   }

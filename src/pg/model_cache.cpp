@@ -105,6 +105,14 @@ ModelRow read_model_row(text *name, int64 known_version) {
   return row;
 }
 
+// Registers the invalidation callback that bumps model_generation, before
+// the first look-up stamps a model with it.
+void watch_model_changes() {
+  if (callback_registered) return;
+  CacheRegisterRelcacheCallback(on_relcache_invalidation, static_cast<Datum>(0));
+  callback_registered = true;
+}
+
 void release_handle(void *arg) noexcept {
   auto *ref = static_cast<ModelRef *>(arg);
   delete static_cast<std::shared_ptr<const Model> *>(ref->handle);
@@ -165,10 +173,7 @@ ModelRef *model_for_call(FunctionCallInfo fcinfo, text *name_text) {
     return ref;
 
   if (ref != nullptr && ref->model != nullptr) release_handle(ref);
-  if (!callback_registered) {
-    CacheRegisterRelcacheCallback(on_relcache_invalidation, static_cast<Datum>(0));
-    callback_registered = true;
-  }
+  watch_model_changes();
   const std::string name(name_data, name_len);
   // Objects older than the library's lack the trigger that announces model
   // changes (scoring_model_changed, 1.2): then the version is looked up on
@@ -195,6 +200,21 @@ ModelRef *model_for_call(FunctionCallInfo fcinfo, text *name_text) {
   }
 
   return fill_ref(flinfo, ref, name, cached);
+}
+
+std::shared_ptr<const Model> model_at_version(std::string_view name, int64 version) {
+  std::shared_ptr<const Model> cached = registry().find(name, version);
+  if (cached) return cached;
+  watch_model_changes();
+  const std::string name_string(name);
+  const uint64 generation = model_generation;
+  const int64 known_version = registry().cached_version(name);
+  const ModelRow row = pg_call([&] {
+    return read_model_row(cstring_to_text_with_len(name.data(), static_cast<int>(name.size())),
+                          known_version);
+  });
+  if (!row.found || row.version != version || row.definition == nullptr) return nullptr;
+  return registry().compile_and_store(name_string, row.version, row.definition, generation);
 }
 
 ModelRef *candidate_for_call(FunctionCallInfo fcinfo, Datum definition) {

@@ -17,6 +17,9 @@ extern "C" {
 #include "utils/jsonb.h"
 }
 
+#include <memory>
+#include <string_view>
+
 #include "core/attr_value.hpp"
 #include "core/model.hpp"
 
@@ -52,6 +55,12 @@ struct ModelRef {
 
 // The model named `name` for this call site; ERROR 42704 if there is none.
 ModelRef *model_for_call(FunctionCallInfo fcinfo, text *name);
+
+// The stored model `name` compiled at `version`, to read a state built under
+// it (the engagement_state() aggregates' partial results): this backend's
+// compiled copy of that version, or the stored row when that is its version;
+// nullptr when neither (the model changed since, or does not exist).
+std::shared_ptr<const Model> model_at_version(std::string_view name, int64 version);
 
 // A model given as its jsonb definition (lead_qual.preview(), issue #16),
 // compiled once per call site and definition; 22023 naming the JSON path of

@@ -15,6 +15,11 @@ CREATE OR REPLACE FUNCTION lead_qual._companion_name(leads regclass, kind text) 
 COMMENT ON FUNCTION lead_qual._companion_name(regclass, text) IS
     'internal: the name (schema-qualified, quoted) of a leads table''s companion table, kind history or handoffs';
 
+CREATE OR REPLACE FUNCTION lead_qual._companion(leads regclass, kind text) RETURNS regclass
+    AS 'MODULE_PATHNAME', 'lq_companion' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION lead_qual._companion(regclass, text) IS
+    'internal: a leads table''s companion table (history or handoffs), NULL without one; a table of that name without lead_key and to_stage is not one';
+
 -- _create_companion(leads, kind): creates the companion (or returns the one
 -- there), owned by the leads table's owner; on Citus distributed by the
 -- lead key and co-located with the leads. The leads table must be tracked.
@@ -32,8 +37,9 @@ BEGIN
     PERFORM lead_qual._not_tracked(leads);
   END IF;
   IF to_regclass(name) IS NOT NULL THEN
-    IF NOT EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = to_regclass(name) AND a.attname = 'lead_key'
-                                                AND NOT a.attisdropped) THEN
+    -- A table of the user's with that name is never adopted (nor written by
+    -- the triggers, nor emptied by take_handoffs() or forget_lead()).
+    IF lead_qual._companion(leads, kind) IS NULL THEN
       RAISE EXCEPTION 'table % exists and is not a lead_qual % table', name, kind USING ERRCODE = 'duplicate_table',
         HINT = 'Rename it: lead_qual keeps this name for the table next to ' || leads::text || '.';
     END IF;
@@ -108,7 +114,7 @@ RETURNS TABLE (id bigint, lead_table text, lead_key text, from_stage lead_qual.l
                reason text)
 LANGUAGE plpgsql STRICT SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-  feed regclass := to_regclass(lead_qual._companion_name(leads, 'handoffs'));
+  feed regclass := lead_qual._companion(leads, 'handoffs');
   ids bigint[];
 BEGIN
   IF feed IS NULL THEN

@@ -155,11 +155,7 @@ BEGIN
   SELECT coalesce(array_agg(erased.id), '{}') INTO erased_ids FROM erased;
   -- Hand-offs of those changes not yet taken from the feed (src/sql/handoffs.sql)
   -- are not delivered any more: they name the lead.
-  BEGIN
-    feed := to_regclass(lead_qual._companion_name(leads, 'handoffs'));
-  EXCEPTION WHEN name_too_long THEN
-    feed := NULL;    -- a name too long for a feed: it has none
-  END;
+  feed := lead_qual._companion(leads, 'handoffs');  -- NULL: none (a name too long for one, or a user's table)
   IF feed IS NOT NULL THEN
     EXECUTE format('DELETE FROM %s AS f WHERE f.id OPERATOR(pg_catalog.=) ANY ($1)', feed) USING erased_ids;
   END IF;
@@ -355,7 +351,7 @@ BEGIN
   IF NOT lead_qual._citus_distributed(leads) THEN
     RETURN NULL;
   END IF;
-  RETURN to_regclass(lead_qual._companion_name(leads, 'history'));
+  RETURN lead_qual._companion(leads, 'history');
 END $$;
 COMMENT ON FUNCTION lead_qual._history_companion(regclass) IS
     'internal: a Citus distributed leads table''s history companion table, NULL when it has none';

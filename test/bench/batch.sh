@@ -87,6 +87,8 @@ label() {
 r=$(calc "${best[sql.4MB]} / ${best[lead_qual.4MB]}")
 target "batch scoring: SQL (float8) time / lead_qual time, default work_mem" ">= 3" "$(fmt "$r")" \
   "$(awk -v r="$r" 'BEGIN { print (r >= 3) }')"
+target "batch scoring: SQL (float8) time / lead_qual time, default work_mem (issue #17)" ">= 1.3" "$(fmt "$r")" \
+  "$(awk -v r="$r" 'BEGIN { print (r >= 1.3) }')"
 ok=$([ "$(parallel lead_qual)" = yes ] && [ $ok_same = 1 ] && echo 1 || echo 0)
 target "batch scoring: lead_qual plan parallel, results equal SQL's" "Gather + Partial Aggregate; same total" \
   "parallel: $(parallel lead_qual), same total: $( [ $ok_same = 1 ] && echo yes || echo no)" "$ok"

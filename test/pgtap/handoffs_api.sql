@@ -5,7 +5,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS lead_qual;
 SET LOCAL search_path = public, lead_qual;
-SELECT plan(12);
+SELECT plan(13);
 
 SELECT function_returns('lead_qual', 'create_handoff_feed', ARRAY['regclass'], 'regclass');
 SELECT volatility_is('lead_qual', 'create_handoff_feed', ARRAY['regclass'], 'volatile');
@@ -23,6 +23,7 @@ SELECT is((SELECT pg_get_function_result(oid) FROM pg_proc WHERE oid = 'lead_qua
 SELECT volatility_is('lead_qual', 'history', ARRAY['regclass'], 'stable');
 SELECT isnt_definer('lead_qual', 'history', ARRAY['regclass']);
 SELECT volatility_is('lead_qual', '_companion_name', ARRAY['regclass', 'text'], 'stable');
+SELECT volatility_is('lead_qual', '_companion', ARRAY['regclass', 'text'], 'stable');
 SELECT is((SELECT count(*) FROM pg_proc
             WHERE pronamespace = 'lead_qual'::regnamespace
               AND proname IN ('create_handoff_feed', 'take_handoffs', 'history', '_create_companion', '_history_companion',
@@ -31,7 +32,7 @@ SELECT is((SELECT count(*) FROM pg_proc
           0::bigint, 'every feed and history function locks its search_path');
 SELECT is((SELECT count(*) FROM pg_proc
             WHERE pronamespace = 'lead_qual'::regnamespace
-              AND proname IN ('create_handoff_feed', 'take_handoffs', 'history', '_companion_name', '_create_companion',
+              AND proname IN ('create_handoff_feed', 'take_handoffs', 'history', '_companion_name', '_companion', '_create_companion',
                               '_history_companion', '_distributed_history', '_citus_unsupported')
               AND obj_description(oid, 'pg_proc') IS NULL),
           0::bigint, 'every feed and history function has a comment');

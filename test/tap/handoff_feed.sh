@@ -28,7 +28,7 @@ SELECT lead_qual.track('activities', 'leads', 'feed', '{"add_columns": true}');
 CREATE TABLE handled (history_id bigint PRIMARY KEY, lead text, to_stage text);
 SQL
 
-echo "1..15"
+echo "1..19"
 check() { if [[ "$2" == "$3" ]]; then echo "ok $1 - $4"; else echo "not ok $1 - $4 (got '$2', want '$3')"; fi; }
 take() {  # the consumer: takes up to $1 hand-offs and records them, in one transaction
   q -c "BEGIN" -c "INSERT INTO handled SELECT t.id, t.lead_key, t.to_stage::text FROM lead_qual.take_handoffs('leads', $1) t" \
@@ -138,3 +138,26 @@ SQL
 check 14 "$got" '"Sales Ops"."Lead List" 1 sql' "the owner of a table with quoted names creates its feed and takes its hand-offs"
 check 15 "$(q -c "SELECT tableowner FROM pg_tables WHERE schemaname = 'Sales Ops' AND tablename = 'Lead List_lq_handoffs'")" \
   "$owner" "the feed belongs to the leads table's owner"
+
+# A table of the user's that happens to be named like a feed is not one:
+# stage changes go on without writing it, take_handoffs() and forget_lead()
+# never delete its rows, create_handoff_feed() refuses to adopt it.
+q >/dev/null <<'SQL'
+CREATE TABLE clash (id int PRIMARY KEY);
+CREATE TABLE clash_acts (lead_id int, activity text, occurred_at timestamptz);
+INSERT INTO clash SELECT generate_series(1, 3);
+CREATE TABLE clash_lq_handoffs (id bigint PRIMARY KEY, note text);
+INSERT INTO clash_lq_handoffs SELECT i, 'mine ' || i FROM generate_series(1, 100000) AS i;
+SELECT lead_qual.track('clash_acts', 'clash', 'feed', '{"add_columns": true}');
+SQL
+q -c "INSERT INTO clash_acts VALUES (1, 'demo', now()), (2, 'visit', now())"
+check 16 "$(q -c "SELECT stage || ':' || (SELECT count(*) FROM lead_qual.stage_history WHERE lead_table = 'clash'::regclass) FROM clash WHERE id = 1")" \
+  "sql:1" "a table named like the feed but not one: the stage change is made and recorded"
+err=$(q -c "SELECT lead_qual.take_handoffs('clash')" 2>&1 || true)
+check 17 "$(grep -c 'ERROR:  table public.clash has no hand-off feed' <<<"$err")|$(q -c "SELECT count(*) FROM clash_lq_handoffs")" "1|100000" \
+  "take_handoffs() on it: 'no hand-off feed', none of the user's rows taken"
+q -c "SELECT lead_qual.forget_lead('clash', '1')" >/dev/null
+check 18 "$(q -c "SELECT count(*) FROM clash_lq_handoffs")" "100000" "forget_lead() deletes none of the user's rows"
+err=$(q -c "\\set VERBOSITY verbose" -c "SELECT lead_qual.create_handoff_feed('clash')" 2>&1 || true)
+check 19 "$(grep -c 'ERROR:  42P07: table public.clash_lq_handoffs exists and is not a lead_qual handoffs table' <<<"$err")" "1" \
+  "create_handoff_feed() refuses to adopt it (duplicate_table)"
