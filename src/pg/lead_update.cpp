@@ -25,11 +25,11 @@ namespace lq::pg {
 
 namespace {
 
-// The lead's state rebuilt from its whole activity history (nested SPI,
-// inside lead_qual's own UPDATE), or NULL without history or plan.
-void *rebuild_from_history(LeadWrite *w, const LeadDelta *delta) {
-  if (w->rebuild_one == nullptr || delta == nullptr) return nullptr;
-  const Datum key = delta->key.value;
+// The state of lead `stored` rebuilt from its whole activity history (nested
+// SPI, inside lead_qual's own UPDATE), or NULL without history, plan or key.
+void *rebuild_from_history(LeadWrite *w, const StoredLead &stored) {
+  if (w->rebuild_one == nullptr || !stored.has_key) return nullptr;
+  const Datum key = stored.key;
   MemoryContext caller = CurrentMemoryContext;
   spi_connect();
   void *result = state_from_history(w->rebuild_one, key, w->model_name, w->as_of, caller);
@@ -39,9 +39,9 @@ void *rebuild_from_history(LeadWrite *w, const LeadDelta *delta) {
 
 // A recycled lead's activities counted strictly after `since` (its
 // stage_changed_at; every activity when NULL), as a state, or NULL.
-void *since_from_history(LeadWrite *w, const LeadDelta *delta, bool has_since, TimestampTz since) {
-  if (w->rebuild_since == nullptr || delta == nullptr) return nullptr;
-  const Datum key = delta->key.value;
+void *since_from_history(LeadWrite *w, const StoredLead &stored, bool has_since, TimestampTz since) {
+  if (w->rebuild_since == nullptr || !stored.has_key) return nullptr;
+  const Datum key = stored.key;
   MemoryContext caller = CurrentMemoryContext;
   spi_connect();
   void *result =
@@ -63,7 +63,7 @@ LeadUpdate compute_update(LeadWrite *w, LeadDelta *delta, const StoredLead &stor
     } else {
       // No state, or one of another model version: the whole history
       // (which already holds this statement's rows) replaces it.
-      state = rebuild_from_history(w, delta);
+      state = rebuild_from_history(w, stored);
       if (state == nullptr) state = copy_state(delta->state, CurrentMemoryContext);
     }
   } else if (stored.full_state != nullptr) {
@@ -87,7 +87,7 @@ LeadUpdate compute_update(LeadWrite *w, LeadDelta *delta, const StoredLead &stor
   if (current == Stage::Recycled) {
     const void *since_state = stored.since_given
                                   ? stored.since_state
-                                  : since_from_history(w, delta, stored.has_changed_at, stored.changed_at);
+                                  : since_from_history(w, stored, stored.has_changed_at, stored.changed_at);
     if (since_state != nullptr) {
       const StateView since_view(since_state);
       since_view.check_model(model);

@@ -16,7 +16,7 @@ namespace lq::pg {
 // A lead's columns as stored before the write (has_* false: NULL).
 struct StoredLead {
   const char *key_text;  // the key's text form, or NULL: from `key` when needed
-  Datum key;             // the key's value (a value of w->identity's type), when has_key
+  Datum key;             // the key's value (of the leads key type), when has_key
   bool has_key;
   const void *state;  // validated score_state, or NULL
   bool has_stage;
