@@ -18,8 +18,9 @@ Environment (all optional):
   LQ_DIFF_KINDS        comma list of statement kinds to draw from (default: all; see KINDS)
   LQ_DIFF_TIMES        comma list of past,now,future,null (default: all four)
   LQ_DIFF_LAYOUTS      comma list of plain,range,list (default: all)
-  LQ_DIFF_KEYS         comma list of int,bigint,text,uuid,numeric,citext (default: the first four;
-                       numeric and citext keys are spelled differently by activities and conditions)
+  LQ_DIFF_KEYS         comma list of int,bigint,text,uuid,numeric,citext,char (default: the first four;
+                       numeric, citext and char(12) keys are spelled differently by activities and
+                       conditions)
   LQ_DIFF_NAMING       comma list of plain,camel (default: both)
   LQ_DIFF_FILTERS      comma list of none,soft (default: none): soft adds row filters (track() options
                        lead_filter and activity_filter on an archived / hidden column) and the
@@ -104,11 +105,11 @@ class Variant:
         self.c_archived = 'isArchived' if camel else 'archived'
         self.c_hidden = 'isHidden' if camel else 'hidden'
         self.key_sql = {'int': 'integer', 'bigint': 'bigint', 'text': 'text', 'uuid': 'uuid', 'numeric': 'numeric',
-                        'citext': 'public.citext'}[keys]
-        # numeric and citext keys (issue: keys equal but written differently):
+                        'citext': 'public.citext', 'char': 'character(12)'}[keys]
+        # numeric, citext and char keys (equal keys written differently):
         # a lead's row holds its key as key_lit(i, lead=True) writes it;
         # activities and conditions spell it in turn otherwise (4, 4.0,
-        # 4.000; lower, upper, mixed case). The oracle names a lead by the
+        # 4.000; lower, upper, mixed case; trailing blanks). The oracle names a lead by the
         # canonical text of its key (key_text()).
         self.spelling = 0
         self.partkey = {'plain': [], 'range': [self.c_time], 'list': [self.c_type]}[layout]
@@ -140,7 +141,7 @@ class Variant:
             return str(i)
         if self.keys == 'text':
             return lit(f"lead {i}'s") + '::text'
-        if self.keys in ('numeric', 'citext'):
+        if self.keys in ('numeric', 'citext', 'char'):
             return lit(self.key_raw(i, lead)) + '::' + self.key_sql
         return lit(f'00000000-0000-4000-8000-{i:012x}') + '::uuid'
 
@@ -149,11 +150,13 @@ class Variant:
             return str(i)
         if self.keys == 'text':
             return f"lead {i}'s"
-        if self.keys in ('numeric', 'citext'):
+        if self.keys in ('numeric', 'citext', 'char'):
             n = 0 if lead else self.spelling % 3
             self.spelling += 0 if lead else 1
             if self.keys == 'numeric':
                 return str(i) + ('', '.0', '.000')[n]
+            if self.keys == 'char':
+                return f"lead {i}'s" + ('', ' ', '   ')[n]
             return (f"lead {i}'s", f"LEAD {i}'S", f"Lead {i}'s")[n]
         return f'00000000-0000-4000-8000-{i:012x}'
 

@@ -43,11 +43,12 @@ PGDATABASE=$db PGOPTIONS="${PGOPTIONS:-} -c lead_qual.direct_lead_writes=off" LQ
   LQ_DIFF_ITERATIONS=${LQ_DIFF_SQL_ITERATIONS:-300} /usr/bin/python3 test/diff/difftest.py 2>&1 | tee "$log.sql"
 rc_sql=${PIPESTATUS[0]}
 [[ $rc -eq 0 ]] && rc=$rc_sql
-# Then with numeric and citext lead keys (LQ_DIFF_KEYS=numeric,citext), which
-# activities and conditions spell differently from the lead's row (4.0 for
-# 4, upper case): each activity must still count for its lead. Same seed,
+# Then with numeric, citext and char(12) lead keys
+# (LQ_DIFF_KEYS=numeric,citext,char), which activities and conditions spell
+# differently from the lead's row (4.0 for 4, upper case, trailing blanks):
+# each activity must still count for its lead. Same seed,
 # LQ_DIFF_KEY_ITERATIONS statements (default 300).
-PGDATABASE=$db LQ_DIFF_KEYS=numeric,citext LQ_DIFF_REGRESSIONS=0 \
+PGDATABASE=$db LQ_DIFF_KEYS=numeric,citext,char LQ_DIFF_REGRESSIONS=0 \
   LQ_DIFF_ITERATIONS=${LQ_DIFF_KEY_ITERATIONS:-300} /usr/bin/python3 test/diff/difftest.py 2>&1 | tee "$log.keys"
 rc_keys=${PIPESTATUS[0]}
 [[ $rc -eq 0 ]] && rc=$rc_keys
