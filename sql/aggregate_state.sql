@@ -111,6 +111,23 @@ SELECT round(engagement(engagement_state((SELECT definition FROM scoring_model W
        engagement_state((SELECT definition FROM scoring_model WHERE name = 'default'), activity, occurred_at, properties, '2026-04-01')::text::jsonb ->> 'model' AS candidate_name
 FROM acts WHERE lead_id = 11;
 
+-- A definition computed per row (not a constant: each row's may sit where
+-- the last row's was) is read per row: two candidates alternating between
+-- the rows of a hash aggregate give each lead its own model's state.
+SELECT jsonb_set(:'default_definition'::jsonb, '{engagement,half_life_days}', '3') AS other_definition \gset
+SELECT count(*) AS leads, count(*) FILTER (WHERE x.s::text = y.s::text) AS same_state
+FROM (SELECT lead_id, engagement_state(jsonb_set(CASE WHEN lead_id % 2 = 0 THEN :'default_definition'::jsonb
+                                                      ELSE :'other_definition'::jsonb END, '{description}', '"per row"'),
+                                       activity, occurred_at, properties, '2026-04-01') AS s
+        FROM acts GROUP BY lead_id) x
+JOIN (SELECT lead_id, engagement_state(jsonb_set(:'default_definition'::jsonb, '{description}', '"per row"'),
+                                       activity, occurred_at, properties, '2026-04-01') AS s
+        FROM acts WHERE lead_id % 2 = 0 GROUP BY lead_id
+      UNION ALL
+      SELECT lead_id, engagement_state(jsonb_set(:'other_definition'::jsonb, '{description}', '"per row"'),
+                                       activity, occurred_at, properties, '2026-04-01') AS s
+        FROM acts WHERE lead_id % 2 = 1 GROUP BY lead_id) y USING (lead_id);
+
 -- One group fed by two models is refused (22023), naming both, in every
 -- plan; so is combining partial states of two models.
 INSERT INTO scoring_model (name, definition) VALUES ('other', '{"engagement": {"rules": [{"activity": "webinar", "points": 2}]}}');

@@ -97,6 +97,7 @@ class ModelCompiler {
     if (auto s = root.find("stages"); s != root.end()) compile_stages(*s, *model);
     if (auto g = root.find("grades"); g != root.end()) compile_grades(*g, *model);
     if (auto r = root.find("recycle"); r != root.end()) compile_recycle(*r, *model);
+    model->build_activity_index();
     return model;
   }
 
@@ -362,17 +363,46 @@ bool fold_activity(std::string_view activity, char *buf, std::size_t size, std::
 }
 }  // namespace
 
+namespace {
+bool key_before(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return a.size() < b.size();
+  return a < b;
+}
+}  // namespace
+
+void Model::build_activity_index() {
+  activity_index_.clear();
+  for (const auto &[key, rules] : rules_by_activity_) activity_index_.push_back({key, rules, 0});
+  for (const auto &entry : or_bits_by_activity_) {
+    const std::string &key = entry.first;
+    auto it = std::find_if(activity_index_.begin(), activity_index_.end(),
+                           [&key](const ActivityEntry &e) { return e.key == key; });
+    if (it == activity_index_.end())
+      activity_index_.push_back({key, {}, entry.second});
+    else
+      it->or_bits = entry.second;
+  }
+  std::sort(activity_index_.begin(), activity_index_.end(),
+            [](const ActivityEntry &a, const ActivityEntry &b) { return key_before(a.key, b.key); });
+}
+
+const Model::ActivityEntry *Model::find_activity(std::string_view folded) const {
+  auto it = std::lower_bound(activity_index_.begin(), activity_index_.end(), folded,
+                             [](const ActivityEntry &e, std::string_view k) { return key_before(e.key, k); });
+  return it != activity_index_.end() && it->key == folded ? &*it : nullptr;
+}
+
 int Model::rule_for(std::string_view folded, const AttrValue *properties) const {
-  auto it = rules_by_activity_.find(folded);
-  if (it == rules_by_activity_.end()) return -1;
-  for (int i : it->second)
+  const ActivityEntry *e = find_activity(folded);
+  if (e == nullptr) return -1;
+  for (int i : e->rules)
     if (engagement_rules[static_cast<std::size_t>(i)].when.holds(properties)) return i;
   return -1;
 }
 
 std::uint8_t Model::bits_for(std::string_view folded) const {
-  auto it = or_bits_by_activity_.find(folded);
-  return it == or_bits_by_activity_.end() ? 0 : it->second;
+  const ActivityEntry *e = find_activity(folded);
+  return e == nullptr ? 0 : e->or_bits;
 }
 
 int Model::match(std::string_view activity, const AttrValue *properties) const {
@@ -392,7 +422,15 @@ Model::ActivityClass Model::classify(std::string_view activity, const AttrValue 
   char buf[kMaxActivityName];
   std::string_view key;
   if (!fold_activity(activity, buf, sizeof buf, key)) return {-1, 0};
-  return {rule_for(key, properties), or_bits_by_activity_.empty() ? std::uint8_t{0} : bits_for(key)};
+  const ActivityEntry *e = find_activity(key);
+  if (e == nullptr) return {-1, 0};
+  int rule = -1;
+  for (int i : e->rules)
+    if (engagement_rules[static_cast<std::size_t>(i)].when.holds(properties)) {
+      rule = i;
+      break;
+    }
+  return {rule, e->or_bits};
 }
 
 bool Model::meets(const StageCriteria &c, double fit, double engagement, std::uint8_t or_seen,

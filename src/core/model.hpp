@@ -136,8 +136,20 @@ class Model {
   // match() and or_bits() of an activity type already folded.
   int rule_for(std::string_view folded, const AttrValue *properties) const;
   std::uint8_t bits_for(std::string_view folded) const;
+  // What the compiler collects per folded activity type.
   std::map<std::string, std::vector<int>, std::less<>> rules_by_activity_;
   std::map<std::string, std::uint8_t, std::less<>> or_bits_by_activity_;
+  // Both, as one flat index that classify() searches for every activity
+  // (every row of a batch score): ordered by (size, bytes), so nearly every
+  // comparison is decided by the size, without touching the bytes.
+  struct ActivityEntry {
+    std::string key;
+    std::vector<int> rules;
+    std::uint8_t or_bits;
+  };
+  std::vector<ActivityEntry> activity_index_;
+  void build_activity_index();
+  const ActivityEntry *find_activity(std::string_view folded) const;
 };
 
 // Compiles a model definition (JSON text). Throws lq::Error(InvalidParameter)

@@ -53,8 +53,8 @@ Oid companion_table(Oid leads, Companion kind) {
   // A table of the user's that happens to have the name is not a companion
   // (lead_qual._create_companion() refuses to adopt it): stage changes go on
   // without it instead of failing the user's statement on its columns.
-  if (OidIsValid(found) &&
-      (get_attnum(found, "lead_key") == InvalidAttrNumber || get_attnum(found, "to_stage") == InvalidAttrNumber))
+  if (OidIsValid(found) && (get_attnum(found, "lead_key") == InvalidAttrNumber ||
+                            get_attnum(found, "to_stage") == InvalidAttrNumber))
     return InvalidOid;
   return found;
 }

@@ -83,17 +83,19 @@ Prototype *new_prototype(MemoryContext cxt, const void *state_bytes, std::size_t
 
 // The prototype of the call site's current model.
 const void *prototype_for(FunctionCallInfo fcinfo, lq::pg::ModelRef *ref) {
+  // The same model as the last row's (nearly always): no look.
+  if (ref->aggregate_prototype != nullptr) return ref->aggregate_prototype;
   const lq::Model &model = *ref->model;
   auto *head = static_cast<Prototype *>(ref->aggregate_prototypes);
   for (Prototype *p = head; p != nullptr; p = p->next)
     if (lq::StateView(p->state()).built_under(model.name, model.version) &&
         lq::StateView(p->state()).header().rule_count == model.engagement_rules.size())
-      return p->state();
+      return ref->aggregate_prototype = p->state();
   std::vector<unsigned char> empty(lq::state_size(model));
   lq::state_init(empty.data(), model);
   Prototype *p = new_prototype(fcinfo->flinfo->fn_mcxt, empty.data(), empty.size(), head);
   ref->aggregate_prototypes = p;
-  return p->state();
+  return ref->aggregate_prototype = p->state();
 }
 
 // A new accumulator in `cxt` holding a copy of `body` (a body or a whole
@@ -141,8 +143,10 @@ void check_same_model(const void *a, const void *b) {
 // engagement_state()'s transition: (state, model, activity, occurred_at,
 // properties [, as_of]), read as add_activity() reads them.
 Datum transition(FunctionCallInfo fcinfo, bool candidate) {
-  MemoryContext cxt = aggregate_context(fcinfo);
+  // A non-NULL state can only be this aggregate's own (SQL cannot make an
+  // `internal`): the aggregate's context is looked up only to allocate.
   auto *acc = PG_ARGISNULL(0) ? nullptr : reinterpret_cast<Accumulator *>(PG_GETARG_POINTER(0));
+  if (acc == nullptr) aggregate_context(fcinfo);
   const lq::pg::ActivityArgs a = lq::pg::read_activity(fcinfo, candidate);
   if (!a.scored) {
     if (acc == nullptr) PG_RETURN_NULL();
@@ -151,12 +155,12 @@ Datum transition(FunctionCallInfo fcinfo, bool candidate) {
   const lq::Model &model = *a.model->model;
   const void *prototype = prototype_for(fcinfo, a.model);
   if (acc == nullptr) {
-    acc = new_accumulator(cxt, prototype, prototype, 0);
+    acc = new_accumulator(aggregate_context(fcinfo), prototype, prototype, 0);
   } else if (acc->prototype != prototype && !lq::state_same_model(acc->prototype, prototype)) {
     lq::StateView(acc->prototype).check_model(model);  // throws, naming both models
   }
   const std::size_t room = lq::state_add_room(acc->body(), a.rule, a.occurred_at, a.horizon);
-  if (room > acc->capacity) acc = grown(cxt, acc, room);
+  if (room > acc->capacity) acc = grown(aggregate_context(fcinfo), acc, room);
   lq::state_add(acc->body(), model, a.rule, a.occurred_at, a.or_bits, a.horizon);
   PG_RETURN_POINTER(acc);
 }

@@ -12,6 +12,8 @@ extern "C" {
 #include "commands/trigger.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
+#include "nodes/pg_list.h"
+#include "nodes/primnodes.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/fmgrprotos.h"
@@ -158,6 +160,7 @@ ModelRef *fill_ref(FmgrInfo *flinfo, ModelRef *ref, const std::string &name,
       pg_call([&] { return MemoryContextAllocZero(cxt, sizeof(AttrValue) * (ref->property_count + 1)); }));
   ref->handle = new std::shared_ptr<const Model>(cached);
   ref->model = cached.get();
+  ref->aggregate_prototype = nullptr;
   return ref;
 }
 
@@ -217,11 +220,31 @@ std::shared_ptr<const Model> model_at_version(std::string_view name, int64 versi
   return registry().compile_and_store(name_string, row.version, row.definition, generation);
 }
 
-ModelRef *candidate_for_call(FunctionCallInfo fcinfo, Datum definition) {
+namespace {
+
+// Whether argument n of this call has the same value on every call of the
+// call site: a constant. An aggregate's transition function gets its
+// argument n from the aggregate's argument n - 1 (argument 0 is the state).
+bool arg_is_constant(FunctionCallInfo fcinfo, int n) {
+  if (const Aggref *agg = AggGetAggref(fcinfo); agg != nullptr) {
+    if (n < 1 || n > list_length(agg->args)) return false;
+    const auto *entry = static_cast<const TargetEntry *>(list_nth(agg->args, n - 1));
+    return IsA(entry->expr, Const);
+  }
+  return get_fn_expr_arg_stable(fcinfo->flinfo, n);
+}
+
+}  // namespace
+
+ModelRef *candidate_for_call(FunctionCallInfo fcinfo, int n) {
   FmgrInfo *flinfo = fcinfo->flinfo;
+  const Datum definition = PG_GETARG_DATUM(n);
+  const bool arg_constant = arg_is_constant(fcinfo, n);
   auto *ref = static_cast<ModelRef *>(flinfo->fn_extra);
-  // The same argument (a constant: the same pointer every row) needs no look.
-  if (ref != nullptr && ref->model != nullptr && ref->candidate != nullptr &&
+  // A constant argument is the same pointer every row: no look. Another
+  // expression's result may be a new definition at the pointer of the last
+  // one (memory reset between rows): its bytes are compared.
+  if (arg_constant && ref != nullptr && ref->model != nullptr && ref->candidate != nullptr &&
       ref->candidate_arg == definition)
     return ref;
   Jsonb *jb = pg_call([&] { return DatumGetJsonbP(definition); });
@@ -249,8 +272,17 @@ ModelRef *model_of_arg(FunctionCallInfo fcinfo, int n, bool candidate) {
   if (PG_ARGISNULL(n))
     throw Error(ErrorKind::NullValue,
                 candidate ? "model definition must not be NULL" : "model name must not be NULL");
-  if (candidate) return candidate_for_call(fcinfo, PG_GETARG_DATUM(n));
-  return model_for_call(fcinfo, PG_GETARG_TEXT_PP(n));
+  if (candidate) return candidate_for_call(fcinfo, n);
+  // A constant name is the first call's model for the whole call site, as
+  // the same name is (model_for_call): no name to read and compare per row.
+  auto *ref = static_cast<ModelRef *>(fcinfo->flinfo->fn_extra);
+  if (ref != nullptr && ref->model != nullptr && ref->name_constant) return ref;
+  ref = model_for_call(fcinfo, PG_GETARG_TEXT_PP(n));
+  if (!ref->name_checked) {
+    ref->name_constant = arg_is_constant(fcinfo, n);
+    ref->name_checked = true;
+  }
+  return ref;
 }
 
 void attrs_from_jsonb(Jsonb *jb, const AttrName *names, int count, AttrValue *values) {

@@ -51,6 +51,12 @@ struct ModelRef {
   // The engagement_state() aggregates' prototypes at this call site
   // (engagement_aggregate.cpp), in fn_mcxt; kept when the model changes.
   void *aggregate_prototypes;
+  // The one of them for `model`; reset whenever `model` changes (fill_ref).
+  const void *aggregate_prototype;
+  // model_of_arg(): whether the call site's model name is a constant (known
+  // after its first call), so that `model` holds for all its calls.
+  bool name_checked;
+  bool name_constant;
 };
 
 // The model named `name` for this call site; ERROR 42704 if there is none.
@@ -67,7 +73,9 @@ std::shared_ptr<const Model> model_at_version(std::string_view name, int64 versi
 // the first problem. Its name is "candidate" and its version a negative
 // number derived from the definition (real versions are positive), so its
 // score states are never mistaken for those of a stored model.
-ModelRef *candidate_for_call(FunctionCallInfo fcinfo, Datum definition);
+// The definition is argument n (not NULL). A constant argument is looked at
+// once; any other's bytes are compared on every call.
+ModelRef *candidate_for_call(FunctionCallInfo fcinfo, int n);
 
 // The model of argument n of a SQL function: a name (lead_qual.scoring_model;
 // model_for_call) or, for the jsonb overloads (`candidate`), a definition not

@@ -54,7 +54,7 @@ LQ_FUNCTION(lq_model_attributes) {
 
 // model_attributes(definition jsonb) -> text[]: the same for a candidate.
 LQ_FUNCTION(lq_model_attributes_candidate) {
-  lq::pg::ModelRef *model = lq::pg::candidate_for_call(fcinfo, PG_GETARG_DATUM(0));
+  lq::pg::ModelRef *model = lq::pg::candidate_for_call(fcinfo, 0);
   auto *names = static_cast<Datum *>(palloc(sizeof(Datum) * (model->lead_count + 1)));
   for (int i = 0; i < model->lead_count; ++i) names[i] = CStringGetTextDatum(model->lead_names[i].name);
   PG_RETURN_ARRAYTYPE_P(construct_array(names, model->lead_count, TEXTOID, -1, false, TYPALIGN_INT));

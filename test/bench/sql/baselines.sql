@@ -96,6 +96,14 @@ END $$;
 -- The floors (issue #17): not alternatives a user would write, but the least
 -- any trigger that keeps a per-lead value current must do. Neither computes
 -- a score; each writes every touched lead row (eng_at) and nothing else.
+-- F0: a statement trigger declared with a transition table that returns at
+-- once: what capturing the inserted rows costs any such trigger (F1,
+-- lead_qual, B3) before it reads one.
+CREATE FUNCTION bench.f0_nothing() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN NULL;
+END $$;
+
 -- F1: one statement trigger that reads the transition table and updates
 -- each touched lead once.
 CREATE FUNCTION bench.f1_touch_leads() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -3,6 +3,7 @@
 --   B1, B2     row-level PL/pgSQL triggers (baselines.sql)
 --   B3         statement-level PL/pgSQL trigger with a transition table
 --   F1, F2     the floors: a statement / row trigger that only updates each touched lead (baselines.sql)
+--   F0         a statement trigger with a transition table that does nothing (its capture alone)
 --   lead_qual  lead_qual.track() with bench_model (the model every baseline implements)
 --   lead_qual_realistic  lead_qual.track() with bench_realistic (model_realistic.sql)
 --   lead_qual_nullable  the same on a table whose occurred_at is nullable
@@ -46,6 +47,9 @@ BEGIN
     WHEN 'F1' THEN
       CREATE TRIGGER f1 AFTER INSERT ON bench.activities REFERENCING NEW TABLE AS new_rows
         FOR EACH STATEMENT EXECUTE FUNCTION bench.f1_touch_leads();
+    WHEN 'F0' THEN
+      CREATE TRIGGER f0 AFTER INSERT ON bench.activities REFERENCING NEW TABLE AS new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION bench.f0_nothing();
     WHEN 'F2' THEN
       CREATE TRIGGER f2 AFTER INSERT ON bench.activities FOR EACH ROW EXECUTE FUNCTION bench.f2_touch_lead();
     WHEN 'lead_qual' THEN
@@ -63,6 +67,7 @@ BEGIN
   DROP TRIGGER IF EXISTS b1 ON bench.activities;
   DROP TRIGGER IF EXISTS b2 ON bench.activities;
   DROP TRIGGER IF EXISTS b3 ON bench.activities;
+  DROP TRIGGER IF EXISTS f0 ON bench.activities;
   DROP TRIGGER IF EXISTS f1 ON bench.activities;
   DROP TRIGGER IF EXISTS f2 ON bench.activities;
 END $$;
