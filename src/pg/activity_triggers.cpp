@@ -39,6 +39,7 @@ extern "C" {
 #include "core/change_reason.hpp"
 #include "core/score_state.hpp"
 #include "pg/direct_lead_update.hpp"
+#include "pg/lead_key.hpp"
 #include "pg/lead_write.hpp"
 #include "pg/model_cache.hpp"
 #include "pg/owner_spi.hpp"
@@ -123,88 +124,32 @@ void for_each_trigger_row(TriggerData *td, bool new_rows, TupleDesc desc, Each e
   ExecDropSingleTupleTableSlot(slot);
 }
 
-// Finds the delta of the lead an activity row names. Deltas are keyed by the
-// key's text; a by-value key (int, bigint, ...) is also looked up by its
-// bits (w->deltas_by_value, which lead_changed() uses too), so a statement
-// turns each lead's key into text once instead of once per activity.
-struct KeyLookup {
-  AttrNumber column;
-  FmgrInfo output;
-};
-
-// The write's table of deltas by the key's bits (w->deltas_by_value), sized
-// for `leads`.
-void create_by_value_table(LeadWrite *w, long leads) {
-  HASHCTL ctl;
-  memset(&ctl, 0, sizeof ctl);
-  ctl.keysize = sizeof(Datum);
-  ctl.entrysize = sizeof(lq::pg::ByValueDelta);
-  ctl.hcxt = w->context;
-  w->deltas_by_value = hash_create("lead_qual keys", Max(16L, Min(leads, 65536L)), &ctl,
-                                   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-}
-
-void prepare_key_lookup(LeadWrite *w, TupleDesc desc, AttrNumber column, KeyLookup *lookup) {
-  lookup->column = column;
-  Oid output;
-  bool varlena;
-  getTypeOutputInfo(TupleDescAttr(desc, column - 1)->atttypid, &output, &varlena);
-  fmgr_info(output, &lookup->output);
-  if (TupleDescAttr(desc, column - 1)->attbyval) create_by_value_table(w, w->deltas_hint);
-}
-
-// NULL for a row without a lead key.
-LeadDelta *delta_of_row(LeadWrite *w, KeyLookup *lookup, TupleTableSlot *slot) {
+// The delta of the lead an activity row names (key column `column`), by the
+// key's value (lead_key.hpp); NULL for a row without a lead key.
+LeadDelta *delta_of_row(LeadWrite *w, AttrNumber column, TupleTableSlot *slot) {
   bool isnull = false;
-  const Datum key = slot_getattr(slot, lookup->column, &isnull);
-  if (isnull) return nullptr;
-  if (w->deltas_by_value == nullptr)
-    return lq::pg::delta_for(w, OutputFunctionCall(&lookup->output, key), true);
-  bool found = false;
-  auto *e = static_cast<lq::pg::ByValueDelta *>(hash_search(w->deltas_by_value, &key, HASH_ENTER, &found));
-  if (!found) e->delta = lq::pg::delta_for(w, OutputFunctionCall(&lookup->output, key), true);
-  return e->delta;
+  const Datum key = slot_getattr(slot, column, &isnull);
+  return isnull ? nullptr : lq::pg::delta_for(w, key, true);
 }
 
-// An array of `n` keys as the plans take them.
-Datum key_array(const TrackingPlans *plans, Datum *keys, int n) {
-  if (!plans->native_keys) return PointerGetDatum(construct_array(keys, n, TEXTOID, -1, false, TYPALIGN_INT));
-  return PointerGetDatum(
-      construct_array(keys, n, plans->key_type, plans->key_len, plans->key_byval, plans->key_align));
+// An array of `n` keys of the leads key type, as the plans take them.
+Datum key_array(const LeadWrite *w, Datum *keys, int n) {
+  const lq::pg::KeyIdentity *id = w->identity;
+  return PointerGetDatum(construct_array(keys, n, id->type, id->typlen, id->typbyval, id->typalign));
 }
 
-// Every key in the write's delta table, as the plans take them: values of
-// the key type (native_keys) or text.
-Datum *delta_keys(LeadWrite *w, const TrackingPlans *plans, int *count) {
-  *count = 0;
+// Every key in the write's delta table.
+Datum *delta_keys(LeadWrite *w, int *count) {
   const long n = w->deltas != nullptr ? hash_get_num_entries(w->deltas) : 0;
   auto *keys = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
   int i = 0;
-  HASH_SEQ_STATUS seq;
-  if (plans->native_keys) {
-    // Every delta was found through deltas_by_value (delta_of_row()).
-    if (w->deltas_by_value == nullptr || hash_get_num_entries(w->deltas_by_value) != n)
-      elog(ERROR, "lead_qual: lead keys of a by-value type were not collected by value");
-    hash_seq_init(&seq, w->deltas_by_value);
-    while (auto *e = static_cast<lq::pg::ByValueDelta *>(hash_seq_search(&seq))) keys[i++] = e->key;
-  } else if (n > 0) {
+  if (n > 0) {
+    HASH_SEQ_STATUS seq;
     hash_seq_init(&seq, w->deltas);
-    while (auto *d = static_cast<LeadDelta *>(hash_seq_search(&seq))) keys[i++] = CStringGetTextDatum(d->key);
+    while (auto *d = static_cast<LeadDelta *>(hash_seq_search(&seq))) keys[i++] = d->key.value;
   }
   *count = i;
   return keys;
-}
-
-// `keys` (delta_keys()) as values of the leads key type, in a new array.
-Datum *typed_keys(const TrackingPlans *plans, const Datum *keys, int n) {
-  auto *typed = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
-  for (int i = 0; i < n; ++i) {
-    if (plans->native_keys || plans->key_from_text == lq::pg::KeyFromText::kRelabel)
-      typed[i] = keys[i];
-    else
-      typed[i] = OidInputFunctionCall(plans->key_input, TextDatumGetCString(keys[i]), plans->key_ioparam, -1);
-  }
-  return typed;
 }
 
 // Replaces the deltas of `keys` (delta_keys()) with their leads' full history. Not
@@ -221,7 +166,7 @@ void rebuild_from_history(LeadWrite *w, TrackingPlans *plans, Datum keys, const 
     const Datum key = SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &key_null);
     const Datum state = SPI_getbinval(row, SPI_tuptable->tupdesc, 2, &state_null);
     if (key_null || state_null) continue;
-    LeadDelta *d = lq::pg::delta_for(w, TextDatumGetCString(key), false);
+    LeadDelta *d = lq::pg::delta_for(w, key, false);
     if (d == nullptr) continue;
     d->state = lq::pg::copy_state(PG_DETOAST_DATUM(state), lq::pg::states_context(w));
     d->replace = true;
@@ -236,21 +181,20 @@ void rebuild_from_history(LeadWrite *w, TrackingPlans *plans, Datum keys, const 
 // stale ones (or all) rebuilt from their history in one query, then written.
 void write_leads(LeadWrite *w, TrackingPlans *plans, const TrackArgs &args, bool rebuild_all) {
   int count = 0;
-  Datum *key_values = delta_keys(w, plans, &count);
+  Datum *key_values = delta_keys(w, &count);
   if (count == 0) return;
   w->rebuild_one = plans->rebuild_one;
   w->rebuild_since = plans->rebuild_since;
   w->model_name = args.model_name;
   const bool direct = plans->direct && lq::pg::direct_writes_enabled();
-  const Datum *typed = direct ? typed_keys(plans, key_values, count) : nullptr;
   uint64 updated = 0;
   bool written = false;
   if (direct && !rebuild_all) {
     w->apply_in_trigger = true;
-    written = lq::pg::update_leads_directly(args, typed, count, &w->applied_count, &updated);
+    written = lq::pg::update_leads_directly(args, key_values, count, &w->applied_count, &updated);
   }
   if (!written) {
-    const Datum keys = key_array(plans, key_values, count);
+    const Datum keys = key_array(w, key_values, count);
     int rc;
     // One lead needs no lock ordering, and a stale state of it is rebuilt by
     // lead_changed() itself.
@@ -270,10 +214,10 @@ void write_leads(LeadWrite *w, TrackingPlans *plans, const TrackArgs &args, bool
         bool isnull = false;
         stale[i] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
       }
-      rebuild_from_history(w, plans, key_array(plans, stale, n), args.model_name);
+      rebuild_from_history(w, plans, key_array(w, stale, n), args.model_name);
     }
     w->apply_in_trigger = true;
-    if (!direct || !lq::pg::update_leads_directly(args, typed, count, &w->applied_count, &updated)) {
+    if (!direct || !lq::pg::update_leads_directly(args, key_values, count, &w->applied_count, &updated)) {
       Datum update_values[1] = {keys};
       rc = SPI_execute_plan(plans->update, update_values, nullptr, false, 0);
       if (rc != SPI_OK_UPDATE)
@@ -323,7 +267,7 @@ ActivityColumns activity_columns(Relation rel, const TrackArgs &args, const Mode
 // Adds the statement's new activities (a transition table, or the one row
 // of a row trigger) to their leads' deltas in write `w`.
 void fold_new_rows(TriggerData *td, const ActivityColumns &columns, ModelRef *model, const TrackArgs &args,
-                   LeadWrite *w, KeyLookup *keys) {
+                   LeadWrite *w) {
   TupleDesc desc = RelationGetDescr(td->tg_relation);
   const lq::Model &m = *model->model;
   const AttrNumber activity_col = columns.activity;
@@ -341,7 +285,7 @@ void fold_new_rows(TriggerData *td, const ActivityColumns &columns, ModelRef *mo
     TimestampTz occurred_at;
     if (!lq::pg::activity_time(isnull, occurred, args.occurred_at_zone, &occurred_at))
       return;  // undated: not scored
-    LeadDelta *d = delta_of_row(w, keys, slot);
+    LeadDelta *d = delta_of_row(w, columns.key, slot);
     if (d == nullptr) return;  // no lead
     text *activity_text = DatumGetTextPP(activity_datum);
     const std::string_view activity(VARDATA_ANY(activity_text), VARSIZE_ANY_EXHDR(activity_text));
@@ -361,17 +305,11 @@ void fold_new_rows(TriggerData *td, const ActivityColumns &columns, ModelRef *mo
 
 }  // namespace
 
-void lq::pg::write_lead_from_history(LeadWrite *w, Oid trigger, const TrackArgs &args, Datum key,
-                                     const char *key_text) {
-  LeadDelta *d = lq::pg::delta_for(w, key_text, true);
+void lq::pg::write_lead_from_history(LeadWrite *w, Oid trigger, const TrackArgs &args, Datum key) {
+  if (w->identity == nullptr) w->identity = lq::pg::tracked_key_identity(args, nullptr, 0, w->context);
+  lq::pg::delta_for(w, key, true);
   const lq::pg::SavedUser saved = lq::pg::spi_connect_as_owner(args.leads_oid);
   TrackingPlans *plans = lq::pg::tracking_plans(trigger, args);
-  if (plans->native_keys) {
-    // delta_keys() takes by-value keys from deltas_by_value.
-    create_by_value_table(w, 1);
-    auto *e = static_cast<lq::pg::ByValueDelta *>(hash_search(w->deltas_by_value, &key, HASH_ENTER, nullptr));
-    e->delta = d;
-  }
   write_leads(w, plans, args, true);
   lq::pg::spi_finish_as(saved);
 }
@@ -394,8 +332,7 @@ LQ_FUNCTION(lq_activity_inserted) {
       lq::pg::begin_write(model, args.leads_oid, lq::reason::kScore, args.channel, lq::pg::scoring_time());
   w->shadow = args.shadow;
   w->deltas_hint = fired_for_row(td) ? 1L : static_cast<long>(tuplestore_tuple_count(td->tg_newtable));
-  KeyLookup keys;
-  prepare_key_lookup(w, desc, columns.key, &keys);
+  w->identity = lq::pg::tracked_key_identity(args, td->tg_relation, columns.key, w->context);
   // In a query of several steps only a rebuild from the final history is
   // exact (query_events.hpp): collect the leads, add nothing.
   // Counted once per statement: by the driving model's trigger (the other
@@ -403,9 +340,9 @@ LQ_FUNCTION(lq_activity_inserted) {
   if (!args.shadow) lq::pg::note_transition_rows(args.leads_oid, static_cast<uint64>(w->deltas_hint));
   const bool rebuild = lq::pg::query_has_several_steps(RelationGetRelid(td->tg_relation));
   if (rebuild)
-    for_each_trigger_row(td, true, desc, [&](TupleTableSlot *slot) { delta_of_row(w, &keys, slot); });
+    for_each_trigger_row(td, true, desc, [&](TupleTableSlot *slot) { delta_of_row(w, columns.key, slot); });
   else
-    fold_new_rows(td, columns, model, args, w, &keys);
+    fold_new_rows(td, columns, model, args, w);
   write_as_owner(w, td->tg_trigger->tgoid, args, rebuild);
   lq::pg::end_write(w);
   return PointerGetDatum(nullptr);
@@ -440,9 +377,8 @@ LQ_FUNCTION(lq_activity_changed) {
         fired_for_row(td)
             ? 1
             : static_cast<uint64>(td->tg_oldtable != nullptr ? tuplestore_tuple_count(td->tg_oldtable) : 0));
-  KeyLookup keys;
-  prepare_key_lookup(w, desc, key_col, &keys);
-  auto collect = [&](TupleTableSlot *slot) { delta_of_row(w, &keys, slot); };
+  w->identity = lq::pg::tracked_key_identity(args, td->tg_relation, key_col, w->context);
+  auto collect = [&](TupleTableSlot *slot) { delta_of_row(w, key_col, slot); };
   for_each_trigger_row(td, false, desc, collect);
   for_each_trigger_row(td, true, desc, collect);
   // Every affected lead is rebuilt from what remains of its history; a lead

@@ -15,6 +15,7 @@ extern "C" {
 #include "core/change_reason.hpp"
 #include "core/score_state.hpp"
 #include "pg/citus_shard.hpp"
+#include "pg/lead_key.hpp"
 #include "pg/model_cache.hpp"
 #include "pg/owner_spi.hpp"
 #include "pg/row_filter.hpp"
@@ -96,7 +97,13 @@ LeadWrite *citus_rewrite_begin(FunctionCallInfo fcinfo, TriggerData *td) {
   w->columns = find_lead_columns(td, w->lead_names, w->lead_count, w->context);
   HeapTuple row = td->tg_newtuple;
   TupleDesc desc = RelationGetDescr(rel);
-  const char *key = lead_key_text(row, desc, *w->columns);
+  Form_pg_attribute key_att = TupleDescAttr(desc, w->columns->key_attnum - 1);
+  w->identity = key_identity(key_att->atttypid, key_att->attcollation, w->context);
+  bool key_null = false;
+  const Datum key = heap_getattr(row, w->columns->key_attnum, desc, &key_null);
+  // A lead without a key has no history: apply_in_trigger() gives it an
+  // empty state.
+  if (key_null) return w;
   LeadDelta *d = delta_for(w, key, true);
   d->replace = true;
   // refresh(): a state of the current model version is kept (and decayed to

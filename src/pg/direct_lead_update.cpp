@@ -19,7 +19,6 @@ extern "C" {
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
-#include "parser/parse_coerce.h"
 #include "port.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
@@ -152,9 +151,10 @@ Locked lock_found(Relation rel, TupleTableSlot *found, TupleTableSlot *locked, E
   return Locked::kGone;
 }
 
-// Sorts `keys` by the index's order and drops repeated ones (two texts can
-// be one key: upper- and lower-case uuids): the UPDATE's "= ANY" wrote each
-// row once, and a row this write updated would otherwise be found again.
+// Sorts `keys` by the index's order and drops repeated ones (the write's keys
+// are distinct under the key type's default equality, the index's may be
+// coarser): the UPDATE's "= ANY" wrote each row once, and a row this write
+// updated would otherwise be found again.
 int sorted_unique(Datum *keys, int count, Relation index, Oid index_type, Oid collation) {
   const RegProcedure compare_proc =
       get_opfamily_proc(index->rd_opfamily[0], index_type, index_type, BTORDER_PROC);
@@ -194,20 +194,6 @@ void define_direct_writes_setting() {
 }
 
 bool direct_writes_enabled() { return direct_writes; }
-
-KeyFromText key_from_text(Oid key_type) {
-  if (key_type == TEXTOID) return KeyFromText::kRelabel;
-  if (get_typtype(key_type) != TYPTYPE_BASE) return KeyFromText::kUnsupported;
-  Oid function = InvalidOid;
-  switch (find_coercion_pathway(key_type, TEXTOID, COERCION_EXPLICIT, &function)) {
-    case COERCION_PATH_RELABELTYPE:
-      return KeyFromText::kRelabel;
-    case COERCION_PATH_COERCEVIAIO:
-      return KeyFromText::kInput;
-    default:
-      return KeyFromText::kUnsupported;
-  }
-}
 
 bool update_leads_directly(const TrackArgs &args, const Datum *given_keys, int count, const uint64 *applied,
                            uint64 *updated) {

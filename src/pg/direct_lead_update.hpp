@@ -44,17 +44,6 @@ void define_direct_writes_setting();
 // Whether lead_qual.direct_lead_writes is on.
 bool direct_writes_enabled();
 
-// How a lead key written as text (a LeadDelta's key) becomes a value of the
-// leads table's key type: as the SQL cast $1::text::<key type> does.
-enum class KeyFromText {
-  kUnsupported,  // a cast function or a domain: only SQL converts it
-  kRelabel,      // the text's bits are the value (text, varchar)
-  kInput,        // the type's input function (uuid, numeric, ...)
-};
-
-// How keys of type `key_type` are converted from text.
-KeyFromText key_from_text(Oid key_type);
-
 // Updates every lead whose key is one of `keys` (`count` values of the leads
 // key type), as TrackingPlans::update would, each locked as it is written,
 // counting in `*updated` the rows lead_changed() computed (`*applied`, the

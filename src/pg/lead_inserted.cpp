@@ -118,13 +118,14 @@ LQ_FUNCTION(lq_lead_inserted) {
   // Rebuilt from history too when an activity write of this transaction
   // missed the lead: its activities may be younger than the row's state.
   const TimestampTz now = lq::pg::scoring_time();
-  const char *key_text = lq::pg::lead_key_text(row, desc, cols);
+  Form_pg_attribute key_att = TupleDescAttr(desc, cols.key_attnum - 1);
   if (!lq::pg::query_has_several_steps(RelationGetRelid(rel)) &&
-      !lq::pg::lead_was_not_found(args.leads_oid, key_text) && !stage_moves(*model, row, desc, cols, now))
+      !lq::pg::lead_was_not_found(args.leads_oid, key_att->atttypid, key_att->attcollation, key) &&
+      !stage_moves(*model, row, desc, cols, now))
     return PointerGetDatum(nullptr);
   lq::pg::LeadWrite *w = lq::pg::begin_write(model, args.leads_oid, lq::reason::kScore, args.channel, now);
   w->shadow = args.shadow;
-  lq::pg::write_lead_from_history(w, config.tg_trigger->tgoid, args, key, key_text);
+  lq::pg::write_lead_from_history(w, config.tg_trigger->tgoid, args, key);
   lq::pg::end_write(w);
   return PointerGetDatum(nullptr);
 }
@@ -151,7 +152,7 @@ void settle_one(FunctionCallInfo fcinfo, Relation rel, const Trigger *trigger, c
   lq::pg::LeadWrite *w = lq::pg::begin_write(model, RelationGetRelid(rel), lq::reason::kRescore, args.channel,
                                              lq::pg::scoring_time());
   w->shadow = args.shadow;
-  lq::pg::write_lead_from_history(w, trigger->tgoid, args, key, key_text);
+  lq::pg::write_lead_from_history(w, trigger->tgoid, args, key);
   lq::pg::end_write(w);
 }
 

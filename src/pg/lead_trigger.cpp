@@ -36,6 +36,7 @@ extern "C" {
 #include "core/score_state.hpp"
 #include "pg/citus_rewrite.hpp"
 #include "pg/filtered_lead.hpp"
+#include "pg/lead_key.hpp"
 #include "pg/lead_stage.hpp"
 #include "pg/lead_update.hpp"
 #include "pg/lead_write.hpp"
@@ -82,9 +83,8 @@ void *current_state(HeapTuple row, TupleDesc desc, LeadColumns &columns, const T
     if (lq::StateView(s).built_under(m.name, m.version)) return s;
   }
   void *result = nullptr;
-  heap_getattr(row, columns.key_attnum, desc, &isnull);
+  const Datum key = heap_getattr(row, columns.key_attnum, desc, &isnull);
   if (!isnull) {
-    const char *key = lq::pg::lead_key_text(row, desc, columns);
     MemoryContext caller = CurrentMemoryContext;
     result = with_plans_as_owner(args, trigger, [&](lq::pg::TrackingPlans *plans) {
       return lq::pg::state_from_history(plans->rebuild_one, key, args.model_name, now, caller);
@@ -98,9 +98,8 @@ void *current_state(HeapTuple row, TupleDesc desc, LeadColumns &columns, const T
 void *state_since(HeapTuple row, TupleDesc desc, LeadColumns &columns, const TrackArgs &args, Oid trigger,
                   TimestampTz since) {
   bool isnull = false;
-  heap_getattr(row, columns.key_attnum, desc, &isnull);
+  const Datum key = heap_getattr(row, columns.key_attnum, desc, &isnull);
   if (isnull) return nullptr;
-  const char *key = lq::pg::lead_key_text(row, desc, columns);
   MemoryContext caller = CurrentMemoryContext;
   return with_plans_as_owner(args, trigger, [&](lq::pg::TrackingPlans *plans) {
     return lq::pg::state_since(plans->rebuild_since, key, args.model_name, lq::pg::scoring_time(), since,
@@ -120,18 +119,19 @@ HeapTuple apply_in_trigger(lq::pg::LeadWrite *w, TriggerData *td) {
   if (w->columns == nullptr || w->columns->relid != RelationGetRelid(td->tg_relation))
     w->columns = lq::pg::find_lead_columns(td, w->lead_names, w->lead_count, w->context);
   LeadColumns &c = *w->columns;
-  // The lead's delta: by the key's bits when the activity trigger keyed them
-  // so, else by the key's text.
+  // The lead's delta, by the key's value (lead_key.hpp): the one of the
+  // activity trigger, or a new one that records the outcome (a lead written
+  // by someone else's trigger during the write). A lead without a key has
+  // none.
   bool isnull = false;
-  const Datum key_datum = heap_getattr(row, c.key_attnum, desc, &isnull);
-  lq::pg::LeadDelta *delta = nullptr;
-  if (!isnull && w->deltas_by_value != nullptr) {
-    auto *e =
-        static_cast<lq::pg::ByValueDelta *>(hash_search(w->deltas_by_value, &key_datum, HASH_FIND, nullptr));
-    if (e != nullptr) delta = e->delta;
-  }
+  const Datum key = heap_getattr(row, c.key_attnum, desc, &isnull);
+  lq::pg::LeadDelta *delta = isnull ? nullptr : lq::pg::delta_for(w, key, true);
   lq::pg::StoredLead stored;
-  stored.key = delta != nullptr ? delta->key : lq::pg::lead_key_text(row, desc, c);
+  // The stage history names the lead by its own key's text (an activity may
+  // write an equal key differently).
+  stored.key_text = nullptr;
+  stored.key = key;
+  stored.has_key = !isnull;
   const Datum state = heap_getattr(row, c.state_attnum, desc, &isnull);
   stored.state = isnull ? nullptr : lq::pg::validated_state(state);
   const Datum stage = heap_getattr(row, c.stage_attnum, desc, &isnull);

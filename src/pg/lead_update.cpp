@@ -25,10 +25,11 @@ namespace lq::pg {
 
 namespace {
 
-// The lead's state rebuilt from its whole activity history (nested SPI,
-// inside lead_qual's own UPDATE), or NULL without history or plan.
-void *rebuild_from_history(LeadWrite *w, const char *key) {
-  if (w->rebuild_one == nullptr) return nullptr;
+// The state of lead `stored` rebuilt from its whole activity history (nested
+// SPI, inside lead_qual's own UPDATE), or NULL without history, plan or key.
+void *rebuild_from_history(LeadWrite *w, const StoredLead &stored) {
+  if (w->rebuild_one == nullptr || !stored.has_key) return nullptr;
+  const Datum key = stored.key;
   MemoryContext caller = CurrentMemoryContext;
   spi_connect();
   void *result = state_from_history(w->rebuild_one, key, w->model_name, w->as_of, caller);
@@ -38,8 +39,9 @@ void *rebuild_from_history(LeadWrite *w, const char *key) {
 
 // A recycled lead's activities counted strictly after `since` (its
 // stage_changed_at; every activity when NULL), as a state, or NULL.
-void *since_from_history(LeadWrite *w, const char *key, bool has_since, TimestampTz since) {
-  if (w->rebuild_since == nullptr) return nullptr;
+void *since_from_history(LeadWrite *w, const StoredLead &stored, bool has_since, TimestampTz since) {
+  if (w->rebuild_since == nullptr || !stored.has_key) return nullptr;
+  const Datum key = stored.key;
   MemoryContext caller = CurrentMemoryContext;
   spi_connect();
   void *result =
@@ -52,10 +54,7 @@ void *since_from_history(LeadWrite *w, const char *key, bool has_since, Timestam
 
 LeadUpdate compute_update(LeadWrite *w, LeadDelta *delta, const StoredLead &stored) {
   const Model &model = *w->model;
-  const char *key = stored.key;
   void *state = nullptr;
-  if (delta == nullptr && w->deltas != nullptr) delta = delta_for(w, key, false);
-  if (delta != nullptr) key = delta->key;
   if (delta != nullptr && delta->state != nullptr && delta->replace) {
     state = copy_state(delta->state, CurrentMemoryContext);
   } else if (delta != nullptr && delta->state != nullptr) {
@@ -64,10 +63,10 @@ LeadUpdate compute_update(LeadWrite *w, LeadDelta *delta, const StoredLead &stor
     } else {
       // No state, or one of another model version: the whole history
       // (which already holds this statement's rows) replaces it.
-      state = rebuild_from_history(w, key);
+      state = rebuild_from_history(w, stored);
       if (state == nullptr) state = copy_state(delta->state, CurrentMemoryContext);
     }
-  } else if (delta == nullptr && stored.full_state != nullptr) {
+  } else if (stored.full_state != nullptr) {
     state = copy_state(stored.full_state, CurrentMemoryContext);
   } else {
     // No delta and no full state, or a delta rebuilt from a history that is
@@ -88,7 +87,7 @@ LeadUpdate compute_update(LeadWrite *w, LeadDelta *delta, const StoredLead &stor
   if (current == Stage::Recycled) {
     const void *since_state = stored.since_given
                                   ? stored.since_state
-                                  : since_from_history(w, key, stored.has_changed_at, stored.changed_at);
+                                  : since_from_history(w, stored, stored.has_changed_at, stored.changed_at);
     if (since_state != nullptr) {
       const StateView since_view(since_state);
       since_view.check_model(model);
@@ -108,8 +107,16 @@ LeadUpdate compute_update(LeadWrite *w, LeadDelta *delta, const StoredLead &stor
   const bool changed =
       stage_changed || !stored.has_stage || !stored.has_score || std::fabs(stored.score - u.score) > 1e-9;
   u.stage_changed_now = stage_changed || !stored.has_stage || !stored.has_changed_at;
-  set_outcome(w, delta != nullptr ? delta : delta_for(w, key, true), changed, stage_changed,
-              stage_rank(current), stage_rank(u.stage), u.fit, u.engagement, u.score);
+  if (delta != nullptr) {
+    // The text that names the lead in the stage history: the caller's, or
+    // that of its own key (an equal key in the delta may be written
+    // differently).
+    const char *key_text = stored.key_text;
+    if (key_text == nullptr && stage_changed && stored.has_key)
+      key_text = lq::pg::key_text(w->identity, stored.key);
+    set_outcome(w, delta, key_text, changed, stage_changed, stage_rank(current), stage_rank(u.stage), u.fit,
+                u.engagement, u.score);
+  }
   return u;
 }
 
@@ -127,7 +134,9 @@ LQ_FUNCTION(lq_apply) {
                     errmsg("lead_qual._apply() may only be called by lead_qual itself")));
   if (PG_ARGISNULL(0)) ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("lead key is NULL")));
   lq::pg::StoredLead stored;
-  stored.key = text_to_cstring(PG_GETARG_TEXT_PP(0));
+  stored.key_text = text_to_cstring(PG_GETARG_TEXT_PP(0));
+  stored.key = 0;
+  stored.has_key = false;
   // The stored state matters only to a write that applies deltas (a corrupt
   // one must not stop rescore(), which replaces it).
   stored.state = PG_ARGISNULL(1) || w->deltas == nullptr ? nullptr : lq::pg::state_arg(fcinfo, 1);
@@ -144,7 +153,10 @@ LQ_FUNCTION(lq_apply) {
   stored.full_state = PG_ARGISNULL(6) ? nullptr : lq::pg::state_arg(fcinfo, 6);
   Jsonb *attributes = PG_ARGISNULL(5) ? nullptr : PG_GETARG_JSONB_P(5);
   lq::pg::attrs_from_jsonb(attributes, w->lead_names, w->lead_count, w->lead_values);
-  const lq::pg::LeadUpdate u = lq::pg::compute_update(w, nullptr, stored);
+  // After the stored state is read (a write's first lead has no delta
+  // table yet).
+  lq::pg::LeadDelta *delta = lq::pg::delta_for_text(w, stored.key_text, true);
+  const lq::pg::LeadUpdate u = lq::pg::compute_update(w, delta, stored);
 
   // The result descriptor is looked up and blessed once per call site.
   auto *desc = static_cast<TupleDesc>(fcinfo->flinfo->fn_extra);

@@ -15,7 +15,9 @@ namespace lq::pg {
 
 // A lead's columns as stored before the write (has_* false: NULL).
 struct StoredLead {
-  const char *key;    // text form
+  const char *key_text;  // the key's text form, or NULL: from `key` when needed
+  Datum key;             // the key's value (of the leads key type), when has_key
+  bool has_key;
   const void *state;  // validated score_state, or NULL
   bool has_stage;
   Stage stage;
@@ -43,8 +45,8 @@ struct LeadUpdate {
 // w->lead_values. The new state is, in this order of preference: the lead's
 // rebuilt state (delta marked `replace`), its stored state plus the
 // statement's delta, stored.full_state, or an empty state. Records the
-// outcome for end_write(). `delta`: the lead's entry in w->deltas when the
-// caller has it, else NULL (then looked up by stored.key).
+// outcome for end_write() in `delta`, the lead's entry in w->deltas (NULL: a
+// lead without a key, whose outcome is not recorded).
 LeadUpdate compute_update(LeadWrite *w, LeadDelta *delta, const StoredLead &stored);
 
 }  // namespace lq::pg

@@ -5,11 +5,13 @@
 
 extern "C" {
 #include "access/xact.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/memutils.h"
 }
 
@@ -28,11 +30,14 @@ namespace {
 
 LeadWrite *innermost = nullptr;
 bool callbacks_registered = false;
-// "<leads oid>/<key>" of the leads an activity write of this transaction
+// (leads oid, key hash) of the leads an activity write of this transaction
 // found no row for (lead_inserted.cpp rebuilds them when they are inserted).
 HTAB *leads_not_found = nullptr;
 
-char *not_found_key(Oid leads, const char *key) { return psprintf("%u/%s", leads, key); }
+struct NotFound {
+  Oid leads;
+  uint32 key_hash;
+};
 
 void release(LeadWrite *w) noexcept {
   delete static_cast<std::shared_ptr<const Model> *>(w->model_handle);
@@ -66,13 +71,14 @@ void on_subxact(SubXactEvent event, SubTransactionId my_subid, SubTransactionId 
   }
 }
 
-uint32 hash_key(const void *key, Size /*keysize*/) {
-  const char *s = *static_cast<char *const *>(key);
-  return hash_bytes(reinterpret_cast<const unsigned char *>(s), static_cast<int>(strlen(s)));
-}
+KeyIdentity *text_identity = nullptr;  // for delta_for_text(): text, compared byte by byte
 
-int match_key(const void *a, const void *b, Size /*keysize*/) {
-  return strcmp(*static_cast<char *const *>(a), *static_cast<char *const *>(b));
+// The text of d's key, in the write's context.
+char *delta_key_text(LeadWrite *w, const LeadDelta *d) {
+  MemoryContext old = MemoryContextSwitchTo(w->context);
+  char *text = key_text(w->identity, d->key.value);
+  MemoryContextSwitchTo(old);
+  return text;
 }
 
 }  // namespace
@@ -132,15 +138,16 @@ LeadWrite *active_write_on(Oid leads) {
 
 bool write_of_model(const LeadWrite *w, const char *model_name) { return w->model->name == model_name; }
 
-LeadDelta *delta_for(LeadWrite *w, const char *key, bool create) {
+LeadDelta *delta_for(LeadWrite *w, Datum key, bool create) {
+  if (w->identity == nullptr) elog(ERROR, "lead_qual: a lead write without a key identity");
   if (w->deltas == nullptr) {
     if (!create) return nullptr;
     HASHCTL ctl;
     memset(&ctl, 0, sizeof ctl);
-    ctl.keysize = sizeof(char *);
+    ctl.keysize = sizeof(LeadKey);
     ctl.entrysize = sizeof(LeadDelta);
-    ctl.hash = hash_key;
-    ctl.match = match_key;
+    ctl.hash = lead_key_hash;
+    ctl.match = lead_key_match;
     ctl.hcxt = w->context;
     // Sized for the statement: a table sized for a bulk load would cost every
     // single-row INSERT a scan of its empty buckets (end_write() reads it
@@ -150,50 +157,62 @@ LeadDelta *delta_for(LeadWrite *w, const char *key, bool create) {
         hash_create("lead_qual deltas", size, &ctl, HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
   }
   bool found = false;
-  const char *probe = key;
+  const LeadKey probe = {key, w->identity};
   auto *d = static_cast<LeadDelta *>(hash_search(w->deltas, &probe, create ? HASH_ENTER : HASH_FIND, &found));
   if (d != nullptr && !found) {
-    d->key = MemoryContextStrdup(w->context, key);
+    // The probe's value may live in a row being read: the entry keeps a copy.
+    MemoryContext old = MemoryContextSwitchTo(w->context);
+    d->key.value = datumCopy(key, w->identity->typbyval, w->identity->typlen);
+    MemoryContextSwitchTo(old);
     d->state = nullptr;
     d->replace = d->applied = d->changed = d->stage_changed = false;
+    d->change.lead_key = nullptr;
   }
   return d;
 }
 
-void set_outcome(LeadWrite *w, LeadDelta *d, bool changed, bool stage_changed, int from_rank, int to_rank,
-                 double fit, double engagement, double score) {
+LeadDelta *delta_for_text(LeadWrite *w, const char *key, bool create) {
+  if (text_identity == nullptr) text_identity = key_identity(TEXTOID, C_COLLATION_OID, TopMemoryContext);
+  if (w->identity == nullptr) w->identity = text_identity;
+  return delta_for(w, CStringGetTextDatum(key), create);
+}
+
+void set_outcome(LeadWrite *w, LeadDelta *d, const char *key_text, bool changed, bool stage_changed,
+                 int from_rank, int to_rank, double fit, double engagement, double score) {
   if (!d->applied) ++w->applied_count;
   d->applied = true;
   d->changed = changed;
   d->stage_changed = stage_changed;
-  d->change = {d->key, from_rank, to_rank, fit, engagement, score};
+  char *key = nullptr;
+  if (stage_changed)
+    key = key_text != nullptr ? MemoryContextStrdup(w->context, key_text) : delta_key_text(w, d);
+  d->change = {key, from_rank, to_rank, fit, engagement, score};
 }
 
-void note_lead_not_found(Oid leads, const char *key) {
+void note_lead_not_found(Oid leads, uint32 key_hash) {
   if (leads_not_found == nullptr) {
     HASHCTL ctl;
     memset(&ctl, 0, sizeof ctl);
-    ctl.keysize = sizeof(char *);
-    ctl.entrysize = sizeof(char *);
-    ctl.hash = hash_key;
-    ctl.match = match_key;
+    ctl.keysize = sizeof(NotFound);
+    ctl.entrysize = sizeof(NotFound);
     ctl.hcxt = TopTransactionContext;
-    leads_not_found = hash_create("lead_qual leads not found", 64, &ctl,
-                                  HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+    leads_not_found =
+        hash_create("lead_qual leads not found", 64, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
   }
-  MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
-  char *entry = not_found_key(leads, key);
-  bool found = false;
-  hash_search(leads_not_found, &entry, HASH_ENTER, &found);
-  MemoryContextSwitchTo(old);
+  NotFound entry;
+  memset(&entry, 0, sizeof entry);  // hashed as bytes, padding included
+  entry.leads = leads;
+  entry.key_hash = key_hash;
+  hash_search(leads_not_found, &entry, HASH_ENTER, nullptr);
 }
 
-bool lead_was_not_found(Oid leads, const char *key) {
+bool lead_was_not_found(Oid leads, Oid type, Oid collation, Datum key) {
   if (leads_not_found == nullptr) return false;
-  char *entry = not_found_key(leads, key);
-  const bool found = hash_search(leads_not_found, &entry, HASH_FIND, nullptr) != nullptr;
-  pfree(entry);
-  return found;
+  NotFound entry;
+  memset(&entry, 0, sizeof entry);
+  entry.leads = leads;
+  entry.key_hash = key_hash_of(type, collation, key);
+  return hash_search(leads_not_found, &entry, HASH_FIND, nullptr) != nullptr;
 }
 
 int64 end_write(LeadWrite *w) {
@@ -207,7 +226,7 @@ int64 end_write(LeadWrite *w) {
     hash_seq_init(&seq, w->deltas);
     while (auto *d = static_cast<LeadDelta *>(hash_seq_search(&seq))) {
       if (!d->applied) {
-        if (w->apply_in_trigger) note_lead_not_found(w->leads_relid, d->key);
+        if (w->apply_in_trigger) note_lead_not_found(w->leads_relid, key_hash(w->identity, d->key.value));
         continue;
       }
       if (d->changed) ++changed;

@@ -52,17 +52,14 @@ LeadColumns *find_lead_columns(TriggerData *td, const AttrName *names, int count
   // A column dropped since track() reads as missing.
   for (int i = 0; i < count; ++i)
     c->attribute_attnums[i] = static_cast<AttrNumber>(SPI_fnumber(desc, names[i].name));
-  Oid output;
-  bool varlena;
-  getTypeOutputInfo(TupleDescAttr(desc, c->key_attnum - 1)->atttypid, &output, &varlena);
-  fmgr_info_cxt(output, &c->key_output, cxt);
+  key_text_init(&c->key_text, TupleDescAttr(desc, c->key_attnum - 1)->atttypid, cxt);
   return c;
 }
 
 const char *lead_key_text(HeapTuple row, TupleDesc desc, LeadColumns &columns) {
   bool isnull = false;
   const Datum key = heap_getattr(row, columns.key_attnum, desc, &isnull);
-  return isnull ? "" : OutputFunctionCall(&columns.key_output, key);
+  return isnull ? "" : key_text_of(&columns.key_text, key);
 }
 
 AttrValue attr_from_tuple(HeapTuple row, TupleDesc desc, AttrNumber attnum) {

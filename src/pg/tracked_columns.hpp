@@ -14,6 +14,7 @@ extern "C" {
 
 #include "core/attr_value.hpp"
 #include "core/stage.hpp"
+#include "pg/lead_key.hpp"
 #include "pg/model_cache.hpp"
 
 namespace lq::pg {
@@ -34,14 +35,14 @@ struct LeadColumns {
   AttrNumber key_attnum, state_attnum, fit_attnum, engagement_attnum, score_attnum, stage_attnum,
       changed_at_attnum;
   AttrNumber *attribute_attnums;  // the model's lead attributes, in model order; <= 0: column dropped
-  FmgrInfo key_output;            // the key type's output function
+  KeyText key_text;               // the key's text (lead_key.hpp)
 };
 
 // The columns the trigger's arguments name in the relation it fires on, and
 // those of the model's attributes `names`; allocated in `cxt`.
 LeadColumns *find_lead_columns(TriggerData *td, const AttrName *names, int count, MemoryContext cxt);
 
-// The lead key's text form ("" when NULL).
+// The lead key's text, as key::text gives it (KeyText; "" when NULL).
 const char *lead_key_text(HeapTuple row, TupleDesc desc, LeadColumns &columns);
 
 // A column value as the core sees it: booleans and numbers as such, any

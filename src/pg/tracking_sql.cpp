@@ -19,6 +19,7 @@ extern "C" {
 
 #include "pg/catalog.hpp"
 #include "pg/citus_shard.hpp"
+#include "pg/lead_key.hpp"
 #include "pg/row_filter.hpp"
 #include "pg/score_state_type.hpp"
 #include "pg/tracked_columns.hpp"
@@ -38,21 +39,6 @@ Oid column_type(Oid relid, const char *name) {
   const AttrNumber attnum = get_attnum(relid, name);
   if (attnum == InvalidAttrNumber) tracked_column_missing(name, get_rel_name(relid));
   return get_atttype(relid, attnum);
-}
-
-// OPERATOR("schema".=) for the key type's default equality.
-const char *equality_operator(Oid type) {
-  TypeCacheEntry *tc = lookup_type_cache(type, TYPECACHE_EQ_OPR);
-  if (!OidIsValid(tc->eq_opr))
-    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_FUNCTION),
-                    errmsg("lead key type %s has no default equality operator", format_type_be(type))));
-  HeapTuple tuple = SearchSysCache1(OPEROID, ObjectIdGetDatum(tc->eq_opr));
-  if (!HeapTupleIsValid(tuple)) elog(ERROR, "cache lookup failed for operator %u", tc->eq_opr);
-  auto *op = reinterpret_cast<Form_pg_operator>(GETSTRUCT(tuple));
-  const char *result =
-      psprintf("OPERATOR(%s.%s)", q(get_namespace_name(op->oprnamespace)), NameStr(op->oprname));
-  ReleaseSysCache(tuple);
-  return result;
 }
 
 // Generic plans: these statements run once per triggering statement, and a
@@ -103,9 +89,9 @@ void check_tracking_privileges(const TrackArgs &args, Oid acting_table) {
              errhint("lead_qual writes a tracked leads table as its owner; track() checks this up front.")));
 }
 
-void *state_from_history(SPIPlanPtr rebuild_one, const char *key, const char *model_name, TimestampTz as_of,
+void *state_from_history(SPIPlanPtr rebuild_one, Datum key, const char *model_name, TimestampTz as_of,
                          MemoryContext cxt) {
-  Datum values[3] = {CStringGetTextDatum(key), CStringGetTextDatum(model_name), TimestampTzGetDatum(as_of)};
+  Datum values[3] = {key, CStringGetTextDatum(model_name), TimestampTzGetDatum(as_of)};
   const int rc = SPI_execute_plan(rebuild_one, values, nullptr, false, 1);
   if (rc != SPI_OK_SELECT) elog(ERROR, "lead_qual: rebuilding a lead failed: %s", SPI_result_code_string(rc));
   if (SPI_processed != 1) return nullptr;
@@ -114,9 +100,9 @@ void *state_from_history(SPIPlanPtr rebuild_one, const char *key, const char *mo
   return isnull ? nullptr : copy_state(PG_DETOAST_DATUM(state), cxt);
 }
 
-void *state_since(SPIPlanPtr rebuild_since, const char *key, const char *model_name, TimestampTz as_of,
+void *state_since(SPIPlanPtr rebuild_since, Datum key, const char *model_name, TimestampTz as_of,
                   TimestampTz since, MemoryContext cxt) {
-  Datum values[4] = {CStringGetTextDatum(key), CStringGetTextDatum(model_name), TimestampTzGetDatum(as_of),
+  Datum values[4] = {key, CStringGetTextDatum(model_name), TimestampTzGetDatum(as_of),
                      TimestampTzGetDatum(since)};
   const int rc = SPI_execute_plan(rebuild_since, values, nullptr, false, 1);
   if (rc != SPI_OK_SELECT) elog(ERROR, "lead_qual: rebuilding a lead failed: %s", SPI_result_code_string(rc));
@@ -159,19 +145,17 @@ TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args) {
   require_current_schema("lead_qual's triggers");
 
   const Oid key_type = column_type(args.leads_oid, args.key_column);
-  const char *key_type_sql = format_type_be_qualified(key_type);
-  const char *eq = equality_operator(key_type);
+  const char *eq = equality_operator_sql(key_type);
   plans->key_type = key_type;
-  get_typlenbyvalalign(key_type, &plans->key_len, &plans->key_byval, &plans->key_align);
-  const Oid key_array_type = get_array_type(key_type);
-  plans->native_keys = plans->key_byval && OidIsValid(key_array_type);
-  const Oid keys_type = plans->native_keys ? key_array_type : TEXTARRAYOID;
-  plans->key_from_text = key_from_text(key_type);
-  getTypeInputInfo(key_type, &plans->key_input, &plans->key_ioparam);
-  plans->direct = (plans->native_keys || plans->key_from_text != KeyFromText::kUnsupported) &&
-                  !citus_table(args.leads_oid);
-  const char *keys =
-      plans->native_keys ? "ANY ($1)" : psprintf("ANY ($1::pg_catalog.text[]::%s[])", key_type_sql);
+  // Keys travel as an array of the key type; track() refuses a type without
+  // one (lead_qual._key_problem()).
+  const Oid keys_type = get_array_type(key_type);
+  if (!OidIsValid(keys_type))
+    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                    errmsg("key column %s.%s cannot be tracked: type %s has no array type", args.leads_table,
+                           q(args.key_column), format_type_be(key_type))));
+  plans->direct = !citus_table(args.leads_oid);
+  const char *keys = "ANY ($1)";
   const char *lkey = column("l", args.key_column);
   const char *akey = column("a", args.lead_id_column);
   const char *properties =
@@ -199,29 +183,27 @@ TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args) {
   // the rest to whatever plan the UPDATE gets.
   Oid lock_types[3] = {keys_type, TEXTOID, INT8OID};
   plans->lock =
-      prepare(psprintf("SELECT x.k FROM (SELECT %s%s AS k, %s AS s FROM %s AS l"
+      prepare(psprintf("SELECT x.k FROM (SELECT %s AS k, %s AS s FROM %s AS l"
                        " WHERE %s %s %s ORDER BY %s FOR NO KEY UPDATE OF l OFFSET 0) AS x"
                        " WHERE NOT lead_qual._state_matches(x.s, $2, $3)",
-                       lkey, plans->native_keys ? "" : "::pg_catalog.text",
-                       column("l", args.score_state_column), args.leads_table, lkey, eq, keys, lkey),
+                       lkey, column("l", args.score_state_column), args.leads_table, lkey, eq, keys, lkey),
               3, lock_types);
   // $3: the write's scoring time (the state's horizon).
   Oid rebuild_types[3] = {keys_type, TEXTOID, TIMESTAMPTZOID};
   plans->rebuild =
-      prepare(psprintf("SELECT %s::pg_catalog.text, %s FROM %s AS a WHERE %s %s %s%s GROUP BY %s", akey,
-                       history_state, args.activities_table, akey, eq, keys, activity_filter, akey),
+      prepare(psprintf("SELECT %s, %s FROM %s AS a WHERE %s %s %s%s GROUP BY %s", akey, history_state,
+                       args.activities_table, akey, eq, keys, activity_filter, akey),
               3, rebuild_types);
-  Oid one_types[3] = {TEXTOID, TEXTOID, TIMESTAMPTZOID};
-  plans->rebuild_one =
-      prepare(psprintf("SELECT %s FROM %s AS a WHERE %s %s $1::pg_catalog.text::%s%s", history_state,
-                       args.activities_table, akey, eq, key_type_sql, activity_filter),
-              3, one_types);
-  Oid since_types[4] = {TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
-  plans->rebuild_since = prepare(
-      psprintf("SELECT %s FROM %s AS a WHERE %s %s $1::pg_catalog.text::%s"
-               " AND %s OPERATOR(pg_catalog.>) $4%s",
-               history_state, args.activities_table, akey, eq, key_type_sql, occurred_at, activity_filter),
-      4, since_types);
+  Oid one_types[3] = {key_type, TEXTOID, TIMESTAMPTZOID};
+  plans->rebuild_one = prepare(psprintf("SELECT %s FROM %s AS a WHERE %s %s $1%s", history_state,
+                                        args.activities_table, akey, eq, activity_filter),
+                               3, one_types);
+  Oid since_types[4] = {key_type, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
+  plans->rebuild_since =
+      prepare(psprintf("SELECT %s FROM %s AS a WHERE %s %s $1"
+                       " AND %s OPERATOR(pg_catalog.>) $4%s",
+                       history_state, args.activities_table, akey, eq, occurred_at, activity_filter),
+              4, since_types);
   // Only touches each lead: its lead_changed() trigger computes the row
   // (lead_write.hpp), from the newest version of it, reading the model's
   // attributes straight from the row. A lead outside the lead filter is

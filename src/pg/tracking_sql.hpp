@@ -21,22 +21,14 @@ namespace lq::pg {
 
 struct TrackingPlans {
   Oid trigger;  // hash key
-  // Lead keys are passed as an array of the key type when it is passed by
-  // value (int, bigint, ...): no text to build and parse per lead. Other key
-  // types travel as text[], cast to the key type in SQL.
-  bool native_keys;
+  // Lead keys are passed as values of the leads key type (an array of them
+  // where several): matched in SQL by the type's own equality, as the write
+  // matches them (lead_key.hpp).
   Oid key_type;
-  int16 key_len;
-  bool key_byval;
-  char key_align;
   // Whether the leads may be written without SQL (direct_lead_update.hpp)
   // as far as is known when the plans are prepared: not a Citus table on
-  // the coordinator, keys convertible from text. The table itself is
-  // checked at every write.
+  // the coordinator. The table itself is checked at every write.
   bool direct;
-  KeyFromText key_from_text;
-  Oid key_input;  // kInput: the key type's input function
-  Oid key_ioparam;
   // The configuration the plans were built from (the leads table and copies
   // of the TrackArgs fields the statements name): a trigger replaced under
   // the same OID with other arguments (CREATE OR REPLACE TRIGGER) gets new
@@ -44,10 +36,10 @@ struct TrackingPlans {
   Oid built_for_leads;
   const char *built_from[11];
   SPIPlanPtr lock;         // ($1 keys, $2 model, $3 version) -> keys whose state must be rebuilt
-  SPIPlanPtr rebuild;      // ($1 keys, $2 model, $3 as_of) -> (key text, score_state) from the whole history
+  SPIPlanPtr rebuild;      // ($1 keys, $2 model, $3 as_of) -> (key, score_state) from the whole history
   SPIPlanPtr update;       // ($1 keys) -> UPDATE that lets lead_changed() compute each lead
-  SPIPlanPtr rebuild_one;  // ($1 text key, $2 model, $3 as_of) -> score_state (NULL without history)
-  // ($1 text key, $2 model, $3 as_of, $4 since) -> score_state of the
+  SPIPlanPtr rebuild_one;  // ($1 key, $2 model, $3 as_of) -> score_state (NULL without history)
+  // ($1 key, $2 model, $3 as_of, $4 since) -> score_state of the
   // activities counted strictly after $4 (NULL without any): a recycled
   // lead's engagement since it was recycled.
   SPIPlanPtr rebuild_since;
@@ -56,17 +48,18 @@ struct TrackingPlans {
 // Prepared plans for this trigger (prepared on first use; call inside SPI).
 TrackingPlans *tracking_plans(Oid trigger, const TrackArgs &args);
 
-// Runs `rebuild_one` (TrackingPlans) for one lead inside SPI: its state from
+// Runs `rebuild_one` (TrackingPlans) for one lead (`key`, a value of the
+// leads key type) inside SPI: its state from
 // its whole activity history, exact as of the scoring time `as_of` (the
 // state's horizon), copied into `cxt`; NULL without history. Not
 // read-only: the statement's own rows must be visible.
-void *state_from_history(SPIPlanPtr rebuild_one, const char *key, const char *model_name, TimestampTz as_of,
+void *state_from_history(SPIPlanPtr rebuild_one, Datum key, const char *model_name, TimestampTz as_of,
                          MemoryContext cxt);
 
-// Runs `rebuild_since` (TrackingPlans) for one lead inside SPI: the state of
+// Runs `rebuild_since` (TrackingPlans) for one lead (`key`) inside SPI: the state of
 // its activities counted strictly after `since`, exact as of `as_of`, copied into `cxt`; NULL
 // without any.
-void *state_since(SPIPlanPtr rebuild_since, const char *key, const char *model_name, TimestampTz as_of,
+void *state_since(SPIPlanPtr rebuild_since, Datum key, const char *model_name, TimestampTz as_of,
                   TimestampTz since, MemoryContext cxt);
 
 // Checks that the owner of `acting_table` may write the leads table and read

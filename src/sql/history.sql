@@ -244,8 +244,8 @@ BEGIN
     '                                   JOIN LATERAL (SELECT %2$s AS at, a.%3$I::pg_catalog.text AS activity,'
     '                                                        %4$s AS props, pg_catalog.to_jsonb(l) AS attrs,'
     '                                                        pg_catalog.row_number() OVER (ORDER BY %2$s) AS seq'
-    '                                                   FROM %5$s AS a JOIN %6$s AS l ON l.%7$I OPERATOR(pg_catalog.=) a.%8$I'
-    '                                                  WHERE a.%8$I OPERATOR(pg_catalog.=) c.lead_key::%9$s'
+    '                                                   FROM %5$s AS a JOIN %6$s AS l ON l.%7$I %11$s a.%8$I'
+    '                                                  WHERE a.%8$I %11$s c.lead_key::%9$s'
     '                                                    AND %2$s OPERATOR(pg_catalog.<=) c.changed_at%10$s) AS x ON true'
     '                                ) AS w) AS q) AS s) AS r'
     '  WHERE r.reached IS NOT NULL AND r.reached IS DISTINCT FROM r.prev',
@@ -253,7 +253,7 @@ BEGIN
     CASE WHEN o->>'properties' IS NULL THEN 'NULL::pg_catalog.jsonb' ELSE format('a.%I', o->>'properties') END,
     t.activities, t.leads, o->>'key', o->>'activity_lead_id', key_type,
     -- Activities outside the activity filter are not replayed.
-    lead_qual._filter_sql(o, 'activity_filter', t.activities, 'a', ' AND '));
+    lead_qual._filter_sql(o, 'activity_filter', t.activities, 'a', ' AND '), lead_qual._key_eq(t.leads, o->>'key'));
 
   SELECT count(DISTINCT s.hid) INTO dated FROM lead_qual_backfill_step s;
   -- The replayed rows, then the adoption row when the replay stopped short

@@ -33,6 +33,16 @@ CREATE OR REPLACE FUNCTION lead_qual._state_matches(state lead_qual.score_state,
 COMMENT ON FUNCTION lead_qual._state_matches(lead_qual.score_state, text, bigint) IS
     'internal: true when a state is non-NULL and was built under this model name and version';
 
+CREATE OR REPLACE FUNCTION lead_qual._key_problem(leads regclass, key text, activities regclass, activity_key text)
+RETURNS text AS 'MODULE_PATHNAME', 'lq_key_problem' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION lead_qual._key_problem(regclass, text, regclass, text) IS
+    'internal: why track() cannot match the activities'' lead keys to the leads by value (the key type''s default hash and equality, under one collation), or NULL';
+
+CREATE OR REPLACE FUNCTION lead_qual._key_eq(leads regclass, key text) RETURNS text
+    AS 'MODULE_PATHNAME', 'lq_key_eq' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION lead_qual._key_eq(regclass, text) IS
+    'internal: OPERATOR(schema.=), the default equality operator of the type of a leads table''s key column (a type of another extension, such as citext, has its own)';
+
 CREATE OR REPLACE FUNCTION lead_qual.model_attributes(model text) RETURNS text[]
     AS 'MODULE_PATHNAME', 'lq_model_attributes' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION lead_qual.model_attributes(text) IS
@@ -157,6 +167,7 @@ DECLARE
   rebuild_sql text;
   empty_sql text;
   caller_path text;
+  key_eq text;
 BEGIN
   -- One model's configuration (_tracked_model(): NULL is the model that
   -- drives the stage; 42704 when the table is not tracked or the model does
@@ -166,6 +177,9 @@ BEGIN
   -- they are written at (engagement_state(..., as_of)).
   as_of := coalesce(as_of, lead_qual._scoring_time());
   o := t.options;
+  -- Activities match their lead by the key type's own equality (citext's
+  -- is not pg_catalog's).
+  key_eq := lead_qual._key_eq(leads, o->>'key');
   SELECT m.version INTO version FROM lead_qual.scoring_model m WHERE m.name = t.model;
   SELECT coalesce('pg_catalog.jsonb_build_object(' ||
                   string_agg(format('%L, l.%I', a, a), ', ') || ')', 'NULL::pg_catalog.jsonb')
@@ -180,13 +194,13 @@ BEGIN
   -- that may lift it (README, "Recycled and disqualified leads").
   since := format('CASE WHEN l.%1$I OPERATOR(lead_qual.=) ''recycled''::lead_qual.lead_stage THEN'
                   ' (SELECT lead_qual.engagement_state(%2$L, s.%3$I::pg_catalog.text, %4$s, %5$s, $1)'
-                  '    FROM %6$s AS s WHERE s.%7$I OPERATOR(pg_catalog.=) l.%8$I'
+                  '    FROM %6$s AS s WHERE s.%7$I %11$s l.%8$I'
                   '     AND %4$s OPERATOR(pg_catalog.>)'
                   '         COALESCE(l.%9$I, ''-infinity''::pg_catalog.timestamptz)%10$s) END',
                   o->>'stage', t.model, o->>'activity', lead_qual._occurred_at_sql(o, 's'),
                   CASE WHEN o->>'properties' IS NULL THEN 'NULL::pg_catalog.jsonb' ELSE format('s.%I', o->>'properties') END,
                   t.activities, o->>'activity_lead_id', o->>'key', o->>'stage_changed_at',
-                  lead_qual._filter_sql(o, 'activity_filter', t.activities, 's', ' AND '));
+                  lead_qual._filter_sql(o, 'activity_filter', t.activities, 's', ' AND '), key_eq);
   -- Leads outside the lead filter are left as they are, and activities
   -- outside the activity filter are not counted (README, "Row filters").
   stale := CASE WHEN only_stale
@@ -209,16 +223,17 @@ BEGIN
     'UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(%s, h.state, %s) r)'
     ' FROM (SELECT a.%I AS k, lead_qual.engagement_state(%L, a.%I::pg_catalog.text, %s, %s, $1) AS state'
     '         FROM %s AS a%s GROUP BY a.%I) AS h'
-    ' WHERE l.%I OPERATOR(pg_catalog.=) h.k%s',
+    ' WHERE l.%I %s h.k%s',
     leads, set_list, apply_args, since,
     o->>'activity_lead_id', t.model, o->>'activity', lead_qual._occurred_at_sql(o, 'a'),
     CASE WHEN o->>'properties' IS NULL THEN 'NULL::pg_catalog.jsonb' ELSE format('a.%I', o->>'properties') END,
-    t.activities, lead_qual._filter_sql(o, 'activity_filter', t.activities, 'a', ' WHERE '), o->>'activity_lead_id', o->>'key', stale);
+    t.activities, lead_qual._filter_sql(o, 'activity_filter', t.activities, 'a', ' WHERE '), o->>'activity_lead_id', o->>'key',
+    key_eq, stale);
   -- Leads without any activity: an empty state.
   empty_sql := format(
     'UPDATE %s AS l SET %s = (SELECT r.* FROM lead_qual._apply(%s, NULL, NULL) r)'
-    ' WHERE NOT EXISTS (SELECT 1 FROM %s AS a WHERE a.%I OPERATOR(pg_catalog.=) l.%I%s)%s',
-    leads, set_list, apply_args, t.activities, o->>'activity_lead_id', o->>'key',
+    ' WHERE NOT EXISTS (SELECT 1 FROM %s AS a WHERE a.%I %s l.%I%s)%s',
+    leads, set_list, apply_args, t.activities, o->>'activity_lead_id', key_eq, o->>'key',
     lead_qual._filter_sql(o, 'activity_filter', t.activities, 'a', ' AND '), stale);
   caller_path := coalesce(nullif(current_setting('lead_qual.caller_search_path', true), ''), 'pg_catalog, pg_temp');
   -- One table lock up front instead of row locks in join order: no deadlock
@@ -793,6 +808,15 @@ BEGIN
       problems := problems || format('column %s.%s must be of type %s, not %s', activities, o->>k, t, col.typ);
     END IF;
   END LOOP;
+  -- Activities are matched to their lead by the key's value (README,
+  -- "Lead keys"): a key type without a default hash operator class, or a
+  -- nondeterministic collation on one column only, is refused.
+  IF key_type IS NOT NULL THEN
+    k := lead_qual._key_problem(leads, o->>'key', activities, o->>'activity_lead_id');
+    IF k IS NOT NULL THEN
+      problems := problems || k;
+    END IF;
+  END IF;
 
   -- Written lead columns.
   FOR i IN 1 .. cardinality(written) LOOP
@@ -1134,14 +1158,15 @@ BEGIN
     '    FROM %5$s AS l'
     '    LEFT JOIN (SELECT a.%6$I AS lead_id,'
     '                      lead_qual.engagement_state(%3$L, a.%7$I::pg_catalog.text, %8$s, %9$s, $1) AS state'
-    '                 FROM %10$s AS a%16$s GROUP BY a.%6$I) AS h ON h.lead_id OPERATOR(pg_catalog.=) l.%1$I%15$s'
+    '                 FROM %10$s AS a%16$s GROUP BY a.%6$I) AS h ON h.lead_id %17$s l.%1$I%15$s'
     ') AS c WHERE c.problem IS NOT NULL ORDER BY c.k',
     o->>'key', o->>'score_state', t.model, version, leads, o->>'activity_lead_id', o->>'activity',
     lead_qual._occurred_at_sql(o, 'a'),
     CASE WHEN o->>'properties' IS NULL THEN 'NULL::pg_catalog.jsonb' ELSE format('a.%I', o->>'properties') END,
     t.activities, attrs, o->>'fit_score', o->>'engagement_score', o->>'score',
     -- Leads outside the lead filter are left as they are: not checked.
-    lead_qual._filter_sql(o, 'lead_filter', t.leads, 'l', ' WHERE '), lead_qual._filter_sql(o, 'activity_filter', t.activities, 'a', ' WHERE '))
+    lead_qual._filter_sql(o, 'lead_filter', t.leads, 'l', ' WHERE '), lead_qual._filter_sql(o, 'activity_filter', t.activities, 'a', ' WHERE '),
+    lead_qual._key_eq(leads, o->>'key'))
   USING as_of;
 END $$;
 COMMENT ON FUNCTION lead_qual.verify(regclass, timestamptz, text) IS

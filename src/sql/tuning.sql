@@ -62,11 +62,12 @@ BEGIN
   -- A recycled lead's activities after its stage_changed_at, per model (what
   -- may lift it; rescore() reads the same).
   since := format('(SELECT lead_qual.engagement_state(@model@, s.%1$I::pg_catalog.text, %2$s, %3$s, $1)'
-                  '   FROM %4$s AS s WHERE s.%5$I OPERATOR(pg_catalog.=) l.%6$I'
+                  '   FROM %4$s AS s WHERE s.%5$I %9$s l.%6$I'
                   '    AND %2$s OPERATOR(pg_catalog.>) COALESCE(l.%7$I, ''-infinity''::pg_catalog.timestamptz)%8$s)',
                   o->>'activity', lead_qual._occurred_at_sql(o, 's'), replace(props, '@alias@', 's'), t.activities,
                   o->>'activity_lead_id', o->>'key', o->>'stage_changed_at',
-                  lead_qual._filter_sql(o, 'activity_filter', t.activities, 's', ' AND '));
+                  lead_qual._filter_sql(o, 'activity_filter', t.activities, 's', ' AND '),
+                  lead_qual._key_eq(leads, o->>'key'));
   RETURN QUERY EXECUTE format(
     'SELECT k.key, l.%1$I,'
     '       cur.fit, cur.engagement, cur.score, cur.automatic, cur.stage,'
@@ -81,7 +82,7 @@ BEGIN
     '  LEFT JOIN (SELECT a.%5$I AS id,'
     '                    lead_qual.engagement_state(%6$L::pg_catalog.text, a.%7$I::pg_catalog.text, %8$s, %9$s, $1) AS cur,'
     '                    lead_qual.engagement_state($2, a.%7$I::pg_catalog.text, %8$s, %9$s, $1) AS cand'
-    '               FROM %10$s AS a%13$s GROUP BY a.%5$I) AS h ON h.id OPERATOR(pg_catalog.=) l.%3$I'
+    '               FROM %10$s AS a%13$s GROUP BY a.%5$I) AS h ON h.id %15$s l.%3$I'
     '  CROSS JOIN LATERAL (SELECT CASE WHEN l.%1$I OPERATOR(lead_qual.=) ''recycled''::lead_qual.lead_stage'
     '                                 THEN %11$s END AS cur,'
     '                            CASE WHEN l.%1$I OPERATOR(lead_qual.=) ''recycled''::lead_qual.lead_stage'
@@ -94,7 +95,7 @@ BEGIN
     replace(since, '@model@', quote_literal(t.model) || '::pg_catalog.text'), replace(since, '@model@', '$2'),
     -- Row filters (README, "Row filters"): leads and activities outside them are left out.
     lead_qual._filter_sql(o, 'activity_filter', t.activities, 'a', ' WHERE '),
-    lead_qual._filter_sql(o, 'lead_filter', t.leads, 'l', ' WHERE '))
+    lead_qual._filter_sql(o, 'lead_filter', t.leads, 'l', ' WHERE '), lead_qual._key_eq(leads, o->>'key'))
   USING as_of, candidate, leads, outcome, outcome_time;
 END $$;
 COMMENT ON FUNCTION lead_qual.preview(regclass, jsonb, timestamptz, text, text) IS
@@ -214,7 +215,7 @@ BEGIN
     '                 lead_qual.engagement_state(%1$L::pg_catalog.text, a.%6$I::pg_catalog.text, %7$s, %8$s, $1) AS s1,'
     '                 pg_catalog.bool_or(%7$s OPERATOR(pg_catalog.<=) $2) AS before'
     '            FROM %9$s AS a WHERE %7$s OPERATOR(pg_catalog.<=) $1%10$s GROUP BY a.%5$I) AS h'
-    '      ON h.id OPERATOR(pg_catalog.=) l.%3$I'
+    '      ON h.id %12$s l.%3$I'
     '    LEFT JOIN lead_qual._outcomes($3, $4, $5) AS oc ON oc.lead_key OPERATOR(pg_catalog.=) k.key%11$s'
     '), ev AS ('
     '  SELECT s.s0 AS v, (s.s0 OPERATOR(pg_catalog.<) s.s1)::int AS h,'
@@ -238,7 +239,7 @@ BEGIN
     props, t.activities,
     -- Row filters (README, "Row filters"): leads and activities outside them are left out.
     lead_qual._filter_sql(o, 'activity_filter', t.activities, 'a', ' AND '),
-    lead_qual._filter_sql(o, 'lead_filter', t.leads, 'l', ' WHERE '))
+    lead_qual._filter_sql(o, 'lead_filter', t.leads, 'l', ' WHERE '), lead_qual._key_eq(leads, o->>'key'))
   USING as_of, since, leads, outcome, outcome_time, weeks::float8;
 END $$;
 COMMENT ON FUNCTION lead_qual.handoff_curve(regclass, integer, timestamptz, text, text) IS

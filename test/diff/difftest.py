@@ -18,7 +18,9 @@ Environment (all optional):
   LQ_DIFF_KINDS        comma list of statement kinds to draw from (default: all; see KINDS)
   LQ_DIFF_TIMES        comma list of past,now,future,null (default: all four)
   LQ_DIFF_LAYOUTS      comma list of plain,range,list (default: all)
-  LQ_DIFF_KEYS         comma list of int,bigint,text,uuid (default: all)
+  LQ_DIFF_KEYS         comma list of int,bigint,text,uuid,numeric,citext,char (default: the first four;
+                       numeric, citext and char(12) keys are spelled differently by activities and
+                       conditions)
   LQ_DIFF_NAMING       comma list of plain,camel (default: both)
   LQ_DIFF_FILTERS      comma list of none,soft (default: none): soft adds row filters (track() options
                        lead_filter and activity_filter on an archived / hidden column) and the
@@ -102,7 +104,14 @@ class Variant:
         # activity with hidden true are outside them.
         self.c_archived = 'isArchived' if camel else 'archived'
         self.c_hidden = 'isHidden' if camel else 'hidden'
-        self.key_sql = {'int': 'integer', 'bigint': 'bigint', 'text': 'text', 'uuid': 'uuid'}[keys]
+        self.key_sql = {'int': 'integer', 'bigint': 'bigint', 'text': 'text', 'uuid': 'uuid', 'numeric': 'numeric',
+                        'citext': 'public.citext', 'char': 'character(12)'}[keys]
+        # numeric, citext and char keys (equal keys written differently):
+        # a lead's row holds its key as key_lit(i, lead=True) writes it;
+        # activities and conditions spell it in turn otherwise (4, 4.0,
+        # 4.000; lower, upper, mixed case; trailing blanks). The oracle names a lead by the
+        # canonical text of its key (key_text()).
+        self.spelling = 0
         self.partkey = {'plain': [], 'range': [self.c_time], 'list': [self.c_type]}[layout]
         # Partitions that exist at the start: name -> FOR VALUES clause (None: default)
         if layout == 'range':
@@ -127,19 +136,37 @@ class Variant:
     def part(self, name):
         return f'{self.schema}.{ident(self.acts_name + "_" + name)}'
 
-    def key_lit(self, i):
+    def key_lit(self, i, lead=False):
         if self.keys in ('int', 'bigint'):
             return str(i)
         if self.keys == 'text':
             return lit(f"lead {i}'s") + '::text'
+        if self.keys in ('numeric', 'citext', 'char'):
+            return lit(self.key_raw(i, lead)) + '::' + self.key_sql
         return lit(f'00000000-0000-4000-8000-{i:012x}') + '::uuid'
 
-    def key_raw(self, i):  # COPY text form
+    def key_raw(self, i, lead=False):  # COPY text form
         if self.keys in ('int', 'bigint'):
             return str(i)
         if self.keys == 'text':
             return f"lead {i}'s"
+        if self.keys in ('numeric', 'citext', 'char'):
+            n = 0 if lead else self.spelling % 3
+            self.spelling += 0 if lead else 1
+            if self.keys == 'numeric':
+                return str(i) + ('', '.0', '.000')[n]
+            if self.keys == 'char':
+                return f"lead {i}'s" + ('', ' ', '   ')[n]
+            return (f"lead {i}'s", f"LEAD {i}'S", f"Lead {i}'s")[n]
         return f'00000000-0000-4000-8000-{i:012x}'
+
+    def key_text(self, expr):
+        """SQL: the canonical text of key expression `expr` (one text per lead)."""
+        if self.keys == 'numeric':
+            return f'pg_catalog.trim_scale({expr})::text'
+        if self.keys == 'citext':
+            return f'pg_catalog.lower({expr}::text)'
+        return f'{expr}::text'
 
     def act_cols(self):
         return ', '.join(ident(c) for c in (self.c_event, self.c_lead, self.c_type, self.c_time, self.c_props))
@@ -172,6 +199,8 @@ class Variant:
                  f" OR lead_table::text LIKE {lit(chr(34) + v.schema.strip(chr(34)) + chr(34) + '.%')};")
         s.append(f'DROP SCHEMA IF EXISTS {v.schema} CASCADE;')
         s.append(f'CREATE SCHEMA {v.schema};')
+        if v.keys == 'citext':
+            s.append('CREATE EXTENSION IF NOT EXISTS citext SCHEMA public;')
         soft = v.filters == 'soft'
         s.append(f'CREATE TABLE {v.leads} ({ident(v.c_key)} {v.key_sql} PRIMARY KEY, industry text, employees integer,'
                  f' region text, budget_confirmed boolean' + (f', {ident(v.c_archived)} boolean' if soft else '') + ');')
@@ -249,13 +278,13 @@ class Variant:
         hidden = f' WHERE a.{ident(v.c_hidden)} IS NOT TRUE' if v.filters == 'soft' else ''
         archived = f' WHERE l.{ident(v.c_archived)} IS NOT TRUE' if v.filters == 'soft' else ''
         return '\n'.join([
-            f'CREATE VIEW lq_oracle.history AS SELECT a.{ident(v.c_lead)}::text AS lead_key,'
+            f'CREATE VIEW lq_oracle.history AS SELECT {v.key_text("a." + ident(v.c_lead))} AS lead_key,'
             f' a.{ident(v.c_type)}::text AS activity, a.{ident(v.c_time)} AS occurred_at,'
             f' a.{ident(v.c_props)} AS properties FROM {v.acts} a{hidden};',
-            f'CREATE VIEW lq_oracle.leads_v AS SELECT l.{ident(v.c_key)}::text AS lead_key, l.industry, l.employees,'
+            f'CREATE VIEW lq_oracle.leads_v AS SELECT {v.key_text("l." + ident(v.c_key))} AS lead_key, l.industry, l.employees,'
             f' l.region, l.budget_confirmed, l.fit_score AS fit, l.engagement_score AS engagement,'
             f' l.{ident(v.c_score)} AS score, l.stage, l.score_state AS state FROM {v.leads} l{archived};',
-            f'CREATE VIEW lq_oracle.leads_all AS SELECT l.{ident(v.c_key)}::text AS lead_key FROM {v.leads} l;',
+            f'CREATE VIEW lq_oracle.leads_all AS SELECT {v.key_text("l." + ident(v.c_key))} AS lead_key FROM {v.leads} l;',
             f'INSERT INTO lq_oracle.config VALUES ({lit(v.leads)}::regclass, {lit(AS_OF)}, {lit(AS_OF)});'])
 
 
@@ -417,7 +446,7 @@ class Generator:
 
     def lead_values(self, k):
         r = self.r
-        vals = [self.v.key_lit(k), r.choice(["'software'", "'fintech'", "'Software'", "'retail'", 'NULL']),
+        vals = [self.v.key_lit(k, lead=True), r.choice(["'software'", "'fintech'", "'Software'", "'retail'", 'NULL']),
                 r.choice(['10', '50', '500', '1000', '1001', 'NULL']), r.choice(["'europe'", "'Europe'", "'asia'", 'NULL']),
                 r.choice(['true', 'false', 'NULL'])]
         return '(' + ', '.join(vals) + ')'
@@ -639,7 +668,7 @@ class Generator:
         # The expected stage follows the manual change in the same statement
         # (a refused change, 23514, changes neither).
         return Step('lead_stage', f'WITH u AS (UPDATE {v.leads} SET stage = {lit(stage)} WHERE {ident(v.c_key)} = {k}'
-                    f' RETURNING {ident(v.c_key)}::text AS k) UPDATE lq_oracle.expected_stage e SET stage = {lit(stage)}'
+                    f' RETURNING {v.key_text(ident(v.c_key))} AS k) UPDATE lq_oracle.expected_stage e SET stage = {lit(stage)}'
                     f' FROM u WHERE e.lead_key = u.k', allow=('23514',))
 
     def k_lead_archive(self):
