@@ -125,7 +125,11 @@ HeapTuple apply_in_trigger(lq::pg::LeadWrite *w, TriggerData *td) {
   // none.
   bool isnull = false;
   const Datum key = heap_getattr(row, c.key_attnum, desc, &isnull);
-  lq::pg::LeadDelta *delta = isnull ? nullptr : lq::pg::delta_for(w, key, true);
+  lq::pg::LeadDelta *delta = isnull ? nullptr : lq::pg::delta_for(w, key, false);
+  if (!isnull && delta == nullptr) {
+    delta = lq::pg::delta_for(w, key, true);
+    delta->foreign = true;
+  }
   lq::pg::StoredLead stored;
   // The stage history names the lead by its own key's text (an activity may
   // write an equal key differently).

@@ -55,9 +55,15 @@ void *since_from_history(LeadWrite *w, const StoredLead &stored, bool has_since,
 LeadUpdate compute_update(LeadWrite *w, LeadDelta *delta, const StoredLead &stored) {
   const Model &model = *w->model;
   void *state = nullptr;
-  if (delta != nullptr && delta->state != nullptr && delta->replace) {
+  // The write's activities for this lead, unless a row of it already has
+  // them: the lead is written again during the write (a user's trigger
+  // updates it after the write's own update), and its row is then the
+  // stored one, to be taken as it is; so is a lead that is not one of the
+  // write's (foreign).
+  const bool pending = delta != nullptr && !delta->applied && !delta->foreign;
+  if (pending && delta->state != nullptr && delta->replace) {
     state = copy_state(delta->state, CurrentMemoryContext);
-  } else if (delta != nullptr && delta->state != nullptr) {
+  } else if (pending && delta->state != nullptr) {
     if (stored.state != nullptr && StateView(stored.state).built_under(model.name, model.version)) {
       state = combine_into(copy_state(stored.state, CurrentMemoryContext), delta->state);
     } else {
@@ -68,10 +74,17 @@ LeadUpdate compute_update(LeadWrite *w, LeadDelta *delta, const StoredLead &stor
     }
   } else if (stored.full_state != nullptr) {
     state = copy_state(stored.full_state, CurrentMemoryContext);
-  } else {
-    // No delta and no full state, or a delta rebuilt from a history that is
-    // now empty (its state stays NULL).
+  } else if (pending) {
+    // Rebuilt from a history that is now empty: a new, empty state.
     state = empty_state(model, CurrentMemoryContext);
+  } else if (stored.state != nullptr && StateView(stored.state).built_under(model.name, model.version)) {
+    // Nothing of this write for the lead: a lead another trigger updates
+    // during the write, or one whose row already has the write's activities.
+    state = copy_state(stored.state, CurrentMemoryContext);
+  } else {
+    // Nor a state of this model version: its whole history, if any.
+    state = rebuild_from_history(w, stored);
+    if (state == nullptr) state = empty_state(model, CurrentMemoryContext);
   }
   StateView(state).check_model(model);
   // The stored state's horizon is this write's scoring time: held entries it

@@ -165,7 +165,7 @@ LeadDelta *delta_for(LeadWrite *w, Datum key, bool create) {
     d->key.value = datumCopy(key, w->identity->typbyval, w->identity->typlen);
     MemoryContextSwitchTo(old);
     d->state = nullptr;
-    d->replace = d->applied = d->changed = d->stage_changed = false;
+    d->replace = d->applied = d->changed = d->stage_changed = d->foreign = false;
     d->change.lead_key = nullptr;
   }
   return d;

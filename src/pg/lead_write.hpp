@@ -40,6 +40,9 @@ struct LeadDelta {
   void *state;   // score_state varlena (a delta, or the full state when `replace`)
   bool replace;  // state was rebuilt from the whole history
   bool applied;  // the lead was computed
+  // Not one of the write's leads: a lead someone else's trigger updated
+  // during the write (apply_in_trigger()); it has no activities of the write.
+  bool foreign;
   bool changed;  // ...and its stored scores or stage changed
   bool stage_changed;
   StageChange change;  // lead_key set when stage_changed
