@@ -15,6 +15,7 @@ extern "C" {
 #include "utils/memutils.h"
 }
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 
@@ -233,6 +234,12 @@ int64 end_write(LeadWrite *w) {
       if (d->stage_changed) changes[count++] = d->change;
     }
   }
+  // Recorded (history ids, hand-offs, NOTIFYs) in the order of the leads'
+  // key texts, not of the delta table, whose order is the hash's and may
+  // differ between PostgreSQL versions.
+  std::sort(changes, changes + count, [](const StageChange &a, const StageChange &b) {
+    return std::strcmp(a.lead_key != nullptr ? a.lead_key : "", b.lead_key != nullptr ? b.lead_key : "") < 0;
+  });
   if (w->shadow)
     record_score_changes(w->leads_relid, w->model->name.c_str(), w->model->version, changes, count, w->reason,
                          w->as_of, w->changed_by);
