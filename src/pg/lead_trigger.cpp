@@ -137,7 +137,10 @@ HeapTuple apply_in_trigger(lq::pg::LeadWrite *w, TriggerData *td) {
   stored.key = key;
   stored.has_key = !isnull;
   const Datum state = heap_getattr(row, c.state_attnum, desc, &isnull);
-  stored.state = isnull ? nullptr : lq::pg::validated_state(state);
+  // A lead whose key the update changes has the new key's activities, not
+  // the ones its stored state counted: it is rebuilt from its history.
+  const bool rekeyed = lq::pg::column_changed(td->tg_trigtuple, row, desc, c.key_attnum);
+  stored.state = isnull || rekeyed ? nullptr : lq::pg::validated_state(state);
   const Datum stage = heap_getattr(row, c.stage_attnum, desc, &isnull);
   stored.has_stage = !isnull;
   stored.stage = isnull ? lq::Stage::Lead : lq::pg::stage_from_datum(stage);
@@ -238,6 +241,7 @@ LQ_FUNCTION(lq_lead_changed) {
   bool manual = false;
   int manual_from = -1;
   bool rescore = inserting || returning;
+  bool rekeyed = false;
   if (!inserting) {
     HeapTuple old = td->tg_trigtuple;
     row = keep_owned_columns(old, row, desc, cols, args.shadow);
@@ -270,6 +274,11 @@ LQ_FUNCTION(lq_lead_changed) {
     }
     for (int i = 0; i < model->lead_count && !rescore; ++i)
       rescore = lq::pg::column_changed(old, row, desc, attr_cols[i]);
+    // A new key: the lead's activities are the new key's (a foreign key
+    // with ON UPDATE CASCADE moves the old ones after this row is written,
+    // and their update rebuilds the lead again).
+    rekeyed = lq::pg::column_changed(old, row, desc, cols.key_attnum);
+    rescore = rescore || rekeyed;
   }
   if (outside)
     return PointerGetDatum(
@@ -282,9 +291,9 @@ LQ_FUNCTION(lq_lead_changed) {
   for (int i = 0; i < model->lead_count; ++i)
     model->lead_values[i] = lq::pg::attr_from_tuple(row, desc, attr_cols[i]);
   // A private copy whose horizon is this scoring time (what is stored).
-  void *state =
-      lq::pg::copy_state(current_state(row, desc, cols, args, *model, td->tg_trigger->tgoid, now, !returning),
-                         CurrentMemoryContext);
+  void *state = lq::pg::copy_state(
+      current_state(row, desc, cols, args, *model, td->tg_trigger->tgoid, now, !returning && !rekeyed),
+      CurrentMemoryContext);
   lq::pg::set_scoring_time(state, now);
   const lq::StateView view(state);
   const lq::LeadEvaluation e = lq::evaluate_lead(m, model->lead_values, &view, now);

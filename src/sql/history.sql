@@ -66,12 +66,14 @@ COMMENT ON FUNCTION lead_qual.lead_life_truncated() IS
 
 -- _life_triggers(leads, key column): installs the three triggers above on a
 -- leads table (track(), and every install or update for tables tracked by
--- an older version).
+-- an older version). A key change is one of its text (lead_life's key, and
+-- how the history names a lead): numeric 3 respelled 3.000 is one too.
 CREATE OR REPLACE FUNCTION lead_qual._life_triggers(leads regclass, key text) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   EXECUTE format('CREATE TRIGGER lead_qual_life_key AFTER UPDATE OF %1$I ON %2$s FOR EACH ROW'
-                 ' WHEN (OLD.%1$I IS DISTINCT FROM NEW.%1$I) EXECUTE FUNCTION lead_qual.lead_life_key_changed(%3$L, %4$L)',
+                 ' WHEN (OLD.%1$I::pg_catalog.text IS DISTINCT FROM NEW.%1$I::pg_catalog.text)'
+                 ' EXECUTE FUNCTION lead_qual.lead_life_key_changed(%3$L, %4$L)',
                  key, leads, key, leads::text);
   EXECUTE format('CREATE TRIGGER lead_qual_life_delete AFTER DELETE ON %s REFERENCING OLD TABLE AS lead_qual_old'
                  ' FOR EACH STATEMENT EXECUTE FUNCTION lead_qual.lead_life_deleted(%L, %L)', leads, key, leads::text);
