@@ -85,8 +85,11 @@ ModelRow read_model_row(text *name, int64 known_version) {
   ScanKeyData key;
   ScanKeyEntryInitialize(&key, 0, name_col, BTEqualStrategyNumber, InvalidOid, DEFAULT_COLLATION_OID,
                          F_TEXTEQ, PointerGetDatum(name));
-  // A parallel query may not take new snapshots: it uses the query's own.
-  Snapshot snapshot = RegisterSnapshot(IsInParallelMode() ? GetTransactionSnapshot() : GetLatestSnapshot());
+  // A parallel query reads the model with the query's own snapshot, which
+  // the leader and every worker share (GetTransactionSnapshot() would take
+  // a new one under READ COMMITTED, and a worker starting after another
+  // session's change would score with another version than the leader).
+  Snapshot snapshot = RegisterSnapshot(IsInParallelMode() ? GetActiveSnapshot() : GetLatestSnapshot());
   SysScanDesc scan = systable_beginscan(rel, pkey, true, snapshot, 1, &key);
   HeapTuple tuple = systable_getnext(scan);
   if (HeapTupleIsValid(tuple)) {
