@@ -81,35 +81,40 @@ const char *companion_key_type(Oid companion) {
 
 // _companion_name(leads regclass, kind text) -> text: the companion's name,
 // schema-qualified and quoted (what lead_qual._create_companion() creates).
-LQ_FUNCTION(lq_companion_name) {
-  const Oid leads = PG_GETARG_OID(0);
+namespace {
+
+// The (leads regclass, kind text) arguments of the SQL functions below:
+// 22023 for an unknown kind, 42P01 for a relation that does not exist.
+lq::Companion companion_args(FunctionCallInfo fcinfo, Oid *leads) {
+  *leads = PG_GETARG_OID(0);
   char *word = text_to_cstring(PG_GETARG_TEXT_PP(1));
   const std::optional<lq::Companion> kind = lq::companion_kind(word);
   if (!kind)
     ereport(ERROR,
             (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("unknown companion table kind \"%s\"", word),
              errhint("Use history or handoffs.")));
-  const Oid nsp = get_rel_namespace(leads);
-  if (!OidIsValid(nsp))
-    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("relation with OID %u does not exist", leads)));
-  char *name = lq::pg::companion_name_or_error(leads, *kind);
-  PG_RETURN_TEXT_P(cstring_to_text(quote_qualified_identifier(get_namespace_name(nsp), name)));
+  if (!OidIsValid(get_rel_namespace(*leads)))
+    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("relation with OID %u does not exist", *leads)));
+  return *kind;
+}
+
+}  // namespace
+
+LQ_FUNCTION(lq_companion_name) {
+  Oid leads = InvalidOid;
+  const lq::Companion kind = companion_args(fcinfo, &leads);
+  char *name = lq::pg::companion_name_or_error(leads, kind);
+  PG_RETURN_TEXT_P(
+      cstring_to_text(quote_qualified_identifier(get_namespace_name(get_rel_namespace(leads)), name)));
 }
 
 // _companion(leads regclass, kind text) -> regclass: the companion, or NULL
 // when there is none (no table of that name, or a table of the user's that
 // is not one: companion_table()).
 LQ_FUNCTION(lq_companion) {
-  const Oid leads = PG_GETARG_OID(0);
-  char *word = text_to_cstring(PG_GETARG_TEXT_PP(1));
-  const std::optional<lq::Companion> kind = lq::companion_kind(word);
-  if (!kind)
-    ereport(ERROR,
-            (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("unknown companion table kind \"%s\"", word),
-             errhint("Use history or handoffs.")));
-  if (!OidIsValid(get_rel_namespace(leads)))
-    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("relation with OID %u does not exist", leads)));
-  const Oid companion = lq::pg::companion_table(leads, *kind);
+  Oid leads = InvalidOid;
+  const lq::Companion kind = companion_args(fcinfo, &leads);
+  const Oid companion = lq::pg::companion_table(leads, kind);
   if (!OidIsValid(companion)) PG_RETURN_NULL();
   PG_RETURN_OID(companion);
 }
