@@ -23,6 +23,8 @@ extern "C" {
 #include "pg/catalog.hpp"
 #include "pg/citus_shard.hpp"
 #include "pg/companion.hpp"
+#include "pg/direct_lead_update.hpp"
+#include "pg/history_rows.hpp"
 #include "pg/lead_write.hpp"
 #include "pg/owner_spi.hpp"
 #include "pg/schema_version.hpp"
@@ -95,6 +97,15 @@ void write_feed(Oid feed, const char *target, const int64 *ids, const Datum *val
   const int rc = SPI_execute_with_args(sql, 9, types, args, nullptr, false, 0);
   if (rc != SPI_OK_INSERT || SPI_processed != static_cast<uint64>(count))
     elog(ERROR, "lead_qual: writing the hand-off feed failed: %s", SPI_result_code_string(rc));
+}
+
+// Gives the keys of the changes ($5 of `values`) of leads table $1 a life
+// where they have none (lead_qual.lead_life).
+void record_lives(const Datum *values) {
+  Datum life_values[2] = {values[0], values[4]};
+  const int rc = SPI_execute_plan(life_plan, life_values, nullptr, false, 0);
+  if (rc != SPI_OK_INSERT)
+    elog(ERROR, "lead_qual: recording lead lives failed: %s", SPI_result_code_string(rc));
 }
 
 }  // namespace
@@ -243,73 +254,87 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
         " RETURNING id, lead_key",
         11, shard_types);
   }
-  if (lives) {
-    Datum life_values[2] = {values[0], values[4]};
-    const int life_rc = SPI_execute_plan(life_plan, life_values, nullptr, false, 0);
-    if (life_rc != SPI_OK_INSERT)
-      elog(ERROR, "lead_qual: recording lead lives failed: %s", SPI_result_code_string(life_rc));
-  }
-  int rc;
-  if (lives && on_shard && OidIsValid(history_companion)) {
-    // Ids and life ids are taken from this node's sequences and offset by
-    // its Citus group (Citus's own rule for sequences on workers: group <<
-    // 48), so that they are unique across the cluster.
-    Datum shard_values[12];
-    char shard_nulls[12];
-    for (int i = 0; i < kChangeParams; ++i) {
-      shard_values[i] = values[i];
-      shard_nulls[i] = ' ';
+
+  // A write that knows its model (not a manual change) on one server writes
+  // the rows without SQL (history_rows.hpp) once every key has its life;
+  // the model recorded is the one that computed the changes.
+  const LeadWrite *write = on_shard ? nullptr : active_write_on(leads);
+  bool written = false;
+  if (lives && write != nullptr && !write->shadow && direct_writes_enabled()) {
+    auto *life_ids = static_cast<int64 *>(palloc(sizeof(int64) * count));
+    int found = find_lives(leads, changes, count, life_ids);
+    if (found < count) {
+      record_lives(values);
+      found = find_lives(leads, changes, count, life_ids);
     }
-    shard_values[10] = Int64GetDatum(shard_write != nullptr ? shard_write->model->version : 0);
-    shard_nulls[10] = shard_write != nullptr ? ' ' : 'n';
-    // The model that drove the stage: the write's (NULL for a manual change,
-    // which knows no model on a worker).
-    shard_values[11] = shard_write != nullptr ? CStringGetTextDatum(shard_write->model->name.c_str()) : 0;
-    shard_nulls[11] = shard_write != nullptr ? ' ' : 'n';
-    Oid companion_types[kChangeParams + 2];
-    std::copy(types, types + kChangeParams, companion_types);
-    companion_types[kChangeParams] = INT8OID;
-    companion_types[kChangeParams + 1] = TEXTOID;
-    const char *sql = psprintf(
-        "INSERT INTO %s AS h (id, lead_key, from_stage, to_stage, changed_at, fit, engagement, score, reason,"
-        " changed_by, life_id, model_version, model)"
-        " SELECT pg_catalog.nextval('lead_qual.stage_history_id_seq') OPERATOR(pg_catalog.+) g.base,"
-        "        CAST(u.k AS %s), u.f, u.t, $2, u.fi, u.e, u.s, $3, $4,"
-        "        (SELECT l.life_id FROM lead_qual.lead_life AS l"
-        "          WHERE l.lead_table OPERATOR(pg_catalog.=) $1 AND l.lead_key OPERATOR(pg_catalog.=) u.k)"
-        "        OPERATOR(pg_catalog.+) g.base, $11, $12"
-        "   FROM ROWS FROM (pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7),"
-        "                   pg_catalog.unnest($8), pg_catalog.unnest($9), pg_catalog.unnest($10))"
-        "        AS u(k, f, t, fi, e, s)"
-        "  CROSS JOIN (SELECT p.groupid::pg_catalog.int8 OPERATOR(pg_catalog.<<) 48 AS base"
-        "                FROM pg_catalog.pg_dist_local_group AS p) AS g"
-        " RETURNING h.id, h.lead_key::pg_catalog.text",
-        companion_target(fired_on, leads, history_companion), companion_key_type(history_companion));
-    rc = SPI_execute_with_args(sql, 12, companion_types, shard_values, shard_nulls, false, 0);
-  } else if (lives && on_shard) {
-    Datum shard_values[11];
-    char shard_nulls[11];
-    for (int i = 0; i < kChangeParams; ++i) {
-      shard_values[i] = values[i];
-      shard_nulls[i] = ' ';
-    }
-    shard_values[10] = Int64GetDatum(shard_write != nullptr ? shard_write->model->version : 0);
-    shard_nulls[10] = shard_write != nullptr ? ' ' : 'n';
-    rc = SPI_execute_plan(shard_history_plan, shard_values, shard_nulls, false, 0);
-  } else {
-    rc = SPI_execute_plan(plan, values, nullptr, false, 0);
+    written = found == count && insert_history_rows(leads, changes, count, reason, at, changed_by, life_ids,
+                                                    write->model->name.c_str(), write->model->version, ids);
   }
-  if (rc != SPI_OK_INSERT_RETURNING || SPI_processed != static_cast<uint64>(count))
-    elog(ERROR, "lead_qual: writing stage history failed: %s", SPI_result_code_string(rc));
-  // RETURNING gives the rows in insertion order, the order of the arrays;
-  // the keys are compared so that an id can never go to another lead.
-  for (int i = 0; i < count; ++i) {
-    HeapTuple row = SPI_tuptable->vals[i];
-    bool isnull = false;
-    ids[i] = DatumGetInt64(SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &isnull));
-    char *key = SPI_getvalue(row, SPI_tuptable->tupdesc, 2);
-    if (isnull || key == nullptr || strcmp(key, changes[i].lead_key) != 0)
-      elog(ERROR, "lead_qual: stage history ids came back out of order");
+  if (!written) {
+    if (lives) record_lives(values);
+    int rc;
+    if (lives && on_shard && OidIsValid(history_companion)) {
+      // Ids and life ids are taken from this node's sequences and offset by
+      // its Citus group (Citus's own rule for sequences on workers: group <<
+      // 48), so that they are unique across the cluster.
+      Datum shard_values[12];
+      char shard_nulls[12];
+      for (int i = 0; i < kChangeParams; ++i) {
+        shard_values[i] = values[i];
+        shard_nulls[i] = ' ';
+      }
+      shard_values[10] = Int64GetDatum(shard_write != nullptr ? shard_write->model->version : 0);
+      shard_nulls[10] = shard_write != nullptr ? ' ' : 'n';
+      // The model that drove the stage: the write's (NULL for a manual change,
+      // which knows no model on a worker).
+      shard_values[11] = shard_write != nullptr ? CStringGetTextDatum(shard_write->model->name.c_str()) : 0;
+      shard_nulls[11] = shard_write != nullptr ? ' ' : 'n';
+      Oid companion_types[kChangeParams + 2];
+      std::copy(types, types + kChangeParams, companion_types);
+      companion_types[kChangeParams] = INT8OID;
+      companion_types[kChangeParams + 1] = TEXTOID;
+      const char *sql = psprintf(
+          "INSERT INTO %s AS h (id, lead_key, from_stage, to_stage, changed_at, fit, engagement, score, "
+          "reason,"
+          " changed_by, life_id, model_version, model)"
+          " SELECT pg_catalog.nextval('lead_qual.stage_history_id_seq') OPERATOR(pg_catalog.+) g.base,"
+          "        CAST(u.k AS %s), u.f, u.t, $2, u.fi, u.e, u.s, $3, $4,"
+          "        (SELECT l.life_id FROM lead_qual.lead_life AS l"
+          "          WHERE l.lead_table OPERATOR(pg_catalog.=) $1 AND l.lead_key OPERATOR(pg_catalog.=) u.k)"
+          "        OPERATOR(pg_catalog.+) g.base, $11, $12"
+          "   FROM ROWS FROM (pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7),"
+          "                   pg_catalog.unnest($8), pg_catalog.unnest($9), pg_catalog.unnest($10))"
+          "        AS u(k, f, t, fi, e, s)"
+          "  CROSS JOIN (SELECT p.groupid::pg_catalog.int8 OPERATOR(pg_catalog.<<) 48 AS base"
+          "                FROM pg_catalog.pg_dist_local_group AS p) AS g"
+          " RETURNING h.id, h.lead_key::pg_catalog.text",
+          companion_target(fired_on, leads, history_companion), companion_key_type(history_companion));
+      rc = SPI_execute_with_args(sql, 12, companion_types, shard_values, shard_nulls, false, 0);
+    } else if (lives && on_shard) {
+      Datum shard_values[11];
+      char shard_nulls[11];
+      for (int i = 0; i < kChangeParams; ++i) {
+        shard_values[i] = values[i];
+        shard_nulls[i] = ' ';
+      }
+      shard_values[10] = Int64GetDatum(shard_write != nullptr ? shard_write->model->version : 0);
+      shard_nulls[10] = shard_write != nullptr ? ' ' : 'n';
+      rc = SPI_execute_plan(shard_history_plan, shard_values, shard_nulls, false, 0);
+    } else {
+      rc = SPI_execute_plan(plan, values, nullptr, false, 0);
+    }
+    if (rc != SPI_OK_INSERT_RETURNING || SPI_processed != static_cast<uint64>(count))
+      elog(ERROR, "lead_qual: writing stage history failed: %s", SPI_result_code_string(rc));
+    // RETURNING gives the rows in insertion order, the order of the arrays;
+    // the keys are compared so that an id can never go to another lead.
+    for (int i = 0; i < count; ++i) {
+      HeapTuple row = SPI_tuptable->vals[i];
+      bool isnull = false;
+      ids[i] = DatumGetInt64(SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &isnull));
+      char *key = SPI_getvalue(row, SPI_tuptable->tupdesc, 2);
+      if (isnull || key == nullptr || strcmp(key, changes[i].lead_key) != 0)
+        elog(ERROR, "lead_qual: stage history ids came back out of order");
+    }
   }
   if (OidIsValid(feed))
     write_feed(feed, companion_target(fired_on, on_shard ? leads : InvalidOid, feed), ids, values, count);

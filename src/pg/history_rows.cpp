@@ -1,0 +1,249 @@
+// find_lives() and insert_history_rows(): see history_rows.hpp. Every frame
+// here holds plain data only (an ERROR unwinds through them; the
+// (sub)transaction's abort releases the relations, buffer pins, snapshot and
+// after-trigger level).
+#include "pg/history_rows.hpp"
+
+extern "C" {
+#include "access/genam.h"
+#include "access/nbtree.h"
+#include "access/sysattr.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "commands/sequence.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/xid8.h"
+}
+
+#include <cstring>
+
+#include "pg/catalog.hpp"
+#include "pg/compat.hpp"
+
+namespace lq::pg {
+
+namespace {
+
+// The columns of stage_history, as lead_qual creates it (src/sql/schema/
+// tracking.sql; an updated 1.1 table has them in another order).
+enum HistoryColumn {
+  kId,
+  kLeadTable,
+  kLeadKey,
+  kFromStage,
+  kToStage,
+  kChangedAt,
+  kFit,
+  kEngagement,
+  kScore,
+  kReason,
+  kChangedBy,
+  kLifeId,
+  kXact,
+  kModelVersion,
+  kModel,
+  kHistoryColumns
+};
+constexpr const char *kHistoryColumnNames[kHistoryColumns] = {
+    "id",    "lead_table", "lead_key",   "from_stage", "to_stage", "changed_at",    "fit",  "engagement",
+    "score", "reason",     "changed_by", "life_id",    "xact",     "model_version", "model"};
+
+// The attribute number of each HistoryColumn in `desc`; false when the table
+// has another column, lacks one, or one has another type.
+bool history_columns(TupleDesc desc, AttrNumber *attnums) {
+  const Oid stage = extension_type("lead_stage");
+  const Oid types[kHistoryColumns] = {INT8OID,        REGCLASSOID, TEXTOID,   stage,     stage,
+                                      TIMESTAMPTZOID, FLOAT8OID,   FLOAT8OID, FLOAT8OID, TEXTOID,
+                                      NAMEOID,        INT8OID,     XID8OID,   INT8OID,   TEXTOID};
+  for (int c = 0; c < kHistoryColumns; ++c) attnums[c] = InvalidAttrNumber;
+  for (int i = 0; i < desc->natts; ++i) {
+    Form_pg_attribute a = TupleDescAttr(desc, i);
+    if (a->attisdropped) continue;
+    int c = 0;
+    while (c < kHistoryColumns && strcmp(NameStr(a->attname), kHistoryColumnNames[c]) != 0) ++c;
+    if (c == kHistoryColumns || attnums[c] != InvalidAttrNumber || a->atttypid != types[c]) return false;
+    attnums[c] = a->attnum;
+  }
+  for (int c = 0; c < kHistoryColumns; ++c)
+    if (attnums[c] == InvalidAttrNumber) return false;
+  return true;
+}
+
+// Whether an INSERT into `rel` does no more than ExecSimpleRelationInsert
+// does (statement triggers and transition tables, rules, inheritance, row
+// security forced on the owner and generated columns are the INSERT's).
+bool plain_insert_target(Relation rel) {
+  if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rel->relispartition) return false;
+  if (rel->rd_rel->relhasrules || rel->rd_rel->relhassubclass) return false;
+  if (rel->rd_rel->relrowsecurity && rel->rd_rel->relforcerowsecurity) return false;
+  TupleDesc desc = RelationGetDescr(rel);
+  if (desc->constr != nullptr && desc->constr->has_generated_stored) return false;
+  const TriggerDesc *t = rel->trigdesc;
+  return t == nullptr ||
+         !(t->trig_insert_before_statement || t->trig_insert_after_statement || t->trig_insert_new_table);
+}
+
+// As a non-read-only SPI statement: a snapshot that sees what this
+// transaction did so far, and a command of its own.
+void push_statement_snapshot() {
+  CommandCounterIncrement();
+  PushActiveSnapshot(GetTransactionSnapshot());
+  UpdateActiveSnapshotCommandId();
+}
+
+// The btree equality procedure of column `col` (0-based) of `index`.
+RegProcedure index_equality(Relation index, int col) {
+  const Oid type = index->rd_opcintype[col];
+  const Oid op = get_opfamily_member(index->rd_opfamily[col], type, type, BTEqualStrategyNumber);
+  if (!OidIsValid(op))
+    elog(ERROR, "lead_qual: no equality in the operator family of index \"%s\"",
+         RelationGetRelationName(index));
+  return get_opcode(op);
+}
+
+}  // namespace
+
+int find_lives(Oid leads, const StageChange *changes, int count, int64 *lives) {
+  for (int i = 0; i < count; ++i) lives[i] = 0;
+  const Oid nsp = extension_namespace();
+  const Oid life_oid = get_relname_relid("lead_life", nsp);
+  const Oid pkey_oid = get_relname_relid("lead_life_pkey", nsp);
+  if (!OidIsValid(life_oid) || !OidIsValid(pkey_oid)) return 0;
+  Relation life = table_open(life_oid, AccessShareLock);
+  Relation index = index_open(pkey_oid, AccessShareLock);
+  TupleDesc desc = RelationGetDescr(life);
+  const AttrNumber table_att = get_attnum(life_oid, "lead_table");
+  const AttrNumber key_att = get_attnum(life_oid, "lead_key");
+  const AttrNumber life_att = get_attnum(life_oid, "life_id");
+  // The primary key on (lead_table, lead_key), as lead_qual creates it.
+  const bool usable = index->rd_index->indrelid == life_oid && index->rd_rel->relam == BTREE_AM_OID &&
+                      index->rd_index->indnkeyatts == 2 && index->rd_index->indkey.values[0] == table_att &&
+                      index->rd_index->indkey.values[1] == key_att && life_att != InvalidAttrNumber &&
+                      TupleDescAttr(desc, life_att - 1)->atttypid == INT8OID;
+  int found = 0;
+  if (usable) {
+    const RegProcedure table_eq = index_equality(index, 0);
+    const RegProcedure key_eq = index_equality(index, 1);
+    push_statement_snapshot();
+    TupleTableSlot *slot = table_slot_create(life, nullptr);
+    IndexScanDesc scan = index_beginscan(life, index, GetActiveSnapshot(), 2, 0);
+    for (int i = 0; i < count; ++i) {
+      CHECK_FOR_INTERRUPTS();
+      ScanKeyData keys[2];
+      ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, table_eq, ObjectIdGetDatum(leads));
+      ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, key_eq, CStringGetTextDatum(changes[i].lead_key));
+      keys[1].sk_collation = index->rd_indcollation[1];
+      index_rescan(scan, keys, 2, nullptr, 0);
+      if (index_getnext_slot(scan, ForwardScanDirection, slot)) {
+        bool isnull = false;
+        const Datum id = slot_getattr(slot, life_att, &isnull);
+        if (!isnull) {
+          lives[i] = DatumGetInt64(id);
+          ++found;
+        }
+      }
+    }
+    index_endscan(scan);
+    ExecDropSingleTupleTableSlot(slot);
+    PopActiveSnapshot();
+  }
+  index_close(index, AccessShareLock);
+  table_close(life, AccessShareLock);
+  return found;
+}
+
+bool insert_history_rows(Oid leads, const StageChange *changes, int count, const char *reason, TimestampTz at,
+                         Oid changed_by, const int64 *lives, const char *model, int64 model_version,
+                         int64 *ids) {
+  const Oid nsp = extension_namespace();
+  const Oid history_oid = get_relname_relid("stage_history", nsp);
+  const Oid sequence = get_relname_relid("stage_history_id_seq", nsp);
+  if (!OidIsValid(history_oid) || !OidIsValid(sequence)) return false;
+  Relation rel = table_open(history_oid, RowExclusiveLock);
+  TupleDesc desc = RelationGetDescr(rel);
+  AttrNumber attnums[kHistoryColumns];
+  if (!plain_insert_target(rel) || !history_columns(desc, attnums)) {
+    table_close(rel, NoLock);
+    return false;
+  }
+
+  EState *estate = CreateExecutorState();
+  RangeTblEntry *rte = makeNode(RangeTblEntry);
+  rte->rtekind = RTE_RELATION;
+  rte->relid = history_oid;
+  rte->relkind = rel->rd_rel->relkind;
+  rte->rellockmode = RowExclusiveLock;
+  lq_compat_init_range_table(estate, rte, nullptr);
+  ResultRelInfo *rri = makeNode(ResultRelInfo);
+  InitResultRelInfo(rri, rel, 1, nullptr, 0);
+  // Where the after-trigger machinery looks for it; closed here (as in
+  // direct_lead_update.cpp).
+  estate->es_opened_result_relations = lappend(estate->es_opened_result_relations, rri);
+  ExecOpenIndices(rri, false);
+  push_statement_snapshot();
+  estate->es_snapshot = GetActiveSnapshot();
+  estate->es_output_cid = GetCurrentCommandId(true);
+  TupleTableSlot *slot = ExecInitExtraTupleSlot(estate, desc, &TTSOpsVirtual);
+  AfterTriggerBeginQuery();
+
+  // What is the same in every row: the column default of xact
+  // (pg_current_xact_id()) and the statement's constants.
+  const Datum xact = FullTransactionIdGetDatum(GetTopFullTransactionId());
+  NameData *who = static_cast<NameData *>(palloc0(sizeof(NameData)));
+  namestrcpy(who, GetUserNameFromId(changed_by, false));
+  const Datum reason_text = CStringGetTextDatum(reason);
+  const Datum model_text = CStringGetTextDatum(model);
+  for (int i = 0; i < count; ++i) {
+    CHECK_FOR_INTERRUPTS();
+    const StageChange &c = changes[i];
+    ExecClearTuple(slot);
+    Datum *v = slot->tts_values;
+    bool *n = slot->tts_isnull;
+    for (int a = 0; a < desc->natts; ++a) n[a] = true;
+    auto set = [&](HistoryColumn col, Datum value) {
+      v[attnums[col] - 1] = value;
+      n[attnums[col] - 1] = false;
+    };
+    // As the INSERT's column default nextval() does, row by row in order.
+    ids[i] = nextval_internal(sequence, true);
+    set(kId, Int64GetDatum(ids[i]));
+    set(kLeadTable, ObjectIdGetDatum(leads));
+    set(kLeadKey, CStringGetTextDatum(c.lead_key));
+    if (c.from_rank >= 0) set(kFromStage, CharGetDatum(static_cast<char>(c.from_rank)));
+    set(kToStage, CharGetDatum(static_cast<char>(c.to_rank)));
+    set(kChangedAt, TimestampTzGetDatum(at));
+    set(kFit, Float8GetDatum(c.fit));
+    set(kEngagement, Float8GetDatum(c.engagement));
+    set(kScore, Float8GetDatum(c.score));
+    set(kReason, reason_text);
+    set(kChangedBy, NameGetDatum(who));
+    set(kLifeId, Int64GetDatum(lives[i]));
+    set(kXact, xact);
+    set(kModelVersion, Int64GetDatum(model_version));
+    set(kModel, model_text);
+    ExecStoreVirtualTuple(slot);
+    ExecSimpleRelationInsert(rri, estate, slot);
+  }
+  // Fires the AFTER row triggers the inserts queued (users').
+  AfterTriggerEndQuery(estate);
+  ExecResetTupleTable(estate->es_tupleTable, false);
+  ExecCloseIndices(rri);
+  table_close(rel, NoLock);
+  FreeExecutorState(estate);
+  PopActiveSnapshot();
+  return true;
+}
+
+}  // namespace lq::pg
