@@ -85,6 +85,19 @@ inline IndexScanDesc lq_compat_index_beginscan(Relation heap, Relation index, Sn
 #endif
 }
 
+// Inserts the index entries of `slot` (just inserted, speculatively) into the
+// indexes of `rri`, reporting a conflict in an arbiter index instead of
+// raising it (ON CONFLICT). PostgreSQL 16 added onlySummarizing (HOT updates
+// of summarizing indexes).
+inline List *lq_compat_insert_index_entries_speculative(ResultRelInfo *rri, TupleTableSlot *slot,
+                                                        EState *estate, bool *conflict, List *arbiters) {
+#if PG_VERSION_NUM >= 160000
+  return ExecInsertIndexTuples(rri, slot, estate, false, true, conflict, arbiters, false);
+#else
+  return ExecInsertIndexTuples(rri, slot, estate, false, true, conflict, arbiters);
+#endif
+}
+
 // Gives `estate` a range table of one relation, `rte`, updating the columns
 // `updated` (attribute numbers offset by FirstLowInvalidHeapAttributeNumber,
 // as the planner records them: what UPDATE ... OF column triggers test).

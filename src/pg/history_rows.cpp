@@ -20,6 +20,7 @@ extern "C" {
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "storage/lmgr.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -138,7 +139,7 @@ int find_lives(Oid leads, const StageChange *changes, int count, int64 *lives) {
     const RegProcedure key_eq = index_equality(index, 1);
     push_statement_snapshot();
     TupleTableSlot *slot = table_slot_create(life, nullptr);
-    IndexScanDesc scan = index_beginscan(life, index, GetActiveSnapshot(), 2, 0);
+    IndexScanDesc scan = lq_compat_index_beginscan(life, index, GetActiveSnapshot(), 2);
     for (int i = 0; i < count; ++i) {
       CHECK_FOR_INTERRUPTS();
       ScanKeyData keys[2];
@@ -162,6 +163,94 @@ int find_lives(Oid leads, const StageChange *changes, int count, int64 *lives) {
   index_close(index, AccessShareLock);
   table_close(life, AccessShareLock);
   return found;
+}
+
+bool insert_lives(Oid leads, const StageChange *changes, int count, int64 *lives) {
+  const Oid nsp = extension_namespace();
+  const Oid life_oid = get_relname_relid("lead_life", nsp);
+  const Oid pkey_oid = get_relname_relid("lead_life_pkey", nsp);
+  const Oid sequence = get_relname_relid("lead_life_life_id_seq", nsp);
+  if (!OidIsValid(life_oid) || !OidIsValid(pkey_oid) || !OidIsValid(sequence)) return false;
+  Relation rel = table_open(life_oid, RowExclusiveLock);
+  TupleDesc desc = RelationGetDescr(rel);
+  // As lead_qual creates it: three columns, no triggers, rules, CHECK
+  // constraints or row security of anyone's (the INSERT ... ON CONFLICT
+  // would apply them).
+  const AttrNumber table_att = get_attnum(life_oid, "lead_table");
+  const AttrNumber key_att = get_attnum(life_oid, "lead_key");
+  const AttrNumber life_att = get_attnum(life_oid, "life_id");
+  int columns = 0;
+  for (int i = 0; i < desc->natts; ++i)
+    if (!TupleDescAttr(desc, i)->attisdropped) ++columns;
+  const bool plain = plain_insert_target(rel) && rel->trigdesc == nullptr && !rel->rd_rel->relrowsecurity &&
+                     (desc->constr == nullptr || desc->constr->num_check == 0) && columns == 3 &&
+                     table_att != InvalidAttrNumber && key_att != InvalidAttrNumber &&
+                     life_att != InvalidAttrNumber &&
+                     TupleDescAttr(desc, table_att - 1)->atttypid == REGCLASSOID &&
+                     TupleDescAttr(desc, key_att - 1)->atttypid == TEXTOID &&
+                     TupleDescAttr(desc, life_att - 1)->atttypid == INT8OID;
+  if (!plain) {
+    table_close(rel, NoLock);
+    return false;
+  }
+  EState *estate = CreateExecutorState();
+  RangeTblEntry *rte = makeNode(RangeTblEntry);
+  rte->rtekind = RTE_RELATION;
+  rte->relid = life_oid;
+  rte->relkind = rel->rd_rel->relkind;
+  rte->rellockmode = RowExclusiveLock;
+  lq_compat_init_range_table(estate, rte, nullptr);
+  ResultRelInfo *rri = makeNode(ResultRelInfo);
+  InitResultRelInfo(rri, rel, 1, nullptr, 0);
+  estate->es_opened_result_relations = lappend(estate->es_opened_result_relations, rri);
+  // Speculative: the unique indexes get what checking a conflict needs.
+  ExecOpenIndices(rri, true);
+  push_statement_snapshot();
+  estate->es_snapshot = GetActiveSnapshot();
+  estate->es_output_cid = GetCurrentCommandId(true);
+  TupleTableSlot *slot = table_slot_create(rel, &estate->es_tupleTable);
+  List *arbiters = list_make1_oid(pkey_oid);
+  for (int i = 0; i < count; ++i) {
+    if (lives[i] != 0) continue;
+    // INSERT ... ON CONFLICT (lead_table, lead_key) DO NOTHING, as the
+    // executor does it (ExecInsert()): a key that has a life, committed or
+    // being inserted by another transaction (waited for), is skipped (the
+    // caller looks it up again); else the row is inserted speculatively and
+    // kept unless a conflicting row came in meanwhile, then checked again.
+    // Concurrent lives of one key are rare: the lead's row lock orders the
+    // transactions that change its stage.
+    const int64 life = nextval_internal(sequence, true);
+    for (;;) {
+      CHECK_FOR_INTERRUPTS();
+      ExecClearTuple(slot);
+      for (int a = 0; a < desc->natts; ++a) slot->tts_isnull[a] = true;
+      slot->tts_values[table_att - 1] = ObjectIdGetDatum(leads);
+      slot->tts_isnull[table_att - 1] = false;
+      slot->tts_values[key_att - 1] = CStringGetTextDatum(changes[i].lead_key);
+      slot->tts_isnull[key_att - 1] = false;
+      slot->tts_values[life_att - 1] = Int64GetDatum(life);
+      slot->tts_isnull[life_att - 1] = false;
+      ExecStoreVirtualTuple(slot);
+      ItemPointerData conflict_tid;
+      if (!ExecCheckIndexConstraints(rri, slot, estate, &conflict_tid, arbiters)) break;
+      const uint32 token = SpeculativeInsertionLockAcquire(GetCurrentTransactionId());
+      table_tuple_insert_speculative(rel, slot, estate->es_output_cid, 0, nullptr, token);
+      bool conflict = false;
+      list_free(lq_compat_insert_index_entries_speculative(rri, slot, estate, &conflict, arbiters));
+      table_tuple_complete_speculative(rel, slot, token, !conflict);
+      SpeculativeInsertionLockRelease(GetCurrentTransactionId());
+      if (!conflict) {
+        lives[i] = life;
+        break;
+      }
+    }
+  }
+  ExecResetTupleTable(estate->es_tupleTable, false);
+  ExecCloseIndices(rri);
+  table_close(rel, NoLock);
+  FreeExecutorState(estate);
+  PopActiveSnapshot();
+  return true;
 }
 
 bool insert_history_rows(Oid leads, const StageChange *changes, int count, const char *reason, TimestampTz at,

@@ -35,6 +35,13 @@ namespace lq::pg {
 // 0 where the key has none. Returns how many were found.
 int find_lives(Oid leads, const StageChange *changes, int count, int64 *lives);
 
+// Gives each change whose lives[i] is 0 a life, as INSERT INTO lead_life
+// ... ON CONFLICT (lead_table, lead_key) DO NOTHING does (a key that got one
+// meanwhile keeps 0: look it up again), with the life ids lives[i]. Returns
+// false, having written nothing, when lead_life is not as lead_qual creates
+// it or has triggers (then the caller inserts them through SQL).
+bool insert_lives(Oid leads, const StageChange *changes, int count, int64 *lives);
+
 // Inserts one stage_history row per change, in order, with the ids its
 // sequence gives them (ids[i]), `lives` from find_lives() (all found), and
 // `model`, `model_version`: the model that computed the changes. Returns

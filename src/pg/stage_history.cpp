@@ -193,12 +193,14 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
   // session, and a join planned while lead_life was small stays a scan of
   // the whole table (1 ms a call at 100,000 lives). A skipped key still
   // draws a life_id from the sequence: ids have gaps, nothing reads them
-  // as counts.
+  // as counts. New lives are numbered in the order of the keys (the
+  // changes'), as insert_lives() numbers them, not in a hash's order.
   if (lives && life_plan == nullptr) {
     Oid life_types[2] = {REGCLASSOID, TEXTARRAYOID};
     life_plan = keep_plan(
         "INSERT INTO lead_qual.lead_life (lead_table, lead_key)"
-        " SELECT DISTINCT $1, k FROM pg_catalog.unnest($2) AS k"
+        " SELECT $1, u.k FROM pg_catalog.unnest($2) WITH ORDINALITY AS u(k, n)"
+        "  GROUP BY u.k ORDER BY pg_catalog.min(u.n)"
         " ON CONFLICT (lead_table, lead_key) DO NOTHING",
         2, life_types);
   }
@@ -264,8 +266,11 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
     auto *life_ids = static_cast<int64 *>(palloc(sizeof(int64) * count));
     int found = find_lives(leads, changes, count, life_ids);
     if (found < count) {
-      record_lives(values);
-      found = find_lives(leads, changes, count, life_ids);
+      if (insert_lives(leads, changes, count, life_ids))
+        found = static_cast<int>(std::count_if(life_ids, life_ids + count, [](int64 id) { return id != 0; }));
+      else
+        record_lives(values);
+      if (found < count) found = find_lives(leads, changes, count, life_ids);
     }
     written = found == count && insert_history_rows(leads, changes, count, reason, at, changed_by, life_ids,
                                                     write->model->name.c_str(), write->model->version, ids);

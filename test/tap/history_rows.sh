@@ -105,6 +105,9 @@ writes() {  # copy, condition
 check "direct copy: only the manual change inserted through SQL" "SELECT $(inserts "$log_direct")" "$(writes direct "reason = 'manual'")"
 check "sql copy: every change inserted through SQL" "SELECT $(inserts "$log_sql")" "$(writes sql true)"
 
+lives_inserted() { grep -c "INSERT INTO lead_qual.lead_life" <<<"$1" || true; }
+check "direct copy: lives inserted through SQL only for the manual change (lead 7's first)" "SELECT $(lives_inserted "$log_direct")" 1
+
 # The rows of each copy, ids and lives as their order within the copy.
 rows_of() {
   q -c "SELECT rank() OVER (ORDER BY id), lead_key, from_stage, to_stage, changed_at, round(fit::numeric, 9),
@@ -149,6 +152,23 @@ check_payloads() {  # copy, log
 check_payloads direct "$log_direct"
 check_payloads sql "$log_sql"
 
+# A life inserted by another transaction while a write gives the same key
+# its first life: the write waits for it (ON CONFLICT DO NOTHING), then
+# takes it, both paths.
+for c in direct sql; do
+  opt=$([[ $c == sql ]] && echo "$off" || true)
+  q -c "INSERT INTO leads_$c (id, industry) VALUES (14, 'retail')" >/dev/null
+  q -c "BEGIN; INSERT INTO lead_qual.lead_life (lead_table, lead_key) VALUES ('leads_$c', '14'); SELECT pg_sleep(2); COMMIT;" >/dev/null &
+  other=$!
+  sleep 0.5
+  if q -c "$opt INSERT INTO acts_$c VALUES (14, 'demo', '2026-03-01'), (14, 'demo', '2026-03-01')" >/dev/null 2>&1; then
+    ok "$c: a life inserted concurrently: the write waited, no error"
+  else not_ok "$c: a life inserted concurrently: the write failed"; fi
+  wait "$other"
+  check "$c: ...and its history row has that life" \
+    "SELECT count(*), bool_and(h.life_id = l.life_id) FROM lead_qual.stage_history h JOIN lead_qual.lead_life l USING (lead_table, lead_key)
+      WHERE h.lead_table = 'leads_$c'::regclass AND h.lead_key = '14'" "1|t"
+done
 # The first thresholds again, and three new leads (retail: stage lead) for
 # the checks below, each lifted to sql by two demos.
 q -c "UPDATE lead_qual.scoring_model SET definition = jsonb_set(jsonb_set(definition, '{stages,sql,min_score}', '60'), '{stages,mql,min_engagement}', '10') WHERE name = 'hist'" \
