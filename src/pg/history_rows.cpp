@@ -290,7 +290,7 @@ bool insert_history_rows(Oid leads, const StageChange *changes, int count, const
   // What is the same in every row: the column default of xact
   // (pg_current_xact_id()) and the statement's constants.
   const Datum xact = FullTransactionIdGetDatum(GetTopFullTransactionId());
-  NameData *who = static_cast<NameData *>(palloc0(sizeof(NameData)));
+  auto *who = static_cast<NameData *>(palloc0(sizeof(NameData)));
   namestrcpy(who, GetUserNameFromId(changed_by, false));
   const Datum reason_text = CStringGetTextDatum(reason);
   const Datum model_text = CStringGetTextDatum(model);
