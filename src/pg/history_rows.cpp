@@ -84,16 +84,19 @@ bool history_columns(TupleDesc desc, AttrNumber *attnums) {
 
 // Whether an INSERT into `rel` does no more than ExecSimpleRelationInsert
 // does (statement triggers and transition tables, rules, inheritance, row
-// security forced on the owner and generated columns are the INSERT's).
+// security forced on the owner and generated columns are the INSERT's), and
+// no BEFORE row trigger may change what was written.
 bool plain_insert_target(Relation rel) {
   if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rel->relispartition) return false;
   if (rel->rd_rel->relhasrules || rel->rd_rel->relhassubclass) return false;
   if (rel->rd_rel->relrowsecurity && rel->rd_rel->relforcerowsecurity) return false;
   TupleDesc desc = RelationGetDescr(rel);
   if (desc->constr != nullptr && desc->constr->has_generated_stored) return false;
+  // A BEFORE row trigger may skip or change a row, which the SQL path's
+  // RETURNING checks (the ids must name the rows written).
   const TriggerDesc *t = rel->trigdesc;
-  return t == nullptr ||
-         !(t->trig_insert_before_statement || t->trig_insert_after_statement || t->trig_insert_new_table);
+  return t == nullptr || !(t->trig_insert_before_statement || t->trig_insert_after_statement ||
+                           t->trig_insert_new_table || t->trig_insert_before_row);
 }
 
 // As a non-read-only SPI statement: a snapshot that sees what this

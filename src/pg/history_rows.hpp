@@ -14,9 +14,9 @@
 //
 // Only for a write that knows its model (the activity triggers, rescore(),
 // refresh()) on one server, with the history table as lead_qual creates it;
-// everything else (a key without a life yet, a manual change, a Citus shard,
-// a history table with other columns, rules or statement triggers) takes
-// the SQL path, which writes the same rows. lead_qual.direct_lead_writes off
+// everything else (a manual change, a Citus shard, a history table with
+// other columns, rules, statement triggers or BEFORE row triggers) takes the
+// SQL path, which writes the same rows. lead_qual.direct_lead_writes off
 // takes the SQL path always (the differential test runs both).
 #pragma once
 

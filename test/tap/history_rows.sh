@@ -169,10 +169,10 @@ for c in direct sql; do
     "SELECT count(*), bool_and(h.life_id = l.life_id) FROM lead_qual.stage_history h JOIN lead_qual.lead_life l USING (lead_table, lead_key)
       WHERE h.lead_table = 'leads_$c'::regclass AND h.lead_key = '14'" "1|t"
 done
-# The first thresholds again, and three new leads (retail: stage lead) for
+# The first thresholds again, and four new leads (retail: stage lead) for
 # the checks below, each lifted to sql by two demos.
 q -c "UPDATE lead_qual.scoring_model SET definition = jsonb_set(jsonb_set(definition, '{stages,sql,min_score}', '60'), '{stages,mql,min_engagement}', '10') WHERE name = 'hist'" \
-  -c "INSERT INTO leads_direct (id, industry) VALUES (11, 'retail'), (12, 'retail'), (13, 'retail')" >/dev/null
+  -c "INSERT INTO leads_direct (id, industry) VALUES (11, 'retail'), (12, 'retail'), (13, 'retail'), (15, 'retail')" >/dev/null
 # xact: the transaction that wrote the row (the column's default).
 max_id=$(q -c "SELECT max(id) FROM lead_qual.stage_history")
 check "xact is the writing transaction" \
@@ -193,6 +193,20 @@ log=$( { echo "LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0;"
 check "a statement trigger on stage_history: the rows through SQL, the trigger fired" \
   "SELECT $(inserts "$log"), count(*) FROM statements_seen" "1|1"
 q -c "DROP TRIGGER note_statement ON lead_qual.stage_history" >/dev/null
+# A BEFORE row trigger of the user's (it may change or skip a row, which the
+# SQL path's RETURNING checks): through SQL, its change kept.
+q >/dev/null <<'SQL'
+CREATE FUNCTION upper_key() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN NEW.model := upper(NEW.model); RETURN NEW; END $$;
+CREATE TRIGGER upper_key BEFORE INSERT ON lead_qual.stage_history FOR EACH ROW EXECUTE FUNCTION upper_key();
+SQL
+max_id=$(q -c "SELECT max(id) FROM lead_qual.stage_history")
+log=$( { echo "LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0;"
+         echo "SET auto_explain.log_nested_statements = on; SET client_min_messages = log;"
+         echo "INSERT INTO acts_direct VALUES (15, 'demo', '2026-03-01'), (15, 'demo', '2026-03-01');"; } | q 2>&1)
+check "a BEFORE row trigger on stage_history: the row through SQL, the trigger's change kept" \
+  "SELECT $(inserts "$log"), count(*), min(model) FROM lead_qual.stage_history WHERE id > $max_id" "1|1|HIST"
+q -c "DROP TRIGGER upper_key ON lead_qual.stage_history" >/dev/null
 # A column of the user's: through SQL, its default filled.
 q -c "ALTER TABLE lead_qual.stage_history ADD COLUMN note text DEFAULT 'by default'" >/dev/null
 max_id=$(q -c "SELECT max(id) FROM lead_qual.stage_history")

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# CPU instructions per single-row INSERT, counted by callgrind (not part of
+# make bench, which measures time): deterministic where timings on a shared
+# 2-core machine move by a tenth between runs, so a change of a few percent
+# in the trigger path can be seen. Each variant's tables are loaded as
+# make bench's streaming scenario loads them (setup_loaded: LEADS leads with
+# 10 activities each, then the variant attached), the server is stopped,
+# and one backend in single-user mode runs N single-row INSERTs (a
+# transaction each, leads and activity types drawn as stream.pgbench draws
+# them, from a fixed seed) under callgrind. The figure: the run's
+# instructions minus those of the same run of 0 INSERTs, per INSERT.
+#   bash test/bench/instructions.sh [VARIANT...]   (default: B0 F2 lead_qual)
+# INSTR_LEADS (default 20000), INSTR_INSERTS (default 2000); INSTR_OUT=DIR
+# keeps each variant's callgrind file there (callgrind_annotate --inclusive=yes
+# DIR/callgrind.VARIANT shows where the instructions go). Uses the
+# installed extension; needs root (runs the server as postgres) and valgrind.
+set -euo pipefail
+BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+source "$BENCH_DIR/../../scripts/pg_version.sh"
+bindir=$("$PG_CONFIG" --bindir)
+leads=${INSTR_LEADS:-20000}
+inserts=${INSTR_INSERTS:-2000}
+variants=("$@")
+[ ${#variants[@]} -gt 0 ] || variants=(B0 F2 lead_qual)
+dir=$(mktemp -d /tmp/lead_qual_instr.XXXXXX)
+chown postgres "$dir"
+as_pg() { runuser -u postgres -- "$@"; }
+stop() { as_pg "$bindir/pg_ctl" -D "$dir/data" -m fast stop >/dev/null 2>&1 || true; }
+trap 'stop; rm -rf "$dir"' EXIT
+as_pg "$bindir/initdb" -D "$dir/data" -A trust --locale=C.UTF-8 >/dev/null
+as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
+  -o "-p 5499 -k $dir -c listen_addresses='' -c fsync=off -c shared_buffers=256MB" start >/dev/null
+psql=(psql -X -q -v ON_ERROR_STOP=1 -h "$dir" -p 5499 -U postgres)
+export PGOPTIONS="-c client_min_messages=warning"
+"${psql[@]}" -d postgres -c "CREATE DATABASE bench"
+"${psql[@]}" -d bench -v leads="$leads" -v acts="$((leads * 10))" -f "$BENCH_DIR/sql/setup.sql" >/dev/null
+for v in "${variants[@]}"; do
+  "${psql[@]}" -d postgres -c "CREATE DATABASE \"v_$v\" TEMPLATE bench"
+  "${psql[@]}" -d "v_$v" -c "SELECT bench.reset('B0', $leads)" \
+    -c "INSERT INTO bench.activities (lead_id, activity, occurred_at, properties)
+        SELECT lead_id, activity, occurred_at, properties FROM bench.activity_src WHERE lead_id <= $leads" \
+    -c "SELECT bench.attach('$v')" -c "VACUUM FULL ANALYZE bench.leads" -c "VACUUM ANALYZE bench.activities" >/dev/null
+done
+stop
+# The statements: stream.pgbench's, with its random draws from a fixed seed.
+awk -v n="$inserts" -v leads="$leads" 'BEGIN {
+  srand(17)
+  for (i = 0; i < n; i++) {
+    lead = 1 + int(rand() * leads); kind = int(rand() * 100)
+    a = kind < 50 ? "page_view" : kind < 70 ? "email_click" : kind < 85 ? "content_download" : kind < 95 ? "webinar" : "demo_request"
+    printf "INSERT INTO bench.activities (lead_id, activity, occurred_at, properties) VALUES (%d, '\''%s'\'', now(), '\''{\"url\": \"/page/1\"}'\'')\n", lead, a
+  }
+}' >"$dir/inserts.sql"
+: >"$dir/none.sql"
+chmod a+r "$dir"/*.sql
+# instructions FILE DB: callgrind's total for one single-user backend.
+instructions() {
+  as_pg valgrind --tool=callgrind --callgrind-out-file="$dir/cg.out" "$bindir/postgres" --single -D "$dir/data" \
+    -c fsync=off -c shared_buffers=256MB "$2" <"$1" >/dev/null 2>"$dir/valgrind.log"
+  awk '/^summary:/ { print $2 }' "$dir/cg.out"
+}
+printf '| variant | instructions per INSERT |\n|---|---:|\n'
+for v in "${variants[@]}"; do
+  # Both runs on a copy of the loaded database (the INSERTs change it).
+  as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/log" -w -o "-p 5499 -k $dir -c listen_addresses=''" start >/dev/null
+  "${psql[@]}" -d postgres -c "DROP DATABASE IF EXISTS run" -c "CREATE DATABASE run TEMPLATE \"v_$v\"" >/dev/null
+  stop
+  base=$(instructions "$dir/none.sql" run)
+  total=$(instructions "$dir/inserts.sql" run)
+  if [ -n "${INSTR_OUT:-}" ]; then mkdir -p "$INSTR_OUT"; cp "$dir/cg.out" "$INSTR_OUT/callgrind.$v"; fi
+  printf '| %s | %s |\n' "$v" "$(awk -v t="$total" -v b="$base" -v n="$inserts" 'BEGIN { printf "%.0f", (t - b) / n }')"
+done
