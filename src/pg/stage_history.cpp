@@ -102,6 +102,22 @@ void write_feed(Oid feed, const char *target, const int64 *ids, const Datum *val
 // Gives the keys of the changes ($5 of `values`) of leads table $1 a life
 // where they have none (lead_qual.lead_life).
 void record_lives(const Datum *values) {
+  // Keys that have a life already are skipped by the primary key (the
+  // arbiter index), not by a NOT EXISTS join: this plan is kept for the
+  // session, and a join planned while lead_life was small stays a scan of
+  // the whole table (1 ms a call at 100,000 lives). A skipped key still
+  // draws a life_id from the sequence: ids have gaps, nothing reads them
+  // as counts. New lives are numbered in the order of the keys (the
+  // changes'), as insert_lives() numbers them, not in a hash's order.
+  if (life_plan == nullptr) {
+    Oid life_types[2] = {REGCLASSOID, TEXTARRAYOID};
+    life_plan = keep_plan(
+        "INSERT INTO lead_qual.lead_life (lead_table, lead_key)"
+        " SELECT $1, u.k FROM pg_catalog.unnest($2) WITH ORDINALITY AS u(k, n)"
+        "  GROUP BY u.k ORDER BY pg_catalog.min(u.n)"
+        " ON CONFLICT (lead_table, lead_key) DO NOTHING",
+        2, life_types);
+  }
   Datum life_values[2] = {values[0], values[4]};
   const int rc = SPI_execute_plan(life_plan, life_values, nullptr, false, 0);
   if (rc != SPI_OK_INSERT)
@@ -188,29 +204,36 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
   auto *ids = static_cast<int64 *>(palloc(sizeof(int64) * count));
   const Oid history = get_relname_relid("stage_history", extension_namespace());
   const SavedUser saved = spi_connect_as_owner(history);
-  // Keys that have a life already are skipped by the primary key (the
-  // arbiter index), not by a NOT EXISTS join: this plan is kept for the
-  // session, and a join planned while lead_life was small stays a scan of
-  // the whole table (1 ms a call at 100,000 lives). A skipped key still
-  // draws a life_id from the sequence: ids have gaps, nothing reads them
-  // as counts. New lives are numbered in the order of the keys (the
-  // changes'), as insert_lives() numbers them, not in a hash's order.
-  if (lives && life_plan == nullptr) {
-    Oid life_types[2] = {REGCLASSOID, TEXTARRAYOID};
-    life_plan = keep_plan(
-        "INSERT INTO lead_qual.lead_life (lead_table, lead_key)"
-        " SELECT $1, u.k FROM pg_catalog.unnest($2) WITH ORDINALITY AS u(k, n)"
-        "  GROUP BY u.k ORDER BY pg_catalog.min(u.n)"
-        " ON CONFLICT (lead_table, lead_key) DO NOTHING",
-        2, life_types);
+
+  // A write that knows its model (not a manual change) on one server writes
+  // the rows without SQL (history_rows.hpp) once every key has its life;
+  // the model recorded is the one that computed the changes.
+  const LeadWrite *write = on_shard ? nullptr : active_write_on(leads);
+  bool written = false;
+  if (lives && write != nullptr && !write->shadow && direct_writes_enabled()) {
+    auto *life_ids = static_cast<int64 *>(palloc(sizeof(int64) * count));
+    int found = find_lives(leads, changes, count, life_ids);
+    if (found < count) {
+      if (insert_lives(leads, changes, count, life_ids))
+        found = static_cast<int>(std::count_if(life_ids, life_ids + count, [](int64 id) { return id != 0; }));
+      else
+        record_lives(values);
+      if (found < count) found = find_lives(leads, changes, count, life_ids);
+    }
+    written = found == count && insert_history_rows(leads, changes, count, reason, at, changed_by, life_ids,
+                                                    write->model->name.c_str(), write->model->version, ids);
   }
-  SPIPlanPtr &plan = lives ? history_plan : legacy_history_plan;
-  // Rows of the current schema also say which model drove the stage and
-  // which version of it was current for this statement (model,
-  // model_version, issue #16).
-  if (plan == nullptr) {
-    plan = keep_plan(
-        lives ? "INSERT INTO lead_qual.stage_history"
+  if (!written) {
+    // Prepared when first needed (a session that only writes directly
+    // prepares none).
+    SPIPlanPtr &plan = lives ? history_plan : legacy_history_plan;
+    // Rows of the current schema also say which model drove the stage and
+    // which version of it was current for this statement (model,
+    // model_version, issue #16).
+    if (plan == nullptr) {
+      plan = keep_plan(
+          lives
+              ? "INSERT INTO lead_qual.stage_history"
                 " (lead_table, lead_key, from_stage, to_stage, changed_at, fit, engagement, score, reason, "
                 "changed_by, life_id, model_version, model)"
                 " SELECT $1, u.k, u.f, u.t, $2, u.fi, u.e, u.s, $3, $4,"
@@ -235,47 +258,29 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
                 "u(k, f, "
                 "t, fi, e, s)"
                 " RETURNING id, lead_key",
-        10, types);
-  }
-  if (lives && on_shard && shard_history_plan == nullptr) {
-    Oid shard_types[kChangeParams + 1];
-    std::copy(types, types + kChangeParams, shard_types);
-    shard_types[kChangeParams] = INT8OID;
-    shard_history_plan = keep_plan(
-        "INSERT INTO lead_qual.stage_history"
-        " (lead_table, lead_key, from_stage, to_stage, changed_at, fit, engagement, score, reason, "
-        "changed_by, life_id,"
-        "  model_version)"
-        " SELECT $1, u.k, u.f, u.t, $2, u.fi, u.e, u.s, $3, $4,"
-        "        (SELECT l.life_id FROM lead_qual.lead_life AS l"
-        "          WHERE l.lead_table OPERATOR(pg_catalog.=) $1 AND l.lead_key OPERATOR(pg_catalog.=) u.k), "
-        "$11"
-        "   FROM ROWS FROM (pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7),"
-        "                   pg_catalog.unnest($8), pg_catalog.unnest($9), pg_catalog.unnest($10)) AS u(k, f, "
-        "t, fi, e, s)"
-        " RETURNING id, lead_key",
-        11, shard_types);
-  }
-
-  // A write that knows its model (not a manual change) on one server writes
-  // the rows without SQL (history_rows.hpp) once every key has its life;
-  // the model recorded is the one that computed the changes.
-  const LeadWrite *write = on_shard ? nullptr : active_write_on(leads);
-  bool written = false;
-  if (lives && write != nullptr && !write->shadow && direct_writes_enabled()) {
-    auto *life_ids = static_cast<int64 *>(palloc(sizeof(int64) * count));
-    int found = find_lives(leads, changes, count, life_ids);
-    if (found < count) {
-      if (insert_lives(leads, changes, count, life_ids))
-        found = static_cast<int>(std::count_if(life_ids, life_ids + count, [](int64 id) { return id != 0; }));
-      else
-        record_lives(values);
-      if (found < count) found = find_lives(leads, changes, count, life_ids);
+          10, types);
     }
-    written = found == count && insert_history_rows(leads, changes, count, reason, at, changed_by, life_ids,
-                                                    write->model->name.c_str(), write->model->version, ids);
-  }
-  if (!written) {
+    if (lives && on_shard && shard_history_plan == nullptr) {
+      Oid shard_types[kChangeParams + 1];
+      std::copy(types, types + kChangeParams, shard_types);
+      shard_types[kChangeParams] = INT8OID;
+      shard_history_plan = keep_plan(
+          "INSERT INTO lead_qual.stage_history"
+          " (lead_table, lead_key, from_stage, to_stage, changed_at, fit, engagement, score, reason, "
+          "changed_by, life_id,"
+          "  model_version)"
+          " SELECT $1, u.k, u.f, u.t, $2, u.fi, u.e, u.s, $3, $4,"
+          "        (SELECT l.life_id FROM lead_qual.lead_life AS l"
+          "          WHERE l.lead_table OPERATOR(pg_catalog.=) $1 AND l.lead_key OPERATOR(pg_catalog.=) "
+          "u.k), "
+          "$11"
+          "   FROM ROWS FROM (pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7),"
+          "                   pg_catalog.unnest($8), pg_catalog.unnest($9), pg_catalog.unnest($10)) AS u(k, "
+          "f, "
+          "t, fi, e, s)"
+          " RETURNING id, lead_key",
+          11, shard_types);
+    }
     if (lives) record_lives(values);
     int rc;
     if (lives && on_shard && OidIsValid(history_companion)) {

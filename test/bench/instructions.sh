@@ -9,7 +9,10 @@
 # transaction each, leads and activity types drawn as stream.pgbench draws
 # them, from a fixed seed) under callgrind. The figure: the run's
 # instructions minus those of the same run of 0 INSERTs, per INSERT.
-#   bash test/bench/instructions.sh [VARIANT...]   (default: B0 F2 lead_qual)
+#   bash test/bench/instructions.sh [VARIANT...]
+# (default: B0 F2 lead_qual lead_qual_realistic). make bench runs it as its
+# scenario "instructions" (OUT set by test/bench/run.sh): the table goes into
+# results.md; without valgrind it is skipped there.
 # INSTR_LEADS (default 20000), INSTR_INSERTS (default 2000); INSTR_OUT=DIR
 # keeps each variant's callgrind file there (callgrind_annotate --inclusive=yes
 # DIR/callgrind.VARIANT shows where the instructions go). Uses the
@@ -21,9 +24,17 @@ bindir=$("$PG_CONFIG" --bindir)
 leads=${INSTR_LEADS:-20000}
 inserts=${INSTR_INSERTS:-2000}
 variants=("$@")
-[ ${#variants[@]} -gt 0 ] || variants=(B0 F2 lead_qual)
+[ ${#variants[@]} -gt 0 ] || variants=(B0 F2 lead_qual lead_qual_realistic)
+in_bench=${OUT:+1}
+section=${OUT:+$OUT/35_instructions.md}
+if ! command -v valgrind >/dev/null; then
+  echo "instructions: skipped: valgrind not installed" >&2
+  [ -z "$in_bench" ] || printf '## CPU instructions per single-row INSERT\n\nSkipped: valgrind not installed.\n\n' >"$section"
+  exit 0
+fi
 dir=$(mktemp -d /tmp/lead_qual_instr.XXXXXX)
 chown postgres "$dir"
+section=${section:-$dir/section.md}
 as_pg() { runuser -u postgres -- "$@"; }
 stop() { as_pg "$bindir/pg_ctl" -D "$dir/data" -m fast stop >/dev/null 2>&1 || true; }
 trap 'stop; rm -rf "$dir"' EXIT
@@ -59,7 +70,7 @@ instructions() {
     -c fsync=off -c shared_buffers=256MB "$2" <"$1" >/dev/null 2>"$dir/valgrind.log"
   awk '/^summary:/ { print $2 }' "$dir/cg.out"
 }
-printf '| variant | instructions per INSERT |\n|---|---:|\n'
+declare -A per_insert
 for v in "${variants[@]}"; do
   # Both runs on a copy of the loaded database (the INSERTs change it).
   as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/log" -w -o "-p 5499 -k $dir -c listen_addresses=''" start >/dev/null
@@ -68,5 +79,23 @@ for v in "${variants[@]}"; do
   base=$(instructions "$dir/none.sql" run)
   total=$(instructions "$dir/inserts.sql" run)
   if [ -n "${INSTR_OUT:-}" ]; then mkdir -p "$INSTR_OUT"; cp "$dir/cg.out" "$INSTR_OUT/callgrind.$v"; fi
-  printf '| %s | %s |\n' "$v" "$(awk -v t="$total" -v b="$base" -v n="$inserts" 'BEGIN { printf "%.0f", (t - b) / n }')"
+  per_insert[$v]=$(awk -v t="$total" -v b="$base" -v n="$inserts" 'BEGIN { printf "%.0f", (t - b) / n }')
 done
+ratio() { if [ -n "${per_insert[$2]:-}" ]; then awk -v a="${per_insert[$1]}" -v b="${per_insert[$2]}" 'BEGIN { printf "%.2f", a / b }'; else echo "n/a"; fi; }
+{
+  echo "## CPU instructions per single-row INSERT"
+  echo
+  echo "Counted by callgrind (\`test/bench/instructions.sh\`): deterministic, where the streaming TPS above move by a"
+  echo "tenth or more between rounds on a shared machine. The streaming scenario's tables ($leads leads with 10"
+  echo "activities each, the variant attached), then $inserts single-row INSERTs of stream.pgbench's kind (fixed seed), each"
+  echo "its own transaction, in one single-user backend; minus the same backend running none, per INSERT."
+  echo "Single-user mode parses and plans every statement (pgbench's clients use prepared statements), which B0 includes."
+  echo
+  echo "| variant | instructions per INSERT | ratio to F2 | ratio to B0 |"
+  echo "|---|---:|---:|---:|"
+  for v in "${variants[@]}"; do
+    echo "| $v | ${per_insert[$v]} | $(ratio "$v" F2) | $(ratio "$v" B0) |"
+  done
+  echo
+} >"$section"
+[ -n "$in_bench" ] || cat "$section"

@@ -11,7 +11,7 @@ set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 export BENCH_DIR
 export BENCH_SCALE=${BENCH_SCALE:-1}
-export BENCH_ONLY=${BENCH_ONLY:-bulk stream history batch rescore preview memory citus}
+export BENCH_ONLY=${BENCH_ONLY:-bulk stream instructions history batch rescore preview memory citus}
 awk -v s="$BENCH_SCALE" 'BEGIN { exit !(s > 0 && s <= 10) }' || { echo "BENCH_SCALE must be in (0, 10]" >&2; exit 2; }
 
 # Scratch space: the scenario outputs, and a directory the server (running as
