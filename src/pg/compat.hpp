@@ -85,6 +85,18 @@ inline IndexScanDesc lq_compat_index_beginscan(Relation heap, Relation index, Sn
 #endif
 }
 
+// Whether `slot` conflicts with no row in the arbiter indexes (ON CONFLICT's
+// pre-check; waits for a conflicting insert in progress). PostgreSQL 18
+// added tupleid, a row to leave out (an update's own; NULL for an insert).
+inline bool lq_compat_check_index_constraints(ResultRelInfo *rri, TupleTableSlot *slot, EState *estate,
+                                              ItemPointer conflict_tid, List *arbiters) {
+#if PG_VERSION_NUM >= 180000
+  return ExecCheckIndexConstraints(rri, slot, estate, conflict_tid, nullptr, arbiters);
+#else
+  return ExecCheckIndexConstraints(rri, slot, estate, conflict_tid, arbiters);
+#endif
+}
+
 // Inserts the index entries of `slot` (just inserted, speculatively) into the
 // indexes of `rri`, reporting a conflict in an arbiter index instead of
 // raising it (ON CONFLICT). PostgreSQL 16 added onlySummarizing (HOT updates

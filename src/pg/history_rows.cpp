@@ -235,7 +235,7 @@ bool insert_lives(Oid leads, const StageChange *changes, int count, int64 *lives
       slot->tts_isnull[life_att - 1] = false;
       ExecStoreVirtualTuple(slot);
       ItemPointerData conflict_tid;
-      if (!ExecCheckIndexConstraints(rri, slot, estate, &conflict_tid, arbiters)) break;
+      if (!lq_compat_check_index_constraints(rri, slot, estate, &conflict_tid, arbiters)) break;
       const uint32 token = SpeculativeInsertionLockAcquire(GetCurrentTransactionId());
       table_tuple_insert_speculative(rel, slot, estate->es_output_cid, 0, nullptr, token);
       bool conflict = false;
