@@ -153,22 +153,9 @@ check_payloads direct "$log_direct"
 check_payloads sql "$log_sql"
 
 # A life inserted by another transaction while a write gives the same key
-# its first life: the write waits for it (ON CONFLICT DO NOTHING), then
-# takes it, both paths.
-for c in direct sql; do
-  opt=$([[ $c == sql ]] && echo "$off" || true)
-  q -c "INSERT INTO leads_$c (id, industry) VALUES (14, 'retail')" >/dev/null
-  q -c "BEGIN; INSERT INTO lead_qual.lead_life (lead_table, lead_key) VALUES ('leads_$c', '14'); SELECT pg_sleep(2); COMMIT;" >/dev/null &
-  other=$!
-  sleep 0.5
-  if q -c "$opt INSERT INTO acts_$c VALUES (14, 'demo', '2026-03-01'), (14, 'demo', '2026-03-01')" >/dev/null 2>&1; then
-    ok "$c: a life inserted concurrently: the write waited, no error"
-  else not_ok "$c: a life inserted concurrently: the write failed"; fi
-  wait "$other"
-  check "$c: ...and its history row has that life" \
-    "SELECT count(*), bool_and(h.life_id = l.life_id) FROM lead_qual.stage_history h JOIN lead_qual.lead_life l USING (lead_table, lead_key)
-      WHERE h.lead_table = 'leads_$c'::regclass AND h.lead_key = '14'" "1|t"
-done
+# its first life (the write waits for it, then takes it, or inserts its own
+# if the other rolls back), both paths: test/isolation/specs/first_life.spec.
+
 # The first thresholds again, and four new leads (retail: stage lead) for
 # the checks below, each lifted to sql by two demos.
 q -c "UPDATE lead_qual.scoring_model SET definition = jsonb_set(jsonb_set(definition, '{stages,sql,min_score}', '60'), '{stages,mql,min_engagement}', '10') WHERE name = 'hist'" \
