@@ -36,6 +36,8 @@ extern "C" {
 #include "utils/tuplestore.h"
 }
 
+#include <utility>
+
 #include "core/change_reason.hpp"
 #include "core/score_state.hpp"
 #include "pg/direct_lead_update.hpp"
@@ -44,6 +46,7 @@ extern "C" {
 #include "pg/model_cache.hpp"
 #include "pg/owner_spi.hpp"
 #include "pg/query_events.hpp"
+#include "pg/relation_facts.hpp"
 #include "pg/row_filter.hpp"
 #include "pg/score_state_type.hpp"
 #include "pg/scoring_time.hpp"
@@ -250,17 +253,35 @@ struct ActivityColumns {
   AttrNumber properties;  // InvalidAttrNumber when the model reads no property
 };
 
-ActivityColumns activity_columns(Relation rel, const TrackArgs &args, const ModelRef &model) {
+void *build_activity_columns(void *arg, MemoryContext cxt, Oid * /*depends_on*/) {
+  const auto *call = static_cast<const std::pair<Relation, const TrackArgs *> *>(arg);
+  Relation rel = call->first;
+  const TrackArgs &args = *call->second;
   TupleDesc desc = RelationGetDescr(rel);
   const char *table = RelationGetRelationName(rel);
-  ActivityColumns c;
-  c.key = lq::pg::tracked_column(desc, args.lead_id_column, table);
-  c.activity = lq::pg::tracked_column(desc, args.activity_type_column, table);
-  c.occurred_at = lq::pg::tracked_column(desc, args.occurred_at_column, table);
+  auto *c = static_cast<ActivityColumns *>(MemoryContextAlloc(cxt, sizeof(ActivityColumns)));
+  c->key = lq::pg::tracked_column(desc, args.lead_id_column, table);
+  c->activity = lq::pg::tracked_column(desc, args.activity_type_column, table);
+  c->occurred_at = lq::pg::tracked_column(desc, args.occurred_at_column, table);
+  // Missing (<= 0) is an error only for a model that reads properties.
+  c->properties = args.properties_column != nullptr
+                      ? static_cast<AttrNumber>(SPI_fnumber(desc, args.properties_column))
+                      : AttrNumber{InvalidAttrNumber};
+  return c;
+}
+
+// The columns of activity trigger td's table, kept for the backend
+// (relation_facts.hpp).
+ActivityColumns activity_columns(const TriggerData *td, const TrackArgs &args, const ModelRef &model) {
+  std::pair<Relation, const TrackArgs *> call{td->tg_relation, &args};
+  ActivityColumns c = *static_cast<const ActivityColumns *>(
+      lq::pg::relation_facts(RelationGetRelid(td->tg_relation), td->tg_trigger->tgoid,
+                             lq::pg::FactKind::kActivityColumns, build_activity_columns, nullptr, &call));
   // Properties are detoasted (a copy per row) only when the model reads them.
-  c.properties = args.properties_column != nullptr && model.property_count > 0
-                     ? lq::pg::tracked_column(desc, args.properties_column, table)
-                     : AttrNumber{InvalidAttrNumber};
+  if (args.properties_column == nullptr || model.property_count == 0)
+    c.properties = InvalidAttrNumber;
+  else if (c.properties <= 0)
+    lq::pg::tracked_column_missing(args.properties_column, RelationGetRelationName(td->tg_relation));
   return c;
 }
 
@@ -326,7 +347,7 @@ LQ_FUNCTION(lq_activity_inserted) {
   ModelRef *model = lq::pg::model_for_call(fcinfo, cstring_to_text(args.model_name));
 
   TupleDesc desc = RelationGetDescr(td->tg_relation);
-  const ActivityColumns columns = activity_columns(td->tg_relation, args, *model);
+  const ActivityColumns columns = activity_columns(td, args, *model);
 
   LeadWrite *w =
       lq::pg::begin_write(model, args.leads_oid, lq::reason::kScore, args.channel, lq::pg::scoring_time());
@@ -359,8 +380,7 @@ LQ_FUNCTION(lq_activity_changed) {
   ModelRef *model = lq::pg::model_for_call(fcinfo, cstring_to_text(args.model_name));
 
   TupleDesc desc = RelationGetDescr(td->tg_relation);
-  const AttrNumber key_col =
-      lq::pg::tracked_column(desc, args.lead_id_column, RelationGetRelationName(td->tg_relation));
+  const AttrNumber key_col = activity_columns(td, args, *model).key;
 
   LeadWrite *w =
       lq::pg::begin_write(model, args.leads_oid, lq::reason::kRescore, args.channel, lq::pg::scoring_time());

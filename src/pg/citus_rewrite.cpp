@@ -94,7 +94,7 @@ LeadWrite *citus_rewrite_begin(FunctionCallInfo fcinfo, TriggerData *td) {
   w->recycle = r.reason == lq::reason::kRefresh;
   w->apply_in_trigger = true;
   w->model_name = args.model_name;
-  w->columns = find_lead_columns(td, w->lead_names, w->lead_count, w->context);
+  w->columns = lead_columns(td, w->lead_names, w->lead_count);
   HeapTuple row = td->tg_newtuple;
   TupleDesc desc = RelationGetDescr(rel);
   Form_pg_attribute key_att = TupleDescAttr(desc, w->columns->key_attnum - 1);

@@ -85,6 +85,26 @@ inline IndexScanDesc lq_compat_index_beginscan(Relation heap, Relation index, Sn
 #endif
 }
 
+// Where ExecConstraints() keeps the ExprStates of a result relation's CHECK
+// constraints (NULL until built), and whether a CHECK constraint is enforced:
+// PostgreSQL 18 renamed ri_ConstraintExprs to ri_CheckConstraintExprs and
+// added NOT ENFORCED constraints (their ExprState stays NULL).
+inline ExprState **&lq_compat_check_exprs(ResultRelInfo *rri) {
+#if PG_VERSION_NUM >= 180000
+  return rri->ri_CheckConstraintExprs;
+#else
+  return rri->ri_ConstraintExprs;
+#endif
+}
+inline bool lq_compat_check_enforced(const ConstrCheck &check) {
+#if PG_VERSION_NUM >= 180000
+  return check.ccenforced;
+#else
+  (void)check;
+  return true;
+#endif
+}
+
 // Whether `slot` conflicts with no row in the arbiter indexes (ON CONFLICT's
 // pre-check; waits for a conflicting insert in progress). PostgreSQL 18
 // added tupleid, a row to leave out (an update's own; NULL for an insert).

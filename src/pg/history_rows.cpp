@@ -20,6 +20,8 @@ extern "C" {
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "nodes/readfuncs.h"
+#include "optimizer/optimizer.h"
 #include "storage/lmgr.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -32,6 +34,7 @@ extern "C" {
 
 #include "pg/catalog.hpp"
 #include "pg/compat.hpp"
+#include "pg/relation_facts.hpp"
 
 namespace lq::pg {
 
@@ -80,6 +83,48 @@ bool history_columns(TupleDesc desc, AttrNumber *attnums) {
   for (int c = 0; c < kHistoryColumns; ++c)
     if (attnums[c] == InvalidAttrNumber) return false;
   return true;
+}
+
+// What inserting into stage_history directly needs to know of it, found once
+// per backend (relation_facts.hpp): its columns (history_columns()) and its
+// CHECK constraints' expressions, which ExecConstraints() would otherwise
+// read from their text and plan again for every statement (46,000 CPU
+// instructions a stage change).
+struct HistoryFacts {
+  bool columns_ok;  // history_columns()
+  AttrNumber attnums[kHistoryColumns];
+  int check_count;
+  Expr **checks;  // planned as ExecPrepareExpr() plans them; NULL: not enforced
+};
+
+void *build_history_facts(void *arg, MemoryContext cxt, Oid * /*depends_on*/) {
+  auto *rel = static_cast<Relation>(arg);
+  TupleDesc desc = RelationGetDescr(rel);
+  auto *f = static_cast<HistoryFacts *>(MemoryContextAllocZero(cxt, sizeof(HistoryFacts)));
+  f->columns_ok = history_columns(desc, f->attnums);
+  const int count = desc->constr != nullptr ? desc->constr->num_check : 0;
+  MemoryContext caller = MemoryContextSwitchTo(cxt);
+  f->check_count = count;
+  f->checks = static_cast<Expr **>(palloc0(sizeof(Expr *) * (count + 1)));
+  for (int i = 0; i < count; ++i) {
+    const ConstrCheck &check = desc->constr->check[i];
+    if (lq_compat_check_enforced(check))
+      f->checks[i] = expression_planner(static_cast<Expr *>(stringToNode(check.ccbin)));
+  }
+  MemoryContextSwitchTo(caller);
+  return f;
+}
+
+// Gives `rri` the ExprStates of its CHECK constraints from `f`, built in the
+// statement's context as ExecConstraints() builds them on first use.
+void prepare_checks(ResultRelInfo *rri, EState *estate, const HistoryFacts &f) {
+  if (f.check_count == 0) return;
+  MemoryContext caller = MemoryContextSwitchTo(estate->es_query_cxt);
+  auto **states = static_cast<ExprState **>(palloc0(sizeof(ExprState *) * f.check_count));
+  for (int i = 0; i < f.check_count; ++i)
+    if (f.checks[i] != nullptr) states[i] = ExecInitExpr(f.checks[i], nullptr);
+  lq_compat_check_exprs(rri) = states;
+  MemoryContextSwitchTo(caller);
 }
 
 // Whether an INSERT into `rel` does no more than ExecSimpleRelationInsert
@@ -265,11 +310,13 @@ bool insert_history_rows(Oid leads, const StageChange *changes, int count, const
   if (!OidIsValid(history_oid) || !OidIsValid(sequence)) return false;
   Relation rel = table_open(history_oid, RowExclusiveLock);
   TupleDesc desc = RelationGetDescr(rel);
-  AttrNumber attnums[kHistoryColumns];
-  if (!plain_insert_target(rel) || !history_columns(desc, attnums)) {
+  const auto &facts = *static_cast<const HistoryFacts *>(
+      relation_facts(history_oid, InvalidOid, FactKind::kHistoryRows, build_history_facts, nullptr, rel));
+  if (!plain_insert_target(rel) || !facts.columns_ok) {
     table_close(rel, NoLock);
     return false;
   }
+  const AttrNumber *attnums = facts.attnums;
 
   EState *estate = CreateExecutorState();
   RangeTblEntry *rte = makeNode(RangeTblEntry);
@@ -280,6 +327,7 @@ bool insert_history_rows(Oid leads, const StageChange *changes, int count, const
   lq_compat_init_range_table(estate, rte, nullptr);
   ResultRelInfo *rri = makeNode(ResultRelInfo);
   InitResultRelInfo(rri, rel, 1, nullptr, 0);
+  prepare_checks(rri, estate, facts);
   // Where the after-trigger machinery looks for it; closed here (as in
   // direct_lead_update.cpp).
   estate->es_opened_result_relations = lappend(estate->es_opened_result_relations, rri);

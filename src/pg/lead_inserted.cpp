@@ -105,8 +105,7 @@ LQ_FUNCTION(lq_lead_inserted) {
   lq::pg::parse_track_args(&config, lq::pg::TrackedTable::Leads, false, &args);
   lq::pg::ModelRef *model = lq::pg::model_for_call(fcinfo, cstring_to_text(args.model_name));
   TupleDesc desc = RelationGetDescr(rel);
-  lq::pg::LeadColumns &cols =
-      *lq::pg::find_lead_columns(&config, model->lead_names, model->lead_count, CurrentMemoryContext);
+  lq::pg::LeadColumns &cols = *lq::pg::lead_columns(&config, model->lead_names, model->lead_count);
   HeapTuple row = td->tg_trigtuple;
   bool key_null = false;
   const Datum key = heap_getattr(row, cols.key_attnum, desc, &key_null);

@@ -117,7 +117,7 @@ HeapTuple apply_in_trigger(lq::pg::LeadWrite *w, TriggerData *td) {
   TupleDesc desc = RelationGetDescr(td->tg_relation);
   // Looked up once per write and relation.
   if (w->columns == nullptr || w->columns->relid != RelationGetRelid(td->tg_relation))
-    w->columns = lq::pg::find_lead_columns(td, w->lead_names, w->lead_count, w->context);
+    w->columns = lq::pg::lead_columns(td, w->lead_names, w->lead_count);
   LeadColumns &c = *w->columns;
   // The lead's delta, by the key's value (lead_key.hpp): the one of the
   // activity trigger, or a new one that records the outcome (a lead written
@@ -219,8 +219,7 @@ LQ_FUNCTION(lq_lead_changed) {
   ModelRef *model = lq::pg::model_for_call(fcinfo, cstring_to_text(args.model_name));
   const lq::Model &m = *model->model;
   TupleDesc desc = RelationGetDescr(rel);
-  LeadColumns &cols =
-      *lq::pg::find_lead_columns(td, model->lead_names, model->lead_count, CurrentMemoryContext);
+  LeadColumns &cols = *lq::pg::lead_columns(td, model->lead_names, model->lead_count);
   const AttrNumber *attr_cols = cols.attribute_attnums;
 
   // A lead outside the lead filter (README, "Row filters"; filtered_lead.hpp)

@@ -3,6 +3,7 @@
 #include "pg/citus_shard.hpp"
 #include "pg/compat.hpp"
 #include "pg/entry.hpp"
+#include "pg/relation_facts.hpp"
 
 extern "C" {
 #include "catalog/namespace.h"
@@ -29,6 +30,36 @@ namespace {
 Oid relation_by_name(const char *name) {
   List *names = lq_compat_qualified_name_list(name);
   return RangeVarGetRelid(makeRangeVarFromNameList(names), NoLock, false);
+}
+
+// The other table of a trigger's track(), by the name its arguments give
+// (a catalog look-up), kept for the backend until either table is
+// invalidated (relation_facts.hpp): a rename or drop of the other table
+// forgets it, so the name is looked up again as before.
+struct OtherTable {
+  const char *name;
+  Oid oid;
+};
+
+void *build_other_table(void *arg, MemoryContext cxt, Oid *depends_on) {
+  const char *name = static_cast<const char *>(arg);
+  const Oid oid = relation_by_name(name);
+  auto *t = static_cast<OtherTable *>(MemoryContextAlloc(cxt, sizeof(OtherTable)));
+  t->name = MemoryContextStrdup(cxt, name);
+  t->oid = oid;
+  *depends_on = oid;
+  return t;
+}
+
+bool same_name(void *arg, const void *facts) {
+  return strcmp(static_cast<const OtherTable *>(facts)->name, static_cast<const char *>(arg)) == 0;
+}
+
+Oid other_table(const TriggerData *td, const char *name) {
+  return static_cast<const OtherTable *>(
+             relation_facts(RelationGetRelid(td->tg_relation), td->tg_trigger->tgoid, FactKind::kOtherTable,
+                            build_other_table, same_name, const_cast<char *>(name)))
+      ->oid;
 }
 
 [[noreturn]] void unexpected_arguments(const Trigger *trigger) {
@@ -156,10 +187,10 @@ void parse_track_args(const TriggerData *td, TrackedTable fired_on, bool resolve
   const Oid self = RelationGetRelid(td->tg_relation);
   if (fired_on == TrackedTable::Activities) {
     out->activities_oid = self;
-    out->leads_oid = resolve_other ? relation_by_name(out->leads_table) : InvalidOid;
+    out->leads_oid = resolve_other ? other_table(td, out->leads_table) : InvalidOid;
   } else {
     out->leads_oid = self;
-    out->activities_oid = resolve_other ? relation_by_name(out->activities_table) : InvalidOid;
+    out->activities_oid = resolve_other ? other_table(td, out->activities_table) : InvalidOid;
   }
   // On a Citus shard: the co-located shards instead (citus_shard.hpp).
   map_to_citus_shards(td->tg_relation, fired_on, out);

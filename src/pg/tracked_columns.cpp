@@ -15,6 +15,7 @@ extern "C" {
 #include <string_view>
 
 #include "pg/lead_stage.hpp"
+#include "pg/relation_facts.hpp"
 #include "pg/track_args.hpp"
 
 namespace lq::pg {
@@ -32,13 +33,31 @@ AttrNumber tracked_column(TupleDesc desc, const char *column, const char *table)
   return static_cast<AttrNumber>(attnum);
 }
 
-LeadColumns *find_lead_columns(TriggerData *td, const AttrName *names, int count, MemoryContext cxt) {
-  Relation rel = td->tg_relation;
+namespace {
+
+// The LeadColumns of a lead_changed() trigger, with the attribute names they
+// were found for.
+struct CachedLeadColumns {
+  LeadColumns columns;
+  const AttrName *names;
+  int count;
+};
+
+struct LeadColumnsCall {
+  TriggerData *td;
+  const AttrName *names;
+  int count;
+};
+
+void *build_lead_columns(void *arg, MemoryContext cxt, Oid * /*depends_on*/) {
+  const auto *call = static_cast<const LeadColumnsCall *>(arg);
+  Relation rel = call->td->tg_relation;
   TrackArgs args;
-  parse_track_args(td, TrackedTable::Leads, false, &args);
+  parse_track_args(call->td, TrackedTable::Leads, false, &args);
   TupleDesc desc = RelationGetDescr(rel);
   const char *table = RelationGetRelationName(rel);
-  auto *c = static_cast<LeadColumns *>(MemoryContextAllocZero(cxt, sizeof(LeadColumns)));
+  auto *cached = static_cast<CachedLeadColumns *>(MemoryContextAllocZero(cxt, sizeof(CachedLeadColumns)));
+  LeadColumns *c = &cached->columns;
   c->relid = RelationGetRelid(rel);
   c->key_attnum = tracked_column(desc, args.key_column, table);
   c->state_attnum = tracked_column(desc, args.score_state_column, table);
@@ -47,13 +66,41 @@ LeadColumns *find_lead_columns(TriggerData *td, const AttrName *names, int count
   c->score_attnum = tracked_column(desc, args.score_column, table);
   c->stage_attnum = tracked_column(desc, args.stage_column, table);
   c->changed_at_attnum = tracked_column(desc, args.stage_changed_at_column, table);
+  const int count = call->count;
   c->attribute_attnums =
       static_cast<AttrNumber *>(MemoryContextAllocZero(cxt, sizeof(AttrNumber) * (count + 1)));
+  auto *names = static_cast<AttrName *>(MemoryContextAllocZero(cxt, sizeof(AttrName) * (count + 1)));
   // A column dropped since track() reads as missing.
-  for (int i = 0; i < count; ++i)
-    c->attribute_attnums[i] = static_cast<AttrNumber>(SPI_fnumber(desc, names[i].name));
+  for (int i = 0; i < count; ++i) {
+    c->attribute_attnums[i] = static_cast<AttrNumber>(SPI_fnumber(desc, call->names[i].name));
+    names[i].name = MemoryContextStrdup(cxt, call->names[i].name);
+    names[i].len = call->names[i].len;
+  }
+  cached->names = names;
+  cached->count = count;
   key_text_init(&c->key_text, TupleDescAttr(desc, c->key_attnum - 1)->atttypid, cxt);
-  return c;
+  return cached;
+}
+
+// Whether cached columns were found for the same attribute names (a model
+// change may change them; it also invalidates the table's facts).
+bool same_attributes(void *arg, const void *facts) {
+  const auto *call = static_cast<const LeadColumnsCall *>(arg);
+  const auto *cached = static_cast<const CachedLeadColumns *>(facts);
+  if (cached->count != call->count) return false;
+  for (int i = 0; i < call->count; ++i)
+    if (strcmp(cached->names[i].name, call->names[i].name) != 0) return false;
+  return true;
+}
+
+}  // namespace
+
+LeadColumns *lead_columns(TriggerData *td, const AttrName *names, int count) {
+  LeadColumnsCall call{td, names, count};
+  auto *cached = static_cast<CachedLeadColumns *>(
+      relation_facts(RelationGetRelid(td->tg_relation), td->tg_trigger->tgoid, FactKind::kLeadColumns,
+                     build_lead_columns, same_attributes, &call));
+  return &cached->columns;
 }
 
 const char *lead_key_text(HeapTuple row, TupleDesc desc, LeadColumns &columns) {

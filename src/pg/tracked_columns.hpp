@@ -38,9 +38,11 @@ struct LeadColumns {
   KeyText key_text;               // the key's text (lead_key.hpp)
 };
 
-// The columns the trigger's arguments name in the relation it fires on, and
-// those of the model's attributes `names`; allocated in `cxt`.
-LeadColumns *find_lead_columns(TriggerData *td, const AttrName *names, int count, MemoryContext cxt);
+// The columns the arguments of lead_changed() trigger td->tg_trigger name in
+// the relation it fires on, and those of the model's attributes `names`.
+// Kept for the backend (relation_facts.hpp); valid until the end of the
+// transaction.
+LeadColumns *lead_columns(TriggerData *td, const AttrName *names, int count);
 
 // The lead key's text, as key::text gives it (KeyText; "" when NULL).
 const char *lead_key_text(HeapTuple row, TupleDesc desc, LeadColumns &columns);
