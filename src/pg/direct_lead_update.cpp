@@ -29,6 +29,7 @@ extern "C" {
 
 #include "pg/compat.hpp"
 #include "pg/relation_facts.hpp"
+#include "pg/relation_write.hpp"
 #include "pg/row_filter.hpp"
 #include "pg/tracked_columns.hpp"
 
@@ -37,22 +38,6 @@ namespace lq::pg {
 namespace {
 
 bool direct_writes = true;
-
-// Whether an UPDATE of `rel` does no more than ExecSimpleRelationUpdate does.
-bool plain_update_target(Relation rel) {
-  if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rel->relispartition) return false;
-  // Rules rewrite the UPDATE; the UPDATE (without ONLY) reaches the rows of
-  // inheritance children too.
-  if (rel->rd_rel->relhasrules || rel->rd_rel->relhassubclass) return false;
-  // Row security applies to the owner (lead_qual writes as the owner) only
-  // when forced: then the UPDATE's policies must be applied.
-  if (rel->rd_rel->relrowsecurity && rel->rd_rel->relforcerowsecurity) return false;
-  TupleDesc desc = RelationGetDescr(rel);
-  if (desc->constr != nullptr && desc->constr->has_generated_stored) return false;
-  const TriggerDesc *t = rel->trigdesc;
-  return t == nullptr || !(t->trig_update_before_statement || t->trig_update_after_statement ||
-                           t->trig_update_old_table || t->trig_update_new_table);
-}
 
 // The index of `rri` (opened) that finds a lead by key as the UPDATE's
 // "key = ANY" does: btree, valid, no predicate, the key column first, the
@@ -265,15 +250,14 @@ bool update_leads_directly(const TrackArgs &args, const Datum *given_keys, int c
                            uint64 *updated) {
   *updated = 0;
   Relation rel = table_open(args.leads_oid, RowExclusiveLock);
-  if (!plain_update_target(rel)) {
+  if (!plain_write_target(rel, CMD_UPDATE)) {
     table_close(rel, NoLock);
     return false;
   }
   TupleDesc desc = RelationGetDescr(rel);
-  EState *estate = CreateExecutorState();
-  ResultRelInfo *rri = makeNode(ResultRelInfo);
-  InitResultRelInfo(rri, rel, 1, nullptr, 0);
-  ExecOpenIndices(rri, false);
+  const RelationWrite write = open_relation_write(rel, false);
+  ResultRelInfo *rri = write.rri;
+  EState *estate = write.estate;
   DirectUpdateCall call{&args, rri};
   const auto &facts = *static_cast<const DirectUpdateFacts *>(
       relation_facts(RelationGetRelid(rel), InvalidOid, FactKind::kDirectUpdate, build_direct_update_facts,
@@ -282,24 +266,10 @@ bool update_leads_directly(const TrackArgs &args, const Datum *given_keys, int c
   for (int i = 0; i < rri->ri_NumIndices && OidIsValid(facts.index); ++i)
     if (RelationGetRelid(rri->ri_IndexRelationDescs[i]) == facts.index) index_no = i;
   if (index_no < 0) {
-    ExecCloseIndices(rri);
-    table_close(rel, NoLock);
-    FreeExecutorState(estate);
+    abandon_relation_write(write);
     return false;
   }
   const AttrNumber key_attnum = facts.key_attnum;
-  RangeTblEntry *rte = makeNode(RangeTblEntry);
-  rte->rtekind = RTE_RELATION;
-  rte->relid = RelationGetRelid(rel);
-  rte->relkind = rel->rd_rel->relkind;
-  rte->rellockmode = RowExclusiveLock;
-  // The UPDATE set the state column (to itself): UPDATE OF triggers see it.
-  lq_compat_init_range_table(estate, rte,
-                             bms_make_singleton(facts.state_attnum - FirstLowInvalidHeapAttributeNumber));
-  // Where the after-trigger machinery looks for it (ExecGetTriggerResultRel);
-  // closed here, not by ExecCloseResultRelations(): it holds no reference of
-  // its own (as in the logical replication apply worker).
-  estate->es_opened_result_relations = lappend(estate->es_opened_result_relations, rri);
   // As the UPDATE's executor start does, even when no lead is found.
   CheckCmdReplicaIdentity(rel, CMD_UPDATE);
   const bool lead_trigger = lead_trigger_fires(rri, facts.lead_changed);
@@ -312,13 +282,8 @@ bool update_leads_directly(const TrackArgs &args, const Datum *given_keys, int c
   memcpy(keys, given_keys, sizeof(Datum) * count);
   if (count > 1) count = sorted_unique(keys, count, facts.compare_proc, collation);
 
-  // As a non-read-only SPI statement: a snapshot that sees what this
-  // transaction did so far, and a command of its own.
-  PushActiveSnapshot(GetTransactionSnapshot());
-  CommandCounterIncrement();
-  UpdateActiveSnapshotCommandId();
-  estate->es_snapshot = GetActiveSnapshot();
-  estate->es_output_cid = GetCurrentCommandId(true);
+  // The UPDATE set the state column (to itself): UPDATE OF triggers see it.
+  start_relation_write(write, bms_make_singleton(facts.state_attnum - FirstLowInvalidHeapAttributeNumber));
 
   RowFilter *filter = args.lead_filter != nullptr ? row_filter(rel, args.lead_filter) : nullptr;
   TupleTableSlot *found = table_slot_create(rel, &estate->es_tupleTable);
@@ -327,7 +292,6 @@ bool update_leads_directly(const TrackArgs &args, const Datum *given_keys, int c
   EPQState epq;
   lq_compat_epq_init(&epq, estate);
   IndexScanDesc scan = lq_compat_index_beginscan(rel, index, estate->es_snapshot, 1);
-  AfterTriggerBeginQuery();
   const bool read_committed = !IsolationUsesXactSnapshot();
   for (int i = 0; i < count; ++i) {
     CHECK_FOR_INTERRUPTS();
@@ -372,14 +336,9 @@ bool update_leads_directly(const TrackArgs &args, const Datum *given_keys, int c
     }
   }
   index_endscan(scan);
-  // Fires the AFTER row triggers the updates queued (foreign keys, users').
-  AfterTriggerEndQuery(estate);
   EvalPlanQualEnd(&epq);
-  ExecResetTupleTable(estate->es_tupleTable, false);
-  ExecCloseIndices(rri);
-  table_close(rel, NoLock);
-  FreeExecutorState(estate);
-  PopActiveSnapshot();
+  // Fires the AFTER row triggers the updates queued (foreign keys, users').
+  end_relation_write(write);
   return true;
 }
 

@@ -35,6 +35,7 @@ extern "C" {
 #include "pg/catalog.hpp"
 #include "pg/compat.hpp"
 #include "pg/relation_facts.hpp"
+#include "pg/relation_write.hpp"
 
 namespace lq::pg {
 
@@ -127,31 +128,6 @@ void prepare_checks(ResultRelInfo *rri, EState *estate, const HistoryFacts &f) {
   MemoryContextSwitchTo(caller);
 }
 
-// Whether an INSERT into `rel` does no more than ExecSimpleRelationInsert
-// does (statement triggers and transition tables, rules, inheritance, row
-// security forced on the owner and generated columns are the INSERT's), and
-// no BEFORE row trigger may change what was written.
-bool plain_insert_target(Relation rel) {
-  if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rel->relispartition) return false;
-  if (rel->rd_rel->relhasrules || rel->rd_rel->relhassubclass) return false;
-  if (rel->rd_rel->relrowsecurity && rel->rd_rel->relforcerowsecurity) return false;
-  TupleDesc desc = RelationGetDescr(rel);
-  if (desc->constr != nullptr && desc->constr->has_generated_stored) return false;
-  // A BEFORE row trigger may skip or change a row, which the SQL path's
-  // RETURNING checks (the ids must name the rows written).
-  const TriggerDesc *t = rel->trigdesc;
-  return t == nullptr || !(t->trig_insert_before_statement || t->trig_insert_after_statement ||
-                           t->trig_insert_new_table || t->trig_insert_before_row);
-}
-
-// As a non-read-only SPI statement: a snapshot that sees what this
-// transaction did so far, and a command of its own.
-void push_statement_snapshot() {
-  CommandCounterIncrement();
-  PushActiveSnapshot(GetTransactionSnapshot());
-  UpdateActiveSnapshotCommandId();
-}
-
 // The btree equality procedure of column `col` (0-based) of `index`.
 RegProcedure index_equality(Relation index, int col) {
   const Oid type = index->rd_opcintype[col];
@@ -162,42 +138,82 @@ RegProcedure index_equality(Relation index, int col) {
   return get_opcode(op);
 }
 
+// What finding and inserting lives needs to know of lead_qual.lead_life,
+// found once per backend (relation_facts.hpp) instead of at every stage
+// change: its columns, its primary key on (lead_table, lead_key), the key's
+// equality procedures, its life_id sequence.
+struct LifeFacts {
+  AttrNumber table_att, key_att, life_att;
+  Oid pkey;      // InvalidOid: no usable primary key (the SQL path)
+  Oid sequence;  // InvalidOid: none
+  RegProcedure table_eq, key_eq;
+  Oid key_collation;
+  bool plain_columns;  // three columns of lead_qual's types, no CHECK of anyone's
+};
+
+void *build_life_facts(void *arg, MemoryContext cxt, Oid * /*depends_on*/) {
+  auto *rel = static_cast<Relation>(arg);
+  const Oid life_oid = RelationGetRelid(rel);
+  TupleDesc desc = RelationGetDescr(rel);
+  auto *f = static_cast<LifeFacts *>(MemoryContextAllocZero(cxt, sizeof(LifeFacts)));
+  f->table_att = get_attnum(life_oid, "lead_table");
+  f->key_att = get_attnum(life_oid, "lead_key");
+  f->life_att = get_attnum(life_oid, "life_id");
+  const bool has_columns = f->table_att != InvalidAttrNumber && f->key_att != InvalidAttrNumber &&
+                           f->life_att != InvalidAttrNumber &&
+                           TupleDescAttr(desc, f->table_att - 1)->atttypid == REGCLASSOID &&
+                           TupleDescAttr(desc, f->key_att - 1)->atttypid == TEXTOID &&
+                           TupleDescAttr(desc, f->life_att - 1)->atttypid == INT8OID;
+  int columns = 0;
+  for (int i = 0; i < desc->natts; ++i)
+    if (!TupleDescAttr(desc, i)->attisdropped) ++columns;
+  f->plain_columns = has_columns && columns == 3 && (desc->constr == nullptr || desc->constr->num_check == 0);
+  f->sequence = get_relname_relid("lead_life_life_id_seq", RelationGetNamespace(rel));
+  const Oid pkey = get_relname_relid("lead_life_pkey", RelationGetNamespace(rel));
+  if (!has_columns || !OidIsValid(pkey)) return f;
+  Relation index = index_open(pkey, AccessShareLock);
+  // The primary key on (lead_table, lead_key), as lead_qual creates it.
+  if (index->rd_index->indrelid == life_oid && index->rd_rel->relam == BTREE_AM_OID &&
+      index->rd_index->indnkeyatts == 2 && index->rd_index->indkey.values[0] == f->table_att &&
+      index->rd_index->indkey.values[1] == f->key_att) {
+    f->pkey = pkey;
+    f->table_eq = index_equality(index, 0);
+    f->key_eq = index_equality(index, 1);
+    f->key_collation = index->rd_indcollation[1];
+  }
+  index_close(index, AccessShareLock);
+  return f;
+}
+
+const LifeFacts &life_facts(Relation life) {
+  return *static_cast<const LifeFacts *>(relation_facts(
+      RelationGetRelid(life), InvalidOid, FactKind::kLeadLife, build_life_facts, nullptr, life));
+}
+
 }  // namespace
 
 int find_lives(Oid leads, const StageChange *changes, int count, int64 *lives) {
   for (int i = 0; i < count; ++i) lives[i] = 0;
-  const Oid nsp = extension_namespace();
-  const Oid life_oid = get_relname_relid("lead_life", nsp);
-  const Oid pkey_oid = get_relname_relid("lead_life_pkey", nsp);
-  if (!OidIsValid(life_oid) || !OidIsValid(pkey_oid)) return 0;
+  const Oid life_oid = get_relname_relid("lead_life", extension_namespace());
+  if (!OidIsValid(life_oid)) return 0;
   Relation life = table_open(life_oid, AccessShareLock);
-  Relation index = index_open(pkey_oid, AccessShareLock);
-  TupleDesc desc = RelationGetDescr(life);
-  const AttrNumber table_att = get_attnum(life_oid, "lead_table");
-  const AttrNumber key_att = get_attnum(life_oid, "lead_key");
-  const AttrNumber life_att = get_attnum(life_oid, "life_id");
-  // The primary key on (lead_table, lead_key), as lead_qual creates it.
-  const bool usable = index->rd_index->indrelid == life_oid && index->rd_rel->relam == BTREE_AM_OID &&
-                      index->rd_index->indnkeyatts == 2 && index->rd_index->indkey.values[0] == table_att &&
-                      index->rd_index->indkey.values[1] == key_att && life_att != InvalidAttrNumber &&
-                      TupleDescAttr(desc, life_att - 1)->atttypid == INT8OID;
+  const LifeFacts &f = life_facts(life);
   int found = 0;
-  if (usable) {
-    const RegProcedure table_eq = index_equality(index, 0);
-    const RegProcedure key_eq = index_equality(index, 1);
+  if (OidIsValid(f.pkey)) {
+    Relation index = index_open(f.pkey, AccessShareLock);
     push_statement_snapshot();
     TupleTableSlot *slot = table_slot_create(life, nullptr);
     IndexScanDesc scan = lq_compat_index_beginscan(life, index, GetActiveSnapshot(), 2);
     for (int i = 0; i < count; ++i) {
       CHECK_FOR_INTERRUPTS();
       ScanKeyData keys[2];
-      ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, table_eq, ObjectIdGetDatum(leads));
-      ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, key_eq, CStringGetTextDatum(changes[i].lead_key));
-      keys[1].sk_collation = index->rd_indcollation[1];
+      ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, f.table_eq, ObjectIdGetDatum(leads));
+      ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, f.key_eq, CStringGetTextDatum(changes[i].lead_key));
+      keys[1].sk_collation = f.key_collation;
       index_rescan(scan, keys, 2, nullptr, 0);
       if (index_getnext_slot(scan, ForwardScanDirection, slot)) {
         bool isnull = false;
-        const Datum id = slot_getattr(slot, life_att, &isnull);
+        const Datum id = slot_getattr(slot, f.life_att, &isnull);
         if (!isnull) {
           lives[i] = DatumGetInt64(id);
           ++found;
@@ -207,57 +223,32 @@ int find_lives(Oid leads, const StageChange *changes, int count, int64 *lives) {
     index_endscan(scan);
     ExecDropSingleTupleTableSlot(slot);
     PopActiveSnapshot();
+    index_close(index, AccessShareLock);
   }
-  index_close(index, AccessShareLock);
   table_close(life, AccessShareLock);
   return found;
 }
 
 bool insert_lives(Oid leads, const StageChange *changes, int count, int64 *lives) {
-  const Oid nsp = extension_namespace();
-  const Oid life_oid = get_relname_relid("lead_life", nsp);
-  const Oid pkey_oid = get_relname_relid("lead_life_pkey", nsp);
-  const Oid sequence = get_relname_relid("lead_life_life_id_seq", nsp);
-  if (!OidIsValid(life_oid) || !OidIsValid(pkey_oid) || !OidIsValid(sequence)) return false;
+  const Oid life_oid = get_relname_relid("lead_life", extension_namespace());
+  if (!OidIsValid(life_oid)) return false;
   Relation rel = table_open(life_oid, RowExclusiveLock);
-  TupleDesc desc = RelationGetDescr(rel);
+  const LifeFacts &f = life_facts(rel);
   // As lead_qual creates it: three columns, no triggers, rules, CHECK
   // constraints or row security of anyone's (the INSERT ... ON CONFLICT
   // would apply them).
-  const AttrNumber table_att = get_attnum(life_oid, "lead_table");
-  const AttrNumber key_att = get_attnum(life_oid, "lead_key");
-  const AttrNumber life_att = get_attnum(life_oid, "life_id");
-  int columns = 0;
-  for (int i = 0; i < desc->natts; ++i)
-    if (!TupleDescAttr(desc, i)->attisdropped) ++columns;
-  const bool plain = plain_insert_target(rel) && rel->trigdesc == nullptr && !rel->rd_rel->relrowsecurity &&
-                     (desc->constr == nullptr || desc->constr->num_check == 0) && columns == 3 &&
-                     table_att != InvalidAttrNumber && key_att != InvalidAttrNumber &&
-                     life_att != InvalidAttrNumber &&
-                     TupleDescAttr(desc, table_att - 1)->atttypid == REGCLASSOID &&
-                     TupleDescAttr(desc, key_att - 1)->atttypid == TEXTOID &&
-                     TupleDescAttr(desc, life_att - 1)->atttypid == INT8OID;
-  if (!plain) {
+  if (!OidIsValid(f.pkey) || !OidIsValid(f.sequence) || !f.plain_columns ||
+      !plain_write_target(rel, CMD_INSERT) || rel->trigdesc != nullptr || rel->rd_rel->relrowsecurity) {
     table_close(rel, NoLock);
     return false;
   }
-  EState *estate = CreateExecutorState();
-  RangeTblEntry *rte = makeNode(RangeTblEntry);
-  rte->rtekind = RTE_RELATION;
-  rte->relid = life_oid;
-  rte->relkind = rel->rd_rel->relkind;
-  rte->rellockmode = RowExclusiveLock;
-  lq_compat_init_range_table(estate, rte, nullptr);
-  ResultRelInfo *rri = makeNode(ResultRelInfo);
-  InitResultRelInfo(rri, rel, 1, nullptr, 0);
-  estate->es_opened_result_relations = lappend(estate->es_opened_result_relations, rri);
+  TupleDesc desc = RelationGetDescr(rel);
   // Speculative: the unique indexes get what checking a conflict needs.
-  ExecOpenIndices(rri, true);
-  push_statement_snapshot();
-  estate->es_snapshot = GetActiveSnapshot();
-  estate->es_output_cid = GetCurrentCommandId(true);
+  const RelationWrite write = open_relation_write(rel, true);
+  start_relation_write(write, nullptr);
+  EState *estate = write.estate;
   TupleTableSlot *slot = table_slot_create(rel, &estate->es_tupleTable);
-  List *arbiters = list_make1_oid(pkey_oid);
+  List *arbiters = list_make1_oid(f.pkey);
   for (int i = 0; i < count; ++i) {
     if (lives[i] != 0) continue;
     // INSERT ... ON CONFLICT (lead_table, lead_key) DO NOTHING, as the
@@ -267,24 +258,24 @@ bool insert_lives(Oid leads, const StageChange *changes, int count, int64 *lives
     // kept unless a conflicting row came in meanwhile, then checked again.
     // Concurrent lives of one key are rare: the lead's row lock orders the
     // transactions that change its stage.
-    const int64 life = nextval_internal(sequence, true);
+    const int64 life = nextval_internal(f.sequence, true);
     for (;;) {
       CHECK_FOR_INTERRUPTS();
       ExecClearTuple(slot);
       for (int a = 0; a < desc->natts; ++a) slot->tts_isnull[a] = true;
-      slot->tts_values[table_att - 1] = ObjectIdGetDatum(leads);
-      slot->tts_isnull[table_att - 1] = false;
-      slot->tts_values[key_att - 1] = CStringGetTextDatum(changes[i].lead_key);
-      slot->tts_isnull[key_att - 1] = false;
-      slot->tts_values[life_att - 1] = Int64GetDatum(life);
-      slot->tts_isnull[life_att - 1] = false;
+      slot->tts_values[f.table_att - 1] = ObjectIdGetDatum(leads);
+      slot->tts_isnull[f.table_att - 1] = false;
+      slot->tts_values[f.key_att - 1] = CStringGetTextDatum(changes[i].lead_key);
+      slot->tts_isnull[f.key_att - 1] = false;
+      slot->tts_values[f.life_att - 1] = Int64GetDatum(life);
+      slot->tts_isnull[f.life_att - 1] = false;
       ExecStoreVirtualTuple(slot);
       ItemPointerData conflict_tid;
-      if (!lq_compat_check_index_constraints(rri, slot, estate, &conflict_tid, arbiters)) break;
+      if (!lq_compat_check_index_constraints(write.rri, slot, estate, &conflict_tid, arbiters)) break;
       const uint32 token = SpeculativeInsertionLockAcquire(GetCurrentTransactionId());
       table_tuple_insert_speculative(rel, slot, estate->es_output_cid, 0, nullptr, token);
       bool conflict = false;
-      list_free(lq_compat_insert_index_entries_speculative(rri, slot, estate, &conflict, arbiters));
+      list_free(lq_compat_insert_index_entries_speculative(write.rri, slot, estate, &conflict, arbiters));
       table_tuple_complete_speculative(rel, slot, token, !conflict);
       SpeculativeInsertionLockRelease(GetCurrentTransactionId());
       if (!conflict) {
@@ -293,11 +284,8 @@ bool insert_lives(Oid leads, const StageChange *changes, int count, int64 *lives
       }
     }
   }
-  ExecResetTupleTable(estate->es_tupleTable, false);
-  ExecCloseIndices(rri);
-  table_close(rel, NoLock);
-  FreeExecutorState(estate);
-  PopActiveSnapshot();
+  // No AFTER trigger was queued (the table has none).
+  end_relation_write(write);
   return true;
 }
 
@@ -312,29 +300,17 @@ bool insert_history_rows(Oid leads, const StageChange *changes, int count, const
   TupleDesc desc = RelationGetDescr(rel);
   const auto &facts = *static_cast<const HistoryFacts *>(
       relation_facts(history_oid, InvalidOid, FactKind::kHistoryRows, build_history_facts, nullptr, rel));
-  if (!plain_insert_target(rel) || !facts.columns_ok) {
+  if (!plain_write_target(rel, CMD_INSERT) || !facts.columns_ok) {
     table_close(rel, NoLock);
     return false;
   }
   const AttrNumber *attnums = facts.attnums;
 
-  EState *estate = CreateExecutorState();
-  RangeTblEntry *rte = makeNode(RangeTblEntry);
-  rte->rtekind = RTE_RELATION;
-  rte->relid = history_oid;
-  rte->relkind = rel->rd_rel->relkind;
-  rte->rellockmode = RowExclusiveLock;
-  lq_compat_init_range_table(estate, rte, nullptr);
-  ResultRelInfo *rri = makeNode(ResultRelInfo);
-  InitResultRelInfo(rri, rel, 1, nullptr, 0);
+  const RelationWrite write = open_relation_write(rel, false);
+  EState *estate = write.estate;
+  ResultRelInfo *rri = write.rri;
   prepare_checks(rri, estate, facts);
-  // Where the after-trigger machinery looks for it; closed here (as in
-  // direct_lead_update.cpp).
-  estate->es_opened_result_relations = lappend(estate->es_opened_result_relations, rri);
-  ExecOpenIndices(rri, false);
-  push_statement_snapshot();
-  estate->es_snapshot = GetActiveSnapshot();
-  estate->es_output_cid = GetCurrentCommandId(true);
+  start_relation_write(write, nullptr);
   TupleTableSlot *slot = ExecInitExtraTupleSlot(estate, desc, &TTSOpsVirtual);
   AfterTriggerBeginQuery();
 
@@ -377,12 +353,7 @@ bool insert_history_rows(Oid leads, const StageChange *changes, int count, const
     ExecSimpleRelationInsert(rri, estate, slot);
   }
   // Fires the AFTER row triggers the inserts queued (users').
-  AfterTriggerEndQuery(estate);
-  ExecResetTupleTable(estate->es_tupleTable, false);
-  ExecCloseIndices(rri);
-  table_close(rel, NoLock);
-  FreeExecutorState(estate);
-  PopActiveSnapshot();
+  end_relation_write(write);
   return true;
 }
 

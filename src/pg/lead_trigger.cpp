@@ -119,14 +119,15 @@ HeapTuple apply_in_trigger(lq::pg::LeadWrite *w, TriggerData *td) {
   if (w->columns == nullptr || w->columns->relid != RelationGetRelid(td->tg_relation))
     w->columns = lq::pg::lead_columns(td, w->lead_names, w->lead_count);
   LeadColumns &c = *w->columns;
+  lq::pg::RowValues r = lq::pg::row_values(row, desc);
   // The lead's delta, by the key's value (lead_key.hpp): the one of the
   // activity trigger, or a new one that records the outcome (a lead written
   // by someone else's trigger during the write). A lead without a key has
   // none.
-  bool isnull = false;
-  const Datum key = heap_getattr(row, c.key_attnum, desc, &isnull);
-  lq::pg::LeadDelta *delta = isnull ? nullptr : lq::pg::delta_for(w, key, false);
-  if (!isnull && delta == nullptr) {
+  const bool key_null = r.nulls[c.key_attnum - 1];
+  const Datum key = r.values[c.key_attnum - 1];
+  lq::pg::LeadDelta *delta = key_null ? nullptr : lq::pg::delta_for(w, key, false);
+  if (!key_null && delta == nullptr) {
     delta = lq::pg::delta_for(w, key, true);
     delta->foreign = true;
   }
@@ -135,28 +136,27 @@ HeapTuple apply_in_trigger(lq::pg::LeadWrite *w, TriggerData *td) {
   // write an equal key differently).
   stored.key_text = nullptr;
   stored.key = key;
-  stored.has_key = !isnull;
-  const Datum state = heap_getattr(row, c.state_attnum, desc, &isnull);
+  stored.has_key = !key_null;
   // A lead whose key the update changes has the new key's activities, not
   // the ones its stored state counted: it is rebuilt from its history.
   const bool rekeyed = lq::pg::column_changed(td->tg_trigtuple, row, desc, c.key_attnum);
-  stored.state = isnull || rekeyed ? nullptr : lq::pg::validated_state(state);
-  const Datum stage = heap_getattr(row, c.stage_attnum, desc, &isnull);
-  stored.has_stage = !isnull;
-  stored.stage = isnull ? lq::Stage::Lead : lq::pg::stage_from_datum(stage);
-  const Datum changed_at = heap_getattr(row, c.changed_at_attnum, desc, &isnull);
-  stored.has_changed_at = !isnull;
-  stored.changed_at = isnull ? 0 : DatumGetTimestampTz(changed_at);
+  stored.state = r.nulls[c.state_attnum - 1] || rekeyed
+                     ? nullptr
+                     : lq::pg::validated_state(r.values[c.state_attnum - 1]);
+  stored.has_stage = !r.nulls[c.stage_attnum - 1];
+  stored.stage = stored.has_stage ? lq::pg::stage_from_datum(r.values[c.stage_attnum - 1]) : lq::Stage::Lead;
+  const Datum changed_at = r.values[c.changed_at_attnum - 1];
+  stored.has_changed_at = !r.nulls[c.changed_at_attnum - 1];
+  stored.changed_at = stored.has_changed_at ? DatumGetTimestampTz(changed_at) : 0;
   stored.since_given = false;
   stored.since_state = nullptr;
-  const Datum score = heap_getattr(row, c.score_attnum, desc, &isnull);
-  stored.has_score = !isnull;
-  stored.score = isnull ? 0.0 : DatumGetFloat8(score);
+  stored.has_score = !r.nulls[c.score_attnum - 1];
+  stored.score = stored.has_score ? DatumGetFloat8(r.values[c.score_attnum - 1]) : 0.0;
   stored.full_state = nullptr;
   for (int i = 0; i < w->lead_count; ++i)
-    w->lead_values[i] = lq::pg::attr_from_tuple(row, desc, c.attribute_attnums[i]);
+    w->lead_values[i] = lq::pg::attr_from_values(r, desc, c.attribute_attnums[i]);
   const lq::pg::LeadUpdate u = lq::pg::compute_update(w, delta, stored);
-  return lq::pg::with_lead_outputs(row, desc, c,
+  return lq::pg::with_lead_outputs(r, desc, c,
                                    {u.state, u.fit, u.engagement, u.score, u.stage,
                                     u.stage_changed_now ? TimestampTzGetDatum(w->as_of) : changed_at});
 }

@@ -27,6 +27,7 @@ enum class FactKind : uint8 {
   kActivityColumns,  // activity_triggers.cpp: the columns an activity is scored from
   kDirectUpdate,     // direct_lead_update.cpp: how a leads table is written directly
   kHistoryRows,      // history_rows.cpp: stage_history's columns and CHECK constraints
+  kLeadLife,         // history_rows.cpp: lead_life's columns, primary key and sequence
 };
 
 // Builds the facts into `cxt` (kept when it returns; freed after an ERROR)

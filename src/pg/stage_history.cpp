@@ -188,9 +188,15 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
   // has one, gets a row per change on one server and on Citus alike.
   const Oid history_companion = on_shard ? companion_table(leads, Companion::History) : InvalidOid;
   const Oid feed = companion_table(leads, Companion::Handoffs);
+  // The SQL statements' parameters, made when one runs (the direct path
+  // needs none).
   Datum values[kChangeParams];
   Oid types[kChangeParams];
-  change_parameters(leads, changes, count, reason, at, changed_by, values, types);
+  bool have_parameters = false;
+  auto parameters = [&] {
+    if (!have_parameters) change_parameters(leads, changes, count, reason, at, changed_by, values, types);
+    have_parameters = true;
+  };
 
   // Written as its owner: PUBLIC cannot write the history, but any role whose
   // statement changes a tracked lead's stage causes a row. Every row carries
@@ -216,14 +222,17 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
     if (found < count) {
       if (insert_lives(leads, changes, count, life_ids))
         found = static_cast<int>(std::count_if(life_ids, life_ids + count, [](int64 id) { return id != 0; }));
-      else
+      else {
+        parameters();
         record_lives(values);
+      }
       if (found < count) found = find_lives(leads, changes, count, life_ids);
     }
     written = found == count && insert_history_rows(leads, changes, count, reason, at, changed_by, life_ids,
                                                     write->model->name.c_str(), write->model->version, ids);
   }
   if (!written) {
+    parameters();
     // Prepared when first needed (a session that only writes directly
     // prepares none).
     SPIPlanPtr &plan = lives ? history_plan : legacy_history_plan;
@@ -346,8 +355,10 @@ void record_stage_changes(Oid leads, const StageChange *changes, int count, cons
         elog(ERROR, "lead_qual: stage history ids came back out of order");
     }
   }
-  if (OidIsValid(feed))
+  if (OidIsValid(feed)) {
+    parameters();
     write_feed(feed, companion_target(fired_on, on_shard ? leads : InvalidOid, feed), ids, values, count);
+  }
   spi_finish_as(saved);
   if (on_shard) return;
 

@@ -109,12 +109,11 @@ const char *lead_key_text(HeapTuple row, TupleDesc desc, LeadColumns &columns) {
   return isnull ? "" : key_text_of(&columns.key_text, key);
 }
 
-AttrValue attr_from_tuple(HeapTuple row, TupleDesc desc, AttrNumber attnum) {
-  if (attnum <= 0) return AttrValue::missing();
-  bool isnull = false;
-  const Datum d = heap_getattr(row, attnum, desc, &isnull);
+namespace {
+
+// A column value of type `type` as the core sees it (attr_from_tuple()).
+AttrValue attr_from_datum(Datum d, bool isnull, Oid type) {
   if (isnull) return AttrValue::missing();
-  const Oid type = TupleDescAttr(desc, attnum - 1)->atttypid;
   switch (type) {
     case BOOLOID:
       return AttrValue::of_bool(DatumGetBool(d));
@@ -143,6 +142,47 @@ AttrValue attr_from_tuple(HeapTuple row, TupleDesc desc, AttrNumber attnum) {
       return AttrValue::of_string(std::string_view(s, strlen(s)));
     }
   }
+}
+
+}  // namespace
+
+AttrValue attr_from_tuple(HeapTuple row, TupleDesc desc, AttrNumber attnum) {
+  if (attnum <= 0) return AttrValue::missing();
+  bool isnull = false;
+  const Datum d = heap_getattr(row, attnum, desc, &isnull);
+  return attr_from_datum(d, isnull, TupleDescAttr(desc, attnum - 1)->atttypid);
+}
+
+RowValues row_values(HeapTuple row, TupleDesc desc) {
+  RowValues r{row, static_cast<Datum *>(palloc(sizeof(Datum) * desc->natts)),
+              static_cast<bool *>(palloc(sizeof(bool) * desc->natts))};
+  heap_deform_tuple(row, desc, r.values, r.nulls);
+  return r;
+}
+
+AttrValue attr_from_values(const RowValues &r, TupleDesc desc, AttrNumber attnum) {
+  if (attnum <= 0) return AttrValue::missing();
+  return attr_from_datum(r.values[attnum - 1], r.nulls[attnum - 1],
+                         TupleDescAttr(desc, attnum - 1)->atttypid);
+}
+
+HeapTuple with_lead_outputs(RowValues &r, TupleDesc desc, const LeadColumns &columns,
+                            const LeadOutputs &out) {
+  const AttrNumber attnums[6] = {columns.state_attnum, columns.fit_attnum,   columns.engagement_attnum,
+                                 columns.score_attnum, columns.stage_attnum, columns.changed_at_attnum};
+  const Datum values[6] = {PointerGetDatum(out.state),     Float8GetDatum(out.fit),
+                           Float8GetDatum(out.engagement), Float8GetDatum(out.score),
+                           stage_to_datum(out.stage),      out.changed_at};
+  for (int i = 0; i < 6; ++i) {
+    r.values[attnums[i] - 1] = values[i];
+    r.nulls[attnums[i] - 1] = false;
+  }
+  HeapTuple result = heap_form_tuple(desc, r.values, r.nulls);
+  // The old row's identity, as heap_modify_tuple() keeps it.
+  result->t_data->t_ctid = r.row->t_data->t_ctid;
+  result->t_self = r.row->t_self;
+  result->t_tableOid = r.row->t_tableOid;
+  return result;
 }
 
 HeapTuple with_lead_outputs(HeapTuple row, TupleDesc desc, const LeadColumns &columns,

@@ -52,6 +52,21 @@ const char *lead_key_text(HeapTuple row, TupleDesc desc, LeadColumns &columns);
 // missing.
 AttrValue attr_from_tuple(HeapTuple row, TupleDesc desc, AttrNumber attnum);
 
+// A leads row taken apart once (heap_deform_tuple()): a trigger that reads
+// several of its columns would otherwise walk the row from its start for
+// each (heap_getattr() after a variable-width column), and writing six of
+// them takes it apart again (heap_modify_tuple()). Arrays in
+// CurrentMemoryContext.
+struct RowValues {
+  HeapTuple row;
+  Datum *values;  // by attribute number - 1
+  bool *nulls;
+};
+RowValues row_values(HeapTuple row, TupleDesc desc);
+
+// attr_from_tuple() of a row taken apart.
+AttrValue attr_from_values(const RowValues &r, TupleDesc desc, AttrNumber attnum);
+
 // The values lead_qual writes into a leads row.
 struct LeadOutputs {
   void *state;  // score_state varlena
@@ -63,6 +78,8 @@ struct LeadOutputs {
 // `row` with the columns lead_qual writes replaced by `out`.
 HeapTuple with_lead_outputs(HeapTuple row, TupleDesc desc, const LeadColumns &columns,
                             const LeadOutputs &out);
+// The same for a row taken apart (its values are overwritten).
+HeapTuple with_lead_outputs(RowValues &r, TupleDesc desc, const LeadColumns &columns, const LeadOutputs &out);
 
 // Whether column `attnum` differs between two versions of a row.
 bool column_changed(HeapTuple a, HeapTuple b, TupleDesc desc, AttrNumber attnum);
