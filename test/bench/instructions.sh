@@ -13,6 +13,11 @@
 # (default: B0 F2 lead_qual lead_qual_realistic). make bench runs it as its
 # scenario "instructions" (OUT set by test/bench/run.sh): the table goes into
 # results.md; without valgrind it is skipped there.
+# Then the same for one bulk INSERT ... SELECT (INSTR_BULK_LEADS leads, default
+# 2000, with 10 activities each, into fresh tables as make bench's bulk
+# scenario loads them), per activity row, for INSTR_BULK_VARIANTS (default
+# B0 F1 lead_qual lead_qual_realistic): the bulk ratios without the timing
+# noise.
 # INSTR_LEADS (default 20000), INSTR_INSERTS (default 2000); INSTR_OUT=DIR
 # keeps each variant's callgrind file there (callgrind_annotate --inclusive=yes
 # DIR/callgrind.VARIANT shows where the instructions go). Uses the
@@ -25,6 +30,8 @@ leads=${INSTR_LEADS:-20000}
 inserts=${INSTR_INSERTS:-2000}
 variants=("$@")
 [ ${#variants[@]} -gt 0 ] || variants=(B0 F2 lead_qual lead_qual_realistic)
+bulk_leads=${INSTR_BULK_LEADS:-2000}
+read -r -a bulk_variants <<<"${INSTR_BULK_VARIANTS:-B0 F1 lead_qual lead_qual_realistic}"
 in_bench=${OUT:+1}
 section=${OUT:+$OUT/35_instructions.md}
 if ! command -v valgrind >/dev/null; then
@@ -52,7 +59,16 @@ for v in "${variants[@]}"; do
         SELECT lead_id, activity, occurred_at, properties FROM bench.activity_src WHERE lead_id <= $leads" \
     -c "SELECT bench.attach('$v')" -c "VACUUM FULL ANALYZE bench.leads" -c "VACUUM ANALYZE bench.activities" >/dev/null
 done
+for v in "${bulk_variants[@]}"; do
+  "${psql[@]}" -d postgres -c "CREATE DATABASE \"bulk_$v\" TEMPLATE bench"
+  "${psql[@]}" -d "bulk_$v" -c "SELECT bench.reset('$v', $bulk_leads)" -c "VACUUM ANALYZE bench.leads" >/dev/null
+done
 stop
+# The bulk statement: make bench's (bulk.sh), for the first bulk_leads leads
+# (one line: the single-user backend reads one statement per line).
+echo "INSERT INTO bench.activities (lead_id, activity, occurred_at, properties)" \
+  "SELECT lead_id, activity, occurred_at, properties FROM bench.activity_src WHERE lead_id <= $bulk_leads" >"$dir/bulk.sql"
+echo "SELECT count(*) FROM bench.activity_src WHERE lead_id <= $bulk_leads" >"$dir/bulk_none.sql"
 # The statements: stream.pgbench's, with its random draws from a fixed seed.
 awk -v n="$inserts" -v leads="$leads" 'BEGIN {
   srand(17)
@@ -81,6 +97,14 @@ for v in "${variants[@]}"; do
   if [ -n "${INSTR_OUT:-}" ]; then mkdir -p "$INSTR_OUT"; cp "$dir/cg.out" "$INSTR_OUT/callgrind.$v"; fi
   per_insert[$v]=$(awk -v t="$total" -v b="$base" -v n="$inserts" 'BEGIN { printf "%.0f", (t - b) / n }')
 done
+declare -A per_row
+for v in "${bulk_variants[@]}"; do
+  base=$(instructions "$dir/bulk_none.sql" "bulk_$v")
+  total=$(instructions "$dir/bulk.sql" "bulk_$v")
+  if [ -n "${INSTR_OUT:-}" ]; then cp "$dir/cg.out" "$INSTR_OUT/callgrind.bulk_$v"; fi
+  per_row[$v]=$(awk -v t="$total" -v b="$base" -v n="$((bulk_leads * 10))" 'BEGIN { printf "%.0f", (t - b) / n }')
+done
+bulk_ratio() { if [ -n "${per_row[$2]:-}" ]; then awk -v a="${per_row[$1]}" -v b="${per_row[$2]}" 'BEGIN { printf "%.2f", a / b }'; else echo "n/a"; fi; }
 ratio() { if [ -n "${per_insert[$2]:-}" ]; then awk -v a="${per_insert[$1]}" -v b="${per_insert[$2]}" 'BEGIN { printf "%.2f", a / b }'; else echo "n/a"; fi; }
 {
   echo "## CPU instructions per single-row INSERT"
@@ -97,5 +121,16 @@ ratio() { if [ -n "${per_insert[$2]:-}" ]; then awk -v a="${per_insert[$1]}" -v 
     echo "| $v | ${per_insert[$v]} | $(ratio "$v" F2) | $(ratio "$v" B0) |"
   done
   echo
+  if [ ${#bulk_variants[@]} -gt 0 ]; then
+    echo "And per activity row of one bulk INSERT ... SELECT: $bulk_leads leads with 10 activities each, into the fresh"
+    echo "tables of the bulk scenario (one single-user backend; minus the same backend counting the rows)."
+    echo
+    echo "| variant | instructions per row | ratio to F1 | ratio to B0 |"
+    echo "|---|---:|---:|---:|"
+    for v in "${bulk_variants[@]}"; do
+      echo "| $v | ${per_row[$v]} | $(bulk_ratio "$v" F1) | $(bulk_ratio "$v" B0) |"
+    done
+    echo
+  fi
 } >"$section"
 [ -n "$in_bench" ] || cat "$section"
