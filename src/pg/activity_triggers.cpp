@@ -260,13 +260,17 @@ void *build_activity_columns(void *arg, MemoryContext cxt, Oid * /*depends_on*/)
   TupleDesc desc = RelationGetDescr(rel);
   const char *table = RelationGetRelationName(rel);
   auto *c = static_cast<ActivityColumns *>(MemoryContextAlloc(cxt, sizeof(ActivityColumns)));
+  // The key's type is checked against the leads key's at every statement
+  // (tracked_key_identity()); the others as track() required them.
   c->key = lq::pg::tracked_column(desc, args.lead_id_column, table);
-  c->activity = lq::pg::tracked_column(desc, args.activity_type_column, table);
-  c->occurred_at = lq::pg::tracked_column(desc, args.occurred_at_column, table);
+  c->activity = lq::pg::tracked_column_of_type(desc, args.activity_type_column, table, TEXTOID, VARCHAROID);
+  c->occurred_at = lq::pg::tracked_column_of_type(
+      desc, args.occurred_at_column, table, args.occurred_at_zone != nullptr ? TIMESTAMPOID : TIMESTAMPTZOID);
   // Missing (<= 0) is an error only for a model that reads properties.
   c->properties = args.properties_column != nullptr
                       ? static_cast<AttrNumber>(SPI_fnumber(desc, args.properties_column))
                       : AttrNumber{InvalidAttrNumber};
+  if (c->properties > 0) lq::pg::tracked_column_of_type(desc, args.properties_column, table, JSONBOID);
   return c;
 }
 

@@ -38,22 +38,58 @@ MemoryContext retired = nullptr;
 // (a name resolved before a rename committed) and are used once, not kept.
 uint64 invalidations = 0;
 
-void forget(Oid relid) {
+// Entries invalidated and not yet removed (on_xact() removes them).
+long invalid_entries = 0;
+
+// Invalidates the entries `matches(entry)` selects.
+template <typename Matches>
+void forget_if(Matches matches) {
   ++invalidations;
   HASH_SEQ_STATUS scan;
   hash_seq_init(&scan, entries);
   while (auto *e = static_cast<FactsEntry *>(hash_seq_search(&scan)))
-    if (!OidIsValid(relid) || e->key.relid == relid || e->depends_on == relid) e->valid = false;
+    if (e->valid && matches(*e)) {
+      e->valid = false;
+      ++invalid_entries;
+    }
 }
 
-void on_relcache(Datum /*arg*/, Oid relid) { forget(relid); }
+void on_relcache(Datum /*arg*/, Oid relid) {
+  forget_if([relid](const FactsEntry &e) {
+    return !OidIsValid(relid) || e.key.relid == relid || e.depends_on == relid;
+  });
+}
 
-void on_namespace(Datum /*arg*/, int /*cache*/, uint32 /*hash*/) { forget(InvalidOid); }
+// A schema renamed moves every name in it (the other table by name).
+void on_namespace(Datum /*arg*/, int /*cache*/, uint32 /*hash*/) {
+  forget_if([](const FactsEntry &) { return true; });
+}
 
+// A function changed (CREATE OR REPLACE, ALTER, DROP): a CHECK constraint
+// planned with it inlined or folded (kHistoryRows) is planned again, as
+// PostgreSQL plans one for every statement.
+void on_function(Datum /*arg*/, int /*cache*/, uint32 /*hash*/) {
+  forget_if([](const FactsEntry &e) { return e.key.kind == FactKind::kHistoryRows; });
+}
+
+// At the end of a top-level transaction nothing reads facts any more: the
+// retired ones are freed, and so are the entries invalidated since (a
+// dropped table's or trigger's would otherwise stay for the session).
 void on_xact(XactEvent event, void * /*arg*/) {
-  if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT || event == XACT_EVENT_PREPARE ||
-      event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT)
-    MemoryContextReset(retired);
+  if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT && event != XACT_EVENT_PREPARE &&
+      event != XACT_EVENT_PARALLEL_COMMIT && event != XACT_EVENT_PARALLEL_ABORT)
+    return;
+  if (invalid_entries > 0) {
+    HASH_SEQ_STATUS scan;
+    hash_seq_init(&scan, entries);
+    while (auto *e = static_cast<FactsEntry *>(hash_seq_search(&scan))) {
+      if (e->valid) continue;
+      MemoryContextDelete(e->context);
+      hash_search(entries, &e->key, HASH_REMOVE, nullptr);
+    }
+    invalid_entries = 0;
+  }
+  MemoryContextReset(retired);
 }
 
 void set_up() {
@@ -68,6 +104,7 @@ void set_up() {
   entries = hash_create("lead_qual relation facts", 32, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
   CacheRegisterRelcacheCallback(on_relcache, static_cast<Datum>(0));
   CacheRegisterSyscacheCallback(NAMESPACEOID, on_namespace, static_cast<Datum>(0));
+  CacheRegisterSyscacheCallback(PROCOID, on_function, static_cast<Datum>(0));
   RegisterXactCallback(on_xact, nullptr);
 }
 
@@ -99,6 +136,7 @@ void *relation_facts(Oid relid, Oid trigger, FactKind kind, FactsBuilder build, 
   e->context = cxt;
   e->facts = facts;
   e->valid = invalidations == invalidations_before;
+  if (!e->valid) ++invalid_entries;
   return facts;
 }
 

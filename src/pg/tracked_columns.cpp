@@ -14,6 +14,7 @@ extern "C" {
 #include <cstring>
 #include <string_view>
 
+#include "pg/catalog.hpp"
 #include "pg/lead_stage.hpp"
 #include "pg/relation_facts.hpp"
 #include "pg/track_args.hpp"
@@ -31,6 +32,18 @@ AttrNumber tracked_column(TupleDesc desc, const char *column, const char *table)
   const int attnum = SPI_fnumber(desc, column);
   if (attnum <= 0) tracked_column_missing(column, table);
   return static_cast<AttrNumber>(attnum);
+}
+
+AttrNumber tracked_column_of_type(TupleDesc desc, const char *column, const char *table, Oid type,
+                                  Oid other_type) {
+  const AttrNumber attnum = tracked_column(desc, column, table);
+  const Oid actual = TupleDescAttr(desc, attnum - 1)->atttypid;
+  if (actual != type && (other_type == InvalidOid || actual != other_type))
+    ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                    errmsg("column \"%s\" of table \"%s\" is of type %s, not %s", column, table,
+                           format_type_be(actual), format_type_be(type)),
+                    errhint("The table changed after lead_qual.track(); untrack and track it again.")));
+  return attnum;
 }
 
 namespace {
@@ -60,12 +73,15 @@ void *build_lead_columns(void *arg, MemoryContext cxt, Oid * /*depends_on*/) {
   LeadColumns *c = &cached->columns;
   c->relid = RelationGetRelid(rel);
   c->key_attnum = tracked_column(desc, args.key_column, table);
-  c->state_attnum = tracked_column(desc, args.score_state_column, table);
-  c->fit_attnum = tracked_column(desc, args.fit_score_column, table);
-  c->engagement_attnum = tracked_column(desc, args.engagement_score_column, table);
-  c->score_attnum = tracked_column(desc, args.score_column, table);
-  c->stage_attnum = tracked_column(desc, args.stage_column, table);
-  c->changed_at_attnum = tracked_column(desc, args.stage_changed_at_column, table);
+  // The columns lead_qual writes, of the types track() required: a value of
+  // another type would be written as if it were one of those.
+  c->state_attnum =
+      tracked_column_of_type(desc, args.score_state_column, table, extension_type("score_state"));
+  c->fit_attnum = tracked_column_of_type(desc, args.fit_score_column, table, FLOAT8OID);
+  c->engagement_attnum = tracked_column_of_type(desc, args.engagement_score_column, table, FLOAT8OID);
+  c->score_attnum = tracked_column_of_type(desc, args.score_column, table, FLOAT8OID);
+  c->stage_attnum = tracked_column_of_type(desc, args.stage_column, table, extension_type("lead_stage"));
+  c->changed_at_attnum = tracked_column_of_type(desc, args.stage_changed_at_column, table, TIMESTAMPTZOID);
   const int count = call->count;
   c->attribute_attnums =
       static_cast<AttrNumber *>(MemoryContextAllocZero(cxt, sizeof(AttrNumber) * (count + 1)));

@@ -27,6 +27,12 @@ namespace lq::pg {
 // tracked_column_missing().
 AttrNumber tracked_column(TupleDesc desc, const char *column, const char *table);
 
+// tracked_column() of a column that must be of `type` (or `other_type`,
+// when valid) as track() required; ERROR 42804 when it is not (an ALTER
+// COLUMN ... TYPE since).
+AttrNumber tracked_column_of_type(TupleDesc desc, const char *column, const char *table, Oid type,
+                                  Oid other_type = InvalidOid);
+
 // Attribute numbers of the columns lead_qual writes and reads in one leads
 // relation (the table, or on Citus the shard the trigger fires on, whose
 // numbers may differ from the table's).

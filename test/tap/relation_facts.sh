@@ -100,6 +100,31 @@ SELECT 'history check refuses: lead unchanged', stage, engagement_score FROM crm
 SELECT 'history check dropped', try($$INSERT INTO crm.acts VALUES (9, 'demo', '2026-02-28'), (9, 'demo', '2026-02-28')$$);
 SELECT 'history check dropped: recorded', count(*) FROM lead_qual.stage_history WHERE lead_key = '9' AND to_stage = 'sql';
 
+-- A CHECK of the user's calling a function, replaced after the check was
+-- planned (inlined: a SQL function): the new function decides, in this
+-- session and from another one.
+CREATE FUNCTION public.stage_allowed(s lead_qual.lead_stage) RETURNS boolean LANGUAGE sql AS $$ SELECT true $$;
+ALTER TABLE lead_qual.stage_history ADD CONSTRAINT stage_allowed CHECK (public.stage_allowed(to_stage));
+SELECT 'function check passes', try($$INSERT INTO crm.acts VALUES (11, 'demo', '2026-02-28'), (11, 'demo', '2026-02-28')$$);
+CREATE OR REPLACE FUNCTION public.stage_allowed(s lead_qual.lead_stage) RETURNS boolean LANGUAGE sql AS $$ SELECT false $$;
+SELECT 'function replaced (same session)', try($$INSERT INTO crm.acts VALUES (12, 'demo', '2026-02-28'), (12, 'demo', '2026-02-28')$$);
+CREATE OR REPLACE FUNCTION public.stage_allowed(s lead_qual.lead_stage) RETURNS boolean LANGUAGE sql AS $$ SELECT true $$;
+SELECT 'function replaced back', try($$INSERT INTO crm.acts VALUES (12, 'demo', '2026-02-28'), (12, 'demo', '2026-02-28')$$);
+\! psql -X -q -At -c "CREATE OR REPLACE FUNCTION public.stage_allowed(s lead_qual.lead_stage) RETURNS boolean LANGUAGE sql AS 'SELECT false'"
+SELECT 'function replaced (other session)', try($$INSERT INTO crm.acts VALUES (13, 'demo', '2026-02-28'), (13, 'demo', '2026-02-28')$$);
+ALTER TABLE lead_qual.stage_history DROP CONSTRAINT stage_allowed;
+
+-- A column lead_qual writes, or an activity column, given another type:
+-- refused (42804) as at track(), not written as if it were of its old type.
+\! psql -X -q -At -c 'ALTER TABLE crm.leads ALTER COLUMN score TYPE numeric'
+SELECT 'score column numeric', try($$INSERT INTO crm.acts VALUES (14, 'visit', '2026-02-28')$$);
+\! psql -X -q -At -c 'ALTER TABLE crm.leads ALTER COLUMN score TYPE float8'
+SELECT 'score column float8 again', try($$INSERT INTO crm.acts VALUES (14, 'visit', '2026-02-28')$$);
+ALTER TABLE crm.acts ALTER COLUMN activity TYPE int USING 0;
+SELECT 'activity column int', try($$INSERT INTO crm.acts VALUES (14, 7, '2026-02-28')$$);
+ALTER TABLE crm.acts ALTER COLUMN activity TYPE text USING 'visit';
+SELECT 'activity column text again', try($$INSERT INTO crm.acts VALUES (14, 'visit', '2026-02-28')$$);
+
 -- Tracked again with another stage column: new triggers, new facts.
 \! psql -X -q -At -c "SELECT lead_qual.untrack('crm.acts')" -c "ALTER TABLE crm.leads RENAME COLUMN stage TO lifecycle_stage" -c "SELECT lead_qual.track('crm.acts', 'crm.leads', 'facts', '{\"stage\": \"lifecycle_stage\"}')" >/dev/null
 SELECT 'tracked again', try($$INSERT INTO crm.acts VALUES (10, 'demo', '2026-02-28'), (10, 'demo', '2026-02-28')$$);
@@ -107,6 +132,22 @@ SELECT 'tracked again: stage', lifecycle_stage FROM crm.leads WHERE id = 10;
 
 -- Every lead's stored scores agree with its history (verify()).
 SELECT 'verify', count(*) FROM lead_qual.verify('crm.leads');
+
+-- Facts of dropped triggers are not kept for the session: tracked again
+-- 30 times (each its own transaction), the backend holds as many facts as
+-- once.
+\o /dev/null
+SELECT lead_qual.untrack('crm.acts');
+SELECT lead_qual.track('crm.acts', 'crm.leads', 'facts', '{"stage": "lifecycle_stage"}');
+SELECT try($$INSERT INTO crm.acts VALUES (15, 'visit', '2026-02-28')$$);
+\o
+SELECT 'facts after one', count(*) FROM pg_backend_memory_contexts WHERE name = 'lead_qual facts';
+\o /dev/null
+SELECT format($f$SELECT lead_qual.untrack('crm.acts');
+SELECT lead_qual.track('crm.acts', 'crm.leads', 'facts', '{"stage": "lifecycle_stage"}');
+SELECT try($i$INSERT INTO crm.acts VALUES (15, 'visit', '2026-02-28')$i$);$f$) FROM generate_series(1, 30) \gexec
+\o
+SELECT 'facts after thirty more', count(*) FROM pg_backend_memory_contexts WHERE name = 'lead_qual facts';
 SQL
 )
 
@@ -143,4 +184,18 @@ expect "history check dropped: recorded" "1"
 expect "tracked again" "ok"
 expect "tracked again: stage" "sql"
 expect "verify" "0"
+expect "function check passes" "ok"
+expect "function replaced (same session)" "23514"
+expect "function replaced back" "ok"
+expect "function replaced (other session)" "23514"
+expect "score column numeric" "42804"
+expect "score column float8 again" "ok"
+expect "activity column int" "42804"
+expect "activity column text again" "ok"
+one=$(grep -F "facts after one|" <<<"$out" | cut -d'|' -f2)
+thirty=$(grep -F "facts after thirty more|" <<<"$out" | cut -d'|' -f2)
+n=$((n + 1))
+if [[ -n $one && -n $thirty && $one -gt 0 && $thirty -le $one ]]; then
+  echo "ok $n - facts kept: $one contexts after one re-track, $thirty after thirty more"
+else echo "not ok $n - facts kept: '$one' contexts after one re-track, '$thirty' after thirty more"; fi
 echo "1..$n"
