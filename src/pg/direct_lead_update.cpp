@@ -303,6 +303,7 @@ bool update_leads_directly(const TrackArgs &args, const Datum *given_keys, int c
     // Rows this write changes stay invisible (the command id).
     bool look_again = i > 0 && read_committed;
     bool first = true;
+    int rows_of_key = 0;
     while (first || look_again) {
       if (look_again) {
         PopActiveSnapshot();
@@ -330,7 +331,11 @@ bool update_leads_directly(const TrackArgs &args, const Datum *given_keys, int c
         ExecSimpleRelationUpdate(rri, estate, &epq, locked, next);
         // Without an enabled lead_changed() trigger every row written counts
         // as not computed: the caller raises the error the UPDATE path does.
-        if (!lead_trigger || *applied > applied_before) ++*updated;
+        // So does a second row of one key (a key index made non-unique
+        // since track()): lead_changed() computes a lead once, and the
+        // UPDATE path counts both rows.
+        if (!lead_trigger || *applied > applied_before || rows_of_key > 0) ++*updated;
+        ++rows_of_key;
       }
       first = false;
     }

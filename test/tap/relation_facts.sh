@@ -75,6 +75,15 @@ SELECT 'other key index: scored', engagement_score > 0 FROM crm.leads WHERE id =
 \! psql -X -q -At -c 'DROP INDEX crm.leads_id_again'
 SELECT 'no key index', try($$INSERT INTO crm.acts VALUES (7, 'demo', '2026-02-28')$$);
 SELECT 'no key index: scored', engagement_score > 0 FROM crm.leads WHERE id = 7;
+-- A non-unique key index and a key written twice: both paths refuse
+-- (55000), as the UPDATE path always did, and write nothing.
+\! psql -X -q -At -c 'CREATE INDEX leads_id_not_unique ON crm.leads (id)' -c "INSERT INTO crm.leads (id, industry, country) VALUES (16, 'saas', 'twice')"
+SELECT 'key twice', try($$INSERT INTO crm.acts VALUES (16, 'visit', '2026-02-28')$$);
+SET lead_qual.direct_lead_writes = off;
+SELECT 'key twice (SQL path)', try($$INSERT INTO crm.acts VALUES (16, 'visit', '2026-02-28')$$);
+RESET lead_qual.direct_lead_writes;
+SELECT 'key twice: unchanged', count(*), count(*) FILTER (WHERE engagement_score > 0) FROM crm.leads WHERE id = 16;
+\! psql -X -q -At -c "DELETE FROM crm.leads WHERE id = 16 AND country = 'twice'" -c 'DROP INDEX crm.leads_id_not_unique'
 \! psql -X -q -At -c 'ALTER TABLE crm.leads ADD PRIMARY KEY (id)'
 
 -- The leads table renamed, then its schema: the activity trigger names it
@@ -172,6 +181,9 @@ expect "other key index" "ok"
 expect "other key index: scored" "t"
 expect "no key index" "ok"
 expect "no key index: scored" "t"
+expect "key twice" "55000"
+expect "key twice (SQL path)" "55000"
+expect "key twice: unchanged" "2|0"
 expect "leads renamed" "42P01"
 expect "leads named back" "ok"
 expect "schema renamed" "3F000"
