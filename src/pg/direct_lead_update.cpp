@@ -107,8 +107,7 @@ struct DirectUpdateFacts {
   const char *key_column;  // the names they were found for
   const char *state_column;
   AttrNumber key_attnum, state_attnum;
-  Oid index;  // key_index()'s; InvalidOid: none (the UPDATE path)
-  Oid index_type;
+  Oid index;                              // key_index()'s; InvalidOid: none (the UPDATE path)
   RegProcedure equal_proc, compare_proc;  // of the index's operator family
   Oid collation;                          // the index's
   Oid lead_changed;                       // lead_changed_function()
@@ -134,17 +133,12 @@ void *build_direct_update_facts(void *arg, MemoryContext cxt, Oid * /*depends_on
   if (index_no < 0) return f;
   Relation index = call->rri->ri_IndexRelationDescs[index_no];
   const Oid type = index->rd_opcintype[0];
-  const Oid equal_op = get_opfamily_member(index->rd_opfamily[0], type, type, BTEqualStrategyNumber);
-  if (!OidIsValid(equal_op))
-    elog(ERROR, "lead_qual: no equality in the operator family of index \"%s\"",
-         RelationGetRelationName(index));
   const RegProcedure compare_proc = get_opfamily_proc(index->rd_opfamily[0], type, type, BTORDER_PROC);
   if (!RegProcedureIsValid(compare_proc))
     elog(ERROR, "lead_qual: no comparison in the operator family of index \"%s\"",
          RelationGetRelationName(index));
   f->index = RelationGetRelid(index);
-  f->index_type = type;
-  f->equal_proc = get_opcode(equal_op);
+  f->equal_proc = index_equality(index, 0);
   f->compare_proc = compare_proc;
   f->collation = index->rd_indcollation[0];
   return f;

@@ -128,16 +128,6 @@ void prepare_checks(ResultRelInfo *rri, EState *estate, const HistoryFacts &f) {
   MemoryContextSwitchTo(caller);
 }
 
-// The btree equality procedure of column `col` (0-based) of `index`.
-RegProcedure index_equality(Relation index, int col) {
-  const Oid type = index->rd_opcintype[col];
-  const Oid op = get_opfamily_member(index->rd_opfamily[col], type, type, BTEqualStrategyNumber);
-  if (!OidIsValid(op))
-    elog(ERROR, "lead_qual: no equality in the operator family of index \"%s\"",
-         RelationGetRelationName(index));
-  return get_opcode(op);
-}
-
 // What finding and inserting lives needs to know of lead_qual.lead_life,
 // found once per backend (relation_facts.hpp) instead of at every stage
 // change: its columns, its primary key on (lead_table, lead_key), the key's

@@ -2,12 +2,14 @@
 #include "pg/relation_write.hpp"
 
 extern "C" {
+#include "access/stratnum.h"
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/pg_class.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "nodes/makefuncs.h"
+#include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 }
@@ -35,6 +37,15 @@ void push_statement_snapshot() {
   CommandCounterIncrement();
   PushActiveSnapshot(GetTransactionSnapshot());
   UpdateActiveSnapshotCommandId();
+}
+
+RegProcedure index_equality(Relation index, int col) {
+  const Oid type = index->rd_opcintype[col];
+  const Oid op = get_opfamily_member(index->rd_opfamily[col], type, type, BTEqualStrategyNumber);
+  if (!OidIsValid(op))
+    elog(ERROR, "lead_qual: no equality in the operator family of index \"%s\"",
+         RelationGetRelationName(index));
+  return get_opcode(op);
 }
 
 RelationWrite open_relation_write(Relation rel, bool speculative) {

@@ -36,6 +36,11 @@ bool plain_write_target(Relation rel, CmdType cmd);
 // ends it.
 void push_statement_snapshot();
 
+// The btree equality procedure of column `col` (0-based) of `index` (of its
+// operator family, for its opclass's input type), for a scan key; ERROR when
+// the family has none.
+RegProcedure index_equality(Relation index, int col);
+
 struct RelationWrite {
   Relation rel;
   EState *estate;
