@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "error.hpp"
@@ -418,19 +419,49 @@ std::uint8_t Model::or_bits(std::string_view activity) const {
   return fold_activity(activity, buf, sizeof buf, key) ? bits_for(key) : 0;
 }
 
-Model::ActivityClass Model::classify(std::string_view activity, const AttrValue *properties) const {
+int Model::activity_kind(std::string_view activity) const {
   char buf[kMaxActivityName];
   std::string_view key;
-  if (!fold_activity(activity, buf, sizeof buf, key)) return {-1, 0};
+  if (!fold_activity(activity, buf, sizeof buf, key)) return -1;
   const ActivityEntry *e = find_activity(key);
-  if (e == nullptr) return {-1, 0};
+  return e == nullptr ? -1 : static_cast<int>(e - activity_index_.data());
+}
+
+Model::ActivityClass Model::classify_kind(int kind, const AttrValue *properties) const {
+  if (kind < 0) return {-1, 0};
+  const ActivityEntry &e = activity_index_[static_cast<std::size_t>(kind)];
   int rule = -1;
-  for (int i : e->rules)
+  for (int i : e.rules)
     if (engagement_rules[static_cast<std::size_t>(i)].when.holds(properties)) {
       rule = i;
       break;
     }
-  return {rule, e->or_bits};
+  return {rule, e.or_bits};
+}
+
+Model::ActivityClass Model::classify(std::string_view activity, const AttrValue *properties) const {
+  return classify_kind(activity_kind(activity), properties);
+}
+
+int ActivityKindMemo::kind(const Model &model, std::string_view activity) {
+  if (activity.size() > kBytes) return model.activity_kind(activity);
+  for (std::size_t i = 0; i < used; ++i) {
+    const Entry &e = entries[i];
+    if (e.len == activity.size() && std::memcmp(e.bytes, activity.data(), activity.size()) == 0) return e.kind;
+  }
+  const int k = model.activity_kind(activity);
+  std::size_t slot = used;
+  if (used < kEntries) {
+    ++used;
+  } else {
+    slot = next;
+    next = static_cast<std::uint8_t>((next + 1) % kEntries);
+  }
+  Entry &e = entries[slot];
+  e.len = static_cast<std::uint8_t>(activity.size());
+  std::memcpy(e.bytes, activity.data(), activity.size());
+  e.kind = k;
+  return k;
 }
 
 bool Model::meets(const StageCriteria &c, double fit, double engagement, std::uint8_t or_seen,

@@ -122,6 +122,12 @@ class Model {
     std::uint8_t or_bits;
   };
   ActivityClass classify(std::string_view activity, const AttrValue *properties) const;
+  // classify() in two steps, so that a call site can remember the first
+  // (ActivityKindMemo): the activity type's place in the model's index
+  // (-1: no rule or or_activities entry names it), then its rule given the
+  // properties.
+  int activity_kind(std::string_view activity) const;
+  ActivityClass classify_kind(int kind, const AttrValue *properties) const;
 
   // Whether the lead meets a stage's criteria given its scores.
   static bool meets(const StageCriteria &c, double fit, double engagement, std::uint8_t or_seen,
@@ -150,6 +156,29 @@ class Model {
   std::vector<ActivityEntry> activity_index_;
   void build_activity_index();
   const ActivityEntry *find_activity(std::string_view folded) const;
+};
+
+// The activity kinds (Model::activity_kind()) of the last few activity types
+// one call site classified, by their bytes as given. A batch's or a trigger's
+// rows repeat a handful of types: comparing the bytes costs less than
+// folding and looking each up again (issue #17: a third of the aggregate's
+// transition). Plain data, empty when zeroed (it lives in PostgreSQL-allocated
+// call-site structs); it belongs to one model: reset() whenever the call
+// site's model changes, since kinds index that model's activity index.
+struct ActivityKindMemo {
+  static constexpr std::size_t kEntries = 8;
+  static constexpr std::size_t kBytes = 40;  // longer types are looked up every time
+  struct Entry {
+    std::uint8_t len;
+    char bytes[kBytes];
+    int kind;
+  };
+  Entry entries[kEntries];
+  std::uint8_t used;  // entries filled
+  std::uint8_t next;  // the one to replace when all are
+
+  int kind(const Model &model, std::string_view activity);
+  void reset() { used = next = 0; }
 };
 
 // Compiles a model definition (JSON text). Throws lq::Error(InvalidParameter)

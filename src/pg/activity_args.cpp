@@ -36,7 +36,8 @@ ActivityArgs read_activity(FunctionCallInfo fcinfo, bool candidate) {
                      m.property_values);
   text *activity_text = PG_GETARG_TEXT_PP(2);
   const std::string_view activity(VARDATA_ANY(activity_text), VARSIZE_ANY_EXHDR(activity_text));
-  const Model::ActivityClass c = m.model->classify(activity, m.property_values);
+  const Model::ActivityClass c =
+      m.model->classify_kind(m.activity_kinds.kind(*m.model, activity), m.property_values);
   a.rule = c.rule;
   a.or_bits = c.or_bits;
   return a;

@@ -164,6 +164,7 @@ ModelRef *fill_ref(FmgrInfo *flinfo, ModelRef *ref, const std::string &name,
   ref->handle = new std::shared_ptr<const Model>(cached);
   ref->model = cached.get();
   ref->aggregate_prototype = nullptr;
+  ref->activity_kinds.reset();
   return ref;
 }
 

@@ -53,6 +53,9 @@ struct ModelRef {
   void *aggregate_prototypes;
   // The one of them for `model`; reset whenever `model` changes (fill_ref).
   const void *aggregate_prototype;
+  // The activity types classified at this call site (zeroed: none); reset
+  // whenever `model` changes (fill_ref).
+  ActivityKindMemo activity_kinds;
   // model_of_arg(): whether the call site's model name is a constant (known
   // after its first call), so that `model` holds for all its calls.
   bool name_checked;

@@ -1,10 +1,12 @@
 # Batch scoring: engagement of every lead over ACTS stored activities, with
 # lead_qual's parallel aggregate and with the equivalent SQL expression
-# (sql/batch_*.sql), alternating, 3 runs each, best counts; at the default
-# work_mem and at 256MB (no spilling of the hash aggregate). Both must get
-# parallel plans (Gather + Partial Aggregate) and the same total engagement.
-# Also: the floor (the same GROUP BY computing nothing), and once, the SQL
-# written with extract() (numeric; about ten times slower).
+# (sql/batch_*.sql), alternating, BATCH_ROUNDS runs each (default 5: on a
+# shared 2-core machine one run of the same query moves by a quarter), best
+# counts; at the default work_mem and at 256MB (no spilling of the hash
+# aggregate). Both must get parallel plans (Gather + Partial Aggregate) and
+# the same total engagement. Also: the floor (the same GROUP BY computing
+# nothing), and once, the SQL written with extract() (numeric; about ten
+# times slower).
 source "$BENCH_DIR/lib.sh"
 
 leads=$(scaled 100000 100)
@@ -23,7 +25,8 @@ run() {
 
 declare -A best total plan
 for v in "${variants[@]}"; do plan[$v]=$(run "$v" 4MB "EXPLAIN (COSTS OFF)" | grep -v '^Time:'); done
-for r in 1 2 3; do
+rounds=${BATCH_ROUNDS:-5}
+for ((r = 1; r <= rounds; r++)); do
   for m in "${mems[@]}"; do
     for v in "${variants[@]}"; do
       out=$(run "$v" "$m")
@@ -60,7 +63,7 @@ label() {
 {
   echo "## Batch scoring: engagement of $leads leads over $acts stored activities"
   echo
-  echo "One GROUP BY lead query (\`test/bench/sql/batch_*.sql\`), max_parallel_workers_per_gather = 2, best of 3, as of"
+  echo "One GROUP BY lead query (\`test/bench/sql/batch_*.sql\`), max_parallel_workers_per_gather = 2, best of $rounds, as of"
   echo "one fixed time. Ratio: the SQL's time / lead_qual's at the same work_mem (> 1: lead_qual faster)."
   echo
   echo "| variant | parallel plan | work_mem 4MB (s) | ratio | work_mem 256MB (s) | ratio |"

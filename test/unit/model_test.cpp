@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -271,6 +272,43 @@ TEST(Model, ClassifyIsMatchAndOrBits) {
       EXPECT_EQ(c.or_bits, m->or_bits(type)) << type;
     }
   }
+}
+
+// A call site's ActivityKindMemo answers as activity_kind() does for every
+// sequence of types: repeated, new, more than it holds (replacement), case
+// variants (kept apart: the memo compares bytes), longer than it stores, and
+// after a reset() for another model. Each type is drawn from a fixed seed.
+TEST(Model, ActivityKindMemoAnswersAsTheModel) {
+  auto m = model_of(kSpecModel);
+  std::vector<std::string> types = {"page_view", "PAGE_VIEW", "Page_View", "demo_request", "DEMO_REQUEST",
+                                    "webinar", "unknown", "", std::string(39, 'w'), std::string(40, 'w'),
+                                    std::string(41, 'w'), std::string(500, 'd'), "pricing_visit", "trial"};
+  for (int i = 0; i < 12; ++i) types.push_back("type_" + std::to_string(i));
+  lq::ActivityKindMemo memo{};
+  std::uint32_t seed = 17;
+  int hits_of_known = 0;
+  for (int i = 0; i < 5000; ++i) {
+    seed = seed * 1103515245u + 12345u;
+    // Mostly a few types (as a batch's rows), now and then any of them.
+    const std::size_t n = (seed >> 16) % 8 == 0 ? types.size() : 4;
+    const std::string &type = types[(seed >> 8) % n];
+    const int kind = memo.kind(*m, type);
+    ASSERT_EQ(kind, m->activity_kind(type)) << type << " at step " << i;
+    if (kind >= 0) ++hits_of_known;
+    Values values(m->property_attributes);
+    values.str("url", (seed & 1) != 0 ? "/pricing" : "/blog");
+    const lq::Model::ActivityClass via_memo = m->classify_kind(kind, values.data());
+    const lq::Model::ActivityClass direct = m->classify(type, values.data());
+    ASSERT_EQ(via_memo.rule, direct.rule) << type;
+    ASSERT_EQ(via_memo.or_bits, direct.or_bits) << type;
+  }
+  EXPECT_GT(hits_of_known, 0) << "the sequence must reach types the model scores";
+  // Another model: its kinds index another activity index.
+  auto other = model_of(R"({"engagement": {"rules": [{"activity": "webinar", "points": 5}]}})");
+  memo.reset();
+  for (const std::string &type : types) ASSERT_EQ(memo.kind(*other, type), other->activity_kind(type)) << type;
+  EXPECT_EQ(other->activity_kind("demo_request"), -1);
+  EXPECT_GE(other->activity_kind("WEBINAR"), 0);
 }
 
 // ---- stage criteria -----------------------------------------------------------
