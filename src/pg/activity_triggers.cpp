@@ -19,6 +19,7 @@
 #include "pg/entry.hpp"  // first: postgres.h precedes every other header
 
 extern "C" {
+#include "access/table.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
@@ -176,6 +177,28 @@ void rebuild_from_history(LeadWrite *w, TrackingPlans *plans, Datum keys, const 
   }
 }
 
+// The error for a write that updated rows lead_changed() did not compute
+// (55000): its trigger did not fire, or it fired once for a key that more
+// than one row holds (the key's unique index dropped since track()). Either
+// would leave rows with scores that disagree with their activities.
+[[noreturn]] void refuse_uncomputed_rows(const TrackArgs &args, uint64 updated, uint64 computed) {
+  Relation leads = table_open(args.leads_oid, NoLock);  // locked by the write
+  const bool fires = lq::pg::lead_changed_fires(leads);
+  table_close(leads, NoLock);
+  if (fires)
+    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                    errmsg("table %s has more than one row for a value of its lead key column %s", args.leads_table,
+                           quote_identifier(args.key_column)),
+                    errdetail("The write updated " UINT64_FORMAT " rows for " UINT64_FORMAT
+                              " leads; lead_qual scores one row per lead key.",
+                              updated, computed),
+                    errhint("Make column %s unique again (a primary key or unique index), as track() requires.",
+                            quote_identifier(args.key_column))));
+  ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                  errmsg("lead_qual's trigger on table %s did not run", args.leads_table),
+                  errhint("Enable trigger lead_qual_lead on the leads table (or untrack and track it again).")));
+}
+
 // Writes every lead of the write once, locking them in key order. Without
 // SQL where the table allows (direct_lead_update.hpp): each lead is locked as
 // it is written, in key order, and a stale state (missing, or of another
@@ -230,11 +253,7 @@ void write_leads(LeadWrite *w, TrackingPlans *plans, const TrackArgs &args, bool
   }
   // Every updated lead must have been computed by lead_changed(): an UPDATE
   // that bypassed it would keep stale scores without a word.
-  if (updated > w->applied_count)
-    ereport(ERROR,
-            (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-             errmsg("lead_qual's trigger on table %s did not run", args.leads_table),
-             errhint("Enable trigger lead_qual_lead on the leads table (or untrack and track it again).")));
+  if (updated > w->applied_count) refuse_uncomputed_rows(args, updated, w->applied_count);
 }
 
 // Runs write_leads as the leads table's owner, inside SPI.

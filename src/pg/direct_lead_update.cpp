@@ -63,9 +63,8 @@ int key_index(const ResultRelInfo *rri, AttrNumber key_attnum, Oid key_type, Oid
 }
 
 // The function OID of lead_qual.lead_changed() when a BEFORE UPDATE row
-// trigger of `rri`'s table calls it (enabled or not), otherwise InvalidOid.
-Oid lead_changed_function(const ResultRelInfo *rri) {
-  const TriggerDesc *desc = rri->ri_TrigDesc;
+// trigger of the table (`desc`: its triggers) calls it (enabled or not), otherwise InvalidOid.
+Oid lead_changed_function(const TriggerDesc *desc) {
   if (desc == nullptr) return InvalidOid;
   for (int i = 0; i < desc->numtriggers; ++i) {
     const Trigger &t = desc->triggers[i];
@@ -82,10 +81,9 @@ Oid lead_changed_function(const ResultRelInfo *rri) {
 }
 
 // Whether a BEFORE UPDATE row trigger of function `lead_changed` fires on
-// `rri`'s table in this session (session_replication_role decides which
+// the table (`desc`: its triggers) in this session (session_replication_role decides which
 // enabled triggers fire): without one no row may be written.
-bool lead_trigger_fires(const ResultRelInfo *rri, Oid lead_changed) {
-  const TriggerDesc *desc = rri->ri_TrigDesc;
+bool lead_trigger_fires(const TriggerDesc *desc, Oid lead_changed) {
   if (desc == nullptr || !OidIsValid(lead_changed)) return false;
   const bool replica = SessionReplicationRole == SESSION_REPLICATION_ROLE_REPLICA;
   for (int i = 0; i < desc->numtriggers; ++i) {
@@ -127,7 +125,7 @@ void *build_direct_update_facts(void *arg, MemoryContext cxt, Oid * /*depends_on
   f->state_column = MemoryContextStrdup(cxt, call->args->score_state_column);
   f->key_attnum = tracked_column(desc, f->key_column, RelationGetRelationName(rel));
   f->state_attnum = tracked_column(desc, f->state_column, RelationGetRelationName(rel));
-  f->lead_changed = lead_changed_function(call->rri);
+  f->lead_changed = lead_changed_function(call->rri->ri_TrigDesc);
   Form_pg_attribute key_attr = TupleDescAttr(desc, f->key_attnum - 1);
   const int index_no = key_index(call->rri, f->key_attnum, key_attr->atttypid, key_attr->attcollation);
   if (index_no < 0) return f;
@@ -266,7 +264,7 @@ bool update_leads_directly(const TrackArgs &args, const Datum *given_keys, int c
   const AttrNumber key_attnum = facts.key_attnum;
   // As the UPDATE's executor start does, even when no lead is found.
   CheckCmdReplicaIdentity(rel, CMD_UPDATE);
-  const bool lead_trigger = lead_trigger_fires(rri, facts.lead_changed);
+  const bool lead_trigger = lead_trigger_fires(rri->ri_TrigDesc, facts.lead_changed);
   Relation index = rri->ri_IndexRelationDescs[index_no];
   const RegProcedure equal_proc = facts.equal_proc;
   FmgrInfo equal;
@@ -339,6 +337,10 @@ bool update_leads_directly(const TrackArgs &args, const Datum *given_keys, int c
   // Fires the AFTER row triggers the updates queued (foreign keys, users').
   end_relation_write(write);
   return true;
+}
+
+bool lead_changed_fires(Relation leads) {
+  return lead_trigger_fires(leads->trigdesc, lead_changed_function(leads->trigdesc));
 }
 
 }  // namespace lq::pg

@@ -30,6 +30,8 @@
 
 extern "C" {
 #include "postgres.h"
+
+#include "utils/rel.h"
 }
 
 #include "pg/track_args.hpp"
@@ -56,5 +58,11 @@ bool direct_writes_enabled();
 // (see above). Call as the leads table's owner, inside the lead write.
 bool update_leads_directly(const TrackArgs &args, const Datum *keys, int count, const uint64 *applied,
                            uint64 *updated);
+
+// Whether a BEFORE UPDATE row trigger calling lead_qual.lead_changed() fires
+// on `leads` in this session (enabled, and for session_replication_role).
+// When one does, a write that updated more rows than it computed leads
+// found a key in more than one row.
+bool lead_changed_fires(Relation leads);
 
 }  // namespace lq::pg

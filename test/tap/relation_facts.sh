@@ -36,6 +36,10 @@ SELECT lead_qual.track('crm.acts', 'crm.leads', 'facts', '{"add_columns": true}'
 CREATE FUNCTION try(statement text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN EXECUTE statement; RETURN 'ok';
 EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE; END $$;
+-- The same with the error's message.
+CREATE FUNCTION try_message(statement text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN EXECUTE statement; RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE || ': ' || SQLERRM; END $$;
 SQL
 
 # The session under test: its output, one "label|value" line per SELECT.
@@ -76,12 +80,17 @@ SELECT 'other key index: scored', engagement_score > 0 FROM crm.leads WHERE id =
 SELECT 'no key index', try($$INSERT INTO crm.acts VALUES (7, 'demo', '2026-02-28')$$);
 SELECT 'no key index: scored', engagement_score > 0 FROM crm.leads WHERE id = 7;
 -- A non-unique key index and a key written twice: both paths refuse
--- (55000), as the UPDATE path always did, and write nothing.
+-- (55000), as the UPDATE path always did, naming the key column, and write
+-- nothing.
 \! psql -X -q -At -c 'CREATE INDEX leads_id_not_unique ON crm.leads (id)' -c "INSERT INTO crm.leads (id, industry, country) VALUES (16, 'saas', 'twice')"
-SELECT 'key twice', try($$INSERT INTO crm.acts VALUES (16, 'visit', '2026-02-28')$$);
+SELECT 'key twice', try_message($$INSERT INTO crm.acts VALUES (16, 'visit', '2026-02-28')$$);
 SET lead_qual.direct_lead_writes = off;
-SELECT 'key twice (SQL path)', try($$INSERT INTO crm.acts VALUES (16, 'visit', '2026-02-28')$$);
+SELECT 'key twice (SQL path)', try_message($$INSERT INTO crm.acts VALUES (16, 'visit', '2026-02-28')$$);
 RESET lead_qual.direct_lead_writes;
+-- With lead_changed()'s trigger disabled as well, the error names that.
+\! psql -X -q -At -c 'ALTER TABLE crm.leads DISABLE TRIGGER lead_qual_lead'
+SELECT 'key twice, trigger disabled', try_message($$INSERT INTO crm.acts VALUES (16, 'visit', '2026-02-28')$$);
+\! psql -X -q -At -c 'ALTER TABLE crm.leads ENABLE TRIGGER lead_qual_lead'
 SELECT 'key twice: unchanged', count(*), count(*) FILTER (WHERE engagement_score > 0) FROM crm.leads WHERE id = 16;
 \! psql -X -q -At -c "DELETE FROM crm.leads WHERE id = 16 AND country = 'twice'" -c 'DROP INDEX crm.leads_id_not_unique'
 \! psql -X -q -At -c 'ALTER TABLE crm.leads ADD PRIMARY KEY (id)'
@@ -181,8 +190,9 @@ expect "other key index" "ok"
 expect "other key index: scored" "t"
 expect "no key index" "ok"
 expect "no key index: scored" "t"
-expect "key twice" "55000"
-expect "key twice (SQL path)" "55000"
+expect "key twice" "55000: table crm.leads has more than one row for a value of its lead key column id"
+expect "key twice (SQL path)" "55000: table crm.leads has more than one row for a value of its lead key column id"
+expect "key twice, trigger disabled" "55000: lead_qual's trigger on table crm.leads did not run"
 expect "key twice: unchanged" "2|0"
 expect "leads renamed" "42P01"
 expect "leads named back" "ok"
