@@ -447,7 +447,8 @@ int ActivityKindMemo::kind(const Model &model, std::string_view activity) {
   if (activity.size() > kBytes) return model.activity_kind(activity);
   for (std::size_t i = 0; i < used; ++i) {
     const Entry &e = entries[i];
-    if (e.len == activity.size() && std::memcmp(e.bytes, activity.data(), activity.size()) == 0) return e.kind;
+    if (e.len == activity.size() && std::memcmp(e.bytes, activity.data(), activity.size()) == 0)
+      return e.kind;
   }
   const int k = model.activity_kind(activity);
   std::size_t slot = used;

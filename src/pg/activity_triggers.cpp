@@ -186,17 +186,19 @@ void rebuild_from_history(LeadWrite *w, TrackingPlans *plans, Datum keys, const 
   const bool fires = lq::pg::lead_changed_fires(leads);
   table_close(leads, NoLock);
   if (fires)
-    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                    errmsg("table %s has more than one row for a value of its lead key column %s", args.leads_table,
-                           quote_identifier(args.key_column)),
-                    errdetail("The write updated " UINT64_FORMAT " rows for " UINT64_FORMAT
-                              " leads; lead_qual scores one row per lead key.",
-                              updated, computed),
-                    errhint("Make column %s unique again (a primary key or unique index), as track() requires.",
-                            quote_identifier(args.key_column))));
-  ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                  errmsg("lead_qual's trigger on table %s did not run", args.leads_table),
-                  errhint("Enable trigger lead_qual_lead on the leads table (or untrack and track it again).")));
+    ereport(ERROR,
+            (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+             errmsg("table %s has more than one row for a value of its lead key column %s", args.leads_table,
+                    quote_identifier(args.key_column)),
+             errdetail("The write updated " UINT64_FORMAT " rows for " UINT64_FORMAT
+                       " leads; lead_qual scores one row per lead key.",
+                       updated, computed),
+             errhint("Make column %s unique again (a primary key or unique index), as track() requires.",
+                     quote_identifier(args.key_column))));
+  ereport(ERROR,
+          (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+           errmsg("lead_qual's trigger on table %s did not run", args.leads_table),
+           errhint("Enable trigger lead_qual_lead on the leads table (or untrack and track it again).")));
 }
 
 // Writes every lead of the write once, locking them in key order. Without

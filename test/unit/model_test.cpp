@@ -280,15 +280,16 @@ TEST(Model, ClassifyIsMatchAndOrBits) {
 // after a reset() for another model. Each type is drawn from a fixed seed.
 TEST(Model, ActivityKindMemoAnswersAsTheModel) {
   auto m = model_of(kSpecModel);
-  std::vector<std::string> types = {"page_view", "PAGE_VIEW", "Page_View", "demo_request", "DEMO_REQUEST",
-                                    "webinar", "unknown", "", std::string(39, 'w'), std::string(40, 'w'),
-                                    std::string(41, 'w'), std::string(500, 'd'), "pricing_visit", "trial"};
+  std::vector<std::string> types = {"page_view", "PAGE_VIEW", "Page_View", "demo_request",  "DEMO_REQUEST",
+                                    "webinar",   "unknown",   "",          "pricing_visit", "trial"};
+  for (std::size_t len : {39, 40, 41}) types.emplace_back(len, 'w');  // around the memo's 40 bytes
+  types.emplace_back(500, 'd');
   for (int i = 0; i < 12; ++i) types.push_back("type_" + std::to_string(i));
   lq::ActivityKindMemo memo{};
   std::uint32_t seed = 17;
   int hits_of_known = 0;
   for (int i = 0; i < 5000; ++i) {
-    seed = seed * 1103515245u + 12345u;
+    seed = seed * 1103515245U + 12345U;
     // Mostly a few types (as a batch's rows), now and then any of them.
     const std::size_t n = (seed >> 16) % 8 == 0 ? types.size() : 4;
     const std::string &type = types[(seed >> 8) % n];
@@ -306,7 +307,8 @@ TEST(Model, ActivityKindMemoAnswersAsTheModel) {
   // Another model: its kinds index another activity index.
   auto other = model_of(R"({"engagement": {"rules": [{"activity": "webinar", "points": 5}]}})");
   memo.reset();
-  for (const std::string &type : types) ASSERT_EQ(memo.kind(*other, type), other->activity_kind(type)) << type;
+  for (const std::string &type : types)
+    ASSERT_EQ(memo.kind(*other, type), other->activity_kind(type)) << type;
   EXPECT_EQ(other->activity_kind("demo_request"), -1);
   EXPECT_GE(other->activity_kind("WEBINAR"), 0);
 }
