@@ -63,7 +63,8 @@ int key_index(const ResultRelInfo *rri, AttrNumber key_attnum, Oid key_type, Oid
 }
 
 // The function OID of lead_qual.lead_changed() when a BEFORE UPDATE row
-// trigger of the table (`desc`: its triggers) calls it (enabled or not), otherwise InvalidOid.
+// trigger of the table (`desc`: its triggers) calls it (enabled or not),
+// otherwise InvalidOid.
 Oid lead_changed_function(const TriggerDesc *desc) {
   if (desc == nullptr) return InvalidOid;
   for (int i = 0; i < desc->numtriggers; ++i) {
@@ -81,8 +82,9 @@ Oid lead_changed_function(const TriggerDesc *desc) {
 }
 
 // Whether a BEFORE UPDATE row trigger of function `lead_changed` fires on
-// the table (`desc`: its triggers) in this session (session_replication_role decides which
-// enabled triggers fire): without one no row may be written.
+// the table (`desc`: its triggers) in this session
+// (session_replication_role decides which enabled triggers fire): without
+// one no row may be written.
 bool lead_trigger_fires(const TriggerDesc *desc, Oid lead_changed) {
   if (desc == nullptr || !OidIsValid(lead_changed)) return false;
   const bool replica = SessionReplicationRole == SESSION_REPLICATION_ROLE_REPLICA;

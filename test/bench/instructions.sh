@@ -18,6 +18,13 @@
 # scenario loads them), per activity row, for INSTR_BULK_VARIANTS (default
 # B0 F1 lead_qual lead_qual_realistic): the bulk ratios without the timing
 # noise.
+# Then batch scoring (make bench's batch scenario, sql/batch_*.sql):
+# INSTR_BATCH_ACTS activities (default 1000000) over INSTR_BATCH_LEADS leads
+# (default 100000, as many groups as make bench's, so that the hash
+# aggregates spill as there), one GROUP BY lead without parallel workers at
+# the default work_mem, per activity, for lead_qual's engagement_state(), the float8 SQL
+# and the floor (the same GROUP BY computing nothing); INSTR_BATCH_ACTS=0
+# skips it.
 # INSTR_LEADS (default 20000), INSTR_INSERTS (default 2000); INSTR_OUT=DIR
 # keeps each variant's callgrind file there (callgrind_annotate --inclusive=yes
 # DIR/callgrind.VARIANT shows where the instructions go). Uses the
@@ -32,6 +39,9 @@ variants=("$@")
 [ ${#variants[@]} -gt 0 ] || variants=(B0 F2 lead_qual lead_qual_realistic)
 bulk_leads=${INSTR_BULK_LEADS:-2000}
 read -r -a bulk_variants <<<"${INSTR_BULK_VARIANTS:-B0 F1 lead_qual lead_qual_realistic}"
+batch_leads=${INSTR_BATCH_LEADS:-100000}
+batch_acts=${INSTR_BATCH_ACTS:-1000000}
+batch_variants=(lead_qual sql floor)
 in_bench=${OUT:+1}
 section=${OUT:+$OUT/35_instructions.md}
 if ! command -v valgrind >/dev/null; then
@@ -63,7 +73,20 @@ for v in "${bulk_variants[@]}"; do
   "${psql[@]}" -d postgres -c "CREATE DATABASE \"bulk_$v\" TEMPLATE bench"
   "${psql[@]}" -d "bulk_$v" -c "SELECT bench.reset('$v', $bulk_leads)" -c "VACUUM ANALYZE bench.leads" >/dev/null
 done
+if [ "$batch_acts" -gt 0 ]; then
+  "${psql[@]}" -d postgres -c "CREATE DATABASE batch TEMPLATE bench"
+  "${psql[@]}" -d batch -v leads="$batch_leads" -v acts="$batch_acts" -f "$BENCH_DIR/sql/batch_data.sql" >/dev/null
+fi
 stop
+# The batch queries (one line each), as of one time after the data's, without
+# parallel workers (a single-user backend has none).
+batch_as_of=$(date -u +'%Y-%m-%d %H:%M:%S+00')
+for v in "${batch_variants[@]}"; do
+  { echo "SET max_parallel_workers_per_gather = 0"
+    grep -v '^--' "$BENCH_DIR/sql/batch_$v.sql" | sed "s/:'as_of'/'$batch_as_of'/g" | tr '\n' ' '
+    echo; } >"$dir/batch_$v.sql"
+done
+echo "SET max_parallel_workers_per_gather = 0" >"$dir/batch_none.sql"
 # The bulk statement: make bench's (bulk.sh), for the first bulk_leads leads
 # (one line: the single-user backend reads one statement per line).
 echo "INSERT INTO bench.activities (lead_id, activity, occurred_at, properties)" \
@@ -104,6 +127,15 @@ for v in "${bulk_variants[@]}"; do
   if [ -n "${INSTR_OUT:-}" ]; then cp "$dir/cg.out" "$INSTR_OUT/callgrind.bulk_$v"; fi
   per_row[$v]=$(awk -v t="$total" -v b="$base" -v n="$((bulk_leads * 10))" 'BEGIN { printf "%.0f", (t - b) / n }')
 done
+declare -A per_activity
+if [ "$batch_acts" -gt 0 ]; then
+  base=$(instructions "$dir/batch_none.sql" batch)
+  for v in "${batch_variants[@]}"; do
+    total=$(instructions "$dir/batch_$v.sql" batch)
+    if [ -n "${INSTR_OUT:-}" ]; then cp "$dir/cg.out" "$INSTR_OUT/callgrind.batch_$v"; fi
+    per_activity[$v]=$(awk -v t="$total" -v b="$base" -v n="$batch_acts" 'BEGIN { printf "%.0f", (t - b) / n }')
+  done
+fi
 bulk_ratio() { if [ -n "${per_row[$2]:-}" ]; then awk -v a="${per_row[$1]}" -v b="${per_row[$2]}" 'BEGIN { printf "%.2f", a / b }'; else echo "n/a"; fi; }
 ratio() { if [ -n "${per_insert[$2]:-}" ]; then awk -v a="${per_insert[$1]}" -v b="${per_insert[$2]}" 'BEGIN { printf "%.2f", a / b }'; else echo "n/a"; fi; }
 {
@@ -129,6 +161,18 @@ ratio() { if [ -n "${per_insert[$2]:-}" ]; then awk -v a="${per_insert[$1]}" -v 
     echo "|---|---:|---:|---:|"
     for v in "${bulk_variants[@]}"; do
       echo "| $v | ${per_row[$v]} | $(bulk_ratio "$v" F1) | $(bulk_ratio "$v" B0) |"
+    done
+    echo
+  fi
+  if [ "$batch_acts" -gt 0 ]; then
+    echo "And per activity of batch scoring (\`test/bench/sql/batch_*.sql\`): $batch_acts stored activities over"
+    echo "$batch_leads leads, one GROUP BY lead in one single-user backend (no parallel workers), work_mem 4MB;"
+    echo "minus the same backend running none. The ratio is the batch target's: the SQL's over lead_qual's."
+    echo
+    echo "| variant | instructions per activity | SQL / variant |"
+    echo "|---|---:|---:|"
+    for v in "${batch_variants[@]}"; do
+      echo "| $v | ${per_activity[$v]} | $(awk -v a="${per_activity[sql]}" -v b="${per_activity[$v]}" 'BEGIN { printf "%.2f", a / b }') |"
     done
     echo
   fi
