@@ -178,27 +178,35 @@ void rebuild_from_history(LeadWrite *w, TrackingPlans *plans, Datum keys, const 
 }
 
 // The error for a write that updated rows lead_changed() did not compute
-// (55000): its trigger did not fire, or it fired once for a key that more
-// than one row holds (the key's unique index dropped since track()). Either
-// would leave rows with scores that disagree with their activities.
+// (55000): the trigger computing the write's model did not fire, or it
+// fired once for a key that more than one row holds (the key's unique index
+// dropped since track()). Either would leave rows with scores that disagree
+// with their activities.
 [[noreturn]] void refuse_uncomputed_rows(const TrackArgs &args, uint64 updated, uint64 computed) {
-  Relation leads = table_open(args.leads_oid, NoLock);  // locked by the write
-  const bool fires = lq::pg::lead_changed_fires(leads);
-  table_close(leads, NoLock);
+  // Locked by the write already; a lock is free here, and names no other table.
+  Relation leads = table_open(args.leads_oid, AccessShareLock);
+  bool fires = false;
+  const char *trigger = lq::pg::lead_changed_trigger(leads, args.model_name, &fires);
+  const char *trigger_name = trigger != nullptr ? pstrdup(trigger) : nullptr;
+  table_close(leads, AccessShareLock);
   if (fires)
     ereport(ERROR,
             (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
              errmsg("table %s has more than one row for a value of its lead key column %s", args.leads_table,
                     quote_identifier(args.key_column)),
-             errdetail("The write updated " UINT64_FORMAT " rows for " UINT64_FORMAT
-                       " leads; lead_qual scores one row per lead key.",
-                       updated, computed),
+             errdetail("Rows updated: %llu; leads computed: %llu. lead_qual scores one row per lead key.",
+                       static_cast<unsigned long long>(updated), static_cast<unsigned long long>(computed)),
              errhint("Make column %s unique again (a primary key or unique index), as track() requires.",
                      quote_identifier(args.key_column))));
-  ereport(ERROR,
-          (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-           errmsg("lead_qual's trigger on table %s did not run", args.leads_table),
-           errhint("Enable trigger lead_qual_lead on the leads table (or untrack and track it again).")));
+  if (trigger_name != nullptr)
+    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                    errmsg("lead_qual's trigger on table %s did not run", args.leads_table),
+                    errhint("Enable trigger %s on the leads table (or untrack and track it again).",
+                            quote_identifier(trigger_name))));
+  ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                  errmsg("lead_qual's trigger on table %s did not run", args.leads_table),
+                  errhint("Untrack the table and track it again: its trigger computing model %s is missing.",
+                          quote_literal_cstr(args.model_name))));
 }
 
 // Writes every lead of the write once, locking them in key order. Without

@@ -59,10 +59,12 @@ bool direct_writes_enabled();
 bool update_leads_directly(const TrackArgs &args, const Datum *keys, int count, const uint64 *applied,
                            uint64 *updated);
 
-// Whether a BEFORE UPDATE row trigger calling lead_qual.lead_changed() fires
-// on `leads` in this session (enabled, and for session_replication_role).
-// When one does, a write that updated more rows than it computed leads
-// found a key in more than one row.
-bool lead_changed_fires(Relation leads);
+// The name of the BEFORE UPDATE row trigger of `leads` that calls
+// lead_qual.lead_changed() for `model` (lead_qual_lead, or
+// lead_qual_lead/<model> for a model of add_score()), nullptr when there is
+// none; `*fires`: whether it fires in this session (enabled, and for
+// session_replication_role). When it does, a write of `model` that updated
+// more rows than it computed leads found a key in more than one row.
+const char *lead_changed_trigger(Relation leads, const char *model, bool *fires);
 
 }  // namespace lq::pg

@@ -153,8 +153,9 @@ const char *unless_empty(const char *field) { return field != nullptr && field[0
 
 }  // namespace
 
-const char *trigger_model_name(const TriggerData *td) {
-  const Trigger *trigger = td->tg_trigger;
+const char *trigger_model_name(const TriggerData *td) { return trigger_model_name(td->tg_trigger); }
+
+const char *trigger_model_name(const Trigger *trigger) {
   if (trigger->tgnargs == 1) return format2_fields(trigger)[kModel];
   return trigger->tgnargs > 3 ? trigger->tgargs[3] : "";
 }

@@ -91,5 +91,6 @@ void parse_track_args(const TriggerData *td, TrackedTable fired_on, bool resolve
 // when a trigger of format 1 has no such argument. ERROR as
 // parse_track_args() for a single argument that is not of format 2.
 const char *trigger_model_name(const TriggerData *td);
+const char *trigger_model_name(const Trigger *trigger);
 
 }  // namespace lq::pg

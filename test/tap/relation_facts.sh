@@ -90,10 +90,27 @@ RESET lead_qual.direct_lead_writes;
 -- With lead_changed()'s trigger disabled as well, the error names that.
 \! psql -X -q -At -c 'ALTER TABLE crm.leads DISABLE TRIGGER lead_qual_lead'
 SELECT 'key twice, trigger disabled', try_message($$INSERT INTO crm.acts VALUES (16, 'visit', '2026-02-28')$$);
-\! psql -X -q -At -c 'ALTER TABLE crm.leads ENABLE TRIGGER lead_qual_lead'
+\! psql -X -q -At -c 'ALTER TABLE crm.leads ENABLE ALWAYS TRIGGER lead_qual_lead'
 SELECT 'key twice: unchanged', count(*), count(*) FILTER (WHERE engagement_score > 0) FROM crm.leads WHERE id = 16;
 \! psql -X -q -At -c "DELETE FROM crm.leads WHERE id = 16 AND country = 'twice'" -c 'DROP INDEX crm.leads_id_not_unique'
 \! psql -X -q -At -c 'ALTER TABLE crm.leads ADD PRIMARY KEY (id)'
+-- A second model (add_score) whose trigger is disabled while the driving
+-- model's fires: the second model's write is refused on both paths, naming
+-- its trigger (the direct path wrote the row unchanged, its scores without
+-- the activity, and no error), and nothing of the statement remains.
+INSERT INTO lead_qual.scoring_model (name, definition) VALUES ('facts_b', '{
+  "engagement": {"rules": [{"activity": "visit", "points": 2}]}}');
+SELECT lead_qual.add_score('crm.leads', 'facts_b', '{"add_columns": true}') IS NOT NULL;
+\! psql -X -q -At -c 'ALTER TABLE crm.leads DISABLE TRIGGER "lead_qual_lead/facts_b"'
+SELECT 'second model disabled', try_message($$INSERT INTO crm.acts VALUES (17, 'visit', '2026-02-28')$$);
+SET lead_qual.direct_lead_writes = off;
+SELECT 'second model disabled (SQL path)', try_message($$INSERT INTO crm.acts VALUES (17, 'visit', '2026-02-28')$$);
+RESET lead_qual.direct_lead_writes;
+SELECT 'second model disabled: unchanged', engagement_score, facts_b_engagement_score FROM crm.leads WHERE id = 17;
+\! psql -X -q -At -c 'ALTER TABLE crm.leads ENABLE ALWAYS TRIGGER "lead_qual_lead/facts_b"'
+SELECT 'second model enabled', try($$INSERT INTO crm.acts VALUES (17, 'visit', '2026-02-28')$$);
+SELECT 'second model enabled: scored', engagement_score > 0, facts_b_engagement_score > 0 FROM crm.leads WHERE id = 17;
+SELECT lead_qual.drop_score('crm.leads', 'facts_b');
 
 -- The leads table renamed, then its schema: the activity trigger names it
 -- by its old name, which no longer resolves (42P01; 3F000, no such schema)
@@ -193,6 +210,11 @@ expect "no key index: scored" "t"
 expect "key twice" "55000: table crm.leads has more than one row for a value of its lead key column id"
 expect "key twice (SQL path)" "55000: table crm.leads has more than one row for a value of its lead key column id"
 expect "key twice, trigger disabled" "55000: lead_qual's trigger on table crm.leads did not run"
+expect "second model disabled" "55000: lead_qual's trigger on table crm.leads did not run"
+expect "second model disabled (SQL path)" "55000: lead_qual's trigger on table crm.leads did not run"
+expect "second model disabled: unchanged" "0|0"
+expect "second model enabled" "ok"
+expect "second model enabled: scored" "t|t"
 expect "key twice: unchanged" "2|0"
 expect "leads renamed" "42P01"
 expect "leads named back" "ok"
