@@ -343,17 +343,13 @@ void fold_new_rows(TriggerData *td, const ActivityColumns &columns, ModelRef *mo
     if (d == nullptr) return;  // no lead
     text *activity_text = DatumGetTextPP(activity_datum);
     const std::string_view activity(VARDATA_ANY(activity_text), VARSIZE_ANY_EXHDR(activity_text));
-    // Detoasting properties costs a copy per row (a short jsonb too): only
-    // when the model reads them.
-    if (model->property_count > 0) {
-      Jsonb *properties = nullptr;
-      if (properties_col != 0) {
-        const Datum p = slot_getattr(slot, properties_col, &isnull);
-        if (!isnull) properties = DatumGetJsonbP(p);
-      }
-      lq::pg::attrs_from_jsonb(properties, model->property_names, model->property_count,
-                               model->property_values);
+    Jsonb *properties = nullptr;
+    if (properties_col != 0) {  // 0 when the model reads no property
+      const Datum p = slot_getattr(slot, properties_col, &isnull);
+      if (!isnull) properties = DatumGetJsonbP(p);
     }
+    lq::pg::attrs_from_jsonb(properties, model->property_names, model->property_count,
+                             model->property_values);
     const lq::Model::ActivityClass c =
         m.classify_kind(model->activity_kinds.kind(m, activity), model->property_values);
     if (d->state == nullptr) d->state = lq::pg::empty_state(m, lq::pg::states_context(w));

@@ -304,6 +304,22 @@ TEST(Model, ActivityKindMemoAnswersAsTheModel) {
     ASSERT_EQ(via_memo.or_bits, direct.or_bits) << type;
   }
   EXPECT_GT(hits_of_known, 0) << "the sequence must reach types the model scores";
+  // Names of 40 bytes (the longest the memo stores) and 41 sharing their first
+  // 40, both scored: a memo comparing or storing a prefix would confuse them.
+  const std::string forty(40, 'a');
+  const std::string forty_one = forty + "b";
+  auto long_names = model_of(R"({"engagement": {"rules": [{"activity": ")" + forty +
+                             R"(", "points": 1}, {"activity": ")" + forty_one + R"(", "points": 2}]}})");
+  lq::ActivityKindMemo long_memo{};
+  for (int i = 0; i < 4; ++i)
+    for (const std::string &type : {forty, forty_one, forty.substr(0, 39)}) {
+      ASSERT_EQ(long_memo.kind(*long_names, type), long_names->activity_kind(type)) << type.size();
+      EXPECT_EQ(long_names->classify_kind(long_memo.kind(*long_names, type), nullptr).rule,
+                long_names->match(type, nullptr))
+          << type.size();
+    }
+  EXPECT_NE(long_names->activity_kind(forty), long_names->activity_kind(forty_one));
+  EXPECT_GE(long_names->activity_kind(forty_one), 0);
   // Another model: its kinds index another activity index.
   auto other = model_of(R"({"engagement": {"rules": [{"activity": "webinar", "points": 5}]}})");
   memo.reset();
