@@ -89,30 +89,25 @@ bool fires_in_session(const Trigger &t) {
          (replica ? t.tgenabled == TRIGGER_FIRES_ON_REPLICA : t.tgenabled == TRIGGER_FIRES_ON_ORIGIN);
 }
 
-// The BEFORE UPDATE row triggers of function `lead_changed` (lead_qual's
-// lead_changed()) on the table (`desc`: its triggers) that compute `model`:
-// lead_qual_lead for the driving model, lead_qual_lead/<model> for one of
-// add_score(). `f` is called with each; it returns true to stop.
-template <typename F>
-void each_lead_trigger_of(const TriggerDesc *desc, Oid lead_changed, const char *model, F f) {
-  if (desc == nullptr || !OidIsValid(lead_changed)) return;
+// The BEFORE UPDATE row trigger of function `lead_changed` (lead_qual's
+// lead_changed()) on the table (`desc`: its triggers) that computes `model`
+// (lead_qual_lead for the driving model, lead_qual_lead/<model> for one of
+// add_score()): the first that fires in this session (`*fires` true), else
+// the last found; nullptr when there is none. Another model's trigger leaves
+// a row of `model`'s write as it is.
+const Trigger *model_lead_trigger(const TriggerDesc *desc, Oid lead_changed, const char *model, bool *fires) {
+  *fires = false;
+  const Trigger *found = nullptr;
+  if (desc == nullptr || !OidIsValid(lead_changed)) return nullptr;
   for (int i = 0; i < desc->numtriggers; ++i) {
     const Trigger &t = desc->triggers[i];
     if (t.tgfoid != lead_changed || !TRIGGER_FOR_ROW(t.tgtype) || !TRIGGER_FOR_BEFORE(t.tgtype) ||
-        !TRIGGER_FOR_UPDATE(t.tgtype))
+        !TRIGGER_FOR_UPDATE(t.tgtype) || strcmp(trigger_model_name(&t), model) != 0)
       continue;
-    if (strcmp(trigger_model_name(&t), model) == 0 && f(t)) return;
+    found = &t;
+    if ((*fires = fires_in_session(t))) break;
   }
-}
-
-// Whether a trigger computing `model` fires on the table in this session:
-// without one no row may be written for a write of `model` (another
-// model's trigger leaves the row as it is).
-bool lead_trigger_fires(const TriggerDesc *desc, Oid lead_changed, const char *model) {
-  bool fires = false;
-  each_lead_trigger_of(desc, lead_changed, model,
-                       [&](const Trigger &t) { return fires = fires_in_session(t); });
-  return fires;
+  return found;
 }
 
 // What a direct write of a leads table needs to know about it, found once
@@ -281,7 +276,8 @@ bool update_leads_directly(const TrackArgs &args, const Datum *given_keys, int c
   const AttrNumber key_attnum = facts.key_attnum;
   // As the UPDATE's executor start does, even when no lead is found.
   CheckCmdReplicaIdentity(rel, CMD_UPDATE);
-  const bool lead_trigger = lead_trigger_fires(rri->ri_TrigDesc, facts.lead_changed, args.model_name);
+  bool lead_trigger = false;  // without one no row may be written
+  model_lead_trigger(rri->ri_TrigDesc, facts.lead_changed, args.model_name, &lead_trigger);
   Relation index = rri->ri_IndexRelationDescs[index_no];
   const RegProcedure equal_proc = facts.equal_proc;
   FmgrInfo equal;
@@ -357,13 +353,9 @@ bool update_leads_directly(const TrackArgs &args, const Datum *given_keys, int c
 }
 
 const char *lead_changed_trigger(Relation leads, const char *model, bool *fires) {
-  const char *name = nullptr;
-  *fires = false;
-  each_lead_trigger_of(leads->trigdesc, lead_changed_function(leads->trigdesc), model, [&](const Trigger &t) {
-    name = t.tgname;
-    return *fires = fires_in_session(t);
-  });
-  return name;
+  const Trigger *t =
+      model_lead_trigger(leads->trigdesc, lead_changed_function(leads->trigdesc), model, fires);
+  return t != nullptr ? t->tgname : nullptr;
 }
 
 }  // namespace lq::pg
